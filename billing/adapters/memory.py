@@ -1,0 +1,99 @@
+"""In-memory unit of work for fast unit tests. Stores copies, so a forgotten `update` shows up
+exactly as it would with a database; commit/rollback are honoured."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _matches(entity: object, filters: dict[str, Any]) -> bool:
+    for name, wanted in filters.items():
+        value = getattr(entity, name)
+        if isinstance(wanted, (list, tuple, set, frozenset)):
+            if value not in wanted:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+class MemoryRepository:
+    """Dict-of-dicts storage keyed by entity class and `KEY` value."""
+
+    def __init__(self, tables: dict[type, dict[str, Any]]) -> None:
+        self.tables = tables
+
+    def _table(self, cls: type) -> dict[str, Any]:
+        return self.tables.setdefault(cls, {})
+
+    def get(self, cls: type[T], key: str, *, for_update: bool = False) -> T | None:
+        found = self._table(cls).get(key)
+        return copy.deepcopy(found)
+
+    def find(self, cls: type[T], **filters: Any) -> list[T]:
+        return [copy.deepcopy(e) for e in self._table(cls).values() if _matches(e, filters)]
+
+    def add(self, entity: object) -> None:
+        key = getattr(entity, entity.KEY)  # type: ignore[attr-defined]
+        table = self._table(type(entity))
+        if key in table:
+            raise KeyError(f"duplicate {type(entity).__name__} {key}")
+        table[key] = copy.deepcopy(entity)
+
+    def add_all(self, entities: list[object]) -> None:
+        for entity in entities:
+            self.add(entity)
+
+    def update(self, entity: object) -> None:
+        key = getattr(entity, entity.KEY)  # type: ignore[attr-defined]
+        self._table(type(entity))[key] = copy.deepcopy(entity)
+
+    def delete(self, entity: object) -> None:
+        self._table(type(entity)).pop(getattr(entity, entity.KEY), None)  # type: ignore[attr-defined]
+
+    def transition_action(self, action_id: str, from_status: str, to_status: str, decided_at: dt.datetime) -> bool:
+        from billing.entities import PendingAction
+
+        action = self._table(PendingAction).get(action_id)
+        if action is None or action.status != from_status:
+            return False
+        action.status, action.decided_at = type(action.status)(to_status), decided_at
+        return True
+
+
+class MemoryUnitOfWork:
+    """A transaction over a shared in-memory store: works on a copy, publishes it on commit."""
+
+    def __init__(self, store: "MemoryStore") -> None:
+        self.store = store
+        self.repo = MemoryRepository(copy.deepcopy(store.tables))
+        self.committed = False
+
+    def __enter__(self) -> "MemoryUnitOfWork":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.store.tables = copy.deepcopy(self.repo.tables)
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.repo = MemoryRepository(copy.deepcopy(self.store.tables))
+
+
+class MemoryStore:
+    """The shared state; call it like a unit-of-work factory: `store(write=True)`."""
+
+    def __init__(self) -> None:
+        self.tables: dict[type, dict[str, Any]] = {}
+
+    def __call__(self, *, write: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def all(self, cls: type[T]) -> list[T]:
+        return list(copy.deepcopy(self.tables.get(cls, {})).values())

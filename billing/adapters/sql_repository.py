@@ -1,0 +1,74 @@
+"""The repository over SQLAlchemy Core: one generic implementation for every entity."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from billing.adapters.sql_codec import from_row, to_row
+from billing.adapters.sql_tables import TABLES, pending_actions
+
+T = TypeVar("T")
+
+
+def _value(v: Any) -> Any:
+    return v.value if isinstance(v, enum.Enum) else v
+
+
+class SqlRepository:
+    """Implements `billing.ports.Repository` on one open connection (the unit of work's transaction)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.locks_rows = conn.dialect.name != "sqlite"  # SQLite locks the whole database instead
+
+    def get(self, cls: type[T], key: str, *, for_update: bool = False) -> T | None:
+        table = TABLES[cls]
+        query = select(table).where(table.c[cls.KEY] == key)  # type: ignore[attr-defined]
+        if for_update and self.locks_rows:
+            query = query.with_for_update()
+        row = self.conn.execute(query).mappings().first()
+        return None if row is None else from_row(cls, row)
+
+    def find(self, cls: type[T], **filters: Any) -> list[T]:
+        table = TABLES[cls]
+        query = select(table)
+        for name, wanted in filters.items():
+            if isinstance(wanted, (list, tuple, set, frozenset)):
+                if not wanted:
+                    return []
+                query = query.where(table.c[name].in_([_value(w) for w in wanted]))
+            else:
+                query = query.where(table.c[name] == _value(wanted))
+        return [from_row(cls, row) for row in self.conn.execute(query).mappings()]
+
+    def add(self, entity: object) -> None:
+        self.conn.execute(insert(TABLES[type(entity)]).values(**to_row(entity)))
+
+    def add_all(self, entities: list[object]) -> None:
+        """One executemany per table, in the order the tables are declared."""
+        rows: dict[type, list[dict[str, Any]]] = {}
+        for entity in entities:
+            rows.setdefault(type(entity), []).append(to_row(entity))
+        for cls, table in TABLES.items():
+            if rows.get(cls):
+                self.conn.execute(insert(table), rows[cls])
+
+    def update(self, entity: object) -> None:
+        table, key = TABLES[type(entity)], entity.KEY  # type: ignore[attr-defined]
+        row = to_row(entity)
+        self.conn.execute(update(table).where(table.c[key] == row.pop(key)).values(**row))
+
+    def delete(self, entity: object) -> None:
+        table, key = TABLES[type(entity)], entity.KEY  # type: ignore[attr-defined]
+        self.conn.execute(delete(table).where(table.c[key] == getattr(entity, key)))
+
+    def transition_action(self, action_id: str, from_status: str, to_status: str, decided_at: dt.datetime) -> bool:
+        """Conditional UPDATE: of two concurrent transitions exactly one sees the row still pending."""
+        result = self.conn.execute(
+            update(pending_actions)
+            .where(pending_actions.c.id == action_id, pending_actions.c.status == _value(from_status))
+            .values(status=_value(to_status), decided_at=decided_at))
+        return result.rowcount == 1

@@ -1,0 +1,237 @@
+"""Domain entities. Plain dataclasses; persistence maps them to tables in `adapters/`.
+
+Every entity names its primary-key attribute in `KEY` so repositories can be generic.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class ContractStatus(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class InvoiceStatus(StrEnum):
+    """Stored statuses are open/processing/paid/void; `overdue` is derived from the due date."""
+
+    OPEN = "open"
+    OVERDUE = "overdue"
+    PROCESSING = "processing"
+    PAID = "paid"
+    VOID = "void"
+
+
+class Role(StrEnum):
+    PRIMARY_BILLING_CONTACT = "primary_billing_contact"
+    CARD_HOLDER = "card_holder"
+
+
+PROTECTED_ROLES = frozenset({Role.PRIMARY_BILLING_CONTACT, Role.CARD_HOLDER})
+
+
+@dataclass
+class Address:
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+    region: str = ""
+
+
+@dataclass
+class Contact:
+    name: str
+    email: str
+    phone: str = ""
+
+
+@dataclass
+class Card:
+    """Card on file: the gateway's token plus what may be shown. Never the number."""
+
+    token: str
+    brand: str
+    last4: str
+    exp_month: int = 12
+    exp_year: int = 2030
+
+
+@dataclass
+class Account:
+    KEY: ClassVar[str] = "id"
+    id: str
+    name: str
+    status: AccountStatus
+    country: str
+    collector_name: str
+    collector_email: str
+    ae_name: str
+    ae_email: str
+    reseller: bool = False
+
+
+@dataclass
+class PortalUser:
+    KEY: ClassVar[str] = "email"
+    email: str
+    name: str
+    account_id: str
+    reseller: bool = False
+    created_at: dt.datetime | None = None
+
+
+@dataclass
+class Contract:
+    KEY: ClassVar[str] = "id"
+    id: str
+    account_id: str
+    status: ContractStatus
+    auto_renew: bool
+    end_date: dt.date
+    currency: str
+    card_allowed: bool
+    billing_address: Address
+    billing_contact: Contact
+    card: Card | None = None
+
+
+@dataclass
+class ContractContact:
+    """A user's access to a contract (billing contact), with its protected roles."""
+
+    KEY: ClassVar[str] = "id"
+    id: str
+    contract_id: str
+    email: str
+    roles: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Invoice:
+    KEY: ClassVar[str] = "id"
+    id: str
+    contract_id: str
+    amount: Decimal
+    balance: Decimal
+    currency: str
+    status: InvoiceStatus
+    issue_date: dt.date
+    due_date: dt.date
+    po_number: str = ""
+    disputed: bool = False
+
+
+@dataclass
+class Payment:
+    KEY: ClassVar[str] = "id"
+    id: str
+    confirmation_number: str
+    invoice_id: str
+    account_id: str
+    amount: Decimal
+    currency: str
+    status: str  # processing | settled
+    gateway_charge_id: str
+    card_brand: str
+    card_last4: str
+    action_id: str
+    created_at: dt.datetime
+    settles_at: dt.datetime
+    settled_at: dt.datetime | None = None
+
+
+@dataclass
+class SignedQuote:
+    KEY: ClassVar[str] = "id"
+    id: str
+    contract_id: str
+    title: str
+    signed_on: dt.date
+    signed_by: str
+    total: Decimal
+    currency: str
+
+
+@dataclass
+class SupportCase:
+    KEY: ClassVar[str] = "id"
+    id: str
+    account_id: str
+    requester_email: str
+    queue: str  # customer_service | collector | ae
+    assignee: str
+    subject: str
+    summary: str
+    conversation_id: str
+    channel: str
+    created_at: dt.datetime
+
+
+@dataclass
+class AuditEntry:
+    KEY: ClassVar[str] = "id"
+    id: str
+    at: dt.datetime
+    actor_email: str
+    channel: str
+    conversation_id: str
+    operation: str
+    args: dict[str, Any]
+    outcome: str  # executed | rejected | expired | failed | created
+    result: dict[str, Any]
+    action_id: str = ""
+
+
+@dataclass
+class OutboxMail:
+    """An e-mail queued in the same transaction as the change it reports."""
+
+    KEY: ClassVar[str] = "id"
+    id: str
+    to: str
+    subject: str
+    body: str
+    kind: str
+    ref: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None = None
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+@dataclass
+class PendingAction:
+    """A proposed mutation bound to (user, conversation, operation, canonical args); single use."""
+
+    KEY: ClassVar[str] = "id"
+    id: str
+    user_email: str
+    conversation_id: str
+    channel: str
+    operation: str
+    args: dict[str, Any]
+    summary: str
+    status: ActionStatus
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    result: dict[str, Any] | None = None
+    bound: dict[str, Any] = field(default_factory=dict)  # facts the user saw (amount, card): re-checked on execute

@@ -1,0 +1,262 @@
+"""Typed domain errors. Each names its reason in fields; `message` is plain English for people.
+
+The edges map them: the HTTP layer to status codes (`kind`), the tools to short explanations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every rule violation. `kind` groups errors for the edges (HTTP status, tool text)."""
+
+    kind: ClassVar[str] = "invalid"
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:  # pragma: no cover - overridden
+        return "The request is not allowed."
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        return {"error": type(self).__name__, "kind": self.kind, "message": self.message, **data}
+
+
+@dataclass
+class NotFound(DomainError):
+    """Unknown *or not yours*: the same answer either way so ids cannot be probed."""
+
+    kind: ClassVar[str] = "not_found"
+    entity: str
+    entity_id: str
+
+    @property
+    def message(self) -> str:
+        return f"No {self.entity} {self.entity_id} was found among the ones you can access."
+
+
+@dataclass
+class UnknownUser(DomainError):
+    """The authenticated identity is not a portal user at all."""
+
+    kind: ClassVar[str] = "unauthenticated"
+    email: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.email} is not a Billing Portal user."
+
+
+@dataclass
+class NoPortalAccess(DomainError):
+    """Partners and resellers have no access to billing data at all."""
+
+    kind: ClassVar[str] = "forbidden"
+    email: str
+    reason: str = "reseller"
+
+    @property
+    def message(self) -> str:
+        return ("The Billing Portal is not available to partners and resellers, "
+                "so no billing data can be shown or changed for this account.")
+
+
+@dataclass
+class InvalidInput(DomainError):
+    """A field failed validation; nothing was changed."""
+
+    field: str
+    value: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"Invalid {self.field.replace('_', ' ')}: {self.reason}."
+
+
+@dataclass
+class NoChange(DomainError):
+    """The requested change would leave everything as it is."""
+
+    kind: ClassVar[str] = "conflict"
+    entity_id: str
+    detail: str
+
+    @property
+    def message(self) -> str:
+        return f"Nothing to change on {self.entity_id}: {self.detail}."
+
+
+@dataclass
+class InvoiceNotPayable(DomainError):
+    """The invoice cannot be paid by card in the portal; `reason` is a code of `rules.payment`."""
+
+    kind: ClassVar[str] = "conflict"
+    invoice_id: str
+    reason: str
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        return (f"{self.invoice_id} cannot be paid by card in the portal: {self.detail} "
+                "Please pay it following the payment instructions printed on the invoice.")
+
+
+@dataclass
+class InvoiceNotEditable(DomainError):
+    """PO numbers cannot change on paid or void invoices."""
+
+    kind: ClassVar[str] = "conflict"
+    invoice_id: str
+    status: str
+
+    @property
+    def message(self) -> str:
+        return f"The PO number of {self.invoice_id} cannot be changed because the invoice is {self.status}."
+
+
+@dataclass
+class CountryChangeNotAllowed(DomainError):
+    """The billing country is fixed in the portal (tax implications)."""
+
+    kind: ClassVar[str] = "conflict"
+    contract_id: str
+    current: str
+    requested: str
+
+    @property
+    def message(self) -> str:
+        return (f"The billing country of {self.contract_id} cannot be changed in the portal "
+                f"(from {self.current} to {self.requested}) because it has tax implications. "
+                "Customer Service can make that change; I can open a case for you.")
+
+
+@dataclass
+class AutoRenewNotEligible(DomainError):
+    """Outside the window (more than 30, at most 180 days before the end date) or not applicable."""
+
+    kind: ClassVar[str] = "conflict"
+    contract_id: str
+    reason: str
+    days_to_end: int
+    ae_name: str = ""
+    ae_email: str = ""
+
+    @property
+    def message(self) -> str:
+        why = {
+            "already_off": "auto-renewal is already off",
+            "not_active": "the contract is not active",
+            "too_close": f"the contract ends in {self.days_to_end} days, and auto-renewal can only be "
+                         "turned off in the portal while the end date is more than 30 days away",
+            "too_far": f"the contract ends in {self.days_to_end} days, and auto-renewal can only be "
+                       "turned off in the portal within 180 days of the end date",
+        }.get(self.reason, self.reason)
+        ae = f" Your Account Executive, {self.ae_name} ({self.ae_email}), can help." if self.ae_name else ""
+        return f"Auto-renewal of {self.contract_id} cannot be turned off in the portal: {why}.{ae}"
+
+
+@dataclass
+class ProtectedRoleBlocker:
+    """One reason a removal is refused: the user holds a protected role on a contract."""
+
+    email: str
+    contract_id: str
+    role: str
+
+
+@dataclass
+class ProtectedRoleRemoval(DomainError):
+    """Primary Billing Contacts and Credit Card Holders cannot be removed; all-or-nothing."""
+
+    kind: ClassVar[str] = "conflict"
+    blockers: list[ProtectedRoleBlocker] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        parts = [f"{b.email} is the {ROLE_LABELS.get(b.role, b.role)} of {b.contract_id}" for b in self.blockers]
+        return ("Nothing was removed: " + "; ".join(parts) + ". These roles cannot be removed in the portal; "
+                "Customer Service can change them, and I can open a case for you.")
+
+
+@dataclass
+class UserAlreadyExists(DomainError):
+    """Inviting someone who already has a portal login: grant access instead."""
+
+    kind: ClassVar[str] = "conflict"
+    email: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.email} is already a portal user; grant them access to contracts instead of inviting them."
+
+
+@dataclass
+class NotAContact(DomainError):
+    """Removing access a user does not have."""
+
+    kind: ClassVar[str] = "conflict"
+    email: str
+    contract_ids: list[str]
+
+    @property
+    def message(self) -> str:
+        return f"{self.email} has no access to {', '.join(self.contract_ids)}, so there is nothing to remove."
+
+
+@dataclass
+class CardNotAllowed(DomainError):
+    """The contract is paid by invoice/wire only; no card can be stored."""
+
+    kind: ClassVar[str] = "conflict"
+    contract_id: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.contract_id} is paid by invoice or wire transfer only, so no credit card can be stored on it."
+
+
+@dataclass
+class PaymentFailed(DomainError):
+    """The gateway declined or failed; nothing was charged."""
+
+    kind: ClassVar[str] = "conflict"
+    invoice_id: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        return f"The card payment for {self.invoice_id} did not go through ({self.reason}); nothing was charged."
+
+
+@dataclass
+class ActionNotFound(DomainError):
+    """No pending action with that id belongs to this user and conversation."""
+
+    kind: ClassVar[str] = "not_found"
+    action_id: str
+
+    @property
+    def message(self) -> str:
+        return f"No pending action {self.action_id} was found."
+
+
+@dataclass
+class ActionAlreadyDecided(DomainError):
+    """Single use: the action was already executed, rejected, failed or expired."""
+
+    kind: ClassVar[str] = "already_decided"
+    action_id: str
+    status: str
+    result: dict | None = None
+
+    @property
+    def message(self) -> str:
+        return f"Action {self.action_id} was already {self.status}; nothing more was done."
+
+
+ROLE_LABELS = {"primary_billing_contact": "Primary Billing Contact", "card_holder": "Credit Card Holder"}

@@ -1,0 +1,80 @@
+"""The two-phase protocol: propose (validate, record a pending action) and decide (execute once or reject)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from billing.entities import ActionStatus, AuditEntry, PendingAction
+from billing.errors import ActionAlreadyDecided, ActionNotFound, DomainError
+from billing.operations.base import Ctx, new_id
+from billing.operations.registry import operation
+
+
+def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, Any],
+            ttl: dt.timedelta) -> PendingAction:
+    """Validate everything now; record the action. An identical pending proposal is returned as is."""
+    op = operation(op_name)
+    args = op.clean(dict(raw_args))
+    proposal = op.check(ctx, args)
+    pending = ctx.repo.find(PendingAction, user_email=ctx.user.email, conversation_id=conversation_id,
+                            status=ActionStatus.PENDING.value)
+    now = ctx.clock.now()
+    for old in pending:
+        if old.operation == op.name and old.args == args and old.expires_at > now:
+            return old
+        _decide(ctx, old, ActionStatus.REJECTED, {"reason": "superseded"})  # one pending action per conversation
+    action = PendingAction(new_id("act"), ctx.user.email, conversation_id, ctx.principal.channel, op.name, args,
+                           proposal.summary, ActionStatus.PENDING, now, now + ttl, bound=proposal.bound)
+    ctx.repo.add(action)
+    return action
+
+
+def load_pending(ctx: Ctx, action_id: str, conversation_id: str | None) -> PendingAction:
+    """The user's own action, locked; anyone else's looks like no action at all."""
+    action = ctx.repo.get(PendingAction, action_id, for_update=True)
+    if action is None or action.user_email != ctx.user.email or (
+            conversation_id is not None and action.conversation_id != conversation_id):
+        raise ActionNotFound(action_id)
+    if action.status != ActionStatus.PENDING:
+        raise ActionAlreadyDecided(action.id, action.status.value, action.result)
+    return action
+
+
+def expire_if_due(ctx: Ctx, action: PendingAction) -> bool:
+    if action.expires_at > ctx.clock.now():
+        return False
+    _decide(ctx, action, ActionStatus.EXPIRED, {"reason": "expired"})
+    return True
+
+
+def execute(ctx: Ctx, action: PendingAction) -> PendingAction:
+    """Claim the action (single use even across processes), then perform it in this transaction."""
+    if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, ActionStatus.EXECUTED, ctx.clock.now()):
+        raise ActionAlreadyDecided(action.id, "decided")
+    result = operation(action.operation).apply(ctx, action.args, action)
+    _record(ctx, action, ActionStatus.EXECUTED, result)
+    return action
+
+
+def fail(ctx: Ctx, action: PendingAction, error: DomainError) -> PendingAction:
+    """The rules no longer hold (or the gateway declined): the action ends as failed, nothing changed."""
+    _decide(ctx, action, ActionStatus.FAILED, error.to_dict())
+    return action
+
+
+def reject(ctx: Ctx, action: PendingAction) -> PendingAction:
+    _decide(ctx, action, ActionStatus.REJECTED, {"reason": "rejected by user"})
+    return action
+
+
+def _decide(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> None:
+    if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, status, ctx.clock.now()):
+        raise ActionAlreadyDecided(action.id, "decided")
+    _record(ctx, action, status, result)
+
+
+def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> None:
+    action.status, action.result, action.decided_at = status, result, ctx.clock.now()
+    ctx.repo.update(action)
+    ctx.repo.add(AuditEntry(new_id("aud"), ctx.clock.now(), ctx.user.email, ctx.principal.channel,
+                            action.conversation_id, action.operation, action.args, status.value, result, action.id))

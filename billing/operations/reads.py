@@ -1,0 +1,66 @@
+"""Reads, authorized exactly like writes: only contracts where the user is a billing contact."""
+from __future__ import annotations
+
+from typing import Any
+
+from billing.access import accessible_contract_ids, contract_for, invoice_for
+from billing.entities import Account, Contract, ContractContact, Invoice, Payment, PortalUser, SignedQuote
+from billing.errors import NotFound
+from billing.operations.base import Ctx
+from billing.views import InvoiceView, contact_dict, contract_dict, me_dict, quote_dict
+
+
+def me(ctx: Ctx) -> dict[str, Any]:
+    contract_ids = [] if ctx.user.reseller else accessible_contract_ids(ctx.repo, ctx.user)
+    return me_dict(ctx.user, ctx.repo.get(Account, ctx.user.account_id), contract_ids)
+
+
+def list_contracts(ctx: Ctx) -> list[dict[str, Any]]:
+    ids = accessible_contract_ids(ctx.repo, ctx.user)
+    contracts = sorted(ctx.repo.find(Contract, id=ids), key=lambda c: c.id) if ids else []
+    return [contract_dict(c, ctx.today) for c in contracts]
+
+
+def get_contract(ctx: Ctx, contract_id: str) -> dict[str, Any]:
+    return contract_dict(contract_for(ctx.repo, ctx.user, contract_id), ctx.today)
+
+
+def list_contract_users(ctx: Ctx, contract_id: str) -> list[dict[str, Any]]:
+    contract = contract_for(ctx.repo, ctx.user, contract_id)
+    contacts = sorted(ctx.repo.find(ContractContact, contract_id=contract.id), key=lambda c: c.email)
+    users = {u.email: u for u in ctx.repo.find(PortalUser, email=[c.email for c in contacts])} if contacts else {}
+    return [contact_dict(c, users.get(c.email)) for c in contacts]
+
+
+def list_invoices(ctx: Ctx, contract_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Invoices of the user's contracts (or one of them), newest due date first; `status` as shown."""
+    if contract_id:
+        ids = [contract_for(ctx.repo, ctx.user, contract_id).id]
+    else:
+        ids = accessible_contract_ids(ctx.repo, ctx.user)
+    if not ids:
+        return []
+    views = _views(ctx, ctx.repo.find(Invoice, contract_id=ids), {c.id: c for c in ctx.repo.find(Contract, id=ids)})
+    if status:
+        views = [v for v in views if v.status == status.lower()]
+    return [v.to_dict() for v in sorted(views, key=lambda v: (v.invoice.due_date, v.invoice.id), reverse=True)]
+
+
+def get_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
+    invoice, contract = invoice_for(ctx.repo, ctx.user, invoice_id)
+    return _views(ctx, [invoice], {contract.id: contract})[0].to_dict()
+
+
+def get_signed_quote(ctx: Ctx, contract_id: str) -> dict[str, Any]:
+    contract = contract_for(ctx.repo, ctx.user, contract_id)
+    quotes = ctx.repo.find(SignedQuote, contract_id=contract.id)
+    if not quotes:
+        raise NotFound("signed quote for", contract.id)
+    return quote_dict(max(quotes, key=lambda q: q.signed_on))
+
+
+def _views(ctx: Ctx, invoices: list[Invoice], contracts: dict[str, Contract]) -> list[InvoiceView]:
+    """One query for processing payments, not one per invoice."""
+    ids = [i.id for i in invoices]
+    processing = {p.invoice_id for p in ctx.repo.find(Payment, invoice_id=ids, status="processing")} if ids else set()
+    return [InvoiceView.of(i, contracts[i.contract_id], ctx.today, i.id in processing) for i in invoices]

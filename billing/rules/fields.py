@@ -1,0 +1,53 @@
+"""Field validation shared by the address, contact and user rules."""
+from __future__ import annotations
+
+import re
+
+from billing.errors import InvalidInput
+
+EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+PHONE_PATTERN = re.compile(r"\+?[0-9 ()./\-]{7,25}")
+POSTAL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-]{1,11}")
+COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
+
+
+def clean_email(value: str, field: str = "email") -> str:
+    email = (value or "").strip().lower()
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise InvalidInput(field, value or "", "it must be a valid e-mail address like name@example.com")
+    return email
+
+
+def clean_text(value: str, field: str, *, max_len: int, required: bool = True) -> str:
+    text = " ".join((value or "").split())
+    if required and not text:
+        raise InvalidInput(field, value or "", "it must not be empty")
+    if len(text) > max_len:
+        raise InvalidInput(field, text, f"it must be at most {max_len} characters")
+    if any(ord(ch) < 32 for ch in text):
+        raise InvalidInput(field, text, "it contains control characters")
+    return text
+
+
+def clean_phone(value: str) -> str:
+    phone = " ".join((value or "").split())
+    if not phone:
+        return ""
+    digits = sum(ch.isdigit() for ch in phone)
+    if not PHONE_PATTERN.fullmatch(phone) or not 7 <= digits <= 15:
+        raise InvalidInput("phone", phone, "it must be a phone number of 7 to 15 digits, e.g. +1 415 555 0100")
+    return phone
+
+
+def clean_postal_code(value: str) -> str:
+    code = clean_text(value, "postal_code", max_len=12)
+    if not POSTAL_PATTERN.fullmatch(code):
+        raise InvalidInput("postal_code", code, "use letters, digits, spaces or '-' (2 to 12 characters)")
+    return code
+
+
+def clean_country(value: str) -> str:
+    country = (value or "").strip().upper()
+    if not COUNTRY_PATTERN.fullmatch(country):
+        raise InvalidInput("country", value or "", "use the two-letter country code, e.g. US or GB")
+    return country

@@ -1,0 +1,17 @@
+"""The `portal-agent` command line. Heavy imports live inside the commands (cold start)."""
+from __future__ import annotations
+
+import typer
+
+from service.cli_db import db_app, register_data_commands
+from service.cli_eval import eval_app
+from service.cli_index import index_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Portal Agent: billing portal assistant.")
+app.add_typer(db_app, name="db", help="Database: schema and demo world.")
+app.add_typer(index_app, name="index", help="Knowledge base index.")
+app.add_typer(eval_app, name="eval", help="Evaluations.")
+register_data_commands(app)
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,49 @@
+"""Settings read from the environment (or `.env`), the composition root's only input."""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; names match SPEC section 4."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    portal_data_dir: Path = Path(".portal")
+    portal_database_url: str | None = None
+    portal_chroma_url: str | None = None
+    portal_llm: str = "offline"
+    portal_model: str = "gpt-4.1-mini"
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    portal_secret_key: str = "dev-only-secret-change-me-in-production-0001"
+    portal_env: str = "development"
+    portal_today: dt.date | None = None
+    portal_action_ttl_minutes: int = Field(default=15, ge=1)
+    portal_token_budget: int = Field(default=6000, ge=1000)
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+
+    @property
+    def database_url(self) -> str:
+        if self.portal_database_url:
+            return self.portal_database_url
+        return f"sqlite:///{(self.portal_data_dir / 'portal.db').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.portal_data_dir / "chroma"
+
+    @property
+    def is_development(self) -> bool:
+        return self.portal_env == "development"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
