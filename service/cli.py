@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typer
 
+from service.cli_agent import register_agent_commands
 from service.cli_db import db_app, register_data_commands
 from service.cli_eval import eval_app
 from service.cli_index import index_app
@@ -12,6 +13,7 @@ app.add_typer(db_app, name="db", help="Database: schema and demo world.")
 app.add_typer(index_app, name="index", help="Knowledge base index.")
 app.add_typer(eval_app, name="eval", help="Evaluations.")
 register_data_commands(app)
+register_agent_commands(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,18 +1,38 @@
-"""Composition root: builds the domain service and its adapters from settings, once per process."""
+"""Composition root: builds the domain service, the agent and their adapters from settings, once per process."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine
 
+from agent.models import ModelConfig, build_models
+from agent.runner import Runner
+from agent.store import ConversationStore
 from billing.adapters.gateway import SimulatedGateway
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import SystemClock
 from billing.service import BillingService
 from service.db import create_engine_for, upgrade
 from service.settings import Settings, get_settings
+from tools.links import LinkSigner
+
+
+class LazyKnowledge:
+    """Opens the retriever (embedding model + Chroma) on first use, not at start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._retriever: Any = None
+
+    def search(self, query: str, k: int = 4) -> list[Any]:
+        if self._retriever is None:
+            from knowledge.retriever import Retriever
+
+            self._retriever = Retriever(self.settings.chroma_dir, self.settings.portal_chroma_url)
+        return self._retriever.search(query, k)
 
 
 @dataclass
@@ -20,6 +40,26 @@ class Container:
     settings: Settings
     engine: Engine
     billing: BillingService
+    links: LinkSigner
+    _runner: Runner | None = field(default=None, repr=False)
+
+    @property
+    def runner(self) -> Runner:
+        """Built on first use: commands that only touch data need no model."""
+        if self._runner is None:
+            self._runner = build_runner(self)
+        return self._runner
+
+
+def model_config(settings: Settings) -> ModelConfig:
+    return ModelConfig(settings.portal_llm, settings.portal_model, settings.openai_api_key, settings.openai_base_url)
+
+
+def build_runner(container: Container, **overrides: Any) -> Runner:
+    primary, fallback = build_models(model_config(container.settings))
+    options: dict[str, Any] = {"model": primary, "fallback": fallback, "knowledge": LazyKnowledge(container.settings),
+                               "token_budget": container.settings.portal_token_budget, **overrides}
+    return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
 
 
 def build_container(settings: Settings, *, migrate: bool = True) -> Container:
@@ -28,7 +68,7 @@ def build_container(settings: Settings, *, migrate: bool = True) -> Container:
         upgrade(engine)
     billing = BillingService(SqlUnitOfWorkFactory(engine), SystemClock(settings.portal_today), SimulatedGateway(),
                              dt.timedelta(minutes=settings.portal_action_ttl_minutes))
-    return Container(settings, engine, billing)
+    return Container(settings, engine, billing, LinkSigner(settings.portal_secret_key))
 
 
 @lru_cache(maxsize=1)

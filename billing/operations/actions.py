@@ -6,7 +6,7 @@ from typing import Any
 
 from billing.entities import ActionStatus, AuditEntry, PendingAction
 from billing.errors import ActionAlreadyDecided, ActionNotFound, DomainError
-from billing.operations.base import Ctx, new_id
+from billing.operations.base import Ctx, Proposal, new_id
 from billing.operations.registry import operation
 
 
@@ -20,13 +20,21 @@ def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, An
                             status=ActionStatus.PENDING.value)
     now = ctx.clock.now()
     for old in pending:
-        if old.operation == op.name and old.args == args and old.expires_at > now:
+        if old.expires_at <= now:
+            _decide(ctx, old, ActionStatus.EXPIRED, {"reason": "expired"})
+        elif _same_proposal(old, op.name, args, proposal):
             return old
-        _decide(ctx, old, ActionStatus.REJECTED, {"reason": "superseded"})  # one pending action per conversation
+        else:
+            _decide(ctx, old, ActionStatus.REJECTED, {"reason": "superseded"})  # one pending action per conversation
     action = PendingAction(new_id("act"), ctx.user.email, conversation_id, ctx.principal.channel, op.name, args,
                            proposal.summary, ActionStatus.PENDING, now, now + ttl, bound=proposal.bound)
     ctx.repo.add(action)
     return action
+
+
+def _same_proposal(old: PendingAction, op_name: str, args: dict[str, Any], proposal: Proposal) -> bool:
+    """Same operation and arguments *and* the same facts shown to the user (amount, card)."""
+    return (old.operation, old.args, old.summary, old.bound) == (op_name, args, proposal.summary, proposal.bound)
 
 
 def load_pending(ctx: Ctx, action_id: str, conversation_id: str | None) -> PendingAction:

@@ -18,8 +18,9 @@ def _contracts(ctx: Ctx, contract_ids: list[str]) -> None:
 
 
 def _target(ctx: Ctx, email: str) -> PortalUser:
+    """A user of the granter's own account; other customers' users look unknown (no probing, no leak)."""
     user = ctx.repo.get(PortalUser, email)
-    if user is None:
+    if user is None or user.account_id != ctx.user.account_id:
         raise NotFound("portal user", email)
     if user.reseller:
         raise InvalidInput("email", email, "partners and resellers cannot be given portal access")
@@ -112,6 +113,9 @@ def check_remove(ctx: Ctx, args: dict[str, Any]) -> Proposal:
 def apply_remove(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
     for contact in _removable(ctx, args):
         ctx.repo.delete(contact)
+    queue_mail(ctx, args["email"], "Your Billing Portal access has changed",
+               f"{ctx.user.name} removed your access to {', '.join(args['contract_ids'])} in the Billing Portal.",
+               "access_removed", args["email"])
     return {"email": args["email"], "removed": args["contract_ids"]}
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from alembic import context
 
+from agent.store_tables import conversation_metadata
 from billing.adapters.sql_tables import metadata
 
 config = context.config
-target_metadata = [metadata]
+target_metadata = [metadata, conversation_metadata]
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,59 @@
+"""Token budget: system prompt + tool schemas + history must fit; older turns are compacted, then dropped."""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from knowledge.tokens import count_tokens
+
+PER_MESSAGE_OVERHEAD = 4  # role and separators in the chat format
+KEEP_FULL_TURNS = 2  # the last turns keep their tool calls and results
+
+
+def message_tokens(message: BaseMessage) -> int:
+    content = message.content if isinstance(message.content, str) else json.dumps(message.content)
+    calls = getattr(message, "tool_calls", None)
+    extra = count_tokens(json.dumps(calls)) if calls else 0
+    return count_tokens(content) + extra + PER_MESSAGE_OVERHEAD
+
+
+def tools_tokens(tools: Sequence[BaseTool]) -> int:
+    return count_tokens(json.dumps([convert_to_openai_tool(t) for t in tools]))
+
+
+def _turns(history: list[BaseMessage]) -> list[list[BaseMessage]]:
+    turns: list[list[BaseMessage]] = []
+    for message in history:
+        if isinstance(message, HumanMessage) or not turns:
+            turns.append([])
+        turns[-1].append(message)
+    return turns
+
+
+def _compact(turn: list[BaseMessage]) -> list[BaseMessage]:
+    """An old turn keeps what was said: the user's words and the final answer, not the tool traffic."""
+    kept = [m for m in turn if isinstance(m, HumanMessage)]
+    answers = [m for m in turn if isinstance(m, AIMessage) and not m.tool_calls and m.content]
+    return kept + answers[-1:]
+
+
+def fit_history(history: list[BaseMessage], budget: int) -> list[BaseMessage]:
+    """The most recent history that fits `budget` tokens (turn boundaries kept, tool pairs intact)."""
+    turns = _turns(history)
+    turns = [_compact(t) if i < len(turns) - KEEP_FULL_TURNS else t for i, t in enumerate(turns)]
+    kept: list[list[BaseMessage]] = []
+    used = 0
+    for turn in reversed(turns):
+        cost = sum(message_tokens(m) for m in turn)
+        if used + cost > budget:
+            break
+        kept.append(turn)
+        used += cost
+    messages = [m for t in reversed(kept) for m in t]
+    while messages and isinstance(messages[0], ToolMessage):  # never start on an orphan tool result
+        messages.pop(0)
+    return messages

@@ -1,0 +1,59 @@
+"""What the user is told after a decision. Written by the runner from the recorded result, so the
+outcome (confirmation number, settlement note, receipt) is always stated exactly."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from billing.entities import ActionStatus, PendingAction
+from billing.rules.billing_info import ADDRESS_FIELDS
+
+
+def _paid(r: dict[str, Any]) -> str:
+    text = (f"Done: your payment of {r['currency']} {float(r['amount']):,.2f} on {r['invoice_id']} with "
+            f"{r['card']} was accepted. Confirmation number: {r['confirmation_number']}. An e-mail receipt is on "
+            f"its way to {r['receipt_to']}. The invoice shows as processing until the payment settles, which can "
+            "take up to 24 hours; then it shows as paid.")
+    if r.get("account_unsuspended"):
+        text += " Your account's overdue balance is now covered, so the account is no longer suspended."
+    return text
+
+
+def _address(r: dict[str, Any]) -> str:
+    a = r["billing_address"]
+    parts = ", ".join(a[k] for k in ADDRESS_FIELDS if a.get(k))
+    return f"Done: the billing address of {r['contract_id']} is now {parts}. The change is effective immediately."
+
+
+def _contact(r: dict[str, Any]) -> str:
+    c = r["billing_contact"]
+    phone = f", {c['phone']}" if c.get("phone") else ""
+    return f"Done: the billing contact of {r['contract_id']} is now {c['name']}, {c['email']}{phone}."
+
+
+EXECUTED: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pay_invoice": _paid,
+    "update_po_number": lambda r: f"Done: the PO number of {r['invoice_id']} is now \"{r['po_number']}\""
+                                  + (f" (it was \"{r['previous_po_number']}\")." if r["previous_po_number"] else "."),
+    "update_billing_address": _address,
+    "update_billing_contact": _contact,
+    "update_card": lambda r: f"Done: {r['card']['brand']} ending {r['card']['last4']} is now the card on file "
+                             f"for {r['contract_id']}.",
+    "disable_auto_renew": lambda r: f"Done: auto-renewal is now off for {r['contract_id']}; the contract ends on "
+                                    f"{r['end_date']} and will not renew.",
+    "add_portal_user": lambda r: f"Done: {r['name']} ({r['email']}) is invited with access to "
+                                 f"{', '.join(r['contract_ids'])}. They will get an e-mail and can sign in with a "
+                                 "Trailblazer account using that address.",
+    "grant_contract_access": lambda r: f"Done: {r['email']} now has access to {', '.join(r['granted'])}.",
+    "remove_contract_access": lambda r: f"Done: {r['email']} no longer has access to {', '.join(r['removed'])}.",
+}
+
+
+def outcome_text(action: PendingAction) -> str:
+    result = action.result or {}
+    if action.status == ActionStatus.EXECUTED:
+        return EXECUTED[action.operation](result)
+    if action.status == ActionStatus.FAILED:
+        return f"I could not complete it: {result.get('message', 'the request is no longer allowed.')} Nothing was changed."
+    if action.status == ActionStatus.EXPIRED:
+        return "That request expired before it was confirmed, so nothing was changed. Ask again if you still want it."
+    return "Cancelled: nothing was changed."

@@ -1,0 +1,222 @@
+"""The turn runner: one entry point for every channel (CLI, HTTP, Slack, evals).
+
+A turn: mask the text, lock the conversation, let a typed yes/no decide a pending action (the
+service decides, never the model), otherwise run the agent with the user's history and persist
+what was said. `decide` is the button path.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from langchain.agents import create_agent
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
+
+from agent.budget import fit_history, message_tokens, tools_tokens
+from agent.confirm import decision
+from agent.masking import mask
+from agent.outcomes import outcome_text
+from agent.prompts import policy_prompt
+from agent.results import ActionResult, TurnResult, action_dict
+from agent.store import Conversation, ConversationStore
+from billing.entities import PendingAction
+from billing.errors import ActionAlreadyDecided, InvalidInput, NotFound
+from billing.principal import Principal
+from billing.service import BillingService
+from knowledge.tokens import count_tokens
+from tools.context import AgentContext, KnowledgeSearch
+from tools.links import LinkSigner
+from tools.registry import ALL_TOOLS
+
+log = logging.getLogger("portal_agent.runner")
+
+MAX_TEXT = 4000
+PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
+DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
+
+Event = dict[str, Any]
+
+
+@dataclass
+class Runner:
+    """Runs turns and decisions; holds the compiled agent per model (built once)."""
+
+    billing: BillingService
+    store: ConversationStore
+    links: LinkSigner
+    model: BaseChatModel
+    fallback: BaseChatModel | None = None
+    knowledge: KnowledgeSearch | None = None
+    token_budget: int = 6000
+    tools: list[BaseTool] = field(default_factory=lambda: list(ALL_TOOLS))
+
+    def __post_init__(self) -> None:
+        self._graphs: dict[int, Any] = {}
+        self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
+
+    # -- conversations ------------------------------------------------------------------------------
+    def start_conversation(self, principal: Principal, external_ref: str | None = None) -> Conversation:
+        return self.store.create(principal.email, principal.channel, external_ref)
+
+    def conversation(self, principal: Principal, conversation_id: str) -> Conversation:
+        conv = self.store.get(conversation_id, principal.email)
+        if conv is None:
+            raise NotFound("conversation", conversation_id)
+        return conv
+
+    # -- turns --------------------------------------------------------------------------------------
+    def run_turn(self, principal: Principal, conversation_id: str, text: str) -> TurnResult:
+        result: TurnResult | None = None
+        for event in self.iter_turn(principal, conversation_id, text):
+            if event["event"] == "done":
+                result = event["data"]
+        assert result is not None
+        return result
+
+    def iter_turn(self, principal: Principal, conversation_id: str, text: str) -> Iterator[Event]:
+        """Events: token, tool, citations, pending_action, done (with the TurnResult)."""
+        text = _clean_text(text)
+        conv = self.conversation(principal, conversation_id)
+        with self.store.locked(conv.id):
+            pending = self.billing.pending_actions(principal, conv.id)
+            prefix = ""
+            if pending:
+                typed = decision(text)
+                if typed is not None:
+                    yield from self._typed_decision(principal, conv.id, text, pending[-1], typed)
+                    return
+                prefix = self._cancel_for_new_message(principal, conv.id, pending[-1])
+            yield from self._agent_turn(principal, conv.id, text, prefix)
+
+    def decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> ActionResult:
+        """The button path: execute or reject the user's pending action (raises if not pending)."""
+        conv = self.conversation(principal, conversation_id)
+        with self.store.locked(conv.id):
+            action = self._decide(principal, conv.id, action_id, approve)
+            reply = outcome_text(action)
+            self.store.append(conv.id, [AIMessage(reply)])
+        return ActionResult(conv.id, action.id, action.status.value, action.result or {}, reply)
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> PendingAction:
+        if approve:
+            return self.billing.execute(principal, action_id, conversation_id)
+        return self.billing.reject(principal, action_id, conversation_id)
+
+    def _typed_decision(self, principal: Principal, conversation_id: str, text: str, action: PendingAction,
+                        approve: bool) -> Iterator[Event]:
+        try:
+            decided = self._decide(principal, conversation_id, action.id, approve)
+            reply = outcome_text(decided)
+            info = {"id": decided.id, "status": decided.status.value, "result": decided.result or {}}
+        except ActionAlreadyDecided as already:
+            reply, info = "That request was already decided; nothing more was done.", {
+                "id": action.id, "status": already.status, "result": already.result or {}}
+        self.store.append(conversation_id, [HumanMessage(text), AIMessage(reply)])
+        yield {"event": "token", "data": reply}
+        yield {"event": "done", "data": TurnResult(conversation_id, reply, decided_action=info, model="service")}
+
+    def _cancel_for_new_message(self, principal: Principal, conversation_id: str, action: PendingAction) -> str:
+        """A new message while an action awaits a decision cancels it first (it was not confirmed)."""
+        try:
+            self.billing.reject(principal, action.id, conversation_id)
+        except ActionAlreadyDecided:
+            return ""
+        note = f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
+        self.store.append(conversation_id, [AIMessage(note)])
+        return note + "\n\n"
+
+    def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str) -> Iterator[Event]:
+        human = HumanMessage(text)
+        budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
+        inputs = fit_history(self.store.history(conversation_id), max(budget, 0)) + [human]
+        started = time.perf_counter()
+        ctx, state, degraded = None, None, False
+        for model in self._models():
+            ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge)
+            try:
+                state = yield from self._stream(model, inputs, ctx)
+                break
+            except Exception as exc:  # a remote model failing after its retries: fall back, say so
+                if model is self.fallback or self.fallback is None:
+                    raise
+                log.warning("model failed, using the offline planner: %s", type(exc).__name__)
+                self._withdraw(principal, conversation_id, ctx.turn.pending)
+                degraded = True
+        assert ctx is not None and state is not None
+        new = state["messages"][len(inputs) - 1:]
+        self.store.append(conversation_id, new)
+        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started)
+
+    def _withdraw(self, principal: Principal, conversation_id: str, action: PendingAction | None) -> None:
+        """A proposal from a failed attempt was never shown to the user: it must not wait for a "yes"."""
+        if action is not None:
+            try:
+                self.billing.reject(principal, action.id, conversation_id)
+            except ActionAlreadyDecided:
+                pass
+
+    def _models(self) -> list[BaseChatModel]:
+        return [self.model] + ([self.fallback] if self.fallback is not None else [])
+
+    def _graph(self, model: BaseChatModel) -> Any:
+        key = id(model)
+        if key not in self._graphs:
+            self._graphs[key] = create_agent(model, self.tools, system_prompt=policy_prompt(),
+                                             context_schema=AgentContext)
+        return self._graphs[key]
+
+    def _stream(self, model: BaseChatModel, inputs: list[BaseMessage], ctx: AgentContext) -> Iterator[Event]:
+        state: dict[str, Any] | None = None
+        for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx,
+                                                      stream_mode=["messages", "values"]):
+            if mode == "values":
+                state = payload
+                continue
+            chunk, meta = payload
+            if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
+                yield {"event": "token", "data": chunk.content}
+            elif isinstance(chunk, ToolMessage):
+                yield {"event": "tool", "data": {"name": chunk.name, "status": chunk.status}}
+        return state
+
+    def _finish(self, conversation_id: str, ctx: AgentContext, new: list[BaseMessage], prefix: str,
+                degraded: bool, seconds: float) -> Iterator[Event]:
+        turn = ctx.turn
+        answer = next((m.content for m in reversed(new) if isinstance(m, AIMessage) and m.content), "")
+        reply = (DEGRADED_NOTE if degraded else "") + prefix + (answer if isinstance(answer, str) else str(answer))
+        if turn.citations:
+            yield {"event": "citations", "data": turn.citations}
+        pending = action_dict(turn.pending) if turn.pending else None
+        if pending:
+            yield {"event": "pending_action", "data": pending}
+        result = TurnResult(conversation_id, reply, turn.citations, [c.to_dict() for c in turn.tool_calls], pending,
+                            turn.handoff, turn.links, model=_model_name(self.fallback if degraded else self.model),
+                            degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)})
+        yield {"event": "done", "data": result}
+
+
+def _clean_text(text: str) -> str:
+    text = mask((text or "").strip())
+    if not text:
+        raise InvalidInput("text", "", "the message is empty")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("text", text[:40] + "…", f"a message can be at most {MAX_TEXT} characters")
+    return text
+
+
+def _usage(messages: list[BaseMessage]) -> dict[str, int]:
+    total = {"input_tokens": 0, "output_tokens": 0}
+    for m in messages:
+        usage = getattr(m, "usage_metadata", None) or {}
+        for key in total:
+            total[key] += int(usage.get(key, 0))
+    return total
+
+
+def _model_name(model: BaseChatModel | None) -> str:
+    return getattr(model, "model_name", None) or getattr(model, "_llm_type", "model")

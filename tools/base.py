@@ -1,0 +1,64 @@
+"""The one way a tool calls the domain and reports back to the model."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from langchain.tools import tool
+from langchain_core.tools import BaseTool
+
+from billing.errors import DomainError
+from tools.context import AgentContext, Runtime, ToolCallRecord
+
+READ, WRITE = "read", "write"
+
+
+def portal_tool(kind: str) -> Callable[[Callable[..., str]], BaseTool]:
+    """`@tool`, tagged read or write (the runner and tests rely on the tag)."""
+    def wrap(fn: Callable[..., str]) -> BaseTool:
+        made = tool(fn)
+        made.metadata, made.tags = {"kind": kind}, [kind]
+        made.description = " ".join(made.description.split())  # docstring indentation costs tokens
+        return made
+    return wrap
+
+
+def ctx_of(runtime: Runtime) -> AgentContext:
+    return runtime.context
+
+
+def to_json(data: Any) -> str:
+    """Compact JSON: models read it well and it costs few tokens."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[], str]) -> str:
+    """Run `fn`, record the call, and turn a domain refusal into a short explanation with its reason."""
+    ctx = ctx_of(runtime)
+    clean_args = {k: v for k, v in args.items() if v not in (None, "", [])}
+    try:
+        text = fn()
+    except DomainError as error:
+        ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, False))
+        return refusal(error)
+    ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, True))
+    return text
+
+
+def refusal(error: DomainError) -> str:
+    reason = getattr(error, "reason", None) or type(error).__name__
+    return to_json({"ok": False, "error": reason, "kind": error.kind, "message": error.message})
+
+
+def propose(runtime: Runtime, operation: str, args: dict[str, Any]) -> str:
+    """Write tools only propose: the domain validates and records a pending action; nothing changes."""
+    ctx = ctx_of(runtime)
+
+    def do() -> str:
+        action = ctx.billing.propose(ctx.principal, ctx.conversation_id, operation, args)
+        ctx.turn.pending = action
+        return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary,
+                        "note": "Nothing has changed yet. Show the user this summary and ask them to confirm "
+                                "(they can reply yes or press Confirm)."})
+
+    return run_tool(runtime, operation, args, do)

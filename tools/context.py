@@ -1,0 +1,70 @@
+"""What a tool knows about its run: the authenticated principal and the per-turn record.
+
+Identity is injected here by the runner from the authenticated channel; no tool takes a user
+as an argument, so nothing the model writes can change who is acting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from langchain.tools import ToolRuntime
+
+from billing.entities import PendingAction
+from billing.principal import Principal
+from billing.service import BillingService
+from tools.links import LinkSigner
+
+
+# Tools take `runtime: Runtime`. `Any` keeps pydantic from validating (and warning about) the context.
+Runtime = ToolRuntime[Any]
+
+
+class Passage(Protocol):
+    title: str
+    source: str
+    heading: str
+    text: str
+    score: float
+
+
+class KnowledgeSearch(Protocol):
+    def search(self, query: str, k: int = 4) -> list[Passage]: ...
+
+
+@dataclass
+class ToolCallRecord:
+    name: str
+    args: dict[str, Any]
+    ok: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "args": self.args, "ok": self.ok}
+
+
+@dataclass
+class TurnLog:
+    """Side effects of one turn the runner reports: tool calls, citations, a proposal, a hand-off."""
+
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    pending: PendingAction | None = None
+    handoff: dict[str, Any] | None = None
+    links: list[dict[str, str]] = field(default_factory=list)
+
+    def cite(self, passage: Passage) -> None:
+        if all(c["source"] != passage.source or c.get("heading") != passage.heading for c in self.citations):
+            self.citations.append({"title": passage.title, "source": passage.source, "heading": passage.heading,
+                                   "score": round(float(passage.score), 3)})
+
+
+@dataclass
+class AgentContext:
+    """The run context of every tool call (LangChain `context_schema`)."""
+
+    principal: Principal
+    conversation_id: str
+    billing: BillingService
+    links: LinkSigner
+    knowledge: KnowledgeSearch | None = None
+    turn: TurnLog = field(default_factory=TurnLog)

@@ -1,0 +1,86 @@
+"""Contracts: billing address, billing contact, card on file, auto-renewal, signed quote."""
+from __future__ import annotations
+
+from tools.context import Runtime
+
+from billing.errors import CardNotAllowed
+from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_json
+
+
+@portal_tool(READ)
+def list_contracts(runtime: Runtime) -> str:
+    """List the contracts the user is a billing contact on: status, auto-renewal, end date (and days
+    to it), currency, card on file (brand and last four), billing address and contact."""
+    ctx = ctx_of(runtime)
+    return run_tool(runtime, "list_contracts", {},
+                    lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)}))
+
+
+@portal_tool(READ)
+def get_contract(contract_id: str, runtime: Runtime) -> str:
+    """Show one contract (e.g. C-1001) with its billing address, billing contact, card on file,
+    auto-renewal and end date."""
+    ctx = ctx_of(runtime)
+    return run_tool(runtime, "get_contract", {"contract_id": contract_id},
+                    lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)))
+
+
+@portal_tool(READ)
+def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
+    """A short-lived download link to the signed quote of a contract."""
+    ctx = ctx_of(runtime)
+
+    def do() -> str:
+        quote = ctx.billing.get_signed_quote(ctx.principal, contract_id)
+        url = ctx.links.path("signed_quote", quote["contract_id"], ctx.principal.email)
+        ctx.turn.links.append({"title": f"{quote['id']} (signed quote).pdf", "url": url})
+        return to_json({"ok": True, "quote": quote, "url": url})
+
+    return run_tool(runtime, "signed_quote_link", {"contract_id": contract_id}, do)
+
+
+@portal_tool(WRITE)
+def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None = None,
+                           line2: str | None = None, city: str | None = None, region: str | None = None,
+                           postal_code: str | None = None, country: str | None = None) -> str:
+    """Propose changing a contract's billing address; give only the parts that change. The country
+    cannot be changed in the portal (tax implications): Customer Service can. Only proposes."""
+    fields = {"line1": line1, "line2": line2, "city": city, "region": region, "postal_code": postal_code,
+              "country": country}
+    return propose(runtime, "update_billing_address",
+                   {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
+
+
+@portal_tool(WRITE)
+def update_billing_contact(contract_id: str, runtime: Runtime, name: str | None = None,
+                           email: str | None = None, phone: str | None = None) -> str:
+    """Propose changing a contract's billing contact (name, e-mail, phone); give only what changes.
+    Only proposes: the user must confirm."""
+    fields = {"name": name, "email": email, "phone": phone}
+    return propose(runtime, "update_billing_contact",
+                   {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
+
+
+@portal_tool(READ)
+def card_update_form(contract_id: str, runtime: Runtime) -> str:
+    """Offer the secure card form to replace the credit card on file of a contract. Card numbers are
+    never typed in chat: the form sends them straight to the payment processor."""
+    ctx = ctx_of(runtime)
+
+    def do() -> str:
+        contract = ctx.billing.get_contract(ctx.principal, contract_id)
+        if not contract["card_allowed"]:
+            raise CardNotAllowed(contract["id"])
+        url = ctx.links.path("card_form", contract["id"], ctx.principal.email)
+        ctx.turn.links.append({"title": f"Update the card on {contract['id']}", "url": url, "kind": "card_form"})
+        return to_json({"ok": True, "contract_id": contract["id"], "url": url, "current_card": contract["card"]})
+
+    return run_tool(runtime, "card_update_form", {"contract_id": contract_id}, do)
+
+
+@portal_tool(WRITE)
+def disable_auto_renew(contract_id: str, runtime: Runtime) -> str:
+    """Propose turning off auto-renewal of a contract. Allowed only while the contract is active,
+    auto-renewal is on and the end date is more than 30 and at most 180 days away; otherwise the
+    refusal names the Account Executive to contact. Only proposes."""
+    return propose(runtime, "disable_auto_renew", {"contract_id": contract_id})

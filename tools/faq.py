@@ -1,0 +1,27 @@
+"""Knowledge base search: how the portal works, with citations."""
+from __future__ import annotations
+
+from tools.context import Runtime
+
+from tools.base import READ, ctx_of, portal_tool, run_tool, to_json
+
+
+@portal_tool(READ)
+def search_knowledge(query: str, runtime: Runtime) -> str:
+    """Search the Billing Portal help articles (how-to, rules, policies, who to contact).
+
+    Use it for every question about how the portal works. Answer only from the passages it
+    returns and cite them; if it returns nothing, say you do not know and offer a hand-off.
+    """
+    ctx = ctx_of(runtime)
+
+    def do() -> str:
+        if ctx.knowledge is None:
+            return to_json({"passages": [], "note": "The knowledge base is not available."})
+        passages = ctx.knowledge.search(query, k=4)
+        for p in passages:
+            ctx.turn.cite(p)
+        return to_json({"passages": [{"n": i + 1, "title": p.title, "source": p.source, "heading": p.heading,
+                                      "text": p.text} for i, p in enumerate(passages)]})
+
+    return run_tool(runtime, "search_knowledge", {"query": query}, do)

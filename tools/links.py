@@ -1,0 +1,62 @@
+"""Short-lived signed links for downloads and the secure card form.
+
+A link names what it opens and for whom; the service re-checks access with the domain when it is
+used, so a leaked link is useless to anyone else and useless after it expires.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+KINDS = ("invoice_pdf", "signed_quote", "card_form")
+
+
+class InvalidLink(Exception):
+    """Tampered, expired or malformed link token."""
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    kind: str
+    resource_id: str
+    email: str
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class LinkSigner:
+    secret: str
+    ttl_seconds: int = 600
+
+    def token(self, kind: str, resource_id: str, email: str, now: float | None = None) -> str:
+        if kind not in KINDS:
+            raise ValueError(kind)
+        exp = int((now or time.time()) + self.ttl_seconds)
+        body = _b64(json.dumps([kind, resource_id, email, exp], separators=(",", ":")).encode())
+        return f"{body}.{self._sign(body)}"
+
+    def path(self, kind: str, resource_id: str, email: str) -> str:
+        return f"/v1/links/{self.token(kind, resource_id, email)}"
+
+    def verify(self, token: str, now: float | None = None) -> LinkClaims:
+        body, _, sig = token.partition(".")
+        if not body or not hmac.compare_digest(sig, self._sign(body)):
+            raise InvalidLink("bad signature")
+        try:
+            kind, resource_id, email, exp = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        except (ValueError, TypeError) as exc:
+            raise InvalidLink("malformed") from exc
+        if exp < (now or time.time()):
+            raise InvalidLink("expired")
+        return LinkClaims(kind, resource_id, email, exp)
+
+    def _sign(self, body: str) -> str:
+        return _b64(hmac.new(self.secret.encode(), body.encode(), hashlib.sha256).digest())
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -1,0 +1,25 @@
+"""Hand-off to a person."""
+from __future__ import annotations
+
+from typing import Literal
+
+from tools.context import Runtime
+
+from tools.base import WRITE, ctx_of, portal_tool, run_tool, to_json
+
+
+@portal_tool(WRITE)
+def create_support_case(queue: Literal["customer_service", "collector", "ae"], subject: str, summary: str,
+                        runtime: Runtime) -> str:
+    """Hand the conversation to a person by opening a support case: 'collector' for payments and
+    collections, 'ae' (Account Executive) for renewals, 'customer_service' for everything else,
+    for requests to talk to a person and for inquiries made outside the portal. Summarise the
+    request in `summary`. Changes no billing data, so it needs no confirmation."""
+    ctx = ctx_of(runtime)
+
+    def do() -> str:
+        case = ctx.billing.create_support_case(ctx.principal, ctx.conversation_id, queue, subject, summary)
+        ctx.turn.handoff = {"case_id": case.id, "queue": case.queue, "assignee": case.assignee}
+        return to_json({"ok": True, "case_id": case.id, "queue": case.queue, "assignee": case.assignee})
+
+    return run_tool(runtime, "create_support_case", {"queue": queue, "subject": subject}, do)
