@@ -191,7 +191,9 @@ class Runner:
         reply = (DEGRADED_NOTE if degraded else "") + prefix + (answer if isinstance(answer, str) else str(answer))
         if turn.citations:
             yield {"event": "citations", "data": turn.citations}
-        pending = action_dict(turn.pending) if turn.pending else None
+        # Ask the domain, not the tools' log: parallel tool calls may have superseded each other.
+        actions = self.billing.pending_actions(ctx.principal, conversation_id) if turn.pending else []
+        pending = action_dict(actions[-1]) if actions else None
         if pending:
             yield {"event": "pending_action", "data": pending}
         result = TurnResult(conversation_id, reply, turn.citations, [c.to_dict() for c in turn.tool_calls], pending,

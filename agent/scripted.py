@@ -15,9 +15,9 @@ from pydantic import Field
 Step = AIMessage | Callable[[list[BaseMessage]], AIMessage]
 
 
-def call(name: str, call_id: str = "call_1", **args: Any) -> AIMessage:
-    """An assistant message that calls one tool."""
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}])
+def call(tool: str, /, **args: Any) -> AIMessage:
+    """An assistant message that calls one tool (the arguments as keywords)."""
+    return AIMessage(content="", tool_calls=[{"name": tool, "args": args, "id": f"call_{tool}", "type": "tool_call"}])
 
 
 def say(text: str) -> AIMessage:
