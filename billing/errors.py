@@ -4,7 +4,7 @@ The edges map them: the HTTP layer to status codes (`kind`), the tools to short 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 
@@ -22,7 +22,8 @@ class DomainError(Exception):
         return "The request is not allowed."
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        """JSON-ready (stored with failed actions and audit rows): nested dataclasses become dicts."""
+        data = asdict(self)
         return {"error": type(self).__name__, "kind": self.kind, "message": self.message, **data}
 
 

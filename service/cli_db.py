@@ -6,6 +6,8 @@ from typing import Any, Callable
 import typer
 
 db_app = typer.Typer(no_args_is_help=True)
+NO_CONTRACTS = ("You are not a billing contact on any contract yet: an existing portal user can add you "
+                "through Manage Users.")
 
 
 def _container() -> Any:
@@ -116,8 +118,7 @@ def contracts(email: str = typer.Option(..., "--as")) -> None:
     for c in rows:
         card = f"{c['card']['brand']} ending {c['card']['last4']}" if c["card"] else "-"
         table.add_row(c["id"], c["status"], "on" if c["auto_renew"] else "off", c["end_date"], c["currency"], card)
-    _show(table, rows, "You are not a billing contact on any contract yet: an existing portal user can add you "
-                       "through Manage Users.")
+    _show(table, rows, NO_CONTRACTS)
 
 
 def invoices(email: str = typer.Option(..., "--as"),
@@ -131,7 +132,8 @@ def invoices(email: str = typer.Option(..., "--as"),
         pay = "yes" if i["payable"] else f"no ({i['not_payable_reason']})"
         table.add_row(i["id"], i["contract_id"], i["status"], f"{i['currency']} {i['amount']}",
                       f"{i['currency']} {i['balance']}", i["due_date"], i["po_number"] or "-", pay)
-    _show(table, rows, "No invoices to show.")
+    no_contracts = not rows and not _guarded(lambda: _container().billing.me(_as_principal(email)))["contracts"]
+    _show(table, rows, NO_CONTRACTS if no_contracts else "No invoices to show.")
 
 
 def _show(table: Any, rows: list[Any], empty: str) -> None:

@@ -110,8 +110,11 @@ def clean_card(args: dict[str, Any]) -> dict[str, Any]:
     last4 = str(args.get("last4") or "")
     if not token.startswith("tok_") or not (len(last4) == 4 and last4.isdigit()):
         raise InvalidInput("card", last4, "a card token from the secure card form is required")
+    month, year = int(args.get("exp_month") or 0), int(args.get("exp_year") or 0)
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise InvalidInput("expiry", f"{month}/{year}", "it is not a valid expiry date")
     return {"contract_id": require_id(args, "contract_id"), "token": token, "brand": str(args.get("brand") or "Card"),
-            "last4": last4, "exp_month": int(args.get("exp_month") or 12), "exp_year": int(args.get("exp_year") or 0)}
+            "last4": last4, "exp_month": month, "exp_year": year}
 
 
 def _check_card(contract: Contract, args: dict[str, Any]) -> None:
