@@ -168,13 +168,16 @@ def test_card_update_refused_on_wire_only_contract(svc, gateway):
     token = gateway.tokenize("4242 4242 4242 4242", 12, 2030, "123")
     with pytest.raises(CardNotAllowed):
         svc.propose(ALICE, "conv-1", "update_card", {"contract_id": "C-1002", "token": token.token,
-                                                     "brand": "Visa", "last4": "4242"})
+                                                     "brand": "Visa", "last4": "4242", "exp_month": 12,
+                                                     "exp_year": 2030})
 
 
 @pytest.mark.parametrize("args", [
     {"token": "4242424242424242", "last4": "4242"},
     {"token": "tok_ok_x", "last4": "42"},
     {"token": "", "last4": ""},
+    {"token": "tok_ok_x", "last4": "4242", "exp_month": 13, "exp_year": 2030},
+    {"token": "tok_ok_x", "last4": "4242", "exp_month": 12, "exp_year": 0},
 ])
 def test_card_update_needs_a_token_from_the_form(svc, args):
     with pytest.raises(InvalidInput):

@@ -124,7 +124,7 @@ def test_expired_action_is_a_clear_error_and_changes_nothing(backend):
 def test_declined_card_fails_the_action_durably(backend):
     token = backend.gateway.tokenize("4000 0000 0000 0002", 12, 2030, "123")
     _run(backend, ALICE, "update_card", {"contract_id": "C-1001", "token": token.token, "brand": token.brand,
-                                         "last4": token.last4}, "form")
+                                         "last4": token.last4, "exp_month": 12, "exp_year": 2030}, "form")
     done = _run(backend, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
     assert done.status == ActionStatus.FAILED
     stored = _get(backend, PendingAction, done.id)
