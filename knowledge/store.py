@@ -1,0 +1,86 @@
+"""The Chroma side: clients, the embedding-function adapter and the knowledge collection.
+
+Clients and collections are cached per location so that opening a retriever is cheap
+after the first time. The embedding-function *instance* is always passed when a
+collection is opened; otherwise Chroma rebuilds one for every query (about 30x slower).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from knowledge.embeddings import Embedder, get_embedder
+
+COLLECTION_PREFIX = "knowledge"
+
+
+@register_embedding_function
+class PortalEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma adapter around an :class:`~knowledge.embeddings.Embedder` (offline by default)."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder or get_embedder()
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "portal-agent"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model_id": self.embedder.model_id}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "PortalEmbeddingFunction":
+        # Only the offline model can be rebuilt without credentials.
+        return PortalEmbeddingFunction()
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+
+def _client_settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)  # telemetry would try the network
+
+
+@lru_cache(maxsize=8)
+def open_client(data_dir: str | None = None, url: str | None = None) -> Any:
+    """A cached Chroma client: ``HttpClient`` when ``url`` is given, else embedded at ``<data_dir>/chroma``."""
+    import chromadb
+
+    if url:
+        parts = urlparse(url)
+        return chromadb.HttpClient(
+            host=parts.hostname or "localhost", port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https", settings=_client_settings(),
+        )
+    if not data_dir:
+        raise ValueError("either data_dir or url is required")
+    path = Path(data_dir) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+
+
+def collection_name(embedder: Embedder) -> str:
+    """One collection per embedding model, since vectors of two models never mix."""
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder.model_id).strip("-.")
+    return f"{COLLECTION_PREFIX}-{slug}"[:60]
+
+
+def open_collection(client: Any, embedder: Embedder | None = None) -> Any:
+    """Get or create the knowledge collection (cosine space) with the embedder's function instance."""
+    embedder = embedder or get_embedder()
+    return client.get_or_create_collection(
+        name=collection_name(embedder),
+        embedding_function=PortalEmbeddingFunction(embedder),
+        configuration={"hnsw": {"space": "cosine"}},
+    )
