@@ -1,0 +1,68 @@
+"""`OfflinePlanner`: the embedded default model. A LangChain chat model that reads the conversation
+and answers with exactly one tool call or one reply, deterministically and without network."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Iterator, Sequence
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
+
+from agent.planner.goals import understand
+from agent.planner.history import read_turns
+from agent.planner.steps import Call, Say, decide
+
+
+class OfflinePlanner(BaseChatModel):
+    """Understands the capabilities of the portal in plain English (intent exemplars + exact slot rules),
+    follows the dialogue from the message history, and phrases tool results. Same input, same output."""
+
+    model_name: str = "offline-planner"
+    tool_names: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "offline-planner"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "OfflinePlanner":
+        names = [getattr(t, "name", None) or (t.get("function", {}).get("name") if isinstance(t, dict) else str(t))
+                 for t in tools]
+        return self.model_copy(update={"tool_names": [n for n in names if n]})
+
+    def plan(self, messages: list[BaseMessage]) -> AIMessage:
+        """The next assistant message for this conversation."""
+        turns = read_turns([m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))])
+        if not turns or not turns[-1].human.strip():
+            return AIMessage(content="How can I help you with the Billing Portal?")
+        goal = understand(turns)
+        action = decide(goal, turns[-1].steps, turns[:-1])
+        if isinstance(action, Call) and self.tool_names and action.name not in self.tool_names:
+            action = Say("I can't do that here. Would you like me to open a case with Customer Service?")
+        if isinstance(action, Say):
+            return AIMessage(content=action.text)
+        digest = hashlib.sha1(f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}"
+                              .encode()).hexdigest()[:16]
+        return AIMessage(content="", tool_calls=[{"name": action.name, "args": action.args, "id": f"call_{digest}",
+                                                  "type": "tool_call"}])
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self.plan(messages))])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        message = self.plan(messages)
+        if message.tool_calls:
+            call = message.tool_calls[0]
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
+                {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"], "index": 0}]))
+            return
+        for piece in re.findall(r"\S+\s*|\s+", message.content):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
