@@ -53,7 +53,8 @@ class TurnLog:
     links: list[dict[str, str]] = field(default_factory=list)
 
     def cite(self, passage: Passage) -> None:
-        if all(c["source"] != passage.source or c.get("heading") != passage.heading for c in self.citations):
+        """One citation per article: several passages of one document are one source to a reader."""
+        if all(c["source"] != passage.source for c in self.citations):
             self.citations.append({"title": passage.title, "source": passage.source, "heading": passage.heading,
                                    "score": round(float(passage.score), 3)})
 
