@@ -56,7 +56,11 @@ def model_config(settings: Settings) -> ModelConfig:
 
 
 def build_runner(container: Container, **overrides: Any) -> Runner:
-    primary, fallback = build_models(model_config(container.settings))
+    """The runner on the configured models; `overrides` (e.g. a scripted `model`) replace any part."""
+    if "model" in overrides:
+        primary, fallback = overrides.pop("model"), overrides.pop("fallback", None)
+    else:
+        primary, fallback = build_models(model_config(container.settings))
     options: dict[str, Any] = {"model": primary, "fallback": fallback, "knowledge": LazyKnowledge(container.settings),
                                "token_budget": container.settings.portal_token_budget, **overrides}
     return Runner(container.billing, ConversationStore(container.engine), container.links, **options)

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     portal_token_budget: int = Field(default=6000, ge=1000)
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None
+    slack_app_token: str | None = None  # xapp-… app-level token, only for Socket Mode
+    slack_trusted_team_ids: str = ""  # comma-separated workspaces whose verified e-mails link users
+    portal_public_url: str = "http://localhost:8000"  # absolute base of links posted outside the web app
+    # HTTP service (service/app.py): per-user token bucket, request body limit, widget origins.
+    portal_rate_limit_per_minute: float = Field(default=60, gt=0)
+    portal_rate_limit_burst: int = Field(default=20, ge=1)
+    portal_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    portal_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
 
     @property
     def database_url(self) -> str:
@@ -38,6 +46,14 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.portal_data_dir / "chroma"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.portal_cors_origins.split(",") if o.strip()]
+
+    @property
+    def slack_trusted_teams(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.slack_trusted_team_ids.split(",") if t.strip())
 
     @property
     def is_development(self) -> bool:

@@ -5,9 +5,10 @@ from alembic import context
 
 from agent.store_tables import conversation_metadata
 from billing.adapters.sql_tables import metadata
+from service.slack.tables import slack_metadata
 
 config = context.config
-target_metadata = [metadata, conversation_metadata]
+target_metadata = [metadata, conversation_metadata, slack_metadata]
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,151 @@
+"""The chat API: conversations, turns (JSON or SSE), and the button path for pending actions."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from agent.masking import mask
+from agent.results import action_dict
+from billing.errors import DomainError
+from billing.principal import Principal
+from service.api.deps import AppContainer, AppMetrics, CurrentPrincipal
+from service.api.schemas import (ActionResultOut, ConversationOut, ErrorBody, MessageIn, NewConversation,
+                                 TurnResultOut)
+from service.api.sse import ThreadedEvents, frames
+from service.container import Container
+from service.errors import domain_status, error_body
+from service.help_pages import anchor
+from service.metrics import Metrics
+
+log = logging.getLogger("portal_agent.chat")
+router = APIRouter(prefix="/v1/conversations", tags=["chat"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody},
+                                           422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
+SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}, "example":
+           'event: token\ndata: "Sure"\n\nevent: done\ndata: {"conversation_id": "…", "reply": "…"}\n\n'}},
+           "description": "The turn result (JSON), or with `Accept: text/event-stream` SSE events `token` "
+                          "(text), `tool`, `citations`, `pending_action`, `done` (the turn result) and, if the "
+                          "turn fails midway, `error`."}
+
+
+def help_url(source: str) -> str | None:
+    """`knowledge/docs/paying-invoices.md` -> `/help/paying-invoices` (served by the widget router)."""
+    if source.startswith("knowledge/docs/") and source.endswith(".md"):
+        return "/help/" + source.removeprefix("knowledge/docs/").removesuffix(".md")
+    return None
+
+
+def citation_url(citation: dict[str, Any]) -> str | None:
+    url = help_url(str(citation.get("source", "")))
+    if url and citation.get("heading"):
+        url += "#" + anchor(str(citation["heading"]))
+    return url
+
+
+def with_urls(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**c, "url": c.get("url") or citation_url(c)} for c in citations]
+
+
+def turn_dict(result: Any) -> dict[str, Any]:
+    data = result.to_dict()
+    data["citations"] = with_urls(data.get("citations") or [])
+    return data
+
+
+async def _runner(container: Container) -> Any:
+    return await run_in_threadpool(lambda: container.runner)  # built lazily: may load a model
+
+
+@router.post("", status_code=201, response_model=NewConversation, responses=ERRORS,
+             summary="Start a conversation")
+def create_conversation(principal: CurrentPrincipal, container: AppContainer) -> dict[str, str]:
+    return {"conversation_id": container.runner.start_conversation(principal).id}
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut, responses=ERRORS,
+            summary="Messages (masked) and pending actions of a conversation")
+def get_conversation(conversation_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
+    runner = container.runner
+    conv = runner.conversation(principal, conversation_id)
+    messages = [{**m, "content": mask(m["content"])} for m in runner.store.transcript(conv.id)]
+    pending = [action_dict(a) for a in container.billing.pending_actions(principal, conv.id)]
+    return {"conversation_id": conv.id, "channel": conv.channel, "created_at": conv.created_at.isoformat(),
+            "messages": messages, "pending_actions": pending}
+
+
+@router.post("/{conversation_id}/messages", response_model=TurnResultOut,
+             responses={**ERRORS, 200: SSE_DOC, 409: {"model": ErrorBody}}, summary="Send a message (one turn)")
+async def post_message(conversation_id: str, body: MessageIn, request: Request, principal: CurrentPrincipal,
+                       container: AppContainer, metrics: AppMetrics) -> Any:
+    runner = await _runner(container)
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        result = turn_dict(await run_in_threadpool(runner.run_turn, principal, conversation_id, body.text))
+        metrics.observe_turn(result)
+        return result
+    events = ThreadedEvents(lambda: runner.iter_turn(principal, conversation_id, body.text))
+    first = await events.next()
+    if first[0] == "error":
+        raise first[1]  # before any byte is sent: a normal JSON error with its status code
+    return StreamingResponse(frames(first, events, _stream_mapper(metrics), _stream_error),
+                             media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _stream_mapper(metrics: Metrics) -> Any:
+    """Runner events to SSE frames. A model that does not stream yields no `token` event; the reply
+    is then sent as one `token` before `done`, so clients can rely on tokens for display."""
+    saw_token = False
+
+    def on_event(event: dict[str, Any]) -> list[tuple[str, Any]]:
+        nonlocal saw_token
+        name, data = event["event"], event["data"]
+        if name == "token":
+            saw_token = True
+            return [("token", data)]
+        if name == "citations":
+            return [("citations", with_urls(data))]
+        if name != "done":
+            return [(name, data)]
+        result = turn_dict(data)
+        metrics.observe_turn(result)
+        lead = [] if saw_token or not result.get("reply") else [("token", result["reply"])]
+        return lead + [("done", result)]
+
+    return on_event
+
+
+def _stream_error(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, DomainError):
+        return {**exc.to_dict(), "http_status": domain_status(exc)}
+    log.error("turn failed while streaming: %s", type(exc).__name__, exc_info=exc)
+    return {**error_body(500, "The reply could not be completed. Please try again."), "http_status": 500}
+
+
+def _decide(principal: Principal, container: Container, metrics: Metrics, conversation_id: str, action_id: str,
+            approve: bool) -> dict[str, Any]:
+    result = container.runner.decide(principal, conversation_id, action_id, approve).to_dict()
+    action = container.billing.get_action(principal, action_id)
+    metrics.observe_decision(action.operation if action else "", approve, result["status"])
+    return result
+
+
+DECISION_ERRORS = {**ERRORS, 409: {"model": ErrorBody, "description": "Already decided or expired"}}
+
+
+@router.post("/{conversation_id}/actions/{action_id}/confirm", response_model=ActionResultOut,
+             responses=DECISION_ERRORS, summary="Confirm a pending action (executes it once)")
+def confirm_action(conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer,
+                   metrics: AppMetrics) -> dict[str, Any]:
+    return _decide(principal, container, metrics, conversation_id, action_id, True)
+
+
+@router.post("/{conversation_id}/actions/{action_id}/reject", response_model=ActionResultOut,
+             responses=DECISION_ERRORS, summary="Reject a pending action (nothing changes)")
+def reject_action(conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer,
+                  metrics: AppMetrics) -> dict[str, Any]:
+    return _decide(principal, container, metrics, conversation_id, action_id, False)

@@ -1,0 +1,82 @@
+"""The FastAPI application: chat API (JSON + SSE), portal reads, signed downloads and the card form,
+the chat widget, health and metrics. OpenAPI at /docs.
+
+`create_app()` is the factory (`uvicorn --factory service.app:create_app`, or `portal-agent serve`);
+tests pass their own container (temporary database, scripted model). Endpoints that touch the
+database or the runner are sync functions, so FastAPI runs them in its threadpool; the SSE turn
+runs in a worker thread of its own (service/api/sse.py). The event loop never blocks on either.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from service.api import chat, links, ops, portal, web
+from service.container import Container, get_container
+from service.errors import install_error_handlers
+from service.health import Check
+from service.metrics import Metrics
+from service.middleware import RequestContextMiddleware
+from service.ratelimit import TokenBucket
+
+DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
+
+Authenticate with `Authorization: Bearer <token>`: an HS256 JWT whose `sub` is the user's e-mail
+(`portal-agent token --as EMAIL`). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
+or unknown user, 403 no access to billing data (partners/resellers), 404 unknown or not yours
+(identical answers), 409 pending action already decided or expired, 410 expired download link,
+413 body too large, 422 invalid input or a business rule refusing the request as given,
+429 rate limited (per user, `Retry-After`)."""
+
+
+def create_app(container: Container | None = None, *, readiness_checks: dict[str, Check] | None = None) -> FastAPI:
+    container = container or get_container()
+    settings = container.settings
+    dev = settings.is_development
+    app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION,
+                  openapi_tags=[{"name": "chat"}, {"name": "portal"}, {"name": "downloads"}, {"name": "widget"},
+                                {"name": "operations"}] + ([{"name": "development only"}] if dev else []))
+    app.state.container = container
+    app.state.metrics = metrics = Metrics()
+    app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
+    app.state.readiness_checks = readiness_checks
+    install_error_handlers(app)
+    for router in (chat.router, portal.router, links.router, ops.router, web.router):
+        app.include_router(router)
+    if dev:
+        app.include_router(web.dev_router)
+    if settings.slack_signing_secret and settings.slack_bot_token:  # POST /slack/events (service/slack)
+        from service.slack.mount import mount_slack
+
+        mount_slack(app, container)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "Accept"],
+                           expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
+    return app
+
+
+def create_served_app() -> FastAPI:
+    """The factory `portal-agent serve` runs in each worker: JSON logs first, then the app."""
+    import os
+
+    from service.logging import configure_logging
+
+    configure_logging(os.environ.get("PORTAL_LOG_LEVEL", "INFO"))
+    app = create_app()
+    try:  # build the runner (model back end) now, so the first chat message does not pay for it
+        app.state.container.runner
+    except Exception:  # the chat routes will report it; health, reads and downloads still work
+        logging.getLogger("portal_agent.app").exception("the agent runner could not be built at start-up")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """`service.app:app` for tools that want a module attribute; built on first access only."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

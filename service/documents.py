@@ -1,0 +1,34 @@
+"""PDF downloads, always produced after the domain has authorized the reader."""
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.responses import Response
+
+from billing.principal import Principal
+from service.container import Container
+from service.pdf import invoice_pdf, signed_quote_pdf
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def invoice_document(container: Container, principal: Principal, invoice_id: str) -> Response:
+    billing = container.billing
+    invoice = billing.get_invoice(principal, invoice_id)  # NotFound (404) unless the reader has access
+    contract = billing.get_contract(principal, invoice["contract_id"])
+    account = billing.me(principal).get("account_name", "")
+    now = billing.clock.now().astimezone(dt.timezone.utc)
+    return _pdf(invoice_pdf(invoice, contract, account, now), f"{invoice['id']}.pdf")
+
+
+def quote_document(container: Container, principal: Principal, contract_id: str) -> Response:
+    billing = container.billing
+    quote = billing.get_signed_quote(principal, contract_id)
+    contract = billing.get_contract(principal, quote["contract_id"])
+    account = billing.me(principal).get("account_name", "")
+    now = billing.clock.now().astimezone(dt.timezone.utc)
+    return _pdf(signed_quote_pdf(quote, contract, account, now), f"{quote['id']}-signed-quote.pdf")

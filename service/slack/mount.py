@@ -1,0 +1,66 @@
+"""Wiring: the Bolt app over the bot, mounted on FastAPI (HTTP) or run over Socket Mode."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from service.slack.bot import SlackBot
+
+log = logging.getLogger("portal_agent.slack")
+
+
+def slack_configured(settings: Any) -> bool:
+    return bool(settings.slack_signing_secret and settings.slack_bot_token)
+
+
+def build_slack_app(container: Any, *, client: AsyncWebClient | None = None,
+                    socket_mode: bool = False) -> tuple[AsyncApp, SlackBot]:
+    """Bolt app + bot. `client` lets tests point the Web API at a local stub (`base_url=`)."""
+    settings = container.settings
+    client = client or AsyncWebClient(token=settings.slack_bot_token)
+    # process_before_response: the listener itself only claims and schedules (milliseconds), so Slack's
+    # answer waits for the de-duplication claim and the agent's work runs in the bot's own tracked tasks.
+    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
+                   request_verification_enabled=not socket_mode, process_before_response=True,
+                   name="portal-agent")
+    bot = SlackBot(container, client)
+    bot.register(app)
+    return app, bot
+
+
+def mount_slack(app: Any, container: Any, *, client: AsyncWebClient | None = None) -> None:
+    """Add `POST /slack/events` (Events API and interactivity) when SLACK_SIGNING_SECRET and
+    SLACK_BOT_TOKEN are both set; otherwise leave the app untouched. The bot is `app.state.slack_bot`."""
+    from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
+
+    if not slack_configured(container.settings):
+        log.info("Slack is off: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN to enable it")
+        return
+    bolt, bot = build_slack_app(container, client=client)
+    handler = AsyncSlackRequestHandler(bolt)
+
+    async def slack_events(request: Request) -> Any:
+        """Slack Events API and interactivity (signed by Slack; answered within 3 seconds)."""
+        return await handler.handle(request)
+
+    app.add_api_route("/slack/events", slack_events, methods=["POST"], tags=["slack"], summary="Slack events")
+    app.state.slack_bot = bot
+
+
+async def run_socket_mode(container: Any) -> None:
+    """Socket Mode: Slack delivers over a WebSocket the app opens, so no public URL is needed."""
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    settings = container.settings
+    if not (settings.slack_bot_token and settings.slack_app_token):
+        raise ValueError("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…)")
+    bolt, bot = build_slack_app(container, socket_mode=True)
+    handler = AsyncSocketModeHandler(bolt, settings.slack_app_token)
+    try:
+        await handler.start_async()
+    finally:
+        await bot.idle()

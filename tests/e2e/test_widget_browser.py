@@ -1,0 +1,120 @@
+"""The chat widget in a real browser: Debian Chromium driven by Playwright against a real uvicorn server
+(in a thread, on a free port) over a SQLite demo world with a scripted model.
+
+Alice picks herself on the demo page, asks to pay INV-1001, sees the confirmation card, clicks
+Confirm, sees the confirmation number, asks a how-to question and sees a citation link; the
+conversation survives a reload and the panel fits a phone screen. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
+    import uvicorn
+
+    from service.app import create_app
+    from service_kit import make_world
+
+    world = make_world(tmp_path)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(world.container), host="127.0.0.1", port=port,
+                                       log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", world
+    srv.should_exit = True
+    thread.join(timeout=10)
+    world.container.engine.dispose()
+
+
+def test_widget_pay_confirm_and_cited_answer(server):
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
+        print(f"SKIP browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    base, world = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/")
+
+            page.get_by_role("button", name=re.compile("Alice Adams")).click()
+            expect(page.locator("#picker-status")).to_have_text("Chatting as Alice Adams (alice@acme.example).")
+            message = page.get_by_label("Your message")
+            expect(message).to_be_focused()
+
+            message.fill("Please pay INV-1001")
+            message.press("Enter")  # Enter sends
+            card = page.locator(".pa-action")
+            expect(card.locator(".pa-summary")).to_have_text("Pay USD 1,200.00 on INV-1001 with Visa ending 4242")
+            expect(page.locator(".pa-assistant").last).to_contain_text("Please confirm")
+            page.screenshot(path=str(ARTIFACTS / "widget-confirmation-card.png"))
+            card.get_by_role("button", name="Confirm").click()
+            result = page.locator(".pa-result")
+            expect(result).to_contain_text(re.compile(r"Confirmation number: PC-[A-Z0-9]+"))
+            expect(card.get_by_role("button", name="Confirm")).to_be_disabled()
+            number = re.search(r"PC-[A-Z0-9]+", result.inner_text()).group(0)
+
+            message.fill("How do I pay an invoice by card?")
+            message.press("Enter")
+            citation = page.locator("a.pa-citation").first
+            expect(citation).to_have_text("Paying an invoice by credit card - How to pay with Pay Now")
+            expect(citation).to_have_attribute("href", f"{base}/help/paying-invoices#how-to-pay-with-pay-now")
+            expect(page.locator("[aria-live='polite']").last).to_contain_text("Pay Now")
+            page.screenshot(path=str(ARTIFACTS / "widget-desktop.png"), full_page=True)
+
+            with page.context.expect_page() as opened:
+                citation.click()
+            article = opened.value
+            expect(article.locator("h1")).to_have_text("Paying an invoice by credit card")
+            article.close()
+
+            page.reload()  # the conversation survives a reload (sessionStorage)
+            expect(page.locator(".pa-log")).to_contain_text(number)
+            expect(page.locator(".pa-log")).to_contain_text("How do I pay an invoice by card?")
+
+            page.set_viewport_size({"width": 375, "height": 740})
+            box = page.locator("#pa-panel").bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+            page.screenshot(path=str(ARTIFACTS / "widget-phone.png"))
+            assert errors == []
+        finally:
+            browser.close()
+
+    import httpx
+
+    invoice = httpx.get(f"{base}/v1/invoices/INV-1001", headers=world.auth("alice")).json()
+    assert invoice["status"] == "processing"
+    assert (ARTIFACTS / "widget-desktop.png").stat().st_size > 10_000
