@@ -5,8 +5,11 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
 
 
 class Settings(BaseSettings):
@@ -21,7 +24,7 @@ class Settings(BaseSettings):
     portal_model: str = "gpt-4.1-mini"
     openai_api_key: str | None = None
     openai_base_url: str | None = None
-    portal_secret_key: str = "dev-only-secret-change-me-in-production-0001"
+    portal_secret_key: str = DEV_SECRET
     portal_env: str = "development"
     portal_today: dt.date | None = None
     portal_action_ttl_minutes: int = Field(default=15, ge=1)
@@ -36,6 +39,14 @@ class Settings(BaseSettings):
     portal_rate_limit_burst: int = Field(default=20, ge=1)
     portal_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     portal_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_secret(self) -> "Settings":
+        """Tokens and links signed with a published key would let anyone act as anyone."""
+        if self.portal_env == "production" and (self.portal_secret_key == DEV_SECRET
+                                                or len(self.portal_secret_key) < 32):
+            raise ValueError("PORTAL_SECRET_KEY must be a random value of at least 32 characters in production")
+        return self
 
     @property
     def database_url(self) -> str:

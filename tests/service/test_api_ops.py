@@ -158,3 +158,15 @@ async def test_cors_allows_the_configured_portal_origin_only(client, world, sett
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://portal.example"
     r = await client.options("/v1/conversations", headers={**preflight, "Origin": "https://evil.example"})
     assert r.headers.get("access-control-allow-origin") != "https://evil.example"
+
+
+@pytest.mark.parametrize("secret", [None, "short"])
+def test_production_refuses_the_development_or_a_short_secret(secret):
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    values = {"portal_env": "production", **({"portal_secret_key": secret} if secret else {})}
+    with pytest.raises(ValidationError, match="PORTAL_SECRET_KEY"):
+        Settings(_env_file=None, **values)
+    assert Settings(_env_file=None, portal_env="production", portal_secret_key="x" * 32).portal_env == "production"

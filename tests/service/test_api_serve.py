@@ -22,7 +22,8 @@ def free_port() -> int:
 
 def test_serve_command_runs_uvicorn_with_json_logs(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ENV": "production"}
+    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ENV": "production",
+           "PORTAL_SECRET_KEY": "s" * 40}
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
