@@ -6,6 +6,9 @@ from tools.context import Runtime
 from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_json
 
 
+MAX_LISTED = 20
+
+
 @portal_tool(READ)
 def list_invoices(runtime: Runtime, contract_id: str | None = None,
                   status: str | None = None) -> str:
@@ -13,8 +16,15 @@ def list_invoices(runtime: Runtime, contract_id: str | None = None,
     one status (open, overdue, processing, paid, void). Each shows amount, balance, due date, PO and
     whether it can be paid by card now (payable / not_payable_reason)."""
     ctx = ctx_of(runtime)
-    return run_tool(runtime, "list_invoices", {"contract_id": contract_id, "status": status},
-                    lambda: to_json({"invoices": ctx.billing.list_invoices(ctx.principal, contract_id, status)}))
+
+    def do() -> str:
+        invoices = ctx.billing.list_invoices(ctx.principal, contract_id, status)
+        shown = invoices[:MAX_LISTED]  # a model's context is not a database export
+        more = {"more": len(invoices) - len(shown), "note": "Ask for a contract or a status to narrow the list."} \
+            if len(invoices) > len(shown) else {}
+        return to_json({"invoices": shown, "total": len(invoices), **more})
+
+    return run_tool(runtime, "list_invoices", {"contract_id": contract_id, "status": status}, do)
 
 
 @portal_tool(READ)

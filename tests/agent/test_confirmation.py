@@ -149,3 +149,22 @@ def test_support_case_needs_no_confirmation_and_is_reported(world):
     turn = runner.run_turn(CAROL, conv.id, "I need to talk to someone about a payment plan")
     assert turn.handoff["queue"] == "collector" and turn.handoff["assignee"] == "Priya Patel"
     assert turn.pending_action is None
+
+
+def test_long_invoice_lists_are_capped_for_the_model(world):
+    from billing.demo import seed_scale
+    from billing.entities import ContractContact
+
+    seed_scale(world.billing.uow_factory, 8, world.clock.today(), world.clock.now())
+    with world.billing.uow_factory(write=True) as uow:  # alice becomes a contact on 24 more contracts
+        for i in range(8):
+            for c in range(3):
+                uow.repo.add(ContractContact(f"cc_a_{i}_{c}", f"C-SYN{i:06d}-{c}", "alice@acme.example", []))
+        uow.commit()
+    runner, model = world.scripted(call("list_invoices"), say("Here are your latest invoices."))
+    conv = runner.start_conversation(ALICE)
+    runner.run_turn(ALICE, conv.id, "list my invoices")
+    import json
+
+    listed = json.loads(model.requests[1][-1].content)
+    assert listed["total"] == 4 + 8 * 3 * 4 and len(listed["invoices"]) == 20 and listed["more"] == 80
