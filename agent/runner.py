@@ -71,14 +71,20 @@ class Runner:
     # -- turns --------------------------------------------------------------------------------------
     def run_turn(self, principal: Principal, conversation_id: str, text: str) -> TurnResult:
         result: TurnResult | None = None
-        for event in self.iter_turn(principal, conversation_id, text):
+        # Nobody reads the tokens here, so the model is not asked to stream them: LangGraph's message
+        # stream costs a few ms of CPU per model call plus a callback per token (see BENCHMARKS.md).
+        for event in self.iter_turn(principal, conversation_id, text, stream_tokens=False):
             if event["event"] == "done":
                 result = event["data"]
         assert result is not None
         return result
 
-    def iter_turn(self, principal: Principal, conversation_id: str, text: str) -> Iterator[Event]:
-        """Events: token, tool, citations, pending_action, done (with the TurnResult)."""
+    def iter_turn(self, principal: Principal, conversation_id: str, text: str, *,
+                  stream_tokens: bool = True) -> Iterator[Event]:
+        """Events: token, tool, citations, pending_action, done (with the TurnResult).
+
+        `stream_tokens=False` yields only what a caller of `run_turn` uses (no token or tool events
+        from the agent; the model answers in one piece)."""
         text = _clean_text(text)
         conv = self.conversation(principal, conversation_id)
         with self.store.locked(conv.id):
@@ -90,7 +96,7 @@ class Runner:
                     yield from self._typed_decision(principal, conv.id, text, pending[-1], typed)
                     return
                 prefix = self._cancel_for_new_message(principal, conv.id, pending[-1])
-            yield from self._agent_turn(principal, conv.id, text, prefix)
+            yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens)
 
     def decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> ActionResult:
         """The button path: execute or reject the user's pending action (raises if not pending)."""
@@ -130,7 +136,8 @@ class Runner:
         self.store.append(conversation_id, [AIMessage(note)])
         return note + "\n\n"
 
-    def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str) -> Iterator[Event]:
+    def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str,
+                    stream_tokens: bool = True) -> Iterator[Event]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         inputs = fit_history(self.store.history(conversation_id), max(budget, 0)) + [human]
@@ -139,7 +146,9 @@ class Runner:
         for model in self._models():
             ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge)
             try:
-                state = yield from self._stream(model, inputs, ctx)
+                state = yield from self._stream(model, inputs, ctx, stream_tokens)
+                if self.fallback is not None and model is not self.fallback and not _answered(state, len(inputs)):
+                    raise EmptyAnswer("the model's answer was empty (e.g. only an unreadable tool call)")
                 break
             except Exception as exc:  # a remote model failing after its retries: fall back, say so
                 if model is self.fallback or self.fallback is None:
@@ -170,10 +179,11 @@ class Runner:
                                              context_schema=AgentContext)
         return self._graphs[key]
 
-    def _stream(self, model: BaseChatModel, inputs: list[BaseMessage], ctx: AgentContext) -> Iterator[Event]:
+    def _stream(self, model: BaseChatModel, inputs: list[BaseMessage], ctx: AgentContext,
+                stream_tokens: bool = True) -> Iterator[Event]:
         state: dict[str, Any] | None = None
-        for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx,
-                                                      stream_mode=["messages", "values"]):
+        modes = ["messages", "values"] if stream_tokens else ["values"]
+        for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx, stream_mode=modes):
             if mode == "values":
                 state = payload
                 continue
@@ -200,6 +210,16 @@ class Runner:
                             turn.handoff, turn.links, model=_model_name(self.fallback if degraded else self.model),
                             degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)})
         yield {"event": "done", "data": result}
+
+
+class EmptyAnswer(Exception):
+    """The remote model finished without a reply to show (no text; tool calls it could not express)."""
+
+
+def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:
+    new = (state or {}).get("messages", [])[n_inputs - 1:]
+    return any(isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content))
+               for m in new)
 
 
 def _clean_text(text: str) -> str:

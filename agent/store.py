@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -9,10 +11,16 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from agent.masking import mask
 from agent.store_tables import conversations, messages
+
+log = logging.getLogger("portal_agent.store")
+# A turn's lock is a lease renewed every third of this while the turn runs. A process killed mid-turn
+# stops renewing, so its conversation is free again this soon after the crash (not after the longest
+# possible turn).
+LOCK_LEASE_SECONDS = 15.0
 
 
 class ConversationBusy(Exception):
@@ -44,24 +52,35 @@ class ConversationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[Connection]:
+        """One transaction; on SQLite a writer takes the write lock up front (`BEGIN IMMEDIATE`, see
+        billing/adapters/sql_uow.py) so concurrent turns queue on busy_timeout instead of failing with
+        "database is locked" when a read-then-write transaction cannot upgrade. The flag lives on the
+        pooled connection, so it is set on every checkout (a reader must not inherit a writer's flag)."""
+        with self.engine.connect() as conn:
+            conn.info["write"] = write
+            with conn.begin():
+                yield conn
+
     def create(self, user_email: str, channel: str, external_ref: str | None = None) -> Conversation:
         now = _now()
         conv = Conversation("conv_" + uuid.uuid4().hex[:24], user_email, channel, external_ref, now)
-        with self.engine.begin() as conn:
+        with self._tx(write=True) as conn:
             conn.execute(insert(conversations).values(id=conv.id, user_email=user_email, channel=channel,
                                                       external_ref=external_ref, created_at=now, updated_at=now))
         return conv
 
     def get(self, conversation_id: str, user_email: str) -> Conversation | None:
         """The conversation if it belongs to this user; someone else's is treated as unknown."""
-        with self.engine.connect() as conn:
+        with self._tx(write=False) as conn:
             row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).mappings().first()
         if row is None or row["user_email"] != user_email:
             return None
         return Conversation(row["id"], row["user_email"], row["channel"], row["external_ref"], row["created_at"])
 
     def find_by_ref(self, external_ref: str) -> Conversation | None:
-        with self.engine.connect() as conn:
+        with self._tx(write=False) as conn:
             row = conn.execute(select(conversations.c.id, conversations.c.user_email)
                                .where(conversations.c.external_ref == external_ref)).first()
         return None if row is None else self.get(row.id, row.user_email)
@@ -70,7 +89,7 @@ class ConversationStore:
         if not new:
             return
         now = _now()
-        with self.engine.begin() as conn:
+        with self._tx(write=True) as conn:
             seq = conn.execute(select(func.coalesce(func.max(messages.c.seq), 0))
                                .where(messages.c.conversation_id == conversation_id)).scalar_one()
             rows = [{"conversation_id": conversation_id, "seq": seq + i + 1, "role": m.type,
@@ -81,14 +100,14 @@ class ConversationStore:
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now))
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
-        with self.engine.connect() as conn:
+        with self._tx(write=False) as conn:
             rows = conn.execute(select(messages.c.data).where(messages.c.conversation_id == conversation_id)
                                 .order_by(messages.c.seq)).scalars().all()
         return messages_from_dict(list(rows))
 
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
         """Messages as people see them: user and assistant text, with tool activity by name."""
-        with self.engine.connect() as conn:
+        with self._tx(write=False) as conn:
             rows = conn.execute(select(messages).where(messages.c.conversation_id == conversation_id)
                                 .order_by(messages.c.seq)).mappings().all()
         roles = {"human": "user", "ai": "assistant"}
@@ -96,25 +115,41 @@ class ConversationStore:
                  "created_at": r["created_at"].isoformat()} for r in rows if r["role"] in roles and r["content"]]
 
     @contextmanager
-    def locked(self, conversation_id: str, *, lease: float = 120.0, wait: float = 90.0) -> Iterator[None]:
-        """Serialise turns of one conversation across threads and processes (a lease row lock)."""
+    def locked(self, conversation_id: str, *, lease: float = LOCK_LEASE_SECONDS, wait: float = 90.0) -> Iterator[None]:
+        """Serialise turns of one conversation across threads and processes (a renewed lease row lock)."""
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + wait
         while not self._acquire(conversation_id, owner, lease):
             if time.monotonic() > deadline:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
+        done = threading.Event()
+        keeper = threading.Thread(target=self._renew, args=(conversation_id, owner, lease, done), daemon=True,
+                                  name=f"lease-{conversation_id}")
+        keeper.start()
         try:
             yield
         finally:
-            with self.engine.begin() as conn:
+            done.set()
+            keeper.join(timeout=lease)
+            with self._tx(write=True) as conn:
                 conn.execute(update(conversations).where(conversations.c.id == conversation_id,
                                                          conversations.c.lock_owner == owner)
                              .values(lock_owner=None, locked_until=None))
 
+    def _renew(self, conversation_id: str, owner: str, lease: float, done: threading.Event) -> None:
+        while not done.wait(lease / 3):
+            try:
+                with self._tx(write=True) as conn:
+                    conn.execute(update(conversations).where(conversations.c.id == conversation_id,
+                                                             conversations.c.lock_owner == owner)
+                                 .values(locked_until=_now() + dt.timedelta(seconds=lease)))
+            except Exception:  # noqa: BLE001 - a missed renewal only lets the lease run out sooner
+                log.warning("could not renew the lock of conversation %s", conversation_id, exc_info=True)
+
     def _acquire(self, conversation_id: str, owner: str, lease: float) -> bool:
         now = _now()
-        with self.engine.begin() as conn:
+        with self._tx(write=True) as conn:
             result = conn.execute(
                 update(conversations)
                 .where(conversations.c.id == conversation_id,

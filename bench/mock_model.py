@@ -14,7 +14,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import uvicorn
 from starlette.applications import Starlette
@@ -32,6 +32,10 @@ class MockConfig:
     faults: tuple[str, ...] = FAULTS
     timeout_sleep_s: float = 5.0  # longer than the client's timeout in fault tests
     seed: int = 7
+    # Reliability tests: `route(text)` -> (tool name, JSON arguments) or None, consulted before the
+    # built-in routing (None keeps the behaviour above unchanged).
+    route: Callable[[str], tuple[str, str] | None] | None = None
+    record_bodies: bool = False  # benchmarks: keep every request body (token counts of real requests)
 
 
 @dataclass
@@ -40,6 +44,14 @@ class MockState:
     rng: random.Random = field(init=False)
     counts: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Benchmarks: model time as the client sees it from the server's side (request received to last
+    # byte produced), summed over requests, and the request bodies when `record_bodies` is on.
+    model_seconds: float = 0.0
+    bodies: list = field(default_factory=list)
+
+    def add_model_time(self, seconds: float) -> None:
+        with self.lock:
+            self.model_seconds += seconds
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.config.seed)
@@ -56,13 +68,14 @@ class MockState:
 
 # -- the scripted "model" --------------------------------------------------------------------------
 
-def plan(messages: list[dict[str, Any]], fault: str | None) -> tuple[str | None, list[dict[str, Any]]]:
+def plan(messages: list[dict[str, Any]], fault: str | None,
+         route: Callable[[str], tuple[str, str] | None] | None = None) -> tuple[str | None, list[dict[str, Any]]]:
     """(text, tool_calls) a helpful model would answer with, chosen from the last message."""
     last = messages[-1]
     if last["role"] == "tool":
         return _phrase(last.get("content") or ""), []
     text = str(last.get("content") or "")
-    call = _tool_for(text)
+    call = (route(text) if route else None) or _tool_for(text)
     if fault == "bad_args" and call:
         call = (call[0], "{\"invoice_id\": ")  # truncated JSON arguments
     elif fault == "foreign_ids":
@@ -140,11 +153,21 @@ async def _stream(text: str | None, calls: list[dict[str, Any]], model: str, tru
     yield "data: [DONE]\n\n"
 
 
+async def _timed(chunks: AsyncIterator[str], state: MockState, started: float) -> AsyncIterator[str]:
+    async for chunk in chunks:
+        yield chunk
+    state.add_model_time(time.perf_counter() - started)
+
+
 def create_app(config: MockConfig) -> Starlette:
     state = MockState(config)
 
     async def completions(request: Request) -> Response:
+        started = time.perf_counter()
         body = await request.json()
+        if config.record_bodies:
+            with state.lock:
+                state.bodies.append(body)
         fault = state.pick_fault()
         await asyncio.sleep(config.latency_ms / 1000)
         if fault in ("429", "500"):
@@ -155,15 +178,17 @@ def create_app(config: MockConfig) -> Starlette:
             await asyncio.sleep(config.timeout_sleep_s)
         if fault == "malformed":
             return Response("{\"id\": \"chatcmpl-mock\", \"choices\": [", media_type="application/json")
-        text, calls = plan(body["messages"], fault)
+        text, calls = plan(body["messages"], fault, config.route)
         model = body.get("model", "mock")
         if body.get("stream"):
-            return StreamingResponse(_stream(text, calls, model, fault == "truncated"),
+            return StreamingResponse(_timed(_stream(text, calls, model, fault == "truncated"), state, started),
                                      media_type="text/event-stream")
-        return JSONResponse(_completion(text, calls, model))
+        response = JSONResponse(_completion(text, calls, model))
+        state.add_model_time(time.perf_counter() - started)
+        return response
 
     async def stats(request: Request) -> Response:
-        return JSONResponse(dict(state.counts))
+        return JSONResponse({**state.counts, "model_seconds": state.model_seconds})
 
     app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"]),
                             Route("/stats", stats)])
@@ -183,6 +208,10 @@ class MockModelServer:
     @property
     def counts(self) -> Counter:
         return self.app.state.mock.counts
+
+    @property
+    def state(self) -> MockState:
+        return self.app.state.mock
 
     def __enter__(self) -> str:
         self.thread.start()

@@ -42,6 +42,10 @@ class BillingService:
         return Ctx(uow.repo, principal, load_user(uow.repo, principal), self.clock, self.gateway)
 
     # -- reads -----------------------------------------------------------------------------------
+    def require_user(self, p: Principal) -> None:
+        """Raise `UnknownUser` unless the principal is a portal user (one query; `me` makes three)."""
+        self._run(p, lambda ctx: None)
+
     def me(self, p: Principal) -> dict[str, Any]:
         return self._run(p, reads.me)
 

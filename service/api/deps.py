@@ -48,7 +48,7 @@ def current_principal(request: Request, container: Annotated[Container, Depends(
     except InvalidToken:
         raise ApiError(401, "The token is invalid or expired; get a new one.", headers=UNAUTHENTICATED) from None
     principal = Principal(email, "web")
-    container.billing.me(principal)  # raises UnknownUser (401) for a signed token naming no portal user
+    container.billing.require_user(principal)  # raises UnknownUser (401) for a signed token naming no portal user
     request.state.user = principal.email
     rate_limit(request, principal.email)
     return principal

@@ -7,7 +7,9 @@ runs in worker threads so the event loop keeps answering Slack.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Awaitable
 
@@ -26,6 +28,10 @@ from service.slack.identity import SlackLinks, verified_email
 log = logging.getLogger("portal_agent.slack")
 TEXT_SUBTYPES = {None, "thread_broadcast", "file_share"}
 PRUNE_EVERY = 3600.0  # seconds between clean-ups of old de-duplication keys (per process)
+# The ack path's database calls (de-duplication claims, thread lookups) get threads of their own: on the
+# default executor (min(32, CPUs + 4) threads) they queued behind running agent turns, and under a burst
+# of events Slack's 3-second deadline was nearly reached (BENCHMARKS.md, Slack acknowledgement).
+ACK_THREADS = 4
 
 
 class NotYourThread(Exception):
@@ -55,10 +61,16 @@ class SlackBot:
     client: AsyncWebClient
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _pruned_at: float | None = field(default=None, repr=False)
+    _ack_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(ACK_THREADS, "slack-ack"),
+                                          repr=False)
 
     def __post_init__(self) -> None:
         self.links = SlackLinks(self.container.engine)
         self.settings = self.container.settings
+
+    async def _on_ack_path(self, fn: Any, *args: Any) -> Any:
+        context = contextvars.copy_context()  # as asyncio.to_thread does (request ids in log lines)
+        return await asyncio.get_running_loop().run_in_executor(self._ack_pool, context.run, fn, *args)
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, app: Any) -> None:
@@ -237,7 +249,7 @@ class SlackBot:
         return True
 
     async def _conversation_of(self, ref: str) -> Conversation | None:
-        return await asyncio.to_thread(self.container.runner.store.find_by_ref, ref)
+        return await self._on_ack_path(self.container.runner.store.find_by_ref, ref)
 
     def _conversation_for(self, principal: Principal, ref: str) -> str:
         """One conversation per Slack thread, owned by whoever started it."""
@@ -253,7 +265,7 @@ class SlackBot:
         return conv.id
 
     async def _first(self, key: str) -> bool:
-        return await asyncio.to_thread(claim, self.container.engine, key)
+        return await self._on_ack_path(claim, self.container.engine, key)
 
     # -- Web API ------------------------------------------------------------------------------------
     async def post(self, channel: str, thread_ts: str, text: str, blocks: list[dict] | None = None) -> None:

@@ -1,0 +1,127 @@
+"""Throughput (not a test): many concurrent conversations against a slow mock model.
+
+    .venv/bin/python -m bench.bench_throughput [--conversations 64] [--latency-ms 200] [--seconds 20]
+                                               [--workers 1] [--no-write]
+
+`portal-agent serve` and the mock model run as their own processes (as in production; the load
+generator does not share their GIL). Each conversation sends read-tool turns ("Show me invoice
+INV-1001": two model requests) back to back, five turns per conversation. Achieved turns/s over the
+measurement window is compared with the ideal: conversations / model time per turn.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.common import (ALICE, ROOT, Row, append_section, env_for, free_port, limit_row, median, pct,
+                          seed_world, settings_for, subprocess_server, token_for)
+
+TEXT = "Show me invoice INV-1001"
+
+
+async def conversation(client: httpx.AsyncClient, stop_at: float, start_at: float, out: dict) -> None:
+    conv, turns = "", 0
+    while time.perf_counter() < stop_at:
+        try:
+            if turns % 5 == 0:
+                r = await client.post("/v1/conversations")
+                r.raise_for_status()
+                conv = r.json()["conversation_id"]
+            started = time.perf_counter()
+            r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": TEXT})
+            done = time.perf_counter()
+            ok = r.status_code == 200 and not r.json().get("degraded") and r.json()["tool_calls"][0]["ok"]
+        except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
+            out["errors"] += 1
+            out["error_kinds"].add(type(exc).__name__)
+            await asyncio.sleep(0.05)
+            continue
+        turns += 1
+        if not ok:
+            out["errors"] += 1
+            out["error_kinds"].add(f"HTTP {r.status_code}")
+        elif start_at <= done <= stop_at:
+            out["turns"] += 1
+            out["latency"].append(done - started)
+
+
+async def drive(base: str, n: int, warmup: float, seconds: float) -> dict:
+    out: dict = {"turns": 0, "errors": 0, "error_kinds": set(), "latency": []}
+    limits = httpx.Limits(max_connections=n + 8, max_keepalive_connections=n + 8)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits,
+                                 headers={"Authorization": f"Bearer {token_for(ALICE)}"}) as client:
+        start_at = time.perf_counter() + warmup
+        stop_at = start_at + seconds
+        await asyncio.gather(*(conversation(client, stop_at, start_at, out) for _ in range(n)))
+    return out
+
+
+def model_seconds(mock: str) -> tuple[float, int]:
+    stats = httpx.get(mock.removesuffix("/v1") + "/stats", timeout=10).json()
+    return float(stats.get("model_seconds", 0.0)), int(stats.get("requests", 0))
+
+
+def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    from service.container import build_container
+
+    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
+        data_dir = Path(tmp)
+        mock_port, port = free_port(), free_port()
+        mock = f"http://127.0.0.1:{mock_port}/v1"
+        settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="openai",
+                                openai_base_url=mock, openai_api_key="bench")
+        container = build_container(settings)
+        seed_world(container, 0)
+        container.engine.dispose()
+        env = env_for(settings)
+        py = str(ROOT / ".venv" / "bin" / "python")
+        with subprocess_server([py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms",
+                                str(args.latency_ms)], env, mock.removesuffix("/v1") + "/stats"), \
+             subprocess_server([str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--port", str(port),
+                                "--workers", str(args.workers), "--log-level", "warning"], env,
+                               f"http://127.0.0.1:{port}/healthz", log=Path(tempfile.gettempdir()) / "bench-throughput-serve.log"):
+            before = model_seconds(mock)
+            out = asyncio.run(drive(f"http://127.0.0.1:{port}", args.conversations, args.warmup, args.seconds))
+            after = model_seconds(mock)
+    per_request = (after[0] - before[0]) / max(after[1] - before[1], 1)
+    per_turn = 2 * per_request  # a read-tool turn makes two model requests
+    ideal = args.conversations / per_turn
+    achieved = out["turns"] / args.seconds
+    lat = out["latency"]
+    rows = [limit_row(f"turns/s, {args.conversations} concurrent conversations ({args.workers} worker)",
+                      achieved, 0.85 * ideal, " turns/s", higher_is_better=True),
+            Row("ideal turns/s (conversations / model time per turn)", f"{ideal:.1f} turns/s"),
+            Row("achieved / ideal", f"{achieved / ideal:.0%}", "≥ 85%", None, achieved / ideal >= 0.85),
+            Row("errors", str(out["errors"]) + (f" ({', '.join(sorted(out['error_kinds']))})" if out["errors"] else ""),
+                "0", None, out["errors"] == 0),
+            Row("turn latency median / p95", f"{median(lat) * 1000:.0f} ms / {pct(lat, 95) * 1000:.0f} ms"),
+            Row("model time per turn at the mock", f"{per_turn * 1000:.0f} ms")]
+    notes = [f"mock latency {args.latency_ms:.0f} ms per request, read-tool turns (2 model requests); "
+             f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; SQLite; server and mock in their own processes"]
+    return rows, notes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=64)
+    parser.add_argument("--latency-ms", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if args.no_write:
+        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    rows, notes = run(args)
+    append_section("Throughput", "python -m bench.bench_throughput " + " ".join(sys.argv[1:]), rows, notes)
+
+
+if __name__ == "__main__":
+    main()
