@@ -1,14 +1,23 @@
-"""Extractive answers: the few sentences of the retrieved passages closest to the question, cited [n].
+"""Extractive answers: the help-article section that best answers the question, cited [n].
 
 Only text from the passages is used, so the answer can never state a policy the knowledge base
-does not. Sentence vectors are memoised: the same passages come back for similar questions.
+does not. The passages are sections of help articles (a heading and a few sentences or a list);
+the answer is built from the one section that best addresses the question, kept whole when it
+is short (the sentence that answers is often not the one that repeats the question's words), and
+from the closest sentences of a second section when it adds to it. When no section addresses the
+question (the retriever always returns its nearest neighbours, even for a policy the articles do
+not cover) the answer is empty, and the caller says it does not know.
+
+Sentence vectors are memoised: the same passages come back for similar questions.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
-MAX_UNITS = 4
+MAX_UNITS = 6  # sentences or list items taken from the best section
+MAX_ITEMS = 8  # list items of a procedure or a list of conditions
 _MARKUP = re.compile(r"\*\*|__|`|\*(?=\S)|(?<=\S)\*")
 _vectors: dict[str, Any] = {}
 
@@ -45,50 +54,257 @@ def _embed(texts: list[str]) -> Any:
 _STOP = set("""
 what when where which while with would could should about after again their there these those this that have does
 your yours from into than then them they will can how why the and for are our ours you not any all was were been
+also only just still some more most many much other here very really please thanks hello able need want like know
+make made take give done doing using used each every same such being over under
 """.split())
+# Everyday words that carry no topic: a question may use them whether or not the articles cover it.
+_COMMON = set("""
+kind stuff thing things anyway once several people person someone somebody everyone anyone something anything
+nothing last month months week weeks year years time times point guys letting ourselves myself yourself stop
+needs find found long going hard harder easier easy site real first next around fine says said gets getting
+copy grab wrong right work works working help happen happened happens yesterday today tomorrow allowed allow
+okay sure already ever never always maybe actually simply quite better best good great different possible
+possibly instead without within across keep show shows tell told gave send sent wants wanted look looks looking
+seem seems tried asking asked stuck mean means exactly enough number numbers part whole full away lets
+""".split())
+# Words every article shares: they say nothing about whether a passage covers the question.
+_GENERIC = {"bill", "port", "invo", "cont", "acco", "cust", "comp", "user"}
+_SPELLING = {"email": "e-mail", "emails": "e-mails", "emailed": "e-mailed", "emailing": "e-mailing", "login": "log in",
+             "signin": "sign in"}
+
+
+def _words(text: str) -> list[str]:
+    words = []
+    for w in re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()):
+        words.extend(re.findall(r"[a-z]+", _SPELLING.get(w, w)))
+    return words
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:4] for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4 and w not in _STOP}
+    return {w[:4] for w in _words(text) if len(w) >= 4 and w not in _STOP}
+
+
+def _topic(text: str) -> set[str]:
+    """The stems that say what a question is about."""
+    return {w[:4] for w in _words(text) if len(w) >= 4 and w not in _STOP and w not in _COMMON} - _GENERIC
+
+
+PROCEDURE = re.compile(r"\s*(?:(?:and|so|ok|okay|also|then)[,\s]+)?(?:how (?:do|can|should|would) (?:i|we|you)|how to|"
+                       r"what are the steps|what do i (?:do|need)|where do i|walk me through|steps? (?:to|for))\b", re.I)
+_HOW_HEADING = re.compile(r"^(?:how to|steps|to )", re.I)
+# What kind of fact answers the question: a time or a condition, an amount, a person or team to contact.
+ANSWER_TYPES = [
+    (re.compile(r"^\W*(?:(?:and|so|ok|but)\W+)?(?:when\b|how (?:long|soon|quickly)\b|until when\b)|\b(?:allowed|eligible|"
+                r"window|deadline)\b", re.I),
+     re.compile(r"\b\d+\s*(?:days?|hours?|weeks?|months?|minutes?)\b|\b(?:only when|only if|before|until|within|"
+                r"immediately|as soon as)\b", re.I)),
+    (re.compile(r"\bhow (?:much|many|long can)\b|\b(?:maximum|minimum|limit|max|min)\b", re.I), re.compile(r"\d")),
+    (re.compile(r"^\W*(?:who\b|whom\b)|\bwho (?:do|should|can)\b|\bcontact\b", re.I),
+     re.compile(r"\b(?:Customer Service|Collector|Account Executive|AE|contact)\b")),
+    (re.compile(r"\bwhat (?:should|can|do) (?:i|we) do\b|\bwhat now\b", re.I),
+     re.compile(r"\b(?:contact|ask|open|select|use|pay|follow)\b", re.I)),
+]
+
+
+@dataclass
+class _Section:
+    n: int  # the citation number
+    order: int  # position in the retrieved results (retriever's ranking first)
+    title: str
+    heading: str  # "" for an article's introduction
+    units: list[tuple[str, bool]]
+    scores: list[float] = field(default_factory=list)
+    score: float = 0.0
+    best_unit: float = 0.0
+    whole: float = 0.0
+
+
+def _sections(passages: list[dict[str, Any]]) -> list[_Section]:
+    out: list[_Section] = []
+    seen: set[tuple[str, str, str]] = set()
+    for order, p in enumerate(passages):
+        units = _units(str(p.get("text", "")))
+        key = (str(p.get("source", "")), str(p.get("heading", "")), units[0][0] if units else "")
+        if key in seen or not units:
+            continue
+        seen.add(key)
+        out.append(_Section(int(p.get("n", 1)), order, str(p.get("title", "")), str(p.get("heading", "") or ""), units))
+    return out
+
+
+# How much each signal counts (tuned on labelled questions that are not the eval's scenarios).
+WEIGHTS = {"whole": 0.4, "unit": 0.4, "head": 0.1, "in_heading": 0.1, "how_to": 0.05, "condition": 0.1,
+           "rank": 0.05, "fact": 0.1}
+_ASKS_CONDITION = re.compile(r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible)\b", re.I)
+_CONDITION = re.compile(r"\b(?:only when|only if|all of these are true|conditions? for|eligibility|window)\b", re.I)
+
+
+def features(question: str, passages: list[dict[str, Any]]) -> list[tuple[_Section, dict[str, float]]]:
+    """The passages' sections, each with the signals that say how well it answers the question.
+
+    A section is judged on how close it is in meaning as a whole, its closest sentence, and its
+    heading (headings are often the question itself: "If there is no signed quote"), plus a few
+    exact cues: the question's topic words in the heading, a how-to question and a procedure, a
+    question about what is allowed and a list of conditions, the kind of fact asked for (a time,
+    an amount, whom to contact) in the sentence."""
+    from agent.planner.intents import embed_one
+
+    sections = _sections(passages)
+    if not sections:
+        return []
+    q = embed_one(question)
+    asked, topic = _stems(question), _topic(question)
+    procedure = bool(PROCEDURE.match(question))
+    condition = bool(_ASKS_CONDITION.search(question))
+    wanted = [fact for cue, fact in ANSWER_TYPES if cue.search(question)]
+    texts = [u for s in sections for u, _ in s.units]
+    wholes = [(f"{s.heading}\n" if s.heading else "") + " ".join(u for u, _ in s.units) for s in sections]
+    heads = [s.heading or s.title for s in sections]
+    vectors = dict(zip(texts + wholes + heads, _embed(texts + wholes + heads)))
+    out = []
+    for s, whole in zip(sections, wholes):
+        # A sentence's closeness to the question, helped a little by shared word stems ("part" ~ "partial").
+        s.scores = [float(vectors[u] @ q) + (0.1 * len(asked & _stems(u)) / len(asked) if asked else 0.0)
+                    + (0.04 if any(f.search(u) for f in wanted) else 0.0)
+                    + (0.03 if procedure and item else 0.0) for u, item in s.units]
+        s.best_unit = max(s.scores)
+        s.whole = float(vectors[whole] @ q)
+        head = float(vectors[s.heading or s.title] @ q)
+        if not s.heading:
+            head = min(head, s.whole)  # an introduction is about the whole article, not this question
+        list_like = len(s.units) > 2 and sum(item for _, item in s.units) >= len(s.units) - 1
+        out.append((s, {
+            "whole": s.whole, "unit": s.best_unit, "head": head,
+            "in_heading": len(topic & _stems(s.heading)) / len(topic) if topic and s.heading else 0.0,
+            "how_to": float(procedure and (bool(_HOW_HEADING.match(s.heading)) or list_like)),
+            "condition": float(condition and bool(_CONDITION.search(s.heading + " " + whole))),
+            "rank": max(0.0, 3.0 - s.order),
+            "fact": (sum(any(f.search(u) for f in wanted) for u, _ in s.units) / len(s.units)) if wanted else 0.0,
+        }))
+    return out
+
+
+def relevance(question: str, passages: list[dict[str, Any]], weights: dict[str, float] | None = None) -> list[_Section]:
+    """The passages' sections, best first, each with its score for the question."""
+    weights = weights or WEIGHTS
+    scored = features(question, passages)
+    for s, f in scored:
+        s.score = sum(weights[k] * v for k, v in f.items())
+    return sorted((s for s, _ in scored), key=lambda s: (-s.score, s.order))
+
+
+def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> bool:
+    """Whether the best section is about what was asked, not just the nearest thing the articles have.
+
+    Two signals: how close the section is in meaning, and whether the question's own topic words
+    occur in the retrieved text at all (a "refund policy" question whose words appear nowhere in the
+    articles is not answered by an article on renewals, however close the embedding puts them)."""
+    topic = _topic(question)
+    text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
+    unknown = topic - _stems(text)
+    share = len(unknown) / len(topic) if topic else 0.0
+    closeness = max(best.whole, best.best_unit)
+    if closeness < CLOSE_FLOOR:
+        return False
+    if share >= 0.5 and closeness < CLOSE_WITH_UNKNOWN_WORDS and (len(unknown) >= 2 or closeness < CLOSE_WITH_UNKNOWN_WORD):
+        return False
+    return True
+
+
+CLOSE_FLOOR = 0.4  # under this nothing retrieved is about the question
+CLOSE_WITH_UNKNOWN_WORDS = 0.62  # when half the question's topic words (two or more) occur nowhere in the passages
+CLOSE_WITH_UNKNOWN_WORD = 0.5  # when its one topic word does not (it may be a synonym: "coworker" ~ "colleague")
+
+
+def _pick_units(section: _Section, procedure: bool) -> list[int]:
+    units = section.units
+    if len(units) <= MAX_UNITS:
+        return list(range(len(units)))
+    items = [i for i, (_, item) in enumerate(units) if item]
+    prose = [i for i, (_, item) in enumerate(units) if not item]
+    best = max(range(len(units)), key=lambda i: section.scores[i])
+    if items and (procedure or units[best][1]):
+        # A procedure or a list of conditions: the whole list, with its lead-in sentence.
+        lead = [i for i in prose if i < items[0]][-1:]
+        return lead + items[:MAX_ITEMS]
+    ranked = sorted(range(len(units)), key=lambda i: -section.scores[i])[:MAX_UNITS - 1]
+    return sorted(set(ranked) | {0})
+
+
+def _defining_section(best: _Section, ranked: list[_Section]) -> _Section | None:
+    """Another section of the same article whose heading names a term the best section uses, beyond the
+    article's own subject (its title)."""
+    used = _topic(" ".join(u for u, _ in best.units)) - _topic(best.title)
+    for other in ranked[1:]:
+        if other.n == best.n and other.title == best.title and other.heading and \
+                (_topic(other.heading) - _topic(best.title)) & used:
+            return other
+    return None
 
 
 def answer(question: str, passages: list[dict[str, Any]]) -> str:
-    from agent.planner.intents import embed_one
-
-    rows: list[tuple[int, int, str, bool]] = []  # passage n, position, text, is list item
-    for p in passages:
-        for pos, (unit, item) in enumerate(_units(str(p.get("text", "")))):
-            rows.append((int(p.get("n", 1)), pos, unit, item))
-    if not rows:
+    """The answer text with [n] citation markers, or "" when the passages do not address the question."""
+    ranked = relevance(question, passages)
+    if not ranked:
         return ""
-    q = embed_one(question)
-    asked = _stems(question)
-    procedure = bool(re.match(r"\s*(?:how (?:do|can|should) (?:i|we)|how to|what are the steps|where do i)\b", question, re.I))
-    # Meaning first, then the retriever's own ranking and shared word stems ("part" ~ "partial").
-    scores = [float(v @ q) + {1: 0.06, 2: 0.03}.get(r[0], 0.0)
-              + (0.15 * len(asked & _stems(r[2])) / len(asked) if asked else 0.0) + (0.05 if procedure and r[3] else 0.0)
-              for v, r in zip(_embed([r[2] for r in rows]), rows)]
-    rank = sorted(range(len(rows)), key=lambda i: (-scores[i], i))
-    best, top = scores[rank[0]], rows[rank[0]][0]
-    chosen = [rank[0]]
-    # Context from the best passage, the closest sentences of the others, and the retriever's first passage.
-    chosen += [i for i in rank[1:] if rows[i][0] == top and scores[i] >= best - 0.3][:2]
-    chosen += [i for i in rank[1:] if rows[i][0] != top and scores[i] >= best - 0.08][:max(0, MAX_UNITS - len(chosen))]
-    lead = next((i for i in rank if rows[i][0] == 1), None)
-    if lead is not None and lead not in chosen and scores[lead] >= best - 0.15:
-        chosen.append(lead)
-    if rows[chosen[0]][3] and (procedure or re.match(r"^\d+\.", rows[chosen[0]][2])):
-        # A step of a procedure: give the whole list, and at most its own lead-in.
-        n = rows[chosen[0]][0]
-        lead = [i for i in chosen if rows[i][0] == n and not rows[i][3]][:1]
-        chosen = lead + [i for i, r in enumerate(rows) if r[0] == n and r[3]][:8]
-    first = rows[chosen[0]][0]
-    chosen.sort(key=lambda i: (rows[i][0] != first, rows[i][0], rows[i][1]))
-    lines, prose = [], []
-    for i in chosen:
-        n, _, text, item = rows[i]
-        (lines if item else prose).append(f"{text} [{n}]")
-    body = " ".join(prose)
-    if lines:
-        body = (body + "\n" if body else "") + "\n".join(lines)
-    return body
+    best = ranked[0]
+    if not addresses(question, best, passages):
+        return ""
+    procedure = bool(PROCEDURE.match(question))
+    chosen = [(best, i) for i in _pick_units(best, procedure)]
+    defining = _defining_section(best, ranked) if len(best.units) <= 2 else None
+    if defining is not None:
+        # A one-line answer that rests on a term another section of the article explains ("eligible
+        # contracts" -> "The eligibility window"): that section is the substance of the answer.
+        chosen += [(defining, i) for i in _pick_units(defining, True)]
+    elif len(ranked) > 1:
+        # A second section that comes close adds its closest sentence or two (not a whole second article).
+        second = ranked[1]
+        if second.score >= best.score - 0.04 and second.best_unit >= best.best_unit - 0.05:
+            extra = sorted(range(len(second.units)), key=lambda i: -second.scores[i])[:2]
+            extra = [i for i in extra if second.scores[i] >= best.best_unit - 0.05 and not second.units[i][1]]
+            chosen += [(second, i) for i in sorted(extra)]
+    out, after_item = "", False
+    for section, i in chosen:
+        text, item = section.units[i]
+        sep = "\n" if out and (item or after_item) else (" " if out else "")
+        out += f"{sep}{text} [{section.n}]"
+        after_item = item
+    return out
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+_ASKING = re.compile(r"^(?:(?:and|so|ok|okay|also|then|hi|hello|hey|well|quick question)[,!:]?\s+)*"
+                     r"(?:how (?:do|can|should|would|could) (?:i|we|you)|how to|where (?:do|can) (?:i|we)|"
+                     r"what should (?:i|we) do (?:if|when)|(?:can|could) (?:i|we)|is it possible to)\s+", re.I)
+_PORTAL = re.compile(r"\s*\b(?:(?:in|on|to|into|from|of|for|with|through|via|using) )?(?:the |our |your |this )?"
+                     r"(?:billing |self[- ]service )?portal\b(?!\s+(?:users?|agent|access|account))", re.I)
+
+
+def focus_query(question: str) -> str | None:
+    """The question without the portal's own name and its asking words, when it names the portal (every
+    article is about the portal, so the name only pulls the search towards the overview): "How do I
+    sign in to the billing portal?" -> "sign in". None when the question does not name the portal or
+    nothing would be left."""
+    text = " ".join(question.split())
+    if not _PORTAL.search(text):
+        return None
+    focused = _PORTAL.sub("", _ASKING.sub("", text)).strip(" ?.!,")
+    if not _topic(focused) or focused.lower() == text.strip(" ?.!,").lower():
+        return None
+    return focused
+
+
+def number(searches: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The passages of several searches as one list, numbered like the turn's citations (one per article,
+    in the order they were first returned)."""
+    sources: list[str] = []
+    out: list[dict[str, Any]] = []
+    for passages in searches:
+        for p in passages:
+            source = str(p.get("source", ""))
+            if source not in sources:
+                sources.append(source)
+            out.append({**p, "n": sources.index(source) + 1})
+    return out

@@ -30,6 +30,10 @@ wait use try with for on to and what about how invoice contract number is email 
 yeah then same also too ones a an of my our sure rather than change make set do go correction typo wrong
 mistake should be was new hmm well right thanks thank you
 """.split())
+# A question, possibly after a discourse word ("Actually, what is ...?"), is never a slot value.
+QUESTION = re.compile(r"^\W*(?:(?:actually|ok|okay|so|and|also|but|hmm|well|wait|sorry|oh|no|hi|hello|hey)\b[,.!:]?\s*)*"
+                      r"(?:what|what's|whats|which|when|where|who|whose|why|how|is|are|does|do|did|can|could|will|"
+                      r"would|has|have)\b.*\?\s*$", re.I)
 _CORRECTION = re.compile(r"^\s*(?:no|nope|sorry|oops|actually|wait|i meant|i mean|correction|not that)\b", re.I)
 _NEXT = re.compile(r"^\s*(?:ok(?:ay)?[,.!]?\s*)?(?:(?:and|now|then)\s+)?(?:next|continue|go on|carry on|the next one|"
                    r"do the next|do the other|the other (?:one|request|thing)|now the (?:next|other|second)|"
@@ -55,6 +59,7 @@ class Goal:
     ordinal: int | None = None
     deferred: str | None = None
     queue: str | None = None
+    card_typed: bool = False  # the message had a card number in it (masked before the planner saw it)
 
     @property
     def contract_id(self) -> str | None:
@@ -174,6 +179,12 @@ def understand(turns: list[Turn], index: int | None = None, depth: int = 0) -> G
     previous = understand(turns, index - 1, depth + 1) if index > 0 and depth < 4 else None
     norm = _normal(text)
 
+    if slots.CARD_MASK.search(text):
+        # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
+        # Whatever was asked, the answer is the secure card form of the contract concerned.
+        goal = extract("card", text)
+        goal.card_typed = True
+        return _resolve(goal, earlier, previous)
     if norm in AFFIRMATIVE or norm in {"yes please do", "please", "yes please open one", "ok please", "please do so"}:
         offered = _offered_queue(earlier)
         if offered:
@@ -296,18 +307,20 @@ def _as_follow_up(text: str, earlier: list[Turn], previous: Goal | None) -> Goal
     """A message that only supplies or corrects a slot of the previous request, or None."""
     if previous is None or previous.intent not in ACTIONABLE | {"handoff"}:
         return _bare_reference(text, earlier)
+    if QUESTION.search(text) and not _bare_reference(text, earlier):
+        return None  # "actually, what is the PO on INV-1001?" asks something new; it fills no slot
     words = _fragment_words(text)
     wanted = previous.missing()
     new = extract(previous.intent, text)
-    if wanted == "po_number" and not new.po_number:
-        value = re.sub(r"^(?:it'?s|use|make it|set it to|the po is|po is|po|should be|to)\s+", "", text.strip(" .'\""),
-                       flags=re.I).strip(" .'\"")
-        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _/\-]{0,39}", value) and len(value.split()) <= 3:
+    if previous.intent == "po" and not new.po_number and (wanted == "po_number" or _CORRECTION.search(text)):
+        value = slots.po_fragment(text, asked=wanted == "po_number")
+        if value:
             new.po_number, words = value, []
     if wanted == "name" and not new.name and re.fullmatch(r"[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2}", text.strip(" .")):
         new.name, words = text.strip(" ."), []
-    if wanted == "address" and new.address:
-        words = []
+    if previous.intent == "address" and new.address and (wanted == "address" or not new.contract_ids
+                                                         or new.contract_ids == previous.contract_ids):
+        words = []  # "the postal code is 94107": one more part of the address being changed
     if wanted == "contact" and (new.name or new.email or new.phone):
         words = []
     if wanted == "user" and (new.email or new.person):
@@ -319,9 +332,11 @@ def _as_follow_up(text: str, earlier: list[Turn], previous: Goal | None) -> Goal
     supplied = _supplied(new, previous, earlier)
     if not supplied and not (new.ordinal and wanted in ("invoice", "contract")):
         return None if words or not _CORRECTION.search(text) else None
-    goal = replace(previous, text=previous.text + " / " + text, deferred=None)
+    goal = replace(previous, text=previous.text + " / " + text, deferred=None, card_typed=False)
     for key in supplied:
         setattr(goal, key, getattr(new, key))
+    if "address" in supplied and (not new.contract_ids or new.contract_ids == previous.contract_ids):
+        goal.address = {**previous.address, **new.address}
     if new.ordinal and wanted in ("invoice", "contract"):
         goal.ordinal = new.ordinal
         if wanted == "invoice":

@@ -52,7 +52,9 @@ HANDOFF = re.compile(
 HOW_FORM = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|so|quick question|question)[,!:]?\s+)*(?:how|why|what happens|what does|what do|"
     r"what is an?|what's an?|whats an?|what are the|what is the|what's the|whats the|what is your|what's your|whats your|what are your|is it possible|is there|are there|can i|can we|could i|could we|"
-    r"do i need|does|where (?:do|can|is|are)|when (?:do|does|will|can)|who can|is my|are my|should i|"
+    r"do i need|does|where (?:do|can|is|are)|when (?:do|does|will|can|am|is|are|should)|who can|is my|are my|should i|"
+    r"is it|am i|what should|(?:do|does|can|will) (?:you|the portal|it) (?:support|offer|accept|charge|allow|provide|take|"
+    r"give|have)|what if|what (?:\w+ ){1,2}(?:are|is) (?:allowed|accepted|possible|required|supported)|"
     r"(?:can|could) (?!you\b|u\b|somebody\b|someone\b|ya\b)\w+)\b|\bwhy\b", re.I)
 DATA_QUESTION = re.compile(r"\b(?:my|our|we|us|i have|do i have|we have)\b.*\b(?:invoices?|bills?|contracts?|balance|owe)\b"
                            r"|\b(?:invoices?|bills?|contracts?)\b.*\b(?:do i have|do we have|i have|we have)\b", re.I)
@@ -62,7 +64,7 @@ DOMAIN = re.compile(
     r"purchase|address|zip|postal|users?|access|quotes?|renew\w*|auto|login|log|sign|password|receipts?|suspen\w*|"
     r"reseller|partners?|support|collector|collections|executive|owe|balance|due|overdue|charge\w*|refund|dispute\w*|"
     r"pdf|download|trailblazer|manage|contact|settle\w*|currenc\w*|tax|vat|order|agent|assistant|you|human|person|"
-    r"overview|statement|remove|grant|invite|add)\b", re.I)
+    r"overview|statement|remove|grant|invite|add|fees?|termination|discounts?|subscriptions?|pric\w*|status)\b", re.I)
 
 _lock = threading.Lock()
 
@@ -179,6 +181,9 @@ def _strip_entities(text: str) -> str:
     return " ".join(text.split())
 
 
+# Discourse words in front of a request or question ("Actually, what is ...", "And how long ...").
+LEAD_IN = re.compile(r"^(?:(?:actually|ok|okay|so|and|also|but|hmm|well|wait|sorry|oh|one more thing|by the way|btw|"
+                     r"quick question|question|hi|hello|hey|thanks|thank you|great|perfect|alright|right)\b[,.!:]?\s*)+", re.I)
 WRITE_VERB = re.compile(r"\b(?:change|update|set|replace|new|add|remove|turn|switch|disable|stop|cancel|pay|settle|"
                         r"charge|put|make|fix|correct|swap|use|move|moved|want|need|like|should|please|pls|let|give|"
                         r"grant|invite|revoke|take|process|submit)\b", re.I)
@@ -188,8 +193,10 @@ READ_QUESTION = re.compile(r"^(?:what|whats|what's|which|when|is|does|do|how muc
 @lru_cache(maxsize=1024)
 def classify(text: str, referenced: bool = False) -> Intent:
     """The intent of `text`; `referenced` when the message points at something shown earlier ("the last one")."""
+    text = slots.CARD_MASK.sub("card number", text)
     fixed = repair(text)
     low = fixed.lower().strip()
+    core = LEAD_IN.sub("", low) or low
     scores = similarity_scores(_strip_entities(fixed) or fixed)
     for intent, pattern, bonus in CUES:
         if re.search(pattern, low, re.I):
@@ -208,7 +215,7 @@ def classify(text: str, referenced: bool = False) -> Intent:
         allowed = set(CONTRACT_INTENTS)
     else:
         allowed = set(scores)
-        if not DOMAIN.search(low):
+        if not DOMAIN.search(low) and not referenced:
             small = max(SMALL_TALK | {"next"}, key=lambda k: scores[k])
             if scores[small] >= 0.6:
                 return Intent(small, scores[small], scores)
@@ -219,19 +226,29 @@ def classify(text: str, referenced: bool = False) -> Intent:
     candidates = {k: v for k, v in scores.items() if k in allowed}
     name = max(candidates, key=lambda k: (candidates[k], k))
     if entity and name in WRITE_INTENTS | {"card"} and (
-            (READ_QUESTION.search(low) and not WRITE_VERB.search(low)) or re.match(r"^why\b", low)):
+            (READ_QUESTION.search(core) and not WRITE_VERB.search(core)) or re.match(r"^why\b", core)):
         name = "get_invoice" if has_invoice else "get_contract"
+    elif not entity and name in {"pay", "po"} and READ_QUESTION.search(core) and not WRITE_VERB.search(core) \
+            and not _asks_how(core):
+        name = "get_invoice"  # "what PO is on the invoice?" reads it
     if name == "add_user" and has_email and not slots.full_name(text):
         name = "grant"  # no name given: an existing user gets access
     entity = entity or referenced
-    if not entity and HOW_FORM.search(low) and name not in SMALL_TALK | {"faq"}:
+    if not entity and _asks_how(core) and name not in SMALL_TALK | {"faq"}:
         if not (name in {"list_invoices", "list_contracts", "get_invoice"} and DATA_QUESTION.search(low)
-                and not low.startswith("why")):
+                and not core.startswith("why")):
             if not (name == "off_topic" and scores["off_topic"] > scores["faq"] + 0.05):
                 name = "faq"
     if has_contract and not has_invoice and name == "get_contract" and re.search(r"\binvoices\b|\bbills\b", low):
         name = "list_invoices"
     return Intent(name, candidates.get(name, scores.get(name, 0.0)), scores)
+
+
+def _asks_how(low: str) -> bool:
+    """A question about how the portal works, in any of the message's sentences ("Our account is
+    suspended. Can we still pay invoices?")."""
+    return any(HOW_FORM.search(LEAD_IN.sub("", part.strip()) or part) for part in re.split(r"(?<=[.?!])\s+", low)
+               if part.strip())
 
 
 def _is_remove(low: str) -> bool:

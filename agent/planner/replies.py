@@ -14,6 +14,8 @@ RESELLER = ("The Billing Portal is not available to partners and resellers, so I
             "for this account. Billing questions for partner accounts go through your usual partner channel or "
             "Customer Service. I can still answer general questions about how the portal works.")
 DEFERRED = re.compile(r'You also asked: "(.+?)"\. One change at a time')
+CARD_TYPED = ("For your security I never take card numbers in the chat: the number you typed was removed before I "
+              "could see it, and it was not stored or used. Card details can only be entered in the secure card form.")
 CARD_SAFETY = "Please never type card numbers in the chat: the form sends them straight to the payment processor."
 
 

@@ -13,6 +13,8 @@ _INVOICE_BARE = re.compile(r"\bINV-[A-Z0-9][A-Z0-9\-]*\b", re.I)
 _CONTRACT = re.compile(r"\bc[\s\-]?(\d{4,})\b|\bcontract\s+(?:number\s+|#\s*)?(\d{4,})\b", re.I)
 _CONTRACT_BARE = re.compile(r"\bC-[A-Z]{2,}[A-Z0-9\-]*\b", re.I)
 _QUOTE = re.compile(r"\bq[\s\-]?(\d{4,})\b", re.I)
+# What the service leaves of a card number typed in chat (agent.masking): the planner never sees the digits.
+CARD_MASK = re.compile(r"\[card number ending \d{4} removed\]", re.I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w-])(\+?\d[\d ()./\-]{6,22}\d)(?![\w-])")
 _ORDINALS = {
@@ -105,19 +107,25 @@ def _unique(items: list[str]) -> list[str]:
 
 # -- PO numbers ----------------------------------------------------------------------------------
 
-_PO_VALUE = r"['\"“‘]?([A-Za-z0-9][A-Za-z0-9 _/\-]{0,39}?)['\"”’]?"
+# The value is taken whole, as typed (up to the end of its clause): the domain validates it and explains its
+# rule, so "PO#77!*" must reach it as "PO#77!*", never trimmed to something valid the user did not ask for.
+_PO_WORD = r"\b(?:po|p\.o\.?|purchase[\s-]*order)(?:\s*(?:number|no\.?|num|reference|ref)\b)?"
+_PO_VALUE = r"['\"“‘]?([^\s'\"“”‘’][^'\"“”‘’\n]{0,79}?)['\"”’]?"
+_PO_END = r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|instead)\b)"
 _PO_PATTERNS = [
-    re.compile(r"\b(?:po|p\.o\.|purchase[\s-]*order)(?:\s*(?:number|no\.?|num|#))?\s*#?\s*(?:on|of|for)\s+\S+\s+"
-               r"(?:to|as|should be|=|:|is)\s+" + _PO_VALUE + r"\s*(?:[.,;!?]|$|\band\b|\bthen\b|\bplease\b|\bpls\b)",
+    re.compile(_PO_WORD + r"\s*#?\s*(?:on|of|for)\s+(?:the\s+)?(?:invoice\s+)?\S+\s+(?:to|as|should be|=|:|is)\s+"
+               + _PO_VALUE + _PO_END, re.I),
+    re.compile(r"(?:\b(?:to|as|should be|is|be)|=|:)\s+" + _PO_VALUE + _PO_END, re.I),
+    re.compile(_PO_WORD + r"\s*(?:#|:)?\s*" + _PO_VALUE + r"\s+(?:on|to|for|in)\s+(?:the\s+)?(?:invoice\b|inv\b|INVREF)",
                re.I),
-    re.compile(r"\b(?:to|as|should be|=|:|is|be)\s+" + _PO_VALUE + r"\s*(?:[.,;!?]|$|\band\b|\bthen\b|\bplease\b)", re.I),
-    re.compile(r"\b(?:po|p\.o\.|purchase[\s-]*order)(?:\s*(?:number|no\.?|num))?\s*(?:#|:)?\s*" + _PO_VALUE
-               + r"\s+(?:on|to|for|in)\s+(?:the\s+)?(?:invoice|inv)", re.I),
-    re.compile(r"\b(?:po|p\.o\.|purchase[\s-]*order)(?:\s*(?:number|no\.?|num))?\s*(?:#|:)?\s*" + _PO_VALUE
-               + r"\s*(?:[.,;!?]|$|\band\b|\bplease\b)", re.I),
+    re.compile(_PO_WORD + r"\s*(?:#|:)?\s*" + _PO_VALUE + _PO_END, re.I),
 ]
 _NOT_PO = re.compile(r"^(?:number|no|num|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
-                     r"field|value|reference)$", re.I)
+                     r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty)$", re.I)
+
+
+def _clean_po(value: str) -> str:
+    return value.strip().strip("'\"“”‘’").strip().rstrip(".,;:!?").strip()
 
 
 def po_number(text: str) -> str | None:
@@ -126,7 +134,7 @@ def po_number(text: str) -> str | None:
     cleaned = re.sub(r"\b(inv(?:oice)?)[\s#:\-]*\d{3,}\b", "INVREF", cleaned, flags=re.I)
     for pattern in _PO_PATTERNS:
         for m in pattern.finditer(cleaned):
-            value = m.group(1).strip().strip("'\"“”‘’").strip()
+            value = _clean_po(m.group(1))
             if not value or _NOT_PO.match(value) or "INVREF" in value:
                 continue
             if value.lower().startswith(("number ", "no ", "num ")):
@@ -135,6 +143,25 @@ def po_number(text: str) -> str | None:
                 continue
             return value
     return None
+
+
+_PO_LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh)\b[,.!:]?\s*)+", re.I)
+_PO_SAY = re.compile(r"^(?:i meant|i mean|make (?:it|that|the po)|use|set it to|change it to|it'?s|it should be|"
+                     r"should be|the po (?:is|should be)|po is|po|to)\s+", re.I)
+_PO_TAIL = re.compile(r"\s+(?:instead|please|pls|then|thanks|thank you)\b.*$", re.I)
+
+
+def po_fragment(text: str, asked: bool) -> str | None:
+    """A PO value given on its own: the answer to "What PO number should it have?" (`asked`), or a
+    correction like "actually, make it 4500-BB instead". A correction must look like a reference
+    (a digit or one of - _ / #, or capitals), so that an ordinary sentence is never taken for one."""
+    value = _PO_TAIL.sub("", _PO_SAY.sub("", _PO_LEAD.sub("", text.strip())))
+    value = _clean_po(value)
+    if not value or len(value.split()) > 3 or _NOT_PO.match(value) or _INVOICE_BARE.search(value):
+        return None
+    if not asked and not (re.search(r"[\d\-_/#]", value) or (value.isupper() and len(value) > 1)):
+        return None
+    return value
 
 
 # -- addresses ----------------------------------------------------------------------------------
@@ -185,8 +212,8 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
         return None
     rest = text[m.end():]
     v = re.match(r"\s*(?:on|of|for)?\s*(?:(?:contract\s+)?C-\S+\s+|(?:the\s+)?contract\s+)?"
-                 r"(?:to|is|should be|=|:|as|now)\s+['\"]?([^,;'\"]+?)['\"]?\s*(?:[.;!?]|,|$|\bplease\b|\bpls\b)",
-                 rest, re.I)
+                 r"(?:(?:to|is|should be|will be|becomes)(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"]+?)['\"]?"
+                 r"\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|\band\b)", rest, re.I)
     return v.group(1).strip() if v else None
 
 
@@ -219,6 +246,12 @@ def address(text: str) -> dict[str, str]:
                 fields.setdefault("region", up.upper())
             elif "city" not in fields and re.fullmatch(r"[A-Za-z .'\-]{2,40}", up):
                 fields["city"] = up
+        # "... the street is now 500 Howard Street and the postal code is 94107": named parts around the street.
+        for name, pattern in _FIELD.items():
+            if name not in fields and name != "country":
+                value = _value_after(body, pattern)
+                if value and not _STREET.search(value):
+                    fields[name] = value.upper() if name == "postal_code" else value
         return fields
     for name, pattern in _FIELD.items():
         value = _value_after(body, pattern)

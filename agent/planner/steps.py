@@ -148,8 +148,17 @@ def _contract_goal(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action
         goal.contract_ids = ["C-" + goal.quote_id.split("-", 1)[1]]
     if goal.intent == "get_contract" and not goal.contract_ids:
         return _list_contracts(goal, steps, earlier)
+    if goal.intent == "card" and not goal.contract_ids and goal.invoice_id:
+        # "pay INV-1001 with this other card": the card on file to replace is that of the invoice's contract.
+        shown = _last(steps, "get_invoice")
+        if shown is None:
+            return Call("get_invoice", {"invoice_id": goal.invoice_id})
+        if shown.ok and (shown.result or {}).get("contract_id"):
+            goal.contract_ids = [shown.result["contract_id"]]
     ids, action = _pick_contract(goal, steps, ASK_CONTRACT[goal.intent])
     if action is not None:
+        if goal.card_typed and isinstance(action, Say):
+            return Say(R.CARD_TYPED + " " + action.text)
         return action
     cid = ids[0]
     if goal.intent == "address" and not goal.address:
@@ -200,8 +209,13 @@ def _contract_reply(goal: Goal, r: dict[str, Any]) -> str:
     if goal.intent == "card":
         card = r.get("current_card")
         now = f" (currently {card['brand']} ending {card['last4']})" if card else ""
-        return (f"Use this secure form to replace the card on file for {r.get('contract_id')}{now}: {r.get('url')}. "
-                + R.CARD_SAFETY)
+        text = f"Use this secure form to replace the card on file for {r.get('contract_id')}{now}: {r.get('url')}."
+        text = f"{R.CARD_TYPED} {text}" if goal.card_typed else f"{text} {R.CARD_SAFETY}"
+        if goal.card_typed:
+            if goal.invoice_id:
+                text += (f" Pay Now always charges the card on file of the invoice's contract: to pay {goal.invoice_id} "
+                         "with another card, replace the card with the form first, then ask me to pay it.")
+        return text
     return R.proposal(r.get("summary", ""))
 
 
@@ -331,11 +345,18 @@ def _summary(goal: Goal, earlier: list[Turn]) -> str:
 
 
 def _faq(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action:
-    main = _last(steps, "search_knowledge")
-    if main is None:
-        return Call("search_knowledge", {"query": " ".join(goal.text.split())})
-    passages = (main.result or {}).get("passages") or []
-    text = faq.answer(main.args.get("query", goal.text), passages) if passages else ""
+    question = " ".join(goal.text.split())
+    searches = [s for s in steps if s.name == "search_knowledge"]
+    if not searches:
+        return Call("search_knowledge", {"query": question})
+    found = [(s.result or {}).get("passages") or [] for s in searches]
+    focus = faq.focus_query(question)
+    if focus and len(searches) == 1 and found[0]:
+        # Every article is about the portal: searching again without the portal's name and the asking
+        # words reaches the sections on the topic itself ("How do I sign in to the portal?" -> "sign in").
+        return Call("search_knowledge", {"query": focus})
+    passages = faq.number(found)
+    text = faq.answer(question, passages) if passages else ""
     if not text:
         return Say("I don't know the answer to that: I couldn't find it in the Billing Portal help articles, and I "
                    "don't want to guess. " + R.offer("customer_service"))

@@ -353,7 +353,8 @@ MULTI: list[tuple[str, Conversation, str | None, dict[str, Any], list[str]]] = [
      None, {}, ["[1]", "Pay Now"]),
     ("faq_answer", [("user", "can I split a payment across two cards?"),
                     ("tool", "search_knowledge", {"query": "can I split a payment across two cards?"}, PASSAGES)],
-     None, {}, ["[2]"]),
+     # Markers number the turn's citations, one per article (both passages are from paying-invoices.md).
+     None, {}, ["Partial payments", "[1]"]),
     ("faq_answer", [("user", "what is the refund policy for cancelled contracts?"),
                     ("tool", "search_knowledge", {"query": "what is the refund policy for cancelled contracts?"},
                      {"passages": []})], None, {}, ["don't know", "Customer Service"]),

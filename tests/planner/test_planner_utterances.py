@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from conftest import conversation, first_call
+from planner_helpers import conversation, first_call
 from langchain_core.messages import HumanMessage
 from planner_cases import MULTI, SINGLE
 
