@@ -1,20 +1,20 @@
-"""`portal-agent eval ...` (evaluation suites).
+"""`portal-agent eval ...` (evaluations).
 
-Each suite is a subcommand (`eval retrieval`). The scenario runner can later become the
-group's default (`portal-agent eval [--suite S] [--trials K]`) through a
-`@eval_app.callback(invoke_without_command=True)` without touching the subcommands.
+`portal-agent eval [--suite S] [--trials K] [--model offline|openai] [--report DIR]` runs the
+scenario suites (evals/suites) and is the group's default; `portal-agent eval retrieval` scores
+the knowledge retriever.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
 from service.cli_index import CHROMA_URL_HELP, DATA_DIR_HELP
 
-eval_app = typer.Typer(no_args_is_help=True)
+eval_app = typer.Typer()
 
 # The issue's targets; `--check` turns a shortfall into a non-zero exit (for CI).
 TARGETS = {"recall_at_1": 0.85, "recall_at_3": 0.95, "off_topic_rejection": 0.9}
@@ -60,3 +60,83 @@ def _print(result: object) -> None:
         value = getattr(result, name)
         table.add_row(name, f"{value:.3f}" if isinstance(value, float) else str(value))
     Console().print(table)
+
+
+@eval_app.callback(invoke_without_command=True)
+def scenarios(ctx: typer.Context,
+              suite: Optional[List[str]] = typer.Option(None, "--suite", "-s", help="Suite(s) to run (default: all)."),
+              trials: int = typer.Option(1, "--trials", "-k", min=1, help="Trials per scenario (pass^k uses k = trials)."),
+              model: str = typer.Option("offline", "--model", help="offline | openai (OPENAI_API_KEY, OPENAI_BASE_URL, "
+                                                                   "PORTAL_MODEL)."),
+              report: Optional[Path] = typer.Option(None, "--report", help="Directory for report.json/.md/.html."),
+              workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Trials run in parallel "
+                                                    "(threads; default 1 offline, CPU-bound; 4 for a remote model)."),
+              scenario: Optional[List[str]] = typer.Option(None, "--scenario", help="Only these scenario ids."),
+              user_model: Optional[str] = typer.Option(None, "--user-model", help="Model of the simulated user "
+                                                       "(openai only; default: PORTAL_MODEL)."),
+              scripted_users: bool = typer.Option(False, "--scripted-users", help="With --model openai, replay the "
+                                                  "scripted turns instead of simulating users with goals."),
+              check: bool = typer.Option(False, "--check", help="Exit 1 if a suite is below its floor (evals/floors.py).")
+              ) -> None:
+    """Run the scenario suites: each trial on a fresh demo database, scored on its end state and replies."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from evals.floors import below_floor
+    from evals.harness import evaluate
+    from evals.report import print_tables, write_reports
+    from evals.scenarios import load_suites
+
+    suites = load_suites(list(suite or []))
+    if scenario:
+        suites = {n: [s for s in ss if s.id in scenario] for n, ss in suites.items()}
+        suites = {n: ss for n, ss in suites.items() if ss}
+    if not suites:
+        typer.secho("No scenario matches.", fg="red", err=True)
+        raise typer.Exit(2)
+    variant = _variant(model, user_model, scripted_users)
+    workers = workers or (1 if model == "offline" else 4)
+    total = sum(len(ss) for ss in suites.values()) * trials
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task(f"Scenarios ({variant.name})", total=total, failed=0)
+        failed = 0
+
+        def advance(result: object) -> None:
+            nonlocal failed
+            failed += not getattr(result, "passed")
+            progress.update(task, advance=1, failed=failed)
+
+        run = evaluate(variant, suites, trials=trials, workers=workers, progress=advance)
+    run.settings = {"model": model, "suites": list(suites), "workers": workers}
+    print_tables(run)
+    if report:
+        paths = write_reports(run, report)
+        typer.echo("Reports: " + ", ".join(str(p) for p in paths.values()))
+    if check:
+        shortfalls = below_floor(run)
+        for line in shortfalls:
+            typer.secho(line, fg="red", err=True)
+        if shortfalls:
+            raise typer.Exit(1)
+
+
+def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> object:
+    from agent.models import ModelConfig
+    from evals.variants import offline_variant, openai_variant
+    from service.settings import get_settings
+
+    if model == "offline":
+        return offline_variant()
+    if model == "openai":
+        settings = get_settings()
+        if not settings.openai_api_key and not settings.openai_base_url:
+            typer.secho("--model openai needs OPENAI_API_KEY (and/or OPENAI_BASE_URL for a compatible server).",
+                        fg="red", err=True)
+            raise typer.Exit(2)
+        cfg = ModelConfig("openai", settings.portal_model, settings.openai_api_key, settings.openai_base_url)
+        return openai_variant(cfg, user_model, simulate_users=not scripted_users)
+    typer.secho(f"--model must be offline or openai, not {model!r}", fg="red", err=True)
+    raise typer.Exit(2)

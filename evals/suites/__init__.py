@@ -1,0 +1,1 @@
+"""Scenario suites (YAML); a package so the files ship with the distribution."""

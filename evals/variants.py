@@ -1,0 +1,60 @@
+"""The agents under evaluation: which models drive the service's Runner.
+
+A variant makes fresh models per trial (a model may hold state) and builds the Runner exactly as the
+service's composition root does (`service.container.build_runner`), with the evaluation's shared
+knowledge index. Tests plant deliberately broken variants through the same interface.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from agent.models import ModelConfig, build_models
+from agent.runner import Runner
+from agent.store import ConversationStore
+from evals.scenarios import Scenario
+from service.container import Container
+
+Models = tuple[BaseChatModel, BaseChatModel | None]
+
+
+def service_runner(container: Container, model: BaseChatModel, fallback: BaseChatModel | None, knowledge: Any,
+                   runner_class: type[Runner] = Runner) -> Runner:
+    """The wiring of `service.container.build_runner`, minus building the default models it would discard."""
+    return runner_class(container.billing, ConversationStore(container.engine), container.links, model=model,
+                        fallback=fallback, knowledge=knowledge, token_budget=container.settings.portal_token_budget)
+
+
+@dataclass
+class Variant:
+    name: str
+    make_models: Callable[[Scenario], Models]
+    runner_class: type[Runner] = Runner
+    # A chat model that plays the customer when a scenario has a `goal` (None: scripted turns only).
+    make_user_model: Callable[[], BaseChatModel] | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def runner(self, container: Container, scenario: Scenario, knowledge: Any) -> Runner:
+        primary, fallback = self.make_models(scenario)
+        return service_runner(container, primary, fallback, knowledge, self.runner_class)
+
+
+def offline_variant() -> Variant:
+    cfg = ModelConfig("offline")
+    return Variant("offline", lambda _s: build_models(cfg), description="the offline planner (no LLM)")
+
+
+def openai_variant(cfg: ModelConfig, user_model: str | None = None, simulate_users: bool = True) -> Variant:
+    """Any OpenAI-compatible endpoint; the offline planner is its fallback, as in the service. With
+    `simulate_users`, scenarios that have a goal are played by an LLM user simulator."""
+    def user() -> BaseChatModel:
+        from agent.models import openai_model
+
+        return openai_model(ModelConfig("openai", user_model or cfg.model, cfg.api_key, cfg.base_url,
+                                        cfg.timeout, cfg.max_retries))
+
+    return Variant(f"openai:{cfg.model}", lambda _s: build_models(cfg), make_user_model=user if simulate_users else None,
+                   description=f"OpenAI-compatible model {cfg.model}")
