@@ -58,6 +58,15 @@ class Runner:
         self._graphs: dict[int, Any] = {}
         self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
 
+    def warm_up(self) -> None:
+        """Load what the first message would otherwise wait for: model weights, the knowledge index."""
+        for model in self._models():
+            hook = getattr(model, "warm_up", None)
+            if callable(hook):
+                hook()
+        if self.knowledge is not None:
+            self.knowledge.search("how do I pay an invoice", k=1)
+
     # -- conversations ------------------------------------------------------------------------------
     def start_conversation(self, principal: Principal, external_ref: str | None = None) -> Conversation:
         return self.store.create(principal.email, principal.channel, external_ref)

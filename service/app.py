@@ -68,10 +68,16 @@ def create_served_app() -> FastAPI:
 
     configure_logging(os.environ.get("PORTAL_LOG_LEVEL", "INFO"))
     app = create_app()
-    try:  # build the runner (model back end) now, so the first chat message does not pay for it
-        app.state.container.runner
+    log = logging.getLogger("portal_agent.app")
+    try:  # build and warm the runner now, so the first chat message does not pay for it
+        runner = app.state.container.runner
     except Exception:  # the chat routes will report it; health, reads and downloads still work
-        logging.getLogger("portal_agent.app").exception("the agent runner could not be built at start-up")
+        log.exception("the agent runner could not be built at start-up")
+        return app
+    try:
+        runner.warm_up()
+    except Exception as exc:  # e.g. no index yet: /readyz says so; the first turn will retry
+        log.warning("warm-up incomplete: %s", type(exc).__name__)
     return app
 
 

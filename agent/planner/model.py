@@ -33,6 +33,12 @@ class OfflinePlanner(BaseChatModel):
                  for t in tools]
         return self.model_copy(update={"tool_names": [n for n in names if n]})
 
+    def warm_up(self) -> None:
+        """Embed the intent exemplars now (service start) rather than on the first message."""
+        from agent.planner.intents import warm_up
+
+        warm_up()
+
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         """The next assistant message for this conversation."""
         turns = read_turns([m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))])

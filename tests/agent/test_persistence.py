@@ -79,3 +79,24 @@ def test_concurrent_turns_in_one_conversation_are_serialised(world):
     assert transcript == [first, f"answer to {first}", second, f"answer to {second}"], "turns interleaved"
     # the second turn saw the first one: it ran after it, not beside it
     assert sorted(len(r) for r in model.requests) == [2, 4]
+
+
+def test_warm_up_loads_models_and_the_index_before_the_first_message(world):
+    class Knowledge:
+        queries: list[str] = []
+
+        def search(self, query, k=4):
+            self.queries.append(query)
+            return []
+
+    class Warmable:
+        warmed = 0
+
+        def warm_up(self):
+            Warmable.warmed += 1
+
+    knowledge = Knowledge()
+    runner, _ = world.scripted(say("hi"), knowledge=knowledge)
+    runner.fallback = Warmable()  # any model with a warm_up hook
+    runner.warm_up()
+    assert Warmable.warmed == 1 and len(knowledge.queries) == 1
