@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -16,15 +18,39 @@ class ModelConfig:
     max_retries: int = 2
 
 
+class IncompleteResponse(Exception):
+    """A streamed answer ended without a finish reason (a dropped or truncated stream)."""
+
+
+@lru_cache(maxsize=1)
+def _checked_chat_openai() -> type:
+    from langchain_openai import ChatOpenAI
+
+    class CheckedChatOpenAI(ChatOpenAI):
+        """ChatOpenAI that refuses a stream cut off before its finish reason.
+
+        The OpenAI client ends such a stream quietly, so a half sentence (or half a tool call) would
+        pass as the whole answer; raising lets the runner fall back and say so instead.
+        """
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Any:
+            finished = False
+            for chunk in super()._stream(*args, **kwargs):
+                finished = finished or bool((chunk.generation_info or {}).get("finish_reason"))
+                yield chunk
+            if not finished:
+                raise IncompleteResponse("the model's streamed answer ended without a finish reason")
+
+    return CheckedChatOpenAI
+
+
 def openai_model(cfg: ModelConfig) -> BaseChatModel:
     """Chat Completions (not the Responses API) so vLLM, Ollama and Azure-compatible servers work too.
 
     Retries with backoff on 429/5xx/timeouts are the OpenAI client's; the runner falls back to the
     offline planner when they are exhausted.
     """
-    from langchain_openai import ChatOpenAI
-
-    return ChatOpenAI(model=cfg.model, api_key=cfg.api_key or "unset", base_url=cfg.base_url, timeout=cfg.timeout,
+    return _checked_chat_openai()(model=cfg.model, api_key=cfg.api_key or "unset", base_url=cfg.base_url, timeout=cfg.timeout,
                       max_retries=cfg.max_retries, use_responses_api=False, stream_usage=True, temperature=0)
 
 

@@ -44,7 +44,8 @@ class LinkSigner:
 
     def verify(self, token: str, now: float | None = None) -> LinkClaims:
         body, _, sig = token.partition(".")
-        if not body or not hmac.compare_digest(sig, self._sign(body)):
+        # Bytes, not str: compare_digest refuses non-ASCII strings, and a link is whatever was typed.
+        if not body or not hmac.compare_digest(sig.encode(), self._sign(body).encode()):
             raise InvalidLink("bad signature")
         try:
             kind, resource_id, email, exp = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

@@ -26,7 +26,7 @@ from agent.results import action_dict
 from billing.errors import DomainError
 from billing.principal import Principal
 from service.api.deps import AppContainer, AppMetrics, rate_limit
-from service.api.schemas import ErrorBody
+from service.api.schemas import ErrorBody, error_response
 from service.container import Container
 from service.documents import invoice_document, quote_document
 from service.errors import ApiError, domain_response, domain_status
@@ -149,7 +149,15 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
         "exp_month": card.exp_month, "exp_year": card.exp_year})
 
 
-@router.post("/{token}", response_class=HTMLResponse, responses={**LINK_ERRORS, 422: {"model": ErrorBody}},
+# The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.
+FORM_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: error_response("Tampered or unknown link, or not yours", html=True),
+    405: error_response("The link is not a card-form link"), 409: error_response("Already decided", html=True),
+    410: error_response("Expired link"), 422: error_response("Invalid input or refused", html=True),
+    429: error_response("Rate limited")}
+
+
+@router.post("/{token}", response_class=HTMLResponse, responses=FORM_ERRORS,
              summary="Card form submission: tokenizes the card and proposes `update_card` (not executed)")
 async def submit_card_form(token: str, request: Request, claims: Claims, container: AppContainer) -> Response:
     if claims.kind != "card_form":
@@ -184,7 +192,7 @@ def _confirm_page(action: Any, token: str) -> HTMLResponse:
 
 
 @router.post("/{token}/decision", response_class=HTMLResponse,
-             responses={**LINK_ERRORS, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+             responses=FORM_ERRORS,
              summary="Confirm or cancel the card update proposed by the card form")
 async def decide_card(request: Request, claims: Claims, container: AppContainer, metrics: AppMetrics) -> Response:
     if claims.kind != "card_form":

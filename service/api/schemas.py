@@ -20,6 +20,18 @@ class ErrorBody(Open):
     message: str = Field(description="What went wrong, in plain English")
 
 
+def error_response(description: str, *, html: bool = False) -> dict[str, Any]:
+    """An error response of a route whose `response_class` is HTML.
+
+    FastAPI documents `{"model": ErrorBody}` under the route's media type (text/html there), but these
+    errors are JSON; `html=True` adds the readable page a browser gets for the same status instead.
+    """
+    content: dict[str, Any] = {"application/json": {"schema": ErrorBody.model_json_schema()}}
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    return {"description": description, "content": content}
+
+
 # -- chat ------------------------------------------------------------------------------------------
 class NewConversation(BaseModel):
     conversation_id: str

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from billing.principal import Principal
 from service.api.deps import AppContainer
-from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody
+from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_response
 from service.auth import issue_token
 from service.errors import ApiError
 from service.help_pages import article
@@ -47,7 +47,7 @@ def widget_css() -> Response:
     return Response(read_text("widget.css"), media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)
 
 
-@router.get("/help/{slug}", response_class=HTMLResponse, responses={404: {"model": ErrorBody}},
+@router.get("/help/{slug}", response_class=HTMLResponse, responses={404: error_response("No such article")},
             summary="A knowledge-base article (the target of citation links)")
 def help_article(slug: str) -> HTMLResponse:
     found = article(slug)
