@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -194,34 +193,18 @@ def subprocess_server(args: list[str], env: dict[str, str], ready_url: str, time
 
 # -- databases -------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def pg_schema(prefix: str = "bench") -> Iterator[str]:
+def pg_schema(prefix: str = "bench") -> Any:
     """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema."""
-    from sqlalchemy import create_engine
+    from service.db import scratch_schema
 
-    from billing.adapters.sql_uow import normalize_url
-
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(normalize_url(PG_BASE))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    return scratch_schema(PG_BASE, prefix)
 
 
 def pg_available() -> str | None:
     """None if PostgreSQL answers, else why not."""
-    try:
-        import psycopg
+    from service.db import postgres_unavailable
 
-        with psycopg.connect(PG_BASE, connect_timeout=3):
-            return None
-    except Exception as exc:  # any failure: no server here
-        return f"{type(exc).__name__}: {exc}".strip()
+    return postgres_unavailable(PG_BASE)
 
 
 # -- the benchmark world ---------------------------------------------------------------------------

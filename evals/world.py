@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, select
+from sqlalchemy import Engine, Table, select
 
 from agent.store_tables import conversation_metadata as store_metadata
 from billing.adapters.sql_tables import metadata as billing_metadata

@@ -110,7 +110,6 @@ def me(email: str = typer.Option(..., "--as")) -> None:
 
 def contracts(email: str = typer.Option(..., "--as")) -> None:
     """Contracts where you are a billing contact."""
-    from rich.console import Console
     from rich.table import Table
 
     rows = _guarded(lambda: _container().billing.list_contracts(_as_principal(email)))

@@ -11,7 +11,7 @@ from billing.entities import (
 )
 from billing.errors import InvoiceNotPayable
 from billing.money import to_amount
-from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, mails, payments, run
+from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, mails, payments
 
 
 def _invoice(store, clock, iid="INV-1900", cid="C-1001", amount="100.00", currency="USD", **extra) -> Invoice:

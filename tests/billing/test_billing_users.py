@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from billing.entities import Account, AccountStatus, ActionStatus, ContractContact, PortalUser
+from billing.entities import ActionStatus, ContractContact, PortalUser
 from billing.errors import (
     InvalidInput, NoChange, NotAContact, NotFound, ProtectedRoleBlocker, ProtectedRoleRemoval, UserAlreadyExists,
 )
 from billing.principal import Principal
-from billing_kit import ALICE, BOB, CAROL, ERIN, add, audits, executed, get, mails
+from billing_kit import ALICE, BOB, ERIN, add, audits, executed, get, mails
 
 FRANK = Principal("frank@acme.example")
 

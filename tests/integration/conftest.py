@@ -16,7 +16,7 @@ from billing.demo import seed_demo
 from billing.service import BillingService
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from integration_kit import SlowGateway
-from service.db import create_engine_for, upgrade
+from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # A non-UTC session time zone proves datetimes are normalised, not just passed through.
@@ -24,17 +24,7 @@ PG_SESSION_TZ = "Asia/Kolkata"
 RUN_ID = uuid.uuid4().hex[:8]
 
 
-def _pg_unavailable() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
-            return None
-    except Exception as exc:  # any failure to answer means "no server here"
-        return f"no PostgreSQL server answers at {PG_BASE}: {type(exc).__name__}: {exc}".strip()
-
-
-PG_SKIP_REASON = _pg_unavailable()
+PG_SKIP_REASON = postgres_unavailable(PG_BASE)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -66,25 +56,18 @@ def _sqlite_url(tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{tmp_path / 'portal.db'}"
 
 
-def _postgres_url(schema: str) -> Iterator[str]:
+def _postgres_url() -> Iterator[str]:
     if PG_SKIP_REASON:
         print(f"\nSKIP PostgreSQL: {PG_SKIP_REASON}")
         pytest.skip(PG_SKIP_REASON)
-    admin = create_engine_for(PG_BASE)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}%20-ctimezone%3D{PG_SESSION_TZ}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(PG_BASE, f"it_{RUN_ID}", options=f"%20-ctimezone%3D{PG_SESSION_TZ}") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     name = request.param
-    urls = _sqlite_url(tmp_path) if name == "sqlite" else _postgres_url(f"it_{RUN_ID}_{uuid.uuid4().hex[:8]}")
+    urls = _sqlite_url(tmp_path) if name == "sqlite" else _postgres_url()
     url = next(urls)
     engine = create_engine_for(url)
     try:

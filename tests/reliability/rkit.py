@@ -11,11 +11,9 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, MetaData, select
@@ -27,7 +25,7 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
-from service.db import create_engine_for, upgrade
+from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 from tools.links import LinkSigner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,28 +111,12 @@ def card_hits(text: str) -> list[str]:
 
 # -- PostgreSQL ------------------------------------------------------------------------------------
 def pg_available() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_BASE.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
-        return f"no PostgreSQL at {PG_BASE}: {type(exc).__name__}"
+    return postgres_unavailable(PG_BASE)
 
 
-@contextmanager
-def pg_schema(prefix: str = "rel") -> Iterator[str]:
+def pg_schema(prefix: str = "rel") -> Any:
     """A fresh schema; yields a database URL whose search_path is that schema. Dropped afterwards."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine_for(PG_BASE)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    return scratch_schema(PG_BASE, prefix)
 
 
 # -- served subprocesses ---------------------------------------------------------------------------
