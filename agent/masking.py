@@ -49,7 +49,3 @@ def mask(text: str) -> str:
     for pattern in SECRETS:
         masked = pattern.sub("[secret removed]", masked)
     return masked
-
-
-def contains_card_number(text: str) -> bool:
-    return mask(text) != text and "[card number ending" in mask(text)

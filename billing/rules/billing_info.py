@@ -1,7 +1,7 @@
 """Billing address and billing contact changes: merge a partial change, validate, refuse no-ops."""
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from billing.entities import Address, Contact, Contract
 from billing.errors import CountryChangeNotAllowed, InvalidInput, NoChange
@@ -61,8 +61,3 @@ def merged_contact(contract: Contract, changes: dict[str, str]) -> Contact:
 def address_text(address: Address) -> str:
     parts = [address.line1, address.line2, address.city, address.region, address.postal_code, address.country]
     return ", ".join(p for p in parts if p)
-
-
-def changed_fields(before: object, after: object) -> list[str]:
-    old, new = asdict(before), asdict(after)  # type: ignore[call-overload]
-    return [k for k in new if new[k] != old[k]]
