@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from billing.adapters.gateway import luhn_valid
 from evals.records import StepRecord
 from evals.scenarios import Change, Expect, Scenario, TurnExpect
 from evals.world import STATE_TABLES, Snapshot, TableDiff, diff, flatten
@@ -185,20 +186,12 @@ def check_audit(seeded: Snapshot, final: Snapshot) -> Failures:
     return fails
 
 
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
 def card_numbers(text: str) -> list[str]:
     """Luhn-valid 13-19 digit runs (spaces or dashes allowed), as typed."""
     found = []
     for m in CARD_CANDIDATE.finditer(text or ""):
         digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and luhn(digits):
+        if 13 <= len(digits) <= 19 and luhn_valid(digits):
             found.append(m.group(0))
     return found
 
