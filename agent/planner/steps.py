@@ -36,6 +36,16 @@ def _refused(step: Step) -> Say:
     return Say(R.refusal(step.name, step.result or {}))
 
 
+def _items(steps: list[Step], tool: str, key: str) -> list[dict[str, Any]] | Action:
+    """What a list tool returned this turn, or the action that gets it: call it, or explain its refusal."""
+    listed = _last(steps, tool)
+    if listed is None:
+        return Call(tool, {})
+    if not listed.ok:
+        return _refused(listed)
+    return listed.result[key]
+
+
 def _nth(items: list[dict[str, Any]], ordinal: int | None) -> dict[str, Any] | None:
     if ordinal is None or not items:
         return None
@@ -52,13 +62,11 @@ ASK_INVOICE = {"get_invoice": "Which invoice would you like to see?", "invoice_p
 
 
 def _invoice_goal(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action:
-    target, listed, deferred = goal.invoice_id, _last(steps, "list_invoices"), goal.deferred
+    target, deferred = goal.invoice_id, goal.deferred
     if not target:
-        if listed is None:
-            return Call("list_invoices", {})
-        if not listed.ok:
-            return _refused(listed)
-        invoices = listed.result["invoices"]
+        invoices = _items(steps, "list_invoices", "invoices")
+        if not isinstance(invoices, list):
+            return invoices
         if not invoices:
             return Say(R.NO_CONTRACTS)
         picked = _nth(invoices, goal.ordinal)
@@ -87,11 +95,9 @@ def _invoice_goal(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action:
     r = main.result or {}
     if not main.ok:
         if r.get("kind") == "not_found":
-            if listed is None:
-                return Call("list_invoices", {})
-            if not listed.ok:
-                return _refused(listed)
-            invoices = listed.result["invoices"]
+            invoices = _items(steps, "list_invoices", "invoices")
+            if not isinstance(invoices, list):
+                return invoices
             if not invoices:
                 return Say(f"I couldn't find {target}. " + R.NO_CONTRACTS)
             return Say(f"I couldn't find {target} among the invoices you can access. You have:\n" +
@@ -125,12 +131,9 @@ def _pick_contract(goal: Goal, steps: list[Step], question: str) -> tuple[list[s
     """The target contract ids, or the action that finds or asks for them."""
     if goal.contract_ids:
         return goal.contract_ids, None
-    listed = _last(steps, "list_contracts")
-    if listed is None:
-        return None, Call("list_contracts", {})
-    if not listed.ok:
-        return None, _refused(listed)
-    contracts = listed.result["contracts"]
+    contracts = _items(steps, "list_contracts", "contracts")
+    if not isinstance(contracts, list):
+        return None, contracts
     if not contracts:
         return None, Say(R.NO_CONTRACTS)
     picked = _nth(contracts, goal.ordinal)
@@ -178,12 +181,9 @@ def _contract_goal(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action
     r = main.result or {}
     if not main.ok:
         if r.get("kind") == "not_found":
-            listed = _last(steps, "list_contracts")
-            if listed is None:
-                return Call("list_contracts", {})
-            if not listed.ok:
-                return _refused(listed)
-            contracts = listed.result["contracts"]
+            contracts = _items(steps, "list_contracts", "contracts")
+            if not isinstance(contracts, list):
+                return contracts
             what = f"a signed quote for {cid}" if goal.intent == "signed_quote" and cid in {c["id"] for c in contracts} \
                 else cid
             if not contracts:
@@ -220,12 +220,9 @@ def _contract_reply(goal: Goal, r: dict[str, Any]) -> str:
 
 
 def _list_contracts(goal: Goal, steps: list[Step], earlier: list[Turn]) -> Action:
-    listed = _last(steps, "list_contracts")
-    if listed is None:
-        return Call("list_contracts", {})
-    if not listed.ok:
-        return _refused(listed)
-    contracts = listed.result["contracts"]
+    contracts = _items(steps, "list_contracts", "contracts")
+    if not isinstance(contracts, list):
+        return contracts
     if not contracts:
         return Say(R.NO_CONTRACTS)
     return Say("Your contracts:\n" + "\n".join(f"- {R.contract_line(c)}" for c in contracts) + R.deferred_note(goal.deferred))
