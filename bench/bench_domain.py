@@ -10,7 +10,6 @@ independent of the number of accounts: the ratio scale / plain of the medians sh
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from bench.common import (ALICE, ROOT, Row, append_section, env_for, limit_row, median, ms, pct, settings_for)
+from bench.common import (ALICE, ROOT, Row, append_section, env_for, limit_row, median, ms, parse_bench_args, pct,
+                          settings_for)
 
 INDEPENDENT = 1.5  # scale/plain median ratio still called "independent of size" on a noisy shared machine
 
@@ -66,10 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.no_write:
-        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    args = parse_bench_args(parser)
     with tempfile.TemporaryDirectory(prefix="bench-domain-") as tmp:
         plain_dir, scale_dir = Path(tmp) / "plain", Path(tmp) / "scale"
         plain_s = init_db(plain_dir, 0)

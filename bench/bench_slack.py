@@ -15,7 +15,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import sys
 import tempfile
 import time
@@ -24,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from bench.common import (ALICE, Row, UvicornThread, append_section, limit_row, median, pct, seed_world,
-                          settings_for)
+from bench.common import (ALICE, Row, UvicornThread, append_section, limit_row, median, parse_bench_args, pct,
+                          seed_world, settings_for)
 from bench.mock_model import MockConfig, MockModelServer
 
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
@@ -137,10 +136,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--gap", type=float, default=1.0)
     parser.add_argument("--latency-ms", type=float, default=200.0)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.no_write:
-        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    args = parse_bench_args(parser)
     rows, notes = run(args)
     append_section("Slack acknowledgement", "python -m bench.bench_slack " + " ".join(sys.argv[1:]), rows, notes)
 

@@ -8,7 +8,6 @@ knowledge index prepared beforehand in a temporary data directory.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.common import (ALICE, ROOT, Row, append_section, build_kb_index, env_for, free_port, median,
-                          seed_world, settings_for, subprocess_server)
+                          parse_bench_args, seed_world, settings_for, subprocess_server)
 
 BIN = ROOT / ".venv" / "bin"
 QUESTIONS = {"read": "Show me invoice INV-1001", "FAQ": "How do I change my billing address?"}
@@ -25,10 +24,7 @@ QUESTIONS = {"read": "Show me invoice INV-1001", "FAQ": "How do I change my bill
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.no_write:
-        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    args = parse_bench_args(parser)
     from service.container import build_container
 
     serve, ask = [], {k: [] for k in QUESTIONS}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -20,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (ALICE, ROOT, Row, append_section, env_for, free_port, limit_row, median, pct,
-                          seed_world, settings_for, subprocess_server, token_for)
+from bench.common import (ALICE, ROOT, Row, append_section, env_for, free_port, limit_row, median, parse_bench_args,
+                          pct, seed_world, settings_for, subprocess_server, token_for)
 
 TEXT = "Show me invoice INV-1001"
 
@@ -115,10 +114,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--no-write", action="store_true")
-    args = parser.parse_args()
-    if args.no_write:
-        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    args = parse_bench_args(parser)
     rows, notes = run(args)
     append_section("Throughput", "python -m bench.bench_throughput " + " ".join(sys.argv[1:]), rows, notes)
 

@@ -104,6 +104,15 @@ def print_rows(title: str, rows: list[Row]) -> None:
         print(f"  {r.figure}: {r.value}{extra}")
 
 
+def parse_bench_args(parser: Any) -> Any:
+    """Every benchmark takes `--no-write` (print the tables, leave BENCHMARKS.md alone)."""
+    parser.add_argument("--no-write", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    args = parser.parse_args()
+    if args.no_write:
+        os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
+    return args
+
+
 def append_section(title: str, command: str, rows: list[Row], notes: Sequence[str] = ()) -> None:
     """Append one dated table to BENCHMARKS.md (never rewrites what is there)."""
     print_rows(title, rows)
