@@ -1,7 +1,6 @@
 """The retriever and its LangChain adapter over the real, indexed knowledge base."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,7 @@ def test_opening_by_location_is_cached(tmp_path: Path) -> None:
 
     first = Retriever(data_dir=tmp_path)
     sync_index(first.collection, Path(__file__).parents[2] / "knowledge" / "docs")
-    started = time.perf_counter()
     second = Retriever(data_dir=tmp_path)
-    assert time.perf_counter() - started < 0.05
     assert second.collection is first.collection
     assert second.search("download a signed quote")[0].source == "knowledge/docs/signed-quotes.md"
 

@@ -14,20 +14,22 @@ def test_a_turn_longer_than_the_lease_keeps_the_lock(world):
     holding, release = threading.Event(), threading.Event()
 
     def long_turn() -> None:
-        with world.store.locked(conv.id, lease=0.3):
+        # A lease of 1 s renewed every 1/3 s: only a stall of the renewing thread longer than 2/3 s
+        # (not a slow machine's usual jitter) could let it run out.
+        with world.store.locked(conv.id, lease=1.0):
             holding.set()
             release.wait(timeout=10)
 
     t = threading.Thread(target=long_turn)
     t.start()
     assert holding.wait(timeout=10)
-    time.sleep(0.5)  # longer than the lease: only the renewals keep it
+    time.sleep(1.5)  # longer than the lease: only the renewals keep it
     with pytest.raises(ConversationBusy):
-        with world.store.locked(conv.id, lease=0.3, wait=0.6):
+        with world.store.locked(conv.id, lease=1.0, wait=1.0):
             pass
     release.set()
     t.join(timeout=10)
-    with world.store.locked(conv.id, lease=0.3, wait=1):
+    with world.store.locked(conv.id, lease=1.0, wait=5):
         pass
 
 
@@ -37,4 +39,6 @@ def test_a_holder_that_died_releases_the_conversation_after_the_lease(world):
     started = time.monotonic()
     with world.store.locked(conv.id, wait=5):
         waited = time.monotonic() - started
-    assert 0.3 < waited < 2.5, waited
+    # It could not have the lock before the dead holder's lease ran out; getting it at all (wait=5)
+    # shows the lease does run out. No upper bound on a shared machine's clock.
+    assert waited > 0.3, waited
