@@ -22,16 +22,46 @@ class IncompleteResponse(Exception):
     """A streamed answer ended without a finish reason (a dropped or truncated stream)."""
 
 
+_SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def tool_schema(tool: Any) -> dict[str, Any]:
+    """The OpenAI function schema of a tool, converted once per tool object."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    cached = _SCHEMAS.get(id(tool))
+    if cached is None or cached[0] is not tool:  # the tool is kept in the entry, so its id is not reused
+        cached = _SCHEMAS[id(tool)] = (tool, convert_to_openai_tool(tool))
+    return cached[1]
+
+
 @lru_cache(maxsize=1)
 def _checked_chat_openai() -> type:
+    from langchain_core.tools import BaseTool
     from langchain_openai import ChatOpenAI
+    from pydantic import model_validator
+
+    from agent.openai_wire import PlainCompletions
 
     class CheckedChatOpenAI(ChatOpenAI):
         """ChatOpenAI that refuses a stream cut off before its finish reason.
 
         The OpenAI client ends such a stream quietly, so a half sentence (or half a tool call) would
-        pass as the whole answer; raising lets the runner fall back and say so instead.
+        pass as the whole answer; raising lets the runner fall back and say so instead. Requests go
+        out through `PlainCompletions` (the same body without the SDK's per-request transform).
         """
+
+        @model_validator(mode="after")
+        def _plain_requests(self) -> "CheckedChatOpenAI":
+            if self.root_client is not None:
+                self.client = PlainCompletions(self.root_client)
+            return self
+
+        def bind_tools(self, tools: Any, *, strict: bool | None = None, **kwargs: Any) -> Any:
+            # create_agent binds the same tools before every model request; their schemas never change.
+            if strict is None:
+                tools = [tool_schema(t) if isinstance(t, BaseTool) and not t.extras else t for t in tools]
+            return super().bind_tools(tools, strict=strict, **kwargs)
 
         def _stream(self, *args: Any, **kwargs: Any) -> Any:
             finished = False

@@ -115,19 +115,21 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    from agent.openai_wire import PlainCompletions
     from agent.prompts import policy_prompt
     from billing.principal import Principal
     from tools.base import to_json
     from tools.registry import ALL_TOOLS
 
-    client = OpenAI(base_url=model_url, api_key="bench", max_retries=0)
+    # The product's request path (PlainCompletions: the SDK without its per-request body transform).
+    client = PlainCompletions(OpenAI(base_url=model_url, api_key="bench", max_retries=0))
     tools = [convert_to_openai_tool(t) for t in ALL_TOOLS]
     system = policy_prompt()
     principal = Principal(ALICE, "web")
 
     def complete(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
         text, calls = [], {}
-        stream = client.chat.completions.create(model="gpt-4.1-mini", messages=messages, tools=tools, stream=True,
+        stream = client.create(model="gpt-4.1-mini", messages=messages, tools=tools, stream=True,
                                                 stream_options={"include_usage": True}, temperature=0)
         for chunk in stream:
             for choice in chunk.choices:
