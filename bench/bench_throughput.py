@@ -4,9 +4,11 @@
                                                [--workers 1] [--no-write]
 
 `portal-agent serve` and the mock model run as their own processes (as in production; the load
-generator does not share their GIL). Each conversation sends read-tool turns ("Show me invoice
-INV-1001": two model requests) back to back, five turns per conversation. Achieved turns/s over the
-measurement window is compared with the ideal: conversations / model time per turn.
+generator does not share their GIL, though all share the machine's cores). Each conversation sends
+read-tool turns ("Show me invoice INV-1001": two model requests) back to back, five turns per
+conversation. Achieved turns/s over the measurement window is compared with the ideal
+(conversations / model time per turn) and with the minimal loop of bench_turns served the same way
+under the same load (the practical limit of this machine).
 """
 from __future__ import annotations
 
@@ -25,40 +27,62 @@ from bench.common import (ALICE, ROOT, Row, append_section, env_for, free_port, 
 TEXT = "Show me invoice INV-1001"
 
 
-async def conversation(client: httpx.AsyncClient, stop_at: float, start_at: float, out: dict) -> None:
-    conv, turns = "", 0
+class Product:
+    """The product's chat API: five turns per conversation, as in real use."""
+
+    def __init__(self) -> None:
+        self.conv, self.turns = "", 0
+
+    async def turn(self, client: httpx.AsyncClient) -> tuple[bool, str]:
+        if self.turns % 5 == 0:
+            r = await client.post("/v1/conversations")
+            r.raise_for_status()
+            self.conv = r.json()["conversation_id"]
+        self.turns += 1
+        r = await client.post(f"/v1/conversations/{self.conv}/messages", json={"text": TEXT})
+        ok = r.status_code == 200 and not r.json().get("degraded") and r.json()["tool_calls"][0]["ok"]
+        return ok, f"HTTP {r.status_code}"
+
+
+class Minimal:
+    """The minimal loop (bench.minimal_server): model → domain function → model, nothing around it."""
+
+    def __init__(self) -> None:
+        self.conv = f"conv_min_{id(self)}"
+
+    async def turn(self, client: httpx.AsyncClient) -> tuple[bool, str]:
+        r = await client.post("/turn", json={"conversation_id": self.conv, "text": TEXT})
+        return r.status_code == 200 and bool(r.json().get("reply")), f"HTTP {r.status_code}"
+
+
+async def conversation(client: httpx.AsyncClient, target: Product | Minimal, stop_at: float, start_at: float,
+                       out: dict) -> None:
     while time.perf_counter() < stop_at:
+        started = time.perf_counter()
         try:
-            if turns % 5 == 0:
-                r = await client.post("/v1/conversations")
-                r.raise_for_status()
-                conv = r.json()["conversation_id"]
-            started = time.perf_counter()
-            r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": TEXT})
-            done = time.perf_counter()
-            ok = r.status_code == 200 and not r.json().get("degraded") and r.json()["tool_calls"][0]["ok"]
+            ok, status = await target.turn(client)
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             out["errors"] += 1
             out["error_kinds"].add(type(exc).__name__)
             await asyncio.sleep(0.05)
             continue
-        turns += 1
+        done = time.perf_counter()
         if not ok:
             out["errors"] += 1
-            out["error_kinds"].add(f"HTTP {r.status_code}")
+            out["error_kinds"].add(status)
         elif start_at <= done <= stop_at:
             out["turns"] += 1
             out["latency"].append(done - started)
 
 
-async def drive(base: str, n: int, warmup: float, seconds: float) -> dict:
+async def drive(base: str, kind: type, n: int, warmup: float, seconds: float) -> dict:
     out: dict = {"turns": 0, "errors": 0, "error_kinds": set(), "latency": []}
     limits = httpx.Limits(max_connections=n + 8, max_keepalive_connections=n + 8)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits,
                                  headers={"Authorization": f"Bearer {token_for(ALICE)}"}) as client:
         start_at = time.perf_counter() + warmup
         stop_at = start_at + seconds
-        await asyncio.gather(*(conversation(client, stop_at, start_at, out) for _ in range(n)))
+        await asyncio.gather(*(conversation(client, kind(), stop_at, start_at, out) for _ in range(n)))
     return out
 
 
@@ -67,12 +91,26 @@ def model_seconds(mock: str) -> tuple[float, int]:
     return float(stats.get("model_seconds", 0.0)), int(stats.get("requests", 0))
 
 
+def measure(args: argparse.Namespace, server: list[str], kind: type, env: dict[str, str], mock: str) -> dict:
+    port = free_port()
+    with subprocess_server(server + ["--port", str(port), "--workers", str(args.workers)], env,
+                           f"http://127.0.0.1:{port}/healthz",
+                           log=Path(tempfile.gettempdir()) / f"bench-throughput-{kind.__name__.lower()}.log"):
+        before = model_seconds(mock)
+        out = asyncio.run(drive(f"http://127.0.0.1:{port}", kind, args.conversations, args.warmup, args.seconds))
+        after = model_seconds(mock)
+    per_request = (after[0] - before[0]) / max(after[1] - before[1], 1)
+    out["model_per_turn"] = 2 * per_request  # a read-tool turn makes two model requests
+    out["turns_per_s"] = out["turns"] / args.seconds
+    return out
+
+
 def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
     from service.container import build_container
 
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         data_dir = Path(tmp)
-        mock_port, port = free_port(), free_port()
+        mock_port = free_port()
         mock = f"http://127.0.0.1:{mock_port}/v1"
         settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="openai",
                                 openai_base_url=mock, openai_api_key="bench")
@@ -82,29 +120,35 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         env = env_for(settings)
         py = str(ROOT / ".venv" / "bin" / "python")
         with subprocess_server([py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms",
-                                str(args.latency_ms)], env, mock.removesuffix("/v1") + "/stats"), \
-             subprocess_server([str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--port", str(port),
-                                "--workers", str(args.workers), "--log-level", "warning"], env,
-                               f"http://127.0.0.1:{port}/healthz", log=Path(tempfile.gettempdir()) / "bench-throughput-serve.log"):
-            before = model_seconds(mock)
-            out = asyncio.run(drive(f"http://127.0.0.1:{port}", args.conversations, args.warmup, args.seconds))
-            after = model_seconds(mock)
-    per_request = (after[0] - before[0]) / max(after[1] - before[1], 1)
-    per_turn = 2 * per_request  # a read-tool turn makes two model requests
-    ideal = args.conversations / per_turn
-    achieved = out["turns"] / args.seconds
-    lat = out["latency"]
-    rows = [limit_row(f"turns/s, {args.conversations} concurrent conversations ({args.workers} worker)",
+                                str(args.latency_ms)], env, mock.removesuffix("/v1") + "/stats"):
+            product = measure(args, [str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--log-level", "warning"],
+                              Product, env, mock)
+            minimal = measure(args, [py, "-m", "bench.minimal_server"], Minimal, env, mock)
+    return _rows(args, product, minimal), [
+        f"mock latency {args.latency_ms:.0f} ms per request, read-tool turns (2 model requests); "
+        f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; SQLite; server, mock and load generator "
+        "in their own processes on the same machine",
+        "the minimal loop (bench.minimal_server, the practical limit) runs under the same load generator, "
+        "mock and worker count"]
+
+
+def _rows(args: argparse.Namespace, product: dict, minimal: dict) -> list[Row]:
+    ideal = args.conversations / product["model_per_turn"]
+    achieved, limit = product["turns_per_s"], minimal["turns_per_s"]
+    lat = product["latency"]
+    errors = product["errors"] + minimal["errors"]
+    kinds = sorted(product["error_kinds"] | minimal["error_kinds"])
+    return [limit_row(f"turns/s, {args.conversations} concurrent conversations ({args.workers} worker)",
                       achieved, 0.85 * ideal, " turns/s", higher_is_better=True),
             Row("ideal turns/s (conversations / model time per turn)", f"{ideal:.1f} turns/s"),
             Row("achieved / ideal", f"{achieved / ideal:.0%}", "≥ 85%", None, achieved / ideal >= 0.85),
-            Row("errors", str(out["errors"]) + (f" ({', '.join(sorted(out['error_kinds']))})" if out["errors"] else ""),
-                "0", None, out["errors"] == 0),
+            Row("minimal loop turns/s (practical limit) / its share of ideal",
+                f"{limit:.1f} turns/s / {limit / (args.conversations / minimal['model_per_turn']):.0%}"),
+            Row("product / minimal loop", f"{achieved / limit:.0%}" if limit else "—"),
+            Row("errors (product / minimal)", f"{product['errors']} / {minimal['errors']}"
+                + (f" ({', '.join(kinds)})" if errors else ""), "0", None, errors == 0),
             Row("turn latency median / p95", f"{median(lat) * 1000:.0f} ms / {pct(lat, 95) * 1000:.0f} ms"),
-            Row("model time per turn at the mock", f"{per_turn * 1000:.0f} ms")]
-    notes = [f"mock latency {args.latency_ms:.0f} ms per request, read-tool turns (2 model requests); "
-             f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; SQLite; server and mock in their own processes"]
-    return rows, notes
+            Row("model time per turn at the mock", f"{product['model_per_turn'] * 1000:.0f} ms")]
 
 
 def main() -> None:

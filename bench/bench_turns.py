@@ -179,8 +179,11 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
         action = await run_in_threadpool(billing.execute, principal, body["action_id"], body["conversation_id"])
         return JSONResponse({"status": action.status.value})
 
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
     return Starlette(routes=[Route("/turn", turn_route, methods=["POST"]),
-                             Route("/confirm", confirm_route, methods=["POST"])])
+                             Route("/confirm", confirm_route, methods=["POST"]), Route("/healthz", health)])
 
 
 class MinimalClient:

@@ -8,9 +8,13 @@ runs in a worker thread of its own (service/api/sse.py). The event loop never bl
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -36,7 +40,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     container = container or get_container()
     settings = container.settings
     dev = settings.is_development
-    app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION,
+    app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan,
                   openapi_tags=[{"name": "chat"}, {"name": "portal"}, {"name": "downloads"}, {"name": "widget"},
                                 {"name": "operations"}] + ([{"name": "development only"}] if dev else []))
     app.state.container = container
@@ -58,6 +62,16 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
                            expose_headers=["X-Request-ID", "Retry-After"])
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Size the two thread pools turns run in: sync endpoints (anyio) and SSE turns (the loop's executor)."""
+    threads = app.state.container.settings.portal_worker_threads
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="portal-turn")
+    asyncio.get_running_loop().set_default_executor(executor)
+    yield
 
 
 def create_served_app() -> FastAPI:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     portal_rate_limit_burst: int = Field(default=20, ge=1)
     portal_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     portal_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
+    # Turns in flight per worker: a turn holds a thread for its whole model round trip (seconds), so
+    # anyio's default of 40 threads (and asyncio's default executor, min(32, cores + 4)) would cap them.
+    portal_worker_threads: int = Field(default=128, ge=4)
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> "Settings":

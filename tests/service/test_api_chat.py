@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import httpx
 import pytest
 
 from langchain_core.messages import AIMessage
@@ -115,7 +116,6 @@ async def test_sse_error_midway_is_an_error_event(client, world):
 
 
 async def test_unexpected_failure_before_streaming_is_a_500_json(world):
-    import httpx
 
     from service.app import create_app
 
@@ -288,3 +288,32 @@ async def test_metrics_count_turns_tools_latency_and_tokens(client, world):
     assert 'portal_model_latency_seconds_count{model="scripted"} 2.0' in text
     assert 'portal_model_tokens_total{direction="input",model="scripted"} 120.0' in text
     assert 'portal_http_requests_total{method="POST",route="/v1/conversations",status="201"}' in text
+
+
+@pytest.mark.parametrize("accept", [SSE, {}], ids=["sse", "json"])
+async def test_more_turns_than_the_default_thread_pools_hold_run_at_once(world, accept):
+    # SSE turns run in asyncio's default executor (min(32, cores + 4) threads: 6 on a 2-core host), JSON
+    # turns in anyio's threads (40). Unless the app's lifespan sizes both, some of these 45 turns wait for
+    # a free thread, the barrier that every model step waits at never fills, and the steps say so.
+    from service.app import create_app
+
+    turns = 45
+    barrier = threading.Barrier(turns, timeout=30)
+
+    def together(_messages):
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return AIMessage(content="ran alone")
+        return AIMessage(content="ran together")
+
+    world.model.steps = [together] * turns
+    app = create_app(world.container)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            convs = [await new_conversation(client, world) for _ in range(turns)]
+            responses = await asyncio.gather(*(
+                client.post(f"/v1/conversations/{c}/messages", json={"text": "hello"},
+                            headers={**world.auth("alice"), **accept}) for c in convs))
+    replies = [parse_sse(r.text)[-1][1]["reply"] if accept else r.json()["reply"] for r in responses]
+    assert replies == ["ran together"] * turns
