@@ -197,6 +197,20 @@ class UserAlreadyExists(DomainError):
 
 
 @dataclass
+class ChangedMeanwhile(DomainError):
+    """Another request created the same record between this one's checks and its write (a unique key
+    collided, e.g. two grants of one contract to one user confirmed at the same moment)."""
+
+    kind: ClassVar[str] = "conflict"
+    entity: str
+
+    @property
+    def message(self) -> str:
+        return (f"Another request made the same change ({self.entity.replace('_', ' ')}) at the same moment, "
+                "so this one changed nothing; check the current state before trying again.")
+
+
+@dataclass
 class NotAContact(DomainError):
     """Removing access a user does not have."""
 

@@ -6,9 +6,11 @@ import enum
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from billing.adapters.sql_codec import from_row, to_row
 from billing.adapters.sql_tables import TABLES, pending_actions
+from billing.errors import ChangedMeanwhile
 
 T = TypeVar("T")
 
@@ -45,7 +47,14 @@ class SqlRepository:
         return [from_row(cls, row) for row in self.conn.execute(query).mappings()]
 
     def add(self, entity: object) -> None:
-        self.conn.execute(insert(TABLES[type(entity)]).values(**to_row(entity)))
+        """Insert; a unique key taken by a transaction that committed meanwhile is `ChangedMeanwhile`."""
+        table = TABLES[type(entity)]
+        try:
+            self.conn.execute(insert(table).values(**to_row(entity)))
+        except IntegrityError as exc:
+            if _unique_violation(exc):
+                raise ChangedMeanwhile(table.name) from exc
+            raise
 
     def add_all(self, entities: list[object]) -> None:
         """One executemany per table, in the order the tables are declared."""
@@ -72,3 +81,8 @@ class SqlRepository:
             .where(pending_actions.c.id == action_id, pending_actions.c.status == _value(from_status))
             .values(status=_value(to_status), decided_at=decided_at))
         return result.rowcount == 1
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """PostgreSQL says so by SQLSTATE 23505; SQLite only in its message."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from billing.demo import seed_scale
 from billing.entities import (
@@ -312,3 +313,36 @@ def test_failure_with_structured_error_is_stored(backend):
     [audit] = _all(backend, AuditEntry, action_id=action.id)
     assert audit.outcome == "failed" and audit.result == stored.result
     assert [c.contract_id for c in _all(backend, ContractContact, email="bob@acme.example")] == ["C-1001"]
+
+
+def test_a_grant_that_another_transaction_made_meanwhile_fails_cleanly(backend):
+    # Another transaction inserts the same (contract, user) row and holds it uncommitted while the grant
+    # executes. PostgreSQL: the grant's checks cannot see the row, its insert waits on the unique index
+    # and then collides (ChangedMeanwhile, not a raw integrity error). SQLite: the grant's BEGIN IMMEDIATE
+    # waits for the other writer, then its checks see the row (NoChange). Either way: failed, stated,
+    # one row, nothing else written.
+    action = backend.svc.propose(ALICE, "conv-1", "grant_contract_access",
+                                 {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
+    other = backend.engine.connect()
+    other.info["write"] = True  # SQLite: take the write lock now, as a real writer would
+    tx = other.begin()
+    other.execute(text("INSERT INTO contract_contacts (id, contract_id, email, roles) "
+                       "VALUES ('cc_meanwhile', 'C-1002', 'erin@acme.example', '[]')"))
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(backend.svc.execute(ALICE, action.id, "conv-1")))
+    worker.start()
+    if backend.name == "postgresql":  # wait until the grant is blocked on the other transaction's row
+        deadline = time.monotonic() + 30
+        while not backend.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert backend.scalar("SELECT count(*) FROM pg_locks WHERE NOT granted"), "the grant never waited"
+    tx.commit()
+    other.close()
+    worker.join(timeout=60)
+    [failed] = result
+    assert failed.status == ActionStatus.FAILED
+    expected = "ChangedMeanwhile" if backend.name == "postgresql" else "NoChange"
+    assert failed.result["error"] == expected and failed.result["kind"] == "conflict", failed.result
+    assert backend.scalar("SELECT count(*) FROM contract_contacts WHERE email = 'erin@acme.example' "
+                          "AND contract_id = 'C-1002'") == 1
+    assert backend.scalar("SELECT count(*) FROM outbox WHERE kind = 'access_granted'") == 0
