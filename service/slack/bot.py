@@ -28,10 +28,11 @@ from service.slack.identity import SlackLinks, verified_email
 log = logging.getLogger("portal_agent.slack")
 TEXT_SUBTYPES = {None, "thread_broadcast", "file_share"}
 PRUNE_EVERY = 3600.0  # seconds between clean-ups of old de-duplication keys (per process)
-# The ack path's database calls (de-duplication claims, thread lookups) get threads of their own: on the
-# default executor (min(32, CPUs + 4) threads) they queued behind running agent turns, and under a burst
-# of events Slack's 3-second deadline was nearly reached (BENCHMARKS.md, Slack acknowledgement).
-ACK_THREADS = 4
+# The de-duplication claims and thread lookups get threads of their own, so they do not queue behind
+# running agent turns in the default executor. They used to run before Slack's answer; with turns
+# sized to PORTAL_WORKER_THREADS that answer waited for them (p99 3.6 s under 50 concurrent events,
+# BENCHMARKS.md), so now they run just after it.
+CLAIM_THREADS = 4
 
 
 class NotYourThread(Exception):
@@ -61,24 +62,26 @@ class SlackBot:
     client: AsyncWebClient
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _pruned_at: float | None = field(default=None, repr=False)
-    _ack_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(ACK_THREADS, "slack-ack"),
+    _claim_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"),
                                           repr=False)
 
     def __post_init__(self) -> None:
         self.links = SlackLinks(self.container.engine)
         self.settings = self.container.settings
 
-    async def _on_ack_path(self, fn: Any, *args: Any) -> Any:
+    async def _on_claim_threads(self, fn: Any, *args: Any) -> Any:
         context = contextvars.copy_context()  # as asyncio.to_thread does (request ids in log lines)
-        return await asyncio.get_running_loop().run_in_executor(self._ack_pool, context.run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._claim_pool, context.run, fn, *args)
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, app: Any) -> None:
+        # Slack gets its answer once the signature is checked; the de-duplication claim (a database
+        # write that can queue behind running turns' writes) and the turn run after it, in tracked tasks.
         async def on_mention(body: dict, event: dict, context: dict) -> None:
-            await self.on_event(body, event, context, mention=True)
+            self.spawn(self.on_event(body, event, context, mention=True))
 
         async def on_message(body: dict, event: dict, context: dict) -> None:
-            await self.on_event(body, event, context, mention=False)
+            self.spawn(self.on_event(body, event, context, mention=False))
 
         async def on_button(ack: Any, body: dict, action: dict) -> None:
             await ack()  # answer Slack first; the decision runs after
@@ -249,7 +252,7 @@ class SlackBot:
         return True
 
     async def _conversation_of(self, ref: str) -> Conversation | None:
-        return await self._on_ack_path(self.container.runner.store.find_by_ref, ref)
+        return await self._on_claim_threads(self.container.runner.store.find_by_ref, ref)
 
     def _conversation_for(self, principal: Principal, ref: str) -> str:
         """One conversation per Slack thread, owned by whoever started it."""
@@ -265,7 +268,7 @@ class SlackBot:
         return conv.id
 
     async def _first(self, key: str) -> bool:
-        return await self._on_ack_path(claim, self.container.engine, key)
+        return await self._on_claim_threads(claim, self.container.engine, key)
 
     # -- Web API ------------------------------------------------------------------------------------
     async def post(self, channel: str, thread_ts: str, text: str, blocks: list[dict] | None = None) -> None:

@@ -22,8 +22,8 @@ def build_slack_app(container: Any, *, client: AsyncWebClient | None = None,
     """Bolt app + bot. `client` lets tests point the Web API at a local stub (`base_url=`)."""
     settings = container.settings
     client = client or AsyncWebClient(token=settings.slack_bot_token)
-    # process_before_response: the listener itself only claims and schedules (milliseconds), so Slack's
-    # answer waits for the de-duplication claim and the agent's work runs in the bot's own tracked tasks.
+    # process_before_response: the listener itself only schedules (microseconds) and Slack's answer
+    # follows; the de-duplication claim and the agent's work run in the bot's own tracked tasks.
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
                    request_verification_enabled=not socket_mode, process_before_response=True,
                    name="portal-agent")
