@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.bench_slack [--concurrent 50] [--rounds 4] [--no-write]
 
-The full service app (`create_app` + `mount_slack`, signing secret set) runs under uvicorn on
-loopback with the Slack Web API pointed at a local stub and the model at the mock (200 ms per
-request). Each round posts `--concurrent` signed `app_mention` events from linked users at once; the
+`portal-agent serve` (Slack mounted: signing secret and bot token set) runs as its own process, as
+in production, with the Slack Web API pointed at a local stub (SLACK_API_URL) and the model at the
+mock (200 ms per request, its own process). Each round posts `--concurrent` signed `app_mention` events from linked users at once; the
 ack time is the HTTP response time Slack would see (it retries after 3 s). The agent's turns run after
 the ack, so later rounds are acknowledged while earlier turns still run.
 """
@@ -23,9 +23,8 @@ from typing import Any
 
 import httpx
 
-from bench.common import (ALICE, Row, UvicornThread, append_section, limit_row, median, parse_bench_args, pct,
-                          seed_world, settings_for)
-from bench.mock_model import MockConfig, MockModelServer
+from bench.common import (ALICE, ROOT, Row, UvicornThread, append_section, env_for, free_port, limit_row, median,
+                          parse_bench_args, pct, seed_world, settings_for, subprocess_server)
 
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
 TEAM, BOT_USER, CHANNEL = "T0BENCH", "UBOT", "C0BILLING"
@@ -81,33 +80,30 @@ async def burst(base: str, start: int, n: int) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    from service.app import create_app
     from service.container import build_container
-    from service.slack import mount_slack
     from service.slack.identity import SlackLinks
 
     stub_app, calls = slack_stub()
-    with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, \
-            MockModelServer(MockConfig(latency_ms=args.latency_ms)) as mock_url, UvicornThread(stub_app) as stub:
+    with tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp, UvicornThread(stub_app) as stub:
         data_dir = Path(tmp)
+        mock_port, port = free_port(), free_port()
+        mock = f"http://127.0.0.1:{mock_port}/v1"
         settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="openai",
-                                openai_base_url=mock_url, openai_api_key="bench",
-                                slack_signing_secret=SIGNING_SECRET, slack_bot_token="xoxb-bench")
+                                openai_base_url=mock, openai_api_key="bench", slack_signing_secret=SIGNING_SECRET,
+                                slack_bot_token="xoxb-bench", slack_api_url=stub + "/api/")
         container = build_container(settings)
         seed_world(container, 0)
         links = SlackLinks(container.engine)
         for i in range(args.concurrent):
             links.link(f"U{i:04d}", ALICE, "bench", TEAM)
-        # create_app would mount Slack with the real Web API; mount it ourselves on the stub instead.
-        container.settings = settings.model_copy(update={"slack_signing_secret": None})
-        app = create_app(container)
-        container.settings = settings
-        mount_slack(app, container, client=AsyncWebClient(token="xoxb-bench", base_url=stub + "/api/"))
-        container.runner  # built at start-up, as `portal-agent serve` does
+        container.engine.dispose()
+        env, py = env_for(settings), str(ROOT / ".venv" / "bin" / "python")
         acks: list[float] = []
-        with UvicornThread(app) as base:
+        with subprocess_server([py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms",
+                                str(args.latency_ms)], env, mock.removesuffix("/v1") + "/stats"), \
+             subprocess_server([str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--port", str(port),
+                                "--log-level", "warning"], env, f"http://127.0.0.1:{port}/healthz"):
+            base = f"http://127.0.0.1:{port}"
             for r in range(args.rounds + 1):  # round 0 warms up (connections, Bolt's auth.test)
                 got = asyncio.run(burst(base, r * args.concurrent, args.concurrent))
                 if r:
@@ -118,7 +114,6 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
             while calls.count("chat.postMessage") < expected and time.monotonic() < deadline:
                 time.sleep(0.1)
             answered = calls.count("chat.postMessage")
-        container.engine.dispose()
     rows = [limit_row(f"p99 ack time, {args.concurrent} concurrent signed events (n={len(acks)})",
                       pct(acks, 99) * 1000, ACK_LIMIT_MS, " ms", fmt="{:.0f}"),
             Row("median / max ack time", f"{median(acks) * 1000:.0f} ms / {max(acks) * 1000:.0f} ms"),
@@ -126,7 +121,8 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
                 None, answered >= expected)]
     notes = [f"{args.rounds} measured bursts of {args.concurrent} after one warm-up burst, {args.gap:.1f} s apart; "
              f"turns run after the ack against the mock model ({args.latency_ms:.0f} ms per request); SQLite; "
-             "uvicorn on loopback, one process"]
+             "`portal-agent serve` and the mock model in their own processes, the Slack Web API stub and the "
+             "sender in the benchmark's"]
     return rows, notes
 
 

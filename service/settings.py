@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_app_token: str | None = None  # xapp-… app-level token, only for Socket Mode
     slack_trusted_team_ids: str = ""  # comma-separated workspaces whose verified e-mails link users
+    slack_api_url: str = "https://slack.com/api/"  # Web API base (GovSlack, a proxy, a local stub)
+    # Slack turns and button decisions running at once per worker; the rest wait their turn. Every
+    # runnable thread takes its share of the GIL, so unbounded bursts starve Slack's acks (BENCHMARKS.md).
+    slack_max_concurrent_turns: int = Field(default=8, ge=1)
     portal_public_url: str = "http://localhost:8000"  # absolute base of links posted outside the web app
     # HTTP service (service/app.py): per-user token bucket, request body limit, widget origins.
     portal_rate_limit_per_minute: float = Field(default=60, gt=0)

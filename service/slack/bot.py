@@ -68,6 +68,7 @@ class SlackBot:
     def __post_init__(self) -> None:
         self.links = SlackLinks(self.container.engine)
         self.settings = self.container.settings
+        self._running = asyncio.Semaphore(self.settings.slack_max_concurrent_turns)
 
     async def _on_claim_threads(self, fn: Any, *args: Any) -> Any:
         context = contextvars.copy_context()  # as asyncio.to_thread does (request ids in log lines)
@@ -140,7 +141,8 @@ class SlackBot:
 
     async def converse(self, m: Incoming) -> None:
         try:
-            await self._converse(m)
+            async with self._running:
+                await self._converse(m)
         except Exception:  # the user hears about it; nothing half-done is left (turns are transactional)
             log.exception("Slack turn failed")
             await self.post(m.channel, m.thread_ts, say.FAILED)
@@ -192,7 +194,8 @@ class SlackBot:
     # -- buttons ------------------------------------------------------------------------------------
     async def decide(self, body: dict, action: dict) -> None:
         try:
-            await self._decide(body, action)
+            async with self._running:
+                await self._decide(body, action)
         except Exception:
             log.exception("Slack decision failed")
             await self.ephemeral(body["channel"]["id"], body["user"]["id"], say.FAILED, None)

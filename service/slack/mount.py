@@ -21,7 +21,7 @@ def build_slack_app(container: Any, *, client: AsyncWebClient | None = None,
                     socket_mode: bool = False) -> tuple[AsyncApp, SlackBot]:
     """Bolt app + bot. `client` lets tests point the Web API at a local stub (`base_url=`)."""
     settings = container.settings
-    client = client or AsyncWebClient(token=settings.slack_bot_token)
+    client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # process_before_response: the listener itself only schedules (microseconds) and Slack's answer
     # follows; the de-duplication claim and the agent's work run in the bot's own tracked tasks.
     app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.runner import Runner
 from agent.scripted import ScriptedChatModel, say
@@ -14,12 +13,9 @@ from service.slack.identity import SlackLinks
 from slack_kit import ALICE, CHANNEL, FakeKnowledge, deliver, event_body, make_settings, mention
 
 
-async def test_create_app_serves_slack_events_end_to_end(tmp_path, stub, monkeypatch):
+async def test_create_app_serves_slack_events_end_to_end(tmp_path, stub):
     app_module = pytest.importorskip("service.app")
-    import service.slack.mount as mount
-
-    monkeypatch.setattr(mount, "AsyncWebClient", lambda token: AsyncWebClient(token=token, base_url=stub.base_url))
-    container = build_container(make_settings(tmp_path))
+    container = build_container(make_settings(tmp_path, slack_api_url=stub.base_url))  # the Web API is the stub
     seed_demo(container.billing.uow_factory, container.billing.clock.today(), container.billing.clock.now())
     container._runner = Runner(container.billing, ConversationStore(container.engine), container.links,
                                model=ScriptedChatModel(steps=[say("Hello from the app.")]), knowledge=FakeKnowledge())

@@ -199,3 +199,28 @@ async def test_the_ack_returns_before_the_agent_work_finishes(world):
     [post] = await world.stub.wait_for("chat.postMessage", timeout=30)
     print(f"\nack latency {(acked - started) * 1000:.0f} ms")
     assert post.args["text"] == "Slow but sure." and post.at > acked
+
+
+@pytest.mark.parametrize("settings_overrides", [{"slack_max_concurrent_turns": 2}])
+async def test_no_more_turns_run_at_once_than_the_setting_allows(world):
+    # Each model step waits (up to 2 s) for a third step to run beside it. With the bound of 2 none
+    # ever does; without it the six turns of this burst would all be in their steps together.
+    active, most = [0], [0]
+    changed = threading.Condition()
+
+    def step(_messages):
+        with changed:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            changed.notify_all()
+            changed.wait_for(lambda: active[0] > 2, timeout=2)
+            active[0] -= 1
+        return say("Done.")
+
+    world.script(*[step] * 6)
+    for i in range(6):
+        response = await deliver(world.client, event_body(mention("anything", f"1700000000.00200{i}"), f"EvBurst{i}"))
+        assert response.status_code == 200
+    posts = await world.stub.wait_for("chat.postMessage", count=6, timeout=60)
+    assert [p.args["text"] for p in posts] == ["Done."] * 6
+    assert most[0] == 2, most
