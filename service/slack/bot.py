@@ -29,9 +29,8 @@ log = logging.getLogger("portal_agent.slack")
 TEXT_SUBTYPES = {None, "thread_broadcast", "file_share"}
 PRUNE_EVERY = 3600.0  # seconds between clean-ups of old de-duplication keys (per process)
 # The de-duplication claims and thread lookups get threads of their own, so they do not queue behind
-# running agent turns in the default executor. They used to run before Slack's answer; with turns
-# sized to PORTAL_WORKER_THREADS that answer waited for them (p99 3.6 s under 50 concurrent events,
-# BENCHMARKS.md), so now they run just after it.
+# running agent turns in the default executor. They run just after Slack's answer, which needs nothing
+# from the database (BENCHMARKS.md, Slack acknowledgement).
 CLAIM_THREADS = 4
 
 
@@ -62,8 +61,8 @@ class SlackBot:
     client: AsyncWebClient
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _pruned_at: float | None = field(default=None, repr=False)
-    _claim_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"),
-                                          repr=False)
+    _claim_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"), repr=False)
 
     def __post_init__(self) -> None:
         self.links = SlackLinks(self.container.engine)
