@@ -60,6 +60,9 @@ def test_widget_pay_confirm_and_cited_answer(server):
         pytest.skip(reason)
     from playwright.sync_api import expect, sync_playwright
 
+    # Each wait ends as soon as the page is right; 5 s (Playwright's default) is too short a ceiling
+    # for a turn on a loaded CI machine.
+    expect.set_options(timeout=30_000)
     base, world = server
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:

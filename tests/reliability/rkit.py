@@ -165,7 +165,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "Server":
+    def start(self, timeout: float = 180.0) -> "Server":
         args = ([sys.executable, str(self.launcher), str(self.port)] if self.launcher else
                 [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
                  "--workers", str(self.workers), "--log-level", "warning"])

@@ -101,7 +101,7 @@ def test_card_numbers_never_reach_the_openai_wire(world, written_logs):
     mock = MockModelServer(MockConfig(latency_ms=1, record_bodies=True))
     with mock as base_url:
         primary, fallback = build_models(ModelConfig("openai", "mock-model", "sk-test-not-a-real-key-0000000",
-                                                     base_url, timeout=2))
+                                                     base_url, timeout=30))  # generous: only the wire is under test
         runner = world.runner(primary, fallback)
         conv = runner.start_conversation(alice)
         for card in CARDS:

@@ -150,14 +150,14 @@ def test_a_conversation_started_on_one_worker_continues_on_another(cluster):
     first, second = server.worker_pids()[:2]
     with only_worker(server, first):
         conv = new_conversation(server.url)
-        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "pay INV-1002"}, timeout=4)
+        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "pay INV-1002"}, timeout=30)
         assert turn.status_code == 200
-        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "pay INV-2002"}, timeout=4)
+        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "pay INV-2002"}, timeout=30)
         assert turn.status_code == 200
     with only_worker(server, second):
         history = get(server.url, f"/v1/conversations/{conv}")
         assert history.status_code == 200 and len(history.json()["messages"]) == 4
-        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "show INV-1003"}, timeout=4)
+        turn = post(server.url, f"/v1/conversations/{conv}/messages", {"text": "show INV-1003"}, timeout=30)
         assert turn.status_code == 200 and "INV-1003" in turn.json()["reply"]
     with only_worker(server, first):
         messages = get(server.url, f"/v1/conversations/{conv}").json()["messages"]

@@ -27,7 +27,7 @@ def test_serve_command_runs_uvicorn_with_json_logs(tmp_path: Path):
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline, r = time.monotonic() + 30, None
+        deadline, r = time.monotonic() + 120, None
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 r = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "serve-test"}, timeout=1)
