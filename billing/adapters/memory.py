@@ -6,6 +6,8 @@ import copy
 import datetime as dt
 from typing import Any, TypeVar
 
+from billing.errors import ChangedMeanwhile
+
 T = TypeVar("T")
 
 
@@ -40,7 +42,7 @@ class MemoryRepository:
         key = getattr(entity, entity.KEY)  # type: ignore[attr-defined]
         table = self._table(type(entity))
         if key in table:
-            raise KeyError(f"duplicate {type(entity).__name__} {key}")
+            raise ChangedMeanwhile(type(entity).__name__)  # as the SQL repository reports a taken key
         table[key] = copy.deepcopy(entity)
 
     def add_all(self, entities: list[object]) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from billing.entities import ActionStatus, ContractContact, PortalUser
 from billing.errors import (
-    InvalidInput, NoChange, NotAContact, NotFound, ProtectedRoleBlocker, ProtectedRoleRemoval, UserAlreadyExists,
+    ChangedMeanwhile, InvalidInput, NoChange, NotAContact, NotFound, ProtectedRoleBlocker, ProtectedRoleRemoval, UserAlreadyExists,
 )
 from billing.principal import Principal
 from billing_kit import ALICE, BOB, ERIN, add, audits, executed, get, mails
@@ -75,6 +75,13 @@ def test_invitee_taken_between_propose_and_execute_fails(svc, store):
     assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "UserAlreadyExists")
     assert get(store, PortalUser, "frank@acme.example").name == "Frank F"
 
+
+
+def test_a_key_taken_meanwhile_is_changed_meanwhile_in_the_fake_too(store):
+    # The fake repository reports a taken key as the SQL one does (tests/integration: the racing grant).
+    with pytest.raises(ChangedMeanwhile):
+        add(store, PortalUser("bob@acme.example", "Bob Again", "ACME"))
+    assert get(store, PortalUser, "bob@acme.example").name != "Bob Again"
 
 # --- grant ------------------------------------------------------------------------------------------
 
