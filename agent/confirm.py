@@ -1,33 +1,106 @@
 """Recognising a typed decision right after a proposal. The service decides, never the model.
 
-Only a message that is *just* a yes or a no counts; "pay INV-1001, yes" is a new request.
+A reply made only of affirmative words and phrases (plus politeness) confirms; one made only of
+negatives cancels. A question is never a decision ("correct?", "ok?"). Anything else is either
+unclear — the proposal stays and the user is asked again — or a new message (a request, a
+correction, a hand-off, a question about something else), which cancels the proposal first.
+"A request and a yes in one message" ("pay INV-1001, yes") is a new request.
 """
 from __future__ import annotations
 
 import re
-
-AFFIRMATIVE = {
-    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "i confirm", "go ahead",
-    "do it", "proceed", "please proceed", "yes please", "please do", "approve", "approved", "yes do it",
-    "yes go ahead", "sounds good", "correct", "that's right", "thats right", "absolutely", "affirmative",
-    "yes confirm", "ok go ahead", "okay go ahead", "go for it", "please go ahead", "yes, go ahead", "si", "oui",
-}
-NEGATIVE = {
-    "no", "n", "nope", "nah", "cancel", "stop", "don't", "dont", "do not", "abort", "never mind", "nevermind",
-    "reject", "no thanks", "no thank you", "cancel it", "don't do it", "dont do it", "not now", "wait", "no don't",
-}
+from enum import StrEnum
 
 
-def _normal(text: str) -> str:
-    text = re.sub(r"[!.,;:?\s]+", " ", text.strip().lower()).strip()
-    return text.replace("’", "'")
+class Reply(StrEnum):
+    AFFIRM = "affirm"
+    DENY = "deny"
+    UNCLEAR = "unclear"
+    NEW = "new"
+
+
+AFFIRMATIVE = frozenset("""
+yes|y|ya|yah|yea|yeah|yep|yup|yes sir|sure|sure thing|ok|okay|k|kk|okey|oki|alright|all right|right|correct|
+confirm|confirmed|i confirm|confirming|go ahead|go ahead with it|go on|go for it|do it|do that|just do it|proceed|
+please proceed|approve|approved|i approve|sounds good|sounds great|sounds right|looks good|looks right|lgtm|
+that's right|thats right|that is right|that's correct|thats correct|that is correct|exactly|absolutely|
+definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|lets do it|let's go|lets go|
+perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|carry on|yes do it|
+yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da
+""".replace("\n", "").split("|"))
+NEGATIVE = frozenset("""
+no|n|nope|nah|na|naw|no way|no thanks|no thank you|cancel|cancel it|cancel that|cancel this|please cancel|stop|
+don't|dont|do not|don't do it|dont do it|do not do it|don't do that|abort|never mind|nevermind|forget it|
+forget about it|reject|rejected|decline|not now|not yet|not today|no don't|hold off|leave it|leave it as it is|
+scrap that|scratch that|drop it|no need|i changed my mind|changed my mind|i've changed my mind|no stop|
+not right now|skip it|skip|non|nein
+""".replace("\n", "").split("|"))
+POLITENESS = frozenset("""
+please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|well|so|and|sir|madam|man|
+thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great thanks|for now|again|really|
+👍|🙏|🙂|😊|✅|👌|ahead|
+""".replace("\n", "").split("|")) - {""}
+_PHRASES = sorted(AFFIRMATIVE | NEGATIVE | POLITENESS, key=lambda p: -len(p.split()))
+_MAX_WORDS = 12
+
+
+def _words(text: str) -> list[str]:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[!.,;:…\-—()\"]+", " ", text)
+    return re.findall(r"[\w']+|[^\w\s']", text)
+
+
+def lexical_reply(text: str) -> Reply | None:
+    """AFFIRM or DENY when the message is made only of yes (or only of no) words and politeness; else None.
+
+    A question mark anywhere makes it a question, never a decision."""
+    if "?" in text:
+        return None
+    words = _words(text)
+    if not words or len(words) > _MAX_WORDS:
+        return None
+    kinds: set[str] = set()
+    i = 0
+    while i < len(words):
+        for phrase in _PHRASES:
+            n = len(phrase.split())
+            if " ".join(words[i:i + n]) == phrase:
+                kinds.add("yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else "polite")
+                i += n
+                break
+        else:
+            return None
+    if kinds == {"yes"} or kinds == {"yes", "polite"}:
+        return Reply.AFFIRM
+    if kinds == {"no"} or kinds == {"no", "polite"}:
+        return Reply.DENY
+    return None
 
 
 def decision(text: str) -> bool | None:
     """True for a bare affirmative, False for a bare negative, None for anything else."""
-    norm = _normal(text)
-    if norm in AFFIRMATIVE:
-        return True
-    if norm in NEGATIVE:
-        return False
-    return None
+    reply = lexical_reply(text)
+    return None if reply is None else reply is Reply.AFFIRM
+
+
+def reply_to_proposal(text: str, skill: str | None) -> Reply:
+    """What a message right after a proposal does to it (`skill`: the proposal's skill, if known).
+
+    Unclear — the proposal stays: a yes or no that is not only yes or no ("yes but wait"), a question
+    about the proposal itself ("which card will it use?", "correct?"), small talk. New — the proposal is
+    cancelled first: a request, a correction, a hand-off, a question about something else."""
+    lexical = lexical_reply(text)
+    if lexical is not None:
+        return lexical
+    from agent.planner import classifier, slots
+    from agent.planner.acts import QUESTIONS, Act
+
+    p = classifier.load().predict(text, "proposal")
+    act = Act(p.act)
+    if act in (Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC):
+        return Reply.UNCLEAR
+    found = slots.found(text)
+    mentions = found.invoice_ids or found.contract_ids or found.emails
+    if act in QUESTIONS and not mentions and p.intent in {skill, "general", "none"}:
+        return Reply.UNCLEAR
+    return Reply.NEW

@@ -17,9 +17,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import BaseTool
 
 from agent.budget import fit_history, message_tokens, tools_tokens
-from agent.confirm import decision
+from agent.confirm import Reply, reply_to_proposal
 from agent.masking import mask
 from agent.outcomes import outcome_text
+from agent.planner.skills import SKILL_OF_OPERATION
+from agent.planner.state import service_marker
 from agent.prompts import policy_prompt
 from agent.results import ActionResult, TurnResult, action_dict
 from agent.store import Conversation, ConversationStore
@@ -100,9 +102,12 @@ class Runner:
             pending = self.billing.pending_actions(principal, conv.id)
             prefix = ""
             if pending:
-                typed = decision(text)
-                if typed is not None:
-                    yield from self._typed_decision(principal, conv.id, text, pending[-1], typed)
+                reply = reply_to_proposal(text, SKILL_OF_OPERATION.get(pending[-1].operation))
+                if reply in (Reply.AFFIRM, Reply.DENY):
+                    yield from self._typed_decision(principal, conv.id, text, pending[-1], reply is Reply.AFFIRM)
+                    return
+                if reply is Reply.UNCLEAR:
+                    yield from self._ask_again(conv.id, text, pending[-1])
                     return
                 prefix = self._cancel_for_new_message(principal, conv.id, pending[-1])
             yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens)
@@ -113,7 +118,7 @@ class Runner:
         with self.store.locked(conv.id):
             action = self._decide(principal, conv.id, action_id, approve)
             reply = outcome_text(action)
-            self.store.append(conv.id, [AIMessage(reply)])
+            self.store.append(conv.id, [_service_message(reply, action)])
         return ActionResult(conv.id, action.id, action.status.value, action.result or {}, reply)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -131,9 +136,20 @@ class Runner:
         except ActionAlreadyDecided as already:
             reply, info = "That request was already decided; nothing more was done.", {
                 "id": action.id, "status": already.status, "result": already.result or {}}
-        self.store.append(conversation_id, [HumanMessage(text), AIMessage(reply)])
+        self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)])
         yield {"event": "token", "data": reply}
         yield {"event": "done", "data": TurnResult(conversation_id, reply, decided_action=info, model="service")}
+
+    def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[Event]:
+        """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
+        reply = (f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
+                 "Reply yes (or press Confirm) to go ahead, or no to cancel.")
+        self.store.append(conversation_id, [HumanMessage(text), AIMessage(
+            reply, response_metadata=service_marker("reask", operation=action.operation, args=action.args))])
+        yield {"event": "token", "data": reply}
+        yield {"event": "pending_action", "data": action_dict(action)}
+        yield {"event": "done", "data": TurnResult(conversation_id, reply, pending_action=action_dict(action),
+                                                   model="service")}
 
     def _cancel_for_new_message(self, principal: Principal, conversation_id: str, action: PendingAction) -> str:
         """A new message while an action awaits a decision cancels it first (it was not confirmed)."""
@@ -142,7 +158,8 @@ class Runner:
         except ActionAlreadyDecided:
             return ""
         note = f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
-        self.store.append(conversation_id, [AIMessage(note)])
+        self.store.append(conversation_id, [AIMessage(note, response_metadata=service_marker(
+            "cancelled", operation=action.operation, args=action.args))])
         return note + "\n\n"
 
     def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str,
@@ -229,6 +246,12 @@ def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:
     new = (state or {}).get("messages", [])[n_inputs - 1:]
     return any(isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content))
                for m in new)
+
+
+def _service_message(reply: str, action: PendingAction) -> AIMessage:
+    """The service's own message about a decision, marked so the next turn knows what was decided."""
+    return AIMessage(reply, response_metadata=service_marker("decision", status=action.status.value,
+                                                             operation=action.operation, args=action.args))
 
 
 def _clean_text(text: str) -> str:

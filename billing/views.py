@@ -7,6 +7,8 @@ from typing import Any
 
 from billing.entities import Account, Contract, ContractContact, Invoice, PortalUser, SignedQuote
 from billing.money import amount_str
+from billing.errors import AutoRenewNotEligible
+from billing.rules.autorenew import auto_renew_off_reason
 from billing.rules.payment import not_payable_reason, status_on
 
 
@@ -36,11 +38,15 @@ class InvoiceView:
 def contract_dict(contract: Contract, today: dt.date) -> dict[str, Any]:
     """Contract shape; the card shows brand and last four only, never the token."""
     c = contract
+    off = auto_renew_off_reason(c, today)
     return {"id": c.id, "account_id": c.account_id, "status": c.status.value, "auto_renew": c.auto_renew,
             "end_date": c.end_date.isoformat(), "days_to_end": (c.end_date - today).days, "currency": c.currency,
             "card_allowed": c.card_allowed, "billing_address": asdict(c.billing_address),
             "billing_contact": asdict(c.billing_contact),
-            "card": {"brand": c.card.brand, "last4": c.card.last4} if c.card else None}
+            "card": {"brand": c.card.brand, "last4": c.card.last4} if c.card else None,
+            # Whether auto-renewal can be turned off today, and why not (the rule's own explanation).
+            "auto_renew_off_reason": off,
+            "auto_renew_off_detail": AutoRenewNotEligible(c.id, off, (c.end_date - today).days).message if off else None}
 
 
 def contact_dict(contact: ContractContact, user: PortalUser | None) -> dict[str, Any]:

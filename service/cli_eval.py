@@ -140,3 +140,38 @@ def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> obj
         return openai_variant(cfg, user_model, simulate_users=not scripted_users)
     typer.secho(f"--model must be offline or openai, not {model!r}", fg="red", err=True)
     raise typer.Exit(2)
+
+
+@eval_app.command("understanding")
+def understanding(report: Optional[Path] = typer.Option(None, "--report", help="Markdown file for the figures and "
+                                                                               "the confusion matrices."),
+                  check: bool = typer.Option(False, "--check", help="Exit 1 below 0.97 act / 0.95 intent.")) -> None:
+    """Score the understanding model on the corpus's held-out split (never used for training or tuning)."""
+    from evals.understanding import held_out_report
+
+    text, act, intent = held_out_report()
+    typer.echo(text)
+    if report:
+        report.write_text(text, encoding="utf-8")
+        typer.echo(f"Written to {report}", err=True)
+    if check and (act < 0.97 or intent < 0.95):
+        raise typer.Exit(1)
+
+
+@eval_app.command("customers")
+def customers(batch: Path = typer.Argument(..., exists=True, help="A customer batch (YAML, evals/README.md)."),
+              today: str = typer.Option("2026-06-15", "--today", help="The demo world's date."),
+              report: Optional[Path] = typer.Option(None, "--report", help="JSON file with every turn's result.")) -> None:
+    """Run a batch of customer conversations through the offline planner and score every turn."""
+    import dataclasses
+    import datetime as dt
+
+    from evals.customers import score_batch, summary
+
+    scores = score_batch(batch, dt.date.fromisoformat(today))
+    figures = summary(scores)
+    typer.echo(json.dumps(figures, indent=2))
+    if report:
+        report.write_text(json.dumps({"summary": figures, "turns": [dataclasses.asdict(s) for s in scores]},
+                                     indent=2, default=str), encoding="utf-8")
+        typer.echo(f"Written to {report}", err=True)

@@ -2,9 +2,9 @@
 
 Only text from the passages is used, so the answer can never state a policy the knowledge base
 does not. The passages are sections of help articles (a heading and a few sentences or a list);
-the answer is built from the one section that best addresses the question, kept whole when it
-is short (the sentence that answers is often not the one that repeats the question's words), and
-from the closest sentences of a second section when it adds to it. When no section addresses the
+the answer is the one section that best addresses the question, kept whole with its steps in order
+(the sentence that answers is often not the one that repeats the question's words), plus the
+section that defines a term it rests on, or the closest sentences of a second section that adds to it. When no section addresses the
 question (the retriever always returns its nearest neighbours, even for a policy the articles do
 not cover) the answer is empty, and the caller says it does not know.
 
@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_UNITS = 6  # sentences or list items taken from the best section
-MAX_ITEMS = 8  # list items of a procedure or a list of conditions
+MAX_UNITS = 12  # sentences or list items of the best section: a whole section, steps in order
+MAX_ITEMS = 10  # list items of a procedure or a list of conditions
 _MARKUP = re.compile(r"\*\*|__|`|\*(?=\S)|(?<=\S)\*")
 _vectors: dict[str, Any] = {}
 
@@ -147,12 +147,12 @@ def features(question: str, passages: list[dict[str, Any]]) -> list[tuple[_Secti
     exact cues: the question's topic words in the heading, a how-to question and a procedure, a
     question about what is allowed and a list of conditions, the kind of fact asked for (a time,
     an amount, whom to contact) in the sentence."""
-    from agent.planner.intents import embed_one
+    from agent.planner.features import embed
 
     sections = _sections(passages)
     if not sections:
         return []
-    q = embed_one(question)
+    q = embed(question)
     asked, topic = _stems(question), _topic(question)
     procedure = bool(PROCEDURE.match(question))
     condition = bool(_ASKS_CONDITION.search(question))

@@ -1,7 +1,7 @@
 """Reading the conversation: turns, the tool calls made in them and what they returned.
 
-The planner is stateless: everything it knows comes from the message list (human messages, its
-own tool calls, the tools' JSON results and its replies), so the same history gives the same plan.
+The tool calls of the turn in progress are replayed by `work.Work`; earlier turns give the words a
+hand-off summary quotes. What the dialogue is about lives in the explicit state (`state`), not here.
 """
 from __future__ import annotations
 
@@ -63,47 +63,3 @@ def read_turns(messages: list[BaseMessage]) -> list[Turn]:
             if step is not None:
                 step.result = _parse(message.content)
     return turns
-
-
-# -- what earlier turns were about -----------------------------------------------------------------
-
-def invoice_refs(turn: Turn) -> list[str]:
-    """Invoice ids this turn dealt with, most recent last."""
-    from agent.planner import slots
-
-    found = list(slots.invoice_ids(turn.human))
-    for step in turn.steps:
-        if step.args.get("invoice_id"):
-            found.append(str(step.args["invoice_id"]).upper())
-        r = step.result or {}
-        if str(r.get("id", "")).startswith("INV-"):
-            found.append(r["id"])
-        elif r.get("invoice_id"):
-            found.append(str(r["invoice_id"]))
-    return found
-
-
-def contract_refs(turn: Turn) -> list[str]:
-    from agent.planner import slots
-
-    found = list(slots.contract_ids(turn.human))
-    for step in turn.steps:
-        if step.args.get("contract_id"):
-            found.append(str(step.args["contract_id"]).upper())
-        for cid in step.args.get("contract_ids") or []:
-            found.append(str(cid).upper())
-        r = step.result or {}
-        if str(r.get("id", "")).startswith("C-"):
-            found.append(r["id"])
-    return found
-
-
-def last_list(turns: list[Turn]) -> tuple[str, list[dict[str, Any]]] | None:
-    """The most recent list shown: ("invoices"|"contracts"|"users", items)."""
-    for turn in reversed(turns):
-        for step in reversed(turn.steps):
-            r = step.result or {}
-            for key in ("invoices", "contracts", "users"):
-                if isinstance(r.get(key), list) and r[key]:
-                    return key, r[key]
-    return None

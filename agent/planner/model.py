@@ -12,14 +12,18 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from agent.planner.goals import understand
+from agent.planner import dialogue, state as dialogue_state
 from agent.planner.history import read_turns
-from agent.planner.steps import Call, Say, decide
+from agent.planner.skills import SKILL_OF_OPERATION
+from agent.planner.understand import read
+from agent.planner.work import Call, NeedCall, Say, TooManySteps, Work
+from agent.planner import replies as R
 
 
 class OfflinePlanner(BaseChatModel):
-    """Understands the capabilities of the portal in plain English (intent exemplars + exact slot rules),
-    follows the dialogue from the message history, and phrases tool results. Same input, same output."""
+    """Understands the capabilities of the portal in plain English (a learned dialogue-act and intent
+    classifier, exact slot rules), keeps an explicit dialogue state with the conversation, and phrases
+    tool results. Same input, same output."""
 
     model_name: str = "offline-planner"
     tool_names: list[str] = Field(default_factory=list)
@@ -34,22 +38,31 @@ class OfflinePlanner(BaseChatModel):
         return self.model_copy(update={"tool_names": [n for n in names if n]})
 
     def warm_up(self) -> None:
-        """Embed the intent exemplars now (service start) rather than on the first message."""
-        from agent.planner.intents import warm_up
+        """Load the classifier and the embedding model now (service start) rather than on the first message."""
+        from agent.planner import classifier, features
 
-        warm_up()
+        classifier.load()
+        features.embed("hello")
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         """The next assistant message for this conversation."""
-        turns = read_turns([m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))])
+        kept = [m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))]
+        turns = read_turns(kept)
         if not turns or not turns[-1].human.strip():
             return AIMessage(content="How can I help you with the Billing Portal?")
-        goal = understand(turns)
-        action = decide(goal, turns[-1].steps, turns[:-1])
+        before = dialogue_state.load(kept, SKILL_OF_OPERATION)
+        work = Work(turns[-1].steps, before, turns[:-1])
+        try:
+            action: Call | Say = Say(dialogue.respond(work, read(turns[-1].human, before)))
+        except NeedCall as need:
+            action = need.call
+        except TooManySteps:
+            action = Say(f"{R.LOOP} {R.offer_case('customer_service')}")
         if isinstance(action, Call) and self.tool_names and action.name not in self.tool_names:
-            action = Say("I can't do that here. Would you like me to open a case with Customer Service?")
+            action = Say(f"I can't do that here. {R.offer_case('customer_service')}")
         if isinstance(action, Say):
-            return AIMessage(content=action.text)
+            return AIMessage(content=action.text or "How can I help you with the Billing Portal?",
+                             response_metadata={dialogue_state.STATE_KEY: work.state.to_dict()})
         digest = hashlib.sha1(f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}"
                               .encode()).hexdigest()[:16]
         return AIMessage(content="", tool_calls=[{"name": action.name, "args": action.args, "id": f"call_{digest}",
@@ -67,8 +80,12 @@ class OfflinePlanner(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
                 {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"], "index": 0}]))
             return
-        for piece in re.findall(r"\S+\s*|\s+", message.content):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+        pieces = re.findall(r"\S+\s*|\s+", message.content)
+        for n, piece in enumerate(pieces):
+            last = n == len(pieces) - 1
+            # The dialogue state travels on the last chunk, so the merged streamed message carries it.
+            chunk = ChatGenerationChunk(message=AIMessageChunk(
+                content=piece, response_metadata=message.response_metadata if last else {}))
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk

@@ -1,67 +1,122 @@
-"""Exact slot extraction: ids, e-mails, PO numbers, addresses, phones, names, ordinals.
+"""Exact slot extraction: ids, e-mails, PO numbers, addresses, phones, names, references, queues.
 
-Rules where rules are exact; the fuzzy part (what the user wants) is in `intents`.
+Rules only for exact things; what a message *does* and what it is *about* is learned
+(`classifier`). Every value is taken from the user's own words, whole: the domain validates it and
+explains its rule, so a value is never trimmed into something valid that the user did not type.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-_INVOICE = re.compile(r"\b(?:inv(?:oice|oce|ocie)?s?)[\s#:\-]*(\d{3,})\b|\binvoice\s+(?:number\s+|no\.?\s+|#\s*)?(\d{3,})\b",
-                      re.I)
-_INVOICE_BARE = re.compile(r"\bINV-[A-Z0-9][A-Z0-9\-]*\b", re.I)
-_CONTRACT = re.compile(r"\bc[\s\-]?(\d{4,})\b|\bcontract\s+(?:number\s+|#\s*)?(\d{4,})\b", re.I)
+# -- ids ------------------------------------------------------------------------------------------
+_INVOICE = re.compile(r"\b(?:inv(?:oice|oce|ocie|iose)?s?)\s*(?:number\s+|no\.?\s*|#\s*)?[\s#:\-]*(\d{3,})\b", re.I)
+_INVOICE_BARE = re.compile(r"\bINV-[A-Z0-9][A-Z0-9\-]*[A-Z0-9]\b|\bINV-[A-Z0-9]\b", re.I)
+_CONTRACT = re.compile(r"\bc[\s\-]?(\d{4,})\b|\bcontract\s+(?:number\s+|no\.?\s*|#\s*)?(\d{4,})\b", re.I)
 _CONTRACT_BARE = re.compile(r"\bC-[A-Z]{2,}[A-Z0-9\-]*\b", re.I)
-_QUOTE = re.compile(r"\bq[\s\-]?(\d{4,})\b", re.I)
+_QUOTE = re.compile(r"\bq[\s\-]?(\d{4,})\b|\bquote\s+(?:number\s+|no\.?\s*|#\s*)?(\d{4,})\b", re.I)
 # What the service leaves of a card number typed in chat (agent.masking): the planner never sees the digits.
 CARD_MASK = re.compile(r"\[card number ending \d{4} removed\]", re.I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w-])(\+?\d[\d ()./\-]{6,22}\d)(?![\w-])")
-_ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
-    "5th": 5, "sixth": 6, "6th": 6, "last": -1, "latest": -1, "top": 1,
-}
-_ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|latest)\b"
-                      r"(?:\s+(?:one|invoice|contract|user|item|on the list))?", re.I)
-_NUMBER_WORD = re.compile(r"\b(?:number|no\.?|#)\s*([1-6])\b", re.I)
-STATUSES = ("overdue", "open", "paid", "processing", "void")
-_STATUS = re.compile(r"\b(overdue|open|unpaid|outstanding|paid|processing|void(?:ed)?|late|past due)\b", re.I)
-_ALL = re.compile(r"\b(all|every|each|both)\b", re.I)
-
-
-def norm_invoice(raw: str) -> str:
-    return "INV-" + raw.upper()
+_ENTITY = re.compile(r"\b(?:INV|C|Q)-[A-Z0-9\-]+\b|\binv(?:oice)?\s*#?\s*\d{3,}\b", re.I)
 
 
 def invoice_ids(text: str) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for m in _INVOICE_BARE.finditer(text):
-        found.append((m.start(), m.group(0).upper()))
+    found: list[tuple[int, str]] = [(m.start(), m.group(0).upper()) for m in _INVOICE_BARE.finditer(text)]
     for m in _INVOICE.finditer(text):
-        if not any(abs(pos - m.start()) < 3 for pos, _ in found):
-            found.append((m.start(), norm_invoice(m.group(1) or m.group(2))))
+        if not any(pos <= m.start() + 3 and m.start() <= pos + 3 for pos, _ in found):
+            found.append((m.start(), "INV-" + m.group(1)))
     return _unique([i for _, i in sorted(found)])
 
 
 def contract_ids(text: str) -> list[str]:
-    found: list[tuple[int, str]] = [(m.start(), m.group(0).upper()) for m in _CONTRACT_BARE.finditer(text)]
-    for m in _CONTRACT.finditer(text):
-        found.append((m.start(), "C-" + (m.group(1) or m.group(2))))
+    found = [(m.start(), m.group(0).upper()) for m in _CONTRACT_BARE.finditer(text)]
+    found += [(m.start(), "C-" + (m.group(1) or m.group(2))) for m in _CONTRACT.finditer(EMAIL.sub(" ", text))]
     return _unique([c for _, c in sorted(found)])
 
 
 def quote_ids(text: str) -> list[str]:
-    return _unique(["Q-" + m.group(1) for m in _QUOTE.finditer(text)])
+    return _unique(["Q-" + (m.group(1) or m.group(2)) for m in _QUOTE.finditer(text)])
 
 
 def emails(text: str) -> list[str]:
     return _unique([e.lower().rstrip(".") for e in EMAIL.findall(text)])
 
 
+def without_entities(text: str) -> str:
+    """The message with ids and e-mails blanked (what is left says what is asked)."""
+    return " ".join(_ENTITY.sub(" ", EMAIL.sub(" ", CARD_MASK.sub(" ", text))).split())
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# -- statuses, references, quantities --------------------------------------------------------------
+_STATUS = re.compile(r"\b(overdue|open|unpaid|outstanding|paid|processing|void(?:ed)?|late|past[\s-]due)\b", re.I)
+_NOT_PAID_FILTER = re.compile(r"\b(?:un|not |been |yet)\s*paid\b|\bpaid (?:yet|already|off)\b|\bis\b.*\bpaid\b|"
+                              r"\b(?:was|were|got|get|be|being) paid\b", re.I)
+
+
+def status(text: str) -> str | None:
+    """A list filter ("my overdue invoices"); "unpaid" means open and overdue, so no single filter."""
+    m = _STATUS.search(text)
+    if not m:
+        return None
+    word = m.group(1).lower().replace("-", " ")
+    if word in ("late", "past due"):
+        return "overdue"
+    if word in ("unpaid", "outstanding"):
+        return None
+    if word.startswith("void"):
+        return "void"
+    if word == "paid" and _NOT_PAID_FILTER.search(text):
+        return None
+    return word
+
+
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "last": -1, "latest": -1, "bottom": -1, "top": 1}
+_ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|latest|bottom|top)\b"
+                      r"(?=\s*(?:one|invoice|contract|user|item|on the list|in the list|one on|$|[.,!?]))", re.I)
+_NUMBER_WORD = re.compile(r"\b(?:number|no\.?|#)\s*([1-6])\b(?!\s*\d)", re.I)
+_OTHER = re.compile(r"\b(?:the )?other (?:one|invoice|contract|ones)\b|\bthe other\b|\bremaining one\b", re.I)
+_ALL = re.compile(r"\b(?:all|every|each|both)\b(?! the way)", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|that one|this one|the same|same one|them|those|these|"
+                      r"the invoice|this invoice|that invoice|the contract|this contract|that contract|the bill)\b",
+                      re.I)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A pointer back to something shown or discussed: an ordinal, "the other one", "all", or "it"."""
+
+    ordinal: int | None = None
+    other: bool = False
+    every: bool = False
+    pronoun: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.ordinal is not None or self.other or self.every or self.pronoun
+
+
+def reference(text: str) -> Reference:
+    scrubbed = without_entities(text)
+    m = _ORDINAL.search(scrubbed)
+    ordinal = _ORDINALS[m.group(1).lower()] if m else None
+    if ordinal is None and (n := _NUMBER_WORD.search(scrubbed)):
+        ordinal = int(n.group(1))
+    return Reference(ordinal, bool(_OTHER.search(scrubbed)), bool(_ALL.search(scrubbed)),
+                     bool(_PRONOUN.search(scrubbed)))
+
+
+# -- phone ----------------------------------------------------------------------------------------
+_PHONE = re.compile(r"(?<![\w-])(\+?\(?\d[\d ()./\-]{5,22}\d)(?![\w-])")
+
+
 def phone(text: str) -> str | None:
-    scrubbed = EMAIL.sub(" ", text)
-    scrubbed = _INVOICE_BARE.sub(" ", scrubbed)
-    scrubbed = re.sub(r"\b(?:C|Q|INV)-\S+", " ", scrubbed, flags=re.I)
+    scrubbed = _ENTITY.sub(" ", EMAIL.sub(" ", text))
     for m in _PHONE.finditer(scrubbed):
         digits = sum(ch.isdigit() for ch in m.group(1))
         if 7 <= digits <= 15 and not re.fullmatch(r"\d{5}(?:-\d{4})?", m.group(1)):
@@ -69,249 +124,338 @@ def phone(text: str) -> str | None:
     return None
 
 
-def ordinal(text: str) -> int | None:
-    m = _ORDINAL.search(text)
-    if m:
-        return _ORDINALS[m.group(1).lower()]
-    m = _NUMBER_WORD.search(text)
-    return int(m.group(1)) if m else None
+# -- PO numbers -----------------------------------------------------------------------------------
+# The keyword: "PO", "P.O.", "PO#", "purchase order (number)". "PO-5555-X" is a value, not a keyword.
+_PO_KEY = re.compile(r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
+                     r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?", re.I)
+_CUE = re.compile(r"(?:\b(?:to|as|is|be|should be|should read|will be|becomes|reads|=)|[:=])\s*", re.I)
+_END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|"
+                  r"for|on|in|of)\b)", re.I)
+_VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,3})")
+_NOT_PO = re.compile(r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
+                     r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
+                     r"changed|updated|fixed|different|new|same|right|updated|also|too|ok|okay|yes|no|mine|"
+                     r"one|number\?|needed|required)$", re.I)
+_PO_LEAD = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[,.!:\-—]*"
+                      r"\s*)+", re.I)
+_PO_SAY = re.compile(r"^(?:(?:i meant|i mean|make (?:it|that)|use|set it to|change it to|put|it'?s|its|it is|"
+                     r"it should be|should be|that'?s|the (?:new |right |correct )?(?:one|number|value) is|"
+                     r"the (?:new |right |correct )?po(?: number)? (?:is|should be)|new po(?: is)?|po(?: is)?|to)"
+                     r"\s+)+", re.I)
 
 
-def status(text: str) -> str | None:
-    m = _STATUS.search(text)
+def _looks_like_po(value: str) -> bool:
+    """A reference as people write them: a digit, one of - _ / #, or capitals (not an ordinary word)."""
+    return bool(re.search(r"[\d\-_/#]", value)) or (value.isupper() and len(value) > 1)
+
+
+def _clean_value(raw: str) -> str:
+    value = raw.strip().strip("'\"“”‘’`").strip()
+    value = re.sub(r"^[:=#\-–—]+\s*", "", value) if not re.match(r"^[-–—]\d", value) else value
+    return value.rstrip(".,;:!?)").strip()
+
+
+def _value_at(text: str, start: int) -> str | None:
+    m = _VALUE.match(text, start)
     if not m:
         return None
-    word = m.group(1).lower()
-    if word in ("late", "past due"):
-        return "overdue"
-    if word in ("unpaid", "outstanding"):
-        return None  # open and overdue both: no single status filter
-    if word.startswith("void"):
-        return "void"
-    if word == "paid" and re.search(r"\b(?:un|not |been |yet)\s*paid\b|\bpaid (?:yet|already)\b|\bis\b.*\bpaid\b", text, re.I):
+    if m.group(1):
+        return _clean_value(m.group(1))
+    run = m.group(2)
+    end = _END.search(run)
+    value = _clean_value(run[:end.start()] if end else run)
+    if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > 3:
         return None
-    return word
+    if " " in value and not _looks_like_po(value.split()[0]):
+        value = value.split()[0] if _looks_like_po(value.split()[0]) else value
+    return value if _looks_like_po(value) or not re.fullmatch(r"[a-z]+", value) else None
 
 
-def wants_all(text: str) -> bool:
-    return bool(_ALL.search(text))
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen: list[str] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
-
-
-# -- PO numbers ----------------------------------------------------------------------------------
-
-# The value is taken whole, as typed (up to the end of its clause): the domain validates it and explains its
-# rule, so "PO#77!*" must reach it as "PO#77!*", never trimmed to something valid the user did not ask for.
-_PO_WORD = r"\b(?:po|p\.o\.?|purchase[\s-]*order)(?:\s*(?:number|no\.?|num|reference|ref)\b)?"
-_PO_VALUE = r"['\"“‘]?([^\s'\"“”‘’][^'\"“”‘’\n]{0,79}?)['\"”’]?"
-_PO_END = r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|instead)\b)"
-_PO_PATTERNS = [
-    re.compile(_PO_WORD + r"\s*#?\s*(?:on|of|for)\s+(?:the\s+)?(?:invoice\s+)?\S+\s+(?:to|as|should be|=|:|is)\s+"
-               + _PO_VALUE + _PO_END, re.I),
-    re.compile(r"(?:\b(?:to|as|should be|is|be)|=|:)\s+" + _PO_VALUE + _PO_END, re.I),
-    re.compile(_PO_WORD + r"\s*(?:#|:)?\s*" + _PO_VALUE + r"\s+(?:on|to|for|in)\s+(?:the\s+)?(?:invoice\b|inv\b|INVREF)",
-               re.I),
-    re.compile(_PO_WORD + r"\s*(?:#|:)?\s*" + _PO_VALUE + _PO_END, re.I),
-]
-_NOT_PO = re.compile(r"^(?:number|no|num|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
-                     r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty)$", re.I)
-
-
-def _clean_po(value: str) -> str:
-    return value.strip().strip("'\"“”‘’").strip().rstrip(".,;:!?").strip()
-
-
-def po_number(text: str) -> str | None:
-    """The PO value in a request like "set the PO on INV-1001 to ABC-123"; None if not given."""
-    cleaned = _INVOICE_BARE.sub(lambda m: "INVREF", text)
-    cleaned = re.sub(r"\b(inv(?:oice)?)[\s#:\-]*\d{3,}\b", "INVREF", cleaned, flags=re.I)
-    for pattern in _PO_PATTERNS:
-        for m in pattern.finditer(cleaned):
-            value = _clean_po(m.group(1))
-            if not value or _NOT_PO.match(value) or "INVREF" in value:
-                continue
-            if value.lower().startswith(("number ", "no ", "num ")):
-                continue
-            if len(value.split()) > 3:
-                continue
+def po_number(text: str, *, asked: bool = False) -> str | None:
+    """The PO value the user gave: after a cue ("set the PO on INV-1001 to 4500/B"), after the keyword
+    ("PO# 4500-77"), a value that is itself a PO ("PO-5555-X"), or the bare answer to the question."""
+    body = _ENTITY.sub(lambda m: " " * len(m.group(0)), text)
+    for key in _PO_KEY.finditer(body):
+        tail = body[key.end():]
+        lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail)
+        after = key.end() + (lead.end() if lead else 0)
+        cue = _CUE.match(body, after)
+        value = _value_at(body, cue.end() if cue else after)
+        if value and not (cue is None and value.lower() in ("number", "is")):
             return value
-    return None
+    for cue in _CUE.finditer(body):
+        value = _value_at(body, cue.end())
+        if value and _looks_like_po(value):
+            return value
+    if m := re.search(r"(?<![\w/])(PO[-_/][A-Za-z0-9][A-Za-z0-9 _/\-]*)", body, re.I):
+        return _clean_value(m.group(1).split(" ")[0])
+    return po_answer(text) if asked else None
 
 
-_PO_LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh)\b[,.!:]?\s*)+", re.I)
-_PO_SAY = re.compile(r"^(?:i meant|i mean|make (?:it|that|the po)|use|set it to|change it to|it'?s|it should be|"
-                     r"should be|the po (?:is|should be)|po is|po|to)\s+", re.I)
-_PO_TAIL = re.compile(r"\s+(?:instead|please|pls|then|thanks|thank you)\b.*$", re.I)
-
-
-def po_fragment(text: str, asked: bool) -> str | None:
-    """A PO value given on its own: the answer to "What PO number should it have?" (`asked`), or a
-    correction like "actually, make it 4500-BB instead". A correction must look like a reference
-    (a digit or one of - _ / #, or capitals), so that an ordinary sentence is never taken for one."""
-    value = _PO_TAIL.sub("", _PO_SAY.sub("", _PO_LEAD.sub("", text.strip())))
-    value = _clean_po(value)
-    if not value or len(value.split()) > 3 or _NOT_PO.match(value) or _INVOICE_BARE.search(value):
-        return None
-    if not asked and not (re.search(r"[\d\-_/#]", value) or (value.isupper() and len(value) > 1)):
+def po_answer(text: str) -> str | None:
+    """A PO given on its own ("it's PO-5555-X", "4500012345/B", "ABC 123 please")."""
+    value = _PO_SAY.sub("", _PO_LEAD.sub("", text.strip()))
+    value = re.sub(r"\s+(?:instead|please|pls|then|thanks|thank you|thx)\b.*$", "", value, flags=re.I)
+    value = _clean_value(value)
+    if not value or len(value.split()) > 3 or _NOT_PO.match(value) or _ENTITY.search(value):
         return None
     return value
 
 
-# -- addresses ----------------------------------------------------------------------------------
-
+# -- addresses ------------------------------------------------------------------------------------
 COUNTRIES = {
-    "united states": "US", "usa": "US", "us": "US", "u.s.": "US", "america": "US", "united kingdom": "GB",
-    "uk": "GB", "great britain": "GB", "england": "GB", "britain": "GB", "germany": "DE", "france": "FR",
-    "canada": "CA", "australia": "AU", "ireland": "IE", "netherlands": "NL", "spain": "ES", "italy": "IT",
-    "mexico": "MX", "japan": "JP", "india": "IN", "switzerland": "CH", "sweden": "SE", "belgium": "BE",
-    "austria": "AT", "poland": "PL", "portugal": "PT", "denmark": "DK", "norway": "NO", "finland": "FI",
-    "singapore": "SG", "brazil": "BR", "new zealand": "NZ",
+    "united states of america": "US", "united states": "US", "usa": "US", "u.s.a.": "US", "u.s.": "US",
+    "america": "US", "united kingdom": "GB", "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "britain": "GB", "germany": "DE", "deutschland": "DE", "france": "FR",
+    "canada": "CA", "australia": "AU", "ireland": "IE", "netherlands": "NL", "the netherlands": "NL",
+    "holland": "NL", "spain": "ES", "italy": "IT", "mexico": "MX", "japan": "JP", "india": "IN",
+    "switzerland": "CH", "sweden": "SE", "belgium": "BE", "austria": "AT", "poland": "PL", "portugal": "PT",
+    "denmark": "DK", "norway": "NO", "finland": "FI", "singapore": "SG", "brazil": "BR", "new zealand": "NZ",
+    "china": "CN", "south africa": "ZA", "israel": "IL", "luxembourg": "LU", "czech republic": "CZ",
+    "czechia": "CZ", "hungary": "HU", "romania": "RO", "greece": "GR", "turkey": "TR", "korea": "KR",
+    "south korea": "KR", "philippines": "PH", "argentina": "AR", "chile": "CL", "colombia": "CO",
 }
-_US_STATES = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-                 "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC ON QC BC AB NSW VIC QLD".split())
-_STREET = re.compile(r"(?<!line )(?<!line)\b\d+[A-Za-z]?\s+[A-Za-z0-9 .'\-]+?\b(?:st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|"
-                     r"ln|drive|dr|court|ct|place|pl|square|sq|plaza|parkway|pkwy|terrace|hwy|highway)\b\.?", re.I)
-_POSTAL_US = re.compile(r"\b(\d{5}(?:-\d{4})?)\b")
-_POSTAL_UK = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b")
-_FIELD = {
+_ISO = set(COUNTRIES.values())
+_REGIONS = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+               "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC ON QC BC AB MB SK NS NB NL PE "
+               "NSW VIC QLD WA SA TAS ACT NT".split())
+_STREET_WORD = (r"st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
+                r"plaza|parkway|pkwy|terrace|hwy|highway|strasse|straße|str|rue|weg|gasse|laan|close|crescent|row|"
+                r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green")
+_STREET = re.compile(rf"\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
+                     rf"|\b(?:[A-Za-zäöüß.'\-]+\s+){{0,2}}[A-Za-zäöüß'\-]*(?:strasse|straße|str\.|weg|gasse|laan)\s+\d+[A-Za-z]?\b"
+                     rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+",
+                     re.I)
+_POSTAL = [
+    re.compile(r"\b\d{5}(?:-\d{4})?\b"),  # US ZIP, DE, FR, ES, IT
+    re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b", re.I),  # Canada
+    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.I),  # UK
+    re.compile(r"\b\d{4}\s?[A-Z]{2}\b"),  # Netherlands
+    re.compile(r"\b\d{4}\b"),  # AU, CH, AT, BE, DK, NO
+]
+_LINE2 = re.compile(r"^(?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|building|bldg\.?|room|rm\.?|dept\.?|"
+                    r"department|attn:?|c/o|#)\s*\S.*|^\d+(?:st|nd|rd|th)\s+floor$", re.I)
+_NAMED_PART = {
     "postal_code": re.compile(r"\b(?:postal|post|zip)\s*code\b|\bzip\b|\bpostcode\b", re.I),
     "city": re.compile(r"\bcity\b|\btown\b", re.I),
     "region": re.compile(r"\b(?:region|state|province|county)\b", re.I),
     "line2": re.compile(r"\b(?:line\s*2|address line two|second line|suite|apt|unit)\b", re.I),
-    "line1": re.compile(r"\b(?:line\s*1|address line one|first line|street)\b", re.I),
+    "line1": re.compile(r"\b(?:line\s*1|address line one|first line|street(?: address)?)\b", re.I),
     "country": re.compile(r"\bcountry\b", re.I),
 }
 
 
-@dataclass
-class AddressChange:
-    fields: dict[str, str] = field(default_factory=dict)
-
-
 def country_code(text: str) -> str | None:
+    """The country a text names (a name, or a two-letter code written in capitals)."""
     low = f" {text.lower()} "
     for name in sorted(COUNTRIES, key=len, reverse=True):
         if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", low):
-            code = COUNTRIES[name]
-            if name == "us" and not re.search(r"\bUS\b|\bto (?:the )?us\b", text):
+            if name in ("us", "u.s.") and not re.search(r"\bU\.?S\.?\b", text):
                 continue  # "us" is mostly the pronoun
-            return code
+            return COUNTRIES[name]
+    m = re.search(r"(?:,|\bto|\bin)\s*\b([A-Z]{2})\s*$", text.strip(" .!?"))
+    if m and m.group(1) in _ISO and m.group(1) not in _REGIONS - {"DE"}:
+        return m.group(1)
     return None
+
+
+def address(text: str) -> dict[str, str]:
+    """The address parts a message gives: a whole address ("200 King St, Toronto ON M5H 3T4, Canada") or
+    named parts ("the postal code is 94107"). A country named in it is kept: the domain decides."""
+    body = re.sub(r"\b(?:(?:for|on|of)\s+)?(?:contract\s+)?C-\d+\b(?:'s)?", " ", text, flags=re.I)
+    body = EMAIL.sub(" ", body)
+    street = _STREET.search(body)
+    parts = _whole_address(body, street) if street else {}
+    for name, pattern in _NAMED_PART.items():
+        if name not in parts:
+            value = _value_after(body, pattern)
+            if value and not (street and _STREET.search(value)):
+                parts[name] = value
+    if "country" in parts:
+        parts["country"] = country_code(parts["country"]) or parts["country"].upper()[:2]
+    elif street or parts:
+        found = country_code(body[street.end():] if street else body)
+        if found:
+            parts["country"] = found
+    elif m := re.search(r"\b(?:moved|moving|relocat\w*|based)\s+(?:to|in)\s+(?:the\s+)?([A-Za-z .]+?)\s*[.!?]?\s*$",
+                        body, re.I):
+        found = country_code(m.group(1))
+        if found:
+            parts["country"] = found
+    if "postal_code" in parts:
+        parts["postal_code"] = parts["postal_code"].upper()
+    return parts
+
+
+def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    before = [p.strip(" .:") for p in body[:street.start()].split(",") if p.strip(" .:")][-1:]
+    if before and _LINE2.match(before[0]):
+        parts["line2"] = before[0]
+    parts["line1"] = " ".join(street.group(0).rstrip(".").split())
+    tail = re.split(r"[,\n;]|\s+-\s+", body[street.end():])
+    for raw in tail:
+        piece = re.sub(r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw,
+                       flags=re.I).strip(" .!?")
+        if not piece:
+            continue
+        _place(piece, parts)
+    return parts
+
+
+def _place(piece: str, parts: dict[str, str]) -> None:
+    """One comma-separated part of an address after the street."""
+    code = country_code(piece)
+    if code and piece.lower().strip() in COUNTRIES | {c.lower(): c for c in _ISO}:
+        parts.setdefault("country", code)
+        return
+    if _LINE2.match(piece) and "city" not in parts:
+        parts.setdefault("line2", piece)
+        return
+    postal = next((m for p in _POSTAL for m in [p.search(piece)] if m), None)
+    words = piece
+    if postal:
+        parts.setdefault("postal_code", postal.group(0))
+        words = (piece[:postal.start()] + " " + piece[postal.end():]).strip()
+    tokens = words.split()
+    if tokens and tokens[-1].upper().strip(".") in _REGIONS and (len(tokens) > 1 or "city" in parts):
+        parts.setdefault("region", tokens[-1].upper().strip("."))
+        tokens = tokens[:-1]
+    rest = " ".join(tokens).strip(" .")
+    if code and rest.lower() in COUNTRIES:
+        parts.setdefault("country", code)
+    elif rest and re.fullmatch(r"[A-Za-zÀ-ÿ .'\-]{2,60}", rest):
+        if "city" not in parts:
+            parts["city"] = rest
+        elif "region" not in parts and "postal_code" not in parts:
+            parts["region"] = rest
 
 
 def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
     m = keyword.search(text)
     if not m:
         return None
-    rest = text[m.end():]
-    v = re.match(r"\s*(?:on|of|for)?\s*(?:(?:contract\s+)?C-\S+\s+|(?:the\s+)?contract\s+)?"
-                 r"(?:(?:to|is|should be|will be|becomes)(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"]+?)['\"]?"
-                 r"\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|\band\b)", rest, re.I)
+    v = re.match(r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:to|is|should be|will be|becomes|reads)"
+                 r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|"
+                 r"\band\b|\binstead\b)", text[m.end():], re.I)
     return v.group(1).strip() if v else None
 
 
-def address(text: str) -> dict[str, str]:
-    """Address parts found in the message. A full address: line1, city, region, postal code (and country)."""
-    body = re.sub(r"\b(?:contract\s+)?C-\d+\b('s)?", " ", text, flags=re.I)
-    street = _STREET.search(body)
-    fields: dict[str, str] = {}
-    if street:
-        fields["line1"] = " ".join(street.group(0).rstrip(".").split())
-        tail = body[street.end():]
-        parts = [p.strip(" .") for p in re.split(r",", tail) if p.strip(" .")]
-        parts = [p for p in parts if p]
-        for part in parts:
-            up = part.strip()
-            if m := re.fullmatch(r"([A-Za-z]{2})\s+(\d{5}(?:-\d{4})?)", up):
-                fields.setdefault("region", m.group(1).upper())
-                fields.setdefault("postal_code", m.group(2))
-            elif m := re.fullmatch(r"([A-Za-z .]+?)\s+([A-Z]{2})\s+(\d{5}(?:-\d{4})?)", up):
-                fields.setdefault("city", m.group(1).strip())
-                fields.setdefault("region", m.group(2))
-                fields.setdefault("postal_code", m.group(3))
-            elif _POSTAL_US.fullmatch(up) or _POSTAL_UK.fullmatch(up.upper()):
-                fields.setdefault("postal_code", up.upper())
-            elif re.fullmatch(r"(?:suite|ste|apt|unit|floor|fl)\.?\s*\S+.*", up, re.I):
-                fields.setdefault("line2", up)
-            elif country_code(up) and up.lower() in COUNTRIES:
-                fields.setdefault("country", COUNTRIES[up.lower()])
-            elif up.upper() in _US_STATES and "city" in fields:
-                fields.setdefault("region", up.upper())
-            elif "city" not in fields and re.fullmatch(r"[A-Za-z .'\-]{2,40}", up):
-                fields["city"] = up
-        # "... the street is now 500 Howard Street and the postal code is 94107": named parts around the street.
-        for name, pattern in _FIELD.items():
-            if name not in fields and name != "country":
-                value = _value_after(body, pattern)
-                if value and not _STREET.search(value):
-                    fields[name] = value.upper() if name == "postal_code" else value
-        return fields
-    for name, pattern in _FIELD.items():
-        value = _value_after(body, pattern)
-        if value:
-            fields[name] = value.upper() if name in ("postal_code",) else value
-    if "country" in fields:
-        code = country_code(fields["country"])
-        fields["country"] = code or fields["country"].upper()[:2]
-    elif re.search(r"\b(?:to|in|into)\s+(?:the\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)\s*[.?!]?\s*$", body):
-        code = country_code(body)
-        if code:
-            fields["country"] = code
-    return fields
-
-
-# -- names --------------------------------------------------------------------------------------
-
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_FULL_NAME = re.compile(rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}})\b")
+# -- names and people -----------------------------------------------------------------------------
+_NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)?"
+_FULL_NAME = re.compile(rf"\b({_NAME_WORD}(?:\s+(?:van|von|de|del|da|le|la|di|O')?\s*{_NAME_WORD}){{1,2}})\b")
 _NOT_NAMES = {
     "Hi", "Hello", "Hey", "Please", "Pls", "Can", "Could", "Would", "New", "Add", "Invite", "Create", "Make",
     "Give", "Grant", "Remove", "Set", "Change", "Update", "The", "Our", "My", "We", "I", "Thanks", "Name",
     "Contract", "Contracts", "Invoice", "Portal", "User", "Billing", "Contact", "Email", "Phone", "Customer",
     "Service", "Visa", "Mastercard", "Amex", "Manage", "Users", "Primary", "Credit", "Card", "Holder", "Yes", "No",
-    "Ok", "Okay", "Also", "Then", "And", "Dear", "Good", "Morning",
+    "Ok", "Okay", "Also", "Then", "And", "Dear", "Good", "Morning", "Access", "Her", "His", "Him", "She", "He",
+    "They", "Their", "Mr", "Mrs", "Ms", "Dr", "Finance", "Accounts", "Payable", "Team", "Street", "Road", "Avenue",
+    "Is", "It", "Its", "This", "That", "To", "From", "On", "For", "With", "As", "Actually", "Sorry", "Just",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "January", "February", "March", "April", "May",
+    "June", "July", "August", "September", "October", "November", "December", "Acme", "Globex", "Initech",
 }
 
 
 def full_name(text: str) -> str | None:
-    """A capitalised person name like "Jane Doe" ("name Jane Roe", "for Sam Park")."""
-    m = re.search(r"\bname(?:d|\s*is|:)?\s+(" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2})", text)
-    if m:
+    """A capitalised person name ("Jane Doe", "name Jane Roe", "for Sam van Dijk"), not a place or a brand."""
+    m = re.search(r"\b(?:name(?:d)?|called)(?:\s*(?:is|should be|to|:))?\s+(" + _NAME_WORD +
+                  r"(?:\s+" + _NAME_WORD + r"){0,2})", text)
+    if m and m.group(1).split()[0] not in _NOT_NAMES:
         return m.group(1)
-    scrubbed = EMAIL.sub(" , ", text)
+    scrubbed = EMAIL.sub(" , ", _ENTITY.sub(" , ", text))
     for m in _FULL_NAME.finditer(scrubbed):
-        words = m.group(1).split()
+        words = [w for w in m.group(1).split()]
         while words and words[0] in _NOT_NAMES:
             words = words[1:]
         while words and words[-1] in _NOT_NAMES:
             words = words[:-1]
-        if len(words) >= 2:
+        if len(words) >= 2 and not _STREET.search(" ".join(words)):
             return " ".join(words)
     return None
 
 
-_PERSON_REF = re.compile(r"\b(?:remove|take|revoke|delete|drop|kick|grant|give|let|add|share|unassign)\s+"
-                         r"([a-z][a-z'\-]+)(?:'s)?\b", re.I)
+def name_answer(text: str) -> str | None:
+    """A name given on its own, in any case ("greg green", "It's Greg Green.")."""
+    value = re.sub(r"^(?:(?:his|her|their|the)\s+(?:full\s+)?name\s+is|it'?s|name(?:\s*is)?:?|call (?:him|her) )\s*",
+                   "", text.strip(), flags=re.I).strip(" .!")
+    value = EMAIL.sub("", value).strip(" ,.-—")
+    if re.fullmatch(r"[A-Za-zÀ-ÿ'\-]+(?:\s+[A-Za-zÀ-ÿ'\-]+){1,3}", value):
+        return value if any(c.isupper() for c in value) else " ".join(w.capitalize() for w in value.split())
+    return full_name(text)
+
+
+_PERSON_REF = re.compile(r"\b(?:remove|take|revoke|delete|drop|kick|grant|give|let|add|share|unassign|invite|"
+                         r"access for|for|user)\s+([a-z][a-z'\-]+)(?:'s)?\b", re.I)
 _PERSON_STOP = {"access", "user", "users", "him", "her", "them", "me", "it", "the", "a", "an", "all", "everyone",
                 "someone", "this", "that", "off", "out", "my", "our", "contract", "contracts", "portal", "new", "us",
-                "c", "from", "to", "permission", "permissions", "login", "a", "someone's", "their", "his"}
+                "c", "from", "to", "permission", "permissions", "login", "someone's", "their", "his", "now", "back",
+                "anyone", "everybody", "somebody", "here", "there", "you", "any", "rights", "edit", "view", "read",
+                "more", "other", "others", "both", "each", "his", "hers", "please", "pls", "also", "too", "invoices",
+                "billing", "payment", "payments", "auto", "renewal", "as", "in", "on", "at", "of", "and", "what",
+                "which", "how", "why", "when", "who", "whom", "is", "are", "be", "so", "if", "ability", "one", "two",
+                "people", "person", "colleague", "colleagues", "coworker", "teammate", "team", "admin", "visibility"}
 
 
 def person_reference(text: str) -> str | None:
-    """A first name or a user word after a verb: "remove alice from C-1001" -> "alice"."""
-    scrubbed = EMAIL.sub(" ", text)
+    """A person named by a first name or an e-mail's local part: "remove bob from C-1001" -> "bob"."""
+    scrubbed = EMAIL.sub(" ", _ENTITY.sub(" ", text))
     for m in _PERSON_REF.finditer(scrubbed):
         word = m.group(1).lower()
         if word not in _PERSON_STOP and not re.fullmatch(r"c-?\d+", word):
             return word
-    m = re.search(r"\b(?:user|for|of)\s+([A-Z][a-z]+)\b", scrubbed)
+    m = re.search(r"\b([A-Z][a-z]+)\b(?=\s+(?:from|to|off|out|access|should|no longer|needs|doesn't|does not|has)\b)",
+                  scrubbed)
     if m and m.group(1) not in _NOT_NAMES:
         return m.group(1).lower()
     return None
+
+
+# -- hand-off queues ------------------------------------------------------------------------------
+_PRIOR = re.compile(r"\b(?:e-?mailed|sent (?:an? |them an? )?(?:e-?mail|request|letter|message)|called|phoned|"
+                    r"outside (?:of )?the portal|before the portal|previous(?:ly)? (?:request|inquiry|enquiry|ticket|"
+                    r"question|issue|case)|earlier (?:request|inquiry|enquiry|ticket|case)|old (?:ticket|case|inquiry)|"
+                    r"nobody (?:answered|replied)|no one (?:answered|replied)|follow(?:ing)? up on|existing (?:case|ticket))\b",
+                    re.I)
+_AE = re.compile(r"\baccount exec\w*|\baccount manager\b|\bsales ?(?:rep|person)?\b|\b(?:my|our|the) ae\b|\bae\b|"
+                 r"\brenew\w*|\bauto[\s-]?renew\w*|\bcontract terms\b|\bpricing\b|\bprice\b|\bupgrade\b|\bdowngrade\b|"
+                 r"\bcancel (?:the |our |my )?(?:contract|subscription)\b|\bterminat\w+", re.I)
+_COLLECTOR = re.compile(r"\bcollector\b|\bcollections?\b|\bpayment plan\b|\binstal(?:l)?ments?\b|\boverdue\b|"
+                        r"\bpast due\b|\bpay\w*\b|\bcharge\w*\b|\bbalance\b|\bowe\w*\b|\bdebt\b|\bsuspen\w*|"
+                        r"\brefund\w*|\bdisput\w*|\blate fee\w*|\bextension\b|\bdunning\b|\bremittance\b", re.I)
+
+
+def queue(text: str) -> str | None:
+    """The team a hand-off goes to, when the message says: collector, account executive, or customer service."""
+    if re.search(r"\baccount exec\w*|\b(?:my|our|the) ae\b|\bae\b|\baccount manager\b", text, re.I):
+        return "ae"
+    if re.search(r"\bcollector\b|\bcollections?\b|\bpayment plan\b", text, re.I):
+        return "collector"
+    if re.search(r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bhelp ?desk\b", text, re.I):
+        return "customer_service"
+    if _PRIOR.search(text):
+        return "customer_service"
+    if _AE.search(text):
+        return "ae"
+    if _COLLECTOR.search(text):
+        return "collector"
+    return None
+
+
+# -- all slots of one message ---------------------------------------------------------------------
+
+@dataclass
+class Found:
+    """Everything exact a message contains (the skill decides which of it matters)."""
+
+    invoice_ids: list[str] = field(default_factory=list)
+    contract_ids: list[str] = field(default_factory=list)
+    quote_ids: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    ref: Reference = field(default_factory=Reference)
+    card_typed: bool = False
+
+
+def found(text: str) -> Found:
+    return Found(invoice_ids(text), contract_ids(text), quote_ids(text), emails(text), reference(text),
+                 bool(CARD_MASK.search(text)))

@@ -1,0 +1,494 @@
+"""The dialogue policy: what to do with each part of a message, by its act, in the state of the dialogue.
+
+- A portal question is answered from the knowledge base; where the answer concerns something the
+  user can do right now, the reply offers it. A question never proposes a change by itself.
+- A data question shows the user's data; a question whether one item qualifies for a change checks
+  it and offers the change.
+- A request runs its skill: slots from the message, from what was shown or discussed, or asked for.
+- An answer fills the slot that was asked for and nothing else; a correction changes a value of the
+  request in progress (or just proposed) and proposes again.
+- A yes accepts what was offered (or picks up the parked second request); a no drops it.
+- Two requests in one message: reads and answers are all given; one change is proposed, a second
+  change is parked and picked up with "next".
+"""
+from __future__ import annotations
+
+import re
+
+from agent.planner import faq, replies as R, resolve, slots
+from agent.planner.acts import Act
+from agent.planner.resolve import Ask
+from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
+from agent.planner.state import Frame, Offer, Shown
+from agent.planner.understand import Part, read
+from agent.planner.work import Work
+
+_ALSO = re.compile(r"\b(?:too|as well|also|same|again|likewise|the other)\b", re.I)
+_NEXT = re.compile(r"^\W*(?:ok(?:ay)?\W+)?(?:(?:and|now|then)\s+)?(?:next|continue|go on|carry on|the next one|"
+                   r"do the next|do the other (?:one|thing|request)|now the (?:next|second) (?:one|request|thing)|"
+                   r"proceed with the next|what'?s next)\b", re.I)
+
+
+def respond(w: Work, parts: list[Part]) -> str:
+    """The reply to the message (raises `NeedCall` while a tool result is still needed)."""
+    texts: list[str] = []
+    for part in parts:
+        skill = BY_NAME.get(part.intent)
+        if w.wrote and part.act == Act.REQUEST and skill is not None and skill.writes:
+            w.state.parked.append(part.text)
+            texts.append(R.parked_note(part.text).strip())
+            continue
+        texts.append(handle(w, part))
+    return "\n\n".join(t for t in texts if t)
+
+
+def handle(w: Work, part: Part) -> str:
+    if part.act == Act.AFFIRM or (_NEXT.search(part.text) and w.before.parked):
+        return affirm(w, part)
+    return HANDLERS[part.act](w, part)
+
+
+# -- acts -------------------------------------------------------------------------------------------
+
+def portal_question(w: Work, part: Part) -> str:
+    answer = knowledge(w, part.text)
+    skill = BY_NAME.get(part.intent)
+    if answer is None:
+        w.state.offer = Offer("handoff", {"queue": "customer_service"})
+        return f"{R.DONT_KNOW} {R.offer_case('customer_service')}"
+    if skill is not None and skill.offers:
+        return answer + offer_for(w, skill)
+    return answer
+
+
+def data_question(w: Work, part: Part) -> str:
+    skill = skill_for(w, part)
+    if skill is None or skill.name == "handoff":
+        return portal_question(w, part)
+    if skill.kind == "read":
+        return run(w, skill, resolve.collect(skill, part.text), part.text)
+    return eligibility(w, skill, part)
+
+
+def request(w: Work, part: Part) -> str:
+    skill = skill_for(w, part)
+    if skill is None:
+        return portal_question(w, part)
+    if skill.name == "handoff":
+        return handoff(w, part.text)
+    found = resolve.collect(skill, part.text)
+    if w.before.last is not None and w.before.last.skill == skill.name and _ALSO.search(part.text):
+        found = {**_carried(w.before.last.slots, skill), **found}  # "do the same for C-1002"
+    note = _dropped(w, skill)
+    return note + run(w, skill, found, part.text)
+
+
+def slot_answer(w: Work, part: Part) -> str:
+    frame = w.before.frame
+    if frame is None or frame.skill not in BY_NAME:
+        return bare_value(w, part)
+    skill = BY_NAME[frame.skill]
+    given = resolve.collect(skill, part.text, asked=frame.asked)
+    value = _asked_value(w, skill, frame, given, part.text)
+    if resolve.missing(value):
+        question = _question(skill, frame.asked or "", frame.slots)
+        w.state.frame = frame
+        return f"Sorry, I didn't catch that. {question}"
+    filled = dict(frame.slots)
+    filled[frame.asked or ""] = value
+    for need in skill.needs:  # more values of the same request in the same answer ("Greg Green, greg@…")
+        if resolve.missing(filled.get(need.slot)) and not resolve.missing(given.get(need.slot)):
+            filled[need.slot] = given[need.slot]
+    return run(w, skill, filled, part.text)
+
+
+def correction(w: Work, part: Part) -> str:
+    frame = w.before.frame or w.before.last
+    if frame is None or frame.skill not in BY_NAME:
+        return request(w, part)
+    skill = BY_NAME[frame.skill]
+    given = resolve.collect(skill, part.text, asked="po_number" if skill.name == "update_po" else None)
+    changed = {k: v for k, v in given.items() if k in _slot_names(skill) and not resolve.missing(v)}
+    if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
+        if not slots.found(part.text).invoice_ids:
+            changed["po_number"] = po
+    if not changed:
+        return request(w, part) if part.intent in BY_NAME else slot_answer(w, part)
+    return run(w, skill, {**frame.slots, **changed}, part.text)
+
+
+def affirm(w: Work, part: Part) -> str:
+    offer = w.before.offer
+    if offer is not None and offer.skill in BY_NAME:
+        if offer.skill == "handoff":
+            return handoff(w, part.text, offer.slots.get("queue"))
+        return run(w, BY_NAME[offer.skill], dict(offer.slots), part.text)
+    if w.before.parked:
+        text, w.state.parked = w.before.parked[0], list(w.before.parked[1:])
+        return respond(w, read(text, w.before))
+    if w.before.frame is not None and w.before.frame.asked:
+        w.state.frame = w.before.frame
+        return _question(BY_NAME[w.before.frame.skill], w.before.frame.asked, w.before.frame.slots)
+    if _NEXT.search(part.text):
+        return R.NOTHING_PARKED
+    return R.NOTHING_WAITING
+
+
+def deny(w: Work, part: Part) -> str:
+    if w.before.offer is not None or w.before.frame is not None:
+        w.state.frame = None
+        return "Okay, I won't do that. Nothing was changed. Is there anything else I can help with?"
+    return "Okay, nothing was changed. Is there anything else I can help with?"
+
+
+def handoff_act(w: Work, part: Part) -> str:
+    return handoff(w, part.text)
+
+
+_GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings|howdy|yo)\b", re.I)
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers|appreciate|great job|helpful|awesome|perfect)\b", re.I)
+_BYE = re.compile(r"\b(?:bye|goodbye|see you|see ya|that'?s all|have a (?:good|nice) (?:day|one)|later)\b", re.I)
+_WHO = re.compile(r"\b(?:who|what) are you\b|\bare you (?:a |an )?(?:bot|human|robot|ai|real|person)\b|"
+                  r"\bwhat can you do\b|\bhow can you help\b|\bwhat do you do\b", re.I)
+
+
+def smalltalk(w: Work, part: Part) -> str:
+    text = part.text
+    if _WHO.search(text):
+        return ("I'm the Portal Agent, the Billing Portal's assistant (not a person). " + R.CAPABILITIES +
+                " What would you like to do?")
+    if _BYE.search(text):
+        return "Thanks for stopping by. Goodbye!"
+    if _THANKS.search(text):
+        return "You're welcome! Is there anything else I can help with?"
+    if _GREETING.search(text):
+        return "Hello! I'm the Portal Agent. " + R.CAPABILITIES + " What can I do for you?"
+    return "How can I help you with the Billing Portal?"
+
+
+def off_topic(w: Work, part: Part) -> str:
+    return f"{R.OFF_TOPIC} {R.CAPABILITIES}"
+
+
+HANDLERS = {
+    Act.PORTAL_QUESTION: portal_question, Act.DATA_QUESTION: data_question, Act.REQUEST: request,
+    Act.SLOT_ANSWER: slot_answer, Act.CORRECTION: correction, Act.DENY: deny, Act.HANDOFF: handoff_act,
+    Act.SMALLTALK: smalltalk, Act.OFF_TOPIC: off_topic, Act.AFFIRM: affirm,
+}
+
+
+# -- skills ---------------------------------------------------------------------------------------
+
+def skill_for(w: Work, part: Part) -> Skill | None:
+    """The message's skill; a follow-up with no topic of its own ("now the other one too") continues the last."""
+    last = w.before.last
+    if last is not None and _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.5):
+        return BY_NAME.get(last.skill)
+    return BY_NAME.get(part.intent)
+
+
+def run(w: Work, skill: Skill, given: Slots, text: str) -> str:
+    """Fill the skill's slots (or ask for the first missing one), call its tool, phrase the outcome."""
+    if skill.name == "list_invoices":
+        return list_invoices(w, given)
+    if skill.name == "list_contracts":
+        return list_contracts(w)
+    if skill.name in ("get_invoice", "invoice_pdf") and "invoice_id" not in given and not _points_back(w, text):
+        return list_invoices(w, given) if skill.name == "get_invoice" else _ask_or_fill(w, skill, given, text)
+    if skill.name == "get_contract" and "contract_id" not in given and not _points_back(w, text):
+        return list_contracts(w)
+    return _ask_or_fill(w, skill, given, text)
+
+
+def _ask_or_fill(w: Work, skill: Skill, given: Slots, text: str) -> str:
+    filled = dict(given)
+    for need in skill.needs:
+        if resolve.missing(filled.get(need.slot)):
+            value = _resolve(w, skill, need.slot, filled, text)
+            if isinstance(value, Ask):
+                w.state.frame = Frame(skill.name, filled, need.slot)
+                return value.text
+            filled[need.slot] = value
+    if skill.name in ("grant_access", "remove_access"):
+        email = resolve.user_email(w, filled, text)
+        if isinstance(email, Ask):
+            w.state.frame = Frame(skill.name, {k: v for k, v in filled.items() if k != "user"}, "user")
+            return email.text
+        filled["user"] = email
+    return call_skill(w, skill, filled)
+
+
+def _resolve(w: Work, skill: Skill, slot: str, filled: Slots, text: str) -> object:
+    if slot == "invoice_id":
+        return resolve.invoice_id(w, skill, filled, text)
+    if slot == "contract_id":
+        return resolve.contract_id(w, skill, filled, text)
+    if slot == "contract_ids":
+        return resolve.contract_ids(w, skill, filled, text)
+    if slot == "user" and (picked := resolve.pick_shown(w, "users", slots.reference(text))):
+        return picked
+    return Ask(_question(skill, slot, filled))
+
+
+def call_skill(w: Work, skill: Skill, filled: Slots) -> str:
+    result = w.call(skill.tool, skill.args(filled))
+    w.state.frame = None
+    w.state.last = Frame(skill.name, {k: v for k, v in filled.items() if k != "card_typed"})
+    _note_focus(w, filled, result)
+    if result.get("ok") is False:
+        return refused(w, skill, filled, result)
+    if skill.writes:
+        w.wrote = True
+    if skill.name == "list_users":
+        w.state.shown = Shown("users", [u["email"] for u in result.get("users") or []], w.state.turn)
+    return skill.reply(result, filled)
+
+
+def refused(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
+    if r.get("kind") == "not_found":
+        return not_found(w, skill, filled)
+    reason = str(r.get("error", ""))
+    if skill.name == "pay_invoice" and reason in skill.final_reasons:
+        return R.not_payable({"id": filled.get("invoice_id", ""), "not_payable_reason": reason})
+    text = R.refusal(r)
+    if reason == "UserAlreadyExists" and filled.get("email"):
+        w.state.offer = Offer("grant_access", {"user": filled["email"], "contract_ids": filled.get("contract_ids")})
+        return f"{text} Would you like me to give {filled['email']} access to {', '.join(filled['contract_ids'])}?"
+    if skill.refusal_queue and r.get("kind") == "conflict" and reason not in skill.final_reasons:
+        w.state.offer = Offer("handoff", {"queue": skill.refusal_queue})
+        return f"{text} {R.offer_case(skill.refusal_queue)}"
+    return text
+
+
+def not_found(w: Work, skill: Skill, filled: Slots) -> str:
+    if skill.name in INVOICE_SKILLS:
+        target, listed = filled.get("invoice_id"), w.call("list_invoices", {})
+        items = [R.invoice_line(i) for i in listed.get("invoices") or []]
+        kind = "invoices"
+    else:
+        target, listed = filled.get("contract_id") or ", ".join(filled.get("contract_ids") or []), \
+            w.call("list_contracts", {})
+        items = [R.contract_line(c) for c in listed.get("contracts") or []]
+        kind = "contracts"
+    if skill.name == "signed_quote" and target in {c["id"] for c in listed.get("contracts") or []}:
+        w.state.offer = Offer("handoff", {"queue": "customer_service"})
+        return (f"There is no signed quote for {target} in the portal. Customer Service can help with a missing "
+                f"signed quote. {R.offer_case('customer_service')}")
+    if not items:
+        return f"I couldn't find {target}. {R.NO_CONTRACTS}"
+    return f"I couldn't find {target} among the {kind} you can access. You have:\n" + R.bullets(items)
+
+
+# -- reads --------------------------------------------------------------------------------------------
+
+def list_invoices(w: Work, given: Slots) -> str:
+    args = {k: given[k] for k in ("contract_id", "status") if given.get(k)}
+    r = w.call("list_invoices", args)
+    w.state.last = Frame("list_invoices", dict(args))
+    if r.get("ok") is False:
+        return R.refusal(r) if r.get("kind") != "not_found" else \
+            f"{r.get('message')} Ask me to list your contracts to see which ones you can access."
+    invoices = r.get("invoices") or []
+    if not invoices and not args:
+        return R.NO_CONTRACTS
+    w.state.shown = Shown("invoices", [i["id"] for i in invoices], w.state.turn)
+    if args.get("contract_id"):
+        _focus(w, contract_id=args["contract_id"])
+    return R.invoice_list(invoices, args.get("status"), args.get("contract_id"))
+
+
+def list_contracts(w: Work) -> str:
+    r = w.call("list_contracts", {})
+    if r.get("ok") is False:
+        return R.refusal(r)
+    contracts = r.get("contracts") or []
+    if not contracts:
+        return R.NO_CONTRACTS
+    w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
+    if len(contracts) == 1:
+        _focus(w, contract_id=contracts[0]["id"])
+        return R.contract_detail(contracts[0])
+    return "Your contracts:\n" + R.bullets([R.contract_line(c) for c in contracts])
+
+
+def bare_value(w: Work, part: Part) -> str:
+    """An id or "the second one" with nothing asked: show that item."""
+    found = slots.found(part.text)
+    if found.invoice_ids:
+        return run(w, BY_NAME["get_invoice"], {"invoice_id": found.invoice_ids[0]}, part.text)
+    if found.contract_ids:
+        return run(w, BY_NAME["get_contract"], {"contract_id": found.contract_ids[0]}, part.text)
+    shown = w.before.shown
+    picked = resolve.pick_shown(w, shown.kind, found.ref) if shown else None
+    if shown and picked:
+        skill = {"invoices": "get_invoice", "contracts": "get_contract"}.get(shown.kind)
+        if skill:
+            key = "invoice_id" if skill == "get_invoice" else "contract_id"
+            return run(w, BY_NAME[skill], {key: picked}, part.text)
+    return portal_question(w, part)
+
+
+# -- questions about one's own items ------------------------------------------------------------------
+
+def eligibility(w: Work, skill: Skill, part: Part) -> str:
+    """"Can I pay INV-1001 by card?": check that item and offer the change; nothing is proposed."""
+    given = resolve.collect(skill, part.text)
+    if skill.name in ("pay_invoice", "update_po") and (invoice := given.get("invoice_id") or _focus_of(w, "invoice_id",
+                                                                                                      part.text)):
+        i = w.call("get_invoice", {"invoice_id": invoice})
+        if i.get("ok") is False:
+            return refused(w, skill, {"invoice_id": invoice}, i)
+        _focus(w, invoice_id=invoice, contract_id=str(i.get("contract_id") or ""))
+        if skill.name == "update_po":
+            if i.get("status") in ("paid", "void"):
+                return f"The PO number of {invoice} can't be changed because the invoice is {i['status']}."
+            current = f" (it is {i['po_number']} now)" if i.get("po_number") else ""
+            w.state.frame = Frame("update_po", {"invoice_id": invoice}, "po_number")
+            return f"Yes, the PO number of {invoice} can be changed{current}. What should the new PO number be?"
+        if not i.get("payable"):
+            return R.not_payable(i)
+        w.state.offer = Offer("pay_invoice", {"invoice_id": invoice})
+        return (f"Yes — {invoice} ({R.money(i['currency'], i['balance'])}) can be paid by card in the portal now, with "
+                f"the card on file. Would you like me to pay it?")
+    if skill.name == "disable_auto_renew" and (cid := given.get("contract_id") or _focus_of(w, "contract_id",
+                                                                                         part.text)):
+        c = w.call("get_contract", {"contract_id": cid})
+        if c.get("ok") is False:
+            return refused(w, skill, {"contract_id": cid}, c)
+        _focus(w, contract_id=cid)
+        if c.get("auto_renew_off_reason"):
+            text = str(c.get("auto_renew_off_detail") or "")
+            if c["auto_renew_off_reason"] in skill.final_reasons:
+                return text
+            w.state.offer = Offer("handoff", {"queue": "ae"})
+            return f"{text} {R.offer_case('ae')}"
+        w.state.offer = Offer("disable_auto_renew", {"contract_id": cid})
+        return (f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
+                "Would you like me to turn it off?")
+    return portal_question(w, part)
+
+
+def offer_for(w: Work, skill: Skill) -> str:
+    """After an answer about something the user can do now, offer it ("Would you like me to pay INV-2001?")."""
+    if skill.name == "handoff":
+        w.state.offer = Offer("handoff", {"queue": "customer_service"})
+        return "\n\n" + R.offer_case("customer_service")
+    listing = w.call("list_invoices" if skill.name == "pay_invoice" else "list_contracts", {})
+    items = (listing.get("invoices") or listing.get("contracts") or []) if listing.get("ok") is not False else []
+    ready = [x for x in items if skill.candidate is not None and skill.candidate(x)]
+    if len(ready) == 1:
+        key = "invoice_id" if skill.name == "pay_invoice" else "contract_id"
+        w.state.offer = Offer(skill.name, {key: ready[0]["id"]})
+        if skill.name == "pay_invoice":
+            x = ready[0]
+            return f"\n\nWould you like me to pay {x['id']} ({R.money(x['currency'], x['balance'])}) now?"
+        return f"\n\nWould you like me to turn off auto-renewal of {ready[0]['id']}?"
+    if len(ready) > 1:
+        kind = "invoices" if skill.name == "pay_invoice" else "contracts"
+        w.state.shown = Shown(kind, [x["id"] for x in ready], w.state.turn)
+        line = R.invoice_line if kind == "invoices" else R.contract_line
+        what = "can be paid by card now" if kind == "invoices" else "can have auto-renewal turned off now"
+        return f"\n\nThese {what}:\n" + R.bullets([line(x) for x in ready]) + "\nTell me which one, and I'll set it up."
+    return ""
+
+
+# -- hand-offs and knowledge ---------------------------------------------------------------------------
+
+def handoff(w: Work, text: str, queue: str | None = None) -> str:
+    queue = queue or slots.queue(text) or _queue_from_state(w) or "customer_service"
+    asked = [t.human for t in w.earlier[-4:] if t.human] + [text]
+    source = next((a for a in reversed(asked) if len(a.split()) > 2), text)
+    topic = {"collector": "Payment / collections question", "ae": "Renewal question"}.get(queue, "Customer request")
+    subject = f"{topic}: {' '.join(source.split())[:60]}"
+    summary = "The customer asked: " + " | ".join(" ".join(a.split())[:200] for a in asked)
+    r = w.call("create_support_case", {"queue": queue, "subject": subject, "summary": summary[:1500]})
+    if r.get("ok") is False:
+        return R.refusal(r)
+    who = f", assigned to {r['assignee']}" if r.get("assignee") else ""
+    return (f"I've opened case {r.get('case_id')} with {R.QUEUE_LABEL.get(str(r.get('queue', queue)), 'Customer Service')}"
+            f"{who}. It includes a summary of our conversation, and someone will get back to you.")
+
+
+def _queue_from_state(w: Work) -> str | None:
+    last = w.before.last
+    skill = BY_NAME.get(last.skill) if last else None
+    return skill.refusal_queue if skill is not None else None
+
+
+def knowledge(w: Work, question: str) -> str | None:
+    """The answer from the help articles (with [n] citations), or None when they do not cover it."""
+    query = " ".join(question.split())
+    first = w.call("search_knowledge", {"query": query})
+    searches = [first.get("passages") or []]
+    focus = faq.focus_query(query)
+    if focus and searches[0]:
+        searches.append(w.call("search_knowledge", {"query": focus}).get("passages") or [])
+    passages = faq.number(searches)
+    return (faq.answer(query, passages) or None) if passages else None
+
+
+# -- small helpers --------------------------------------------------------------------------------------
+
+def _question(skill: Skill, slot: str, filled: Slots) -> str:
+    need = next((n for n in skill.needs if n.slot == slot), None)
+    text = need.question if need else "Could you tell me a bit more?"
+    try:
+        return text.format(**{k: v for k, v in filled.items() if isinstance(v, str)})
+    except KeyError:
+        return text
+
+
+def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -> object:
+    asked = frame.asked or ""
+    if not resolve.missing(given.get(asked)):
+        return given[asked]
+    ref = slots.reference(text)
+    kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts", "user": "users"}.get(asked)
+    if kind and (picked := resolve.pick_shown(w, kind, ref)):
+        return [picked] if asked == "contract_ids" else picked
+    if asked == "contract_ids" and ref.every and w.before.shown and w.before.shown.kind == "contracts":
+        return list(w.before.shown.ids)
+    return None
+
+
+def _slot_names(skill: Skill) -> set[str]:
+    return {n.slot for n in skill.needs} | {"contract_ids", "contract_id", "invoice_id"} | set(skill.extra)
+
+
+def _carried(previous: Slots, skill: Skill) -> Slots:
+    """"Do the same for C-1002": the last request's values, without the ids it was about."""
+    return {k: v for k, v in previous.items() if k not in ("invoice_id", "contract_id", "contract_ids")}
+
+
+def _dropped(w: Work, skill: Skill) -> str:
+    frame = w.before.frame
+    if frame is None or frame.skill == skill.name or frame.skill not in BY_NAME:
+        return ""
+    return f"(I've set aside the earlier request — {BY_NAME[frame.skill].description.lower()[:-1]} — nothing was changed.)\n\n"
+
+
+def _points_back(w: Work, text: str) -> bool:
+    ref = slots.reference(text)
+    return ref.ordinal is not None or ref.other or (ref.pronoun and bool(w.before.focus))
+
+
+def _focus_of(w: Work, key: str, text: str) -> str | None:
+    ref = slots.reference(text)
+    if ref.pronoun or w.before.focus_turn == w.before.turn - 1:
+        return w.before.focus.get(key)
+    return None
+
+
+def _note_focus(w: Work, filled: Slots, result: dict[str, object]) -> None:
+    invoice = filled.get("invoice_id")
+    contract = filled.get("contract_id") or (filled.get("contract_ids") or [None])[0] or result.get("contract_id")
+    _focus(w, invoice_id=str(invoice) if invoice else "", contract_id=str(contract) if contract else "")
+
+
+def _focus(w: Work, *, invoice_id: str = "", contract_id: str = "") -> None:
+    if invoice_id:
+        w.state.focus["invoice_id"] = invoice_id
+    if contract_id:
+        w.state.focus["contract_id"] = contract_id
+    if invoice_id or contract_id:
+        w.state.focus_turn = w.state.turn

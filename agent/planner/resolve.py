@@ -1,0 +1,194 @@
+"""Filling a skill's slots: from the message, from what was shown or discussed, or by looking it up.
+
+`collect` takes what a message says for a skill (exact extractors, `slots`). `resolve` finds a
+missing id the way a person would: "the second one" in the list just shown, "it" for the invoice
+the conversation is about, the only candidate the user has (their one payable invoice) — or asks,
+listing the candidates. Each returns a value or an `Ask`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agent.planner import replies as R, slots
+from agent.planner.skills import Skill, Slots
+from agent.planner.state import Shown
+from agent.planner.work import Work
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The question that asks for a slot (the list of candidates is part of it)."""
+
+    text: str
+
+
+_VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")
+
+
+def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
+    """The slot values this message gives for `skill` (only what the user typed)."""
+    f = slots.found(text)
+    s: Slots = {}
+    if f.invoice_ids:
+        s["invoice_id"] = f.invoice_ids[0]
+    if f.contract_ids:
+        s["contract_id"], s["contract_ids"] = f.contract_ids[0], f.contract_ids
+    elif f.quote_ids and skill.name == "signed_quote":
+        s["contract_id"] = "C-" + f.quote_ids[0].split("-", 1)[1]  # Q-1001 is the quote of C-1001
+    if f.card_typed:
+        s["card_typed"] = True
+    name = skill.name
+    if name == "update_po" and (po := slots.po_number(text, asked=asked == "po_number")):
+        s["po_number"] = po
+    if name == "update_address" and (address := slots.address(text)):
+        s["address"] = address
+    if name == "update_contact" and (contact := _contact(text, asked == "contact")):
+        s["contact"] = contact
+    if name == "add_user":
+        if f.emails:
+            s["email"] = f.emails[0]
+        who = slots.name_answer(text) if asked == "name" else slots.full_name(text)
+        if who:
+            s["name"] = who
+    if name in ("grant_access", "remove_access"):
+        person = f.emails[0] if f.emails else slots.person_reference(text)
+        if person is None and asked == "user" and re.fullmatch(r"\s*[A-Za-z][A-Za-z'\-]+\s*", text):
+            person = text.strip().lower()
+        if person:
+            s["user"] = person
+    if name == "list_invoices" and (status := slots.status(text)):
+        s["status"] = status
+    if name == "handoff" and (queue := slots.queue(text)):
+        s["queue"] = queue
+    return s
+
+
+def _contact(text: str, asked: bool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    found = slots.emails(text)
+    if found:
+        out["email"] = found[0]
+    if phone := slots.phone(text):
+        out["phone"] = phone
+    m = re.search(r"\bname\b.*?\b(?:to|is|should be|:)\s+([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2})", text)
+    who = m.group(1) if m else slots.full_name(text)
+    if who is None and asked and not out:
+        who = slots.name_answer(text)
+    if who:
+        out["name"] = who
+    return out
+
+
+def missing(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+# -- finding ids the user did not type ------------------------------------------------------------
+
+def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...] = ()) -> str | None:
+    """"The second one", "the last one", "the other one" in the list shown last."""
+    shown = w.before.shown
+    if shown is None or shown.kind != kind or not shown.ids:
+        return None
+    if ref.ordinal is not None:
+        i = len(shown.ids) - 1 if ref.ordinal == -1 else ref.ordinal - 1
+        return shown.ids[i] if 0 <= i < len(shown.ids) else None
+    if ref.other:
+        rest = [x for x in shown.ids if x not in exclude]
+        return rest[0] if len(rest) == 1 else None
+    return None
+
+
+def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
+    ref = slots.reference(text)
+    focus = w.before.focus.get("invoice_id")
+    handled = (focus,) if focus else ()
+    if (picked := pick_shown(w, "invoices", ref, handled)) is not None:
+        return picked
+    if focus and not ref.other and (ref.pronoun or w.before.focus_turn == w.before.turn - 1):
+        return focus
+    listed = w.call("list_invoices", {})
+    if listed.get("ok") is False:
+        return Ask(R.refusal(listed))
+    invoices = listed.get("invoices") or []
+    if not invoices:
+        return Ask(R.NO_CONTRACTS)
+    candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
+    if ref.other:
+        candidates = [i for i in candidates if i["id"] not in handled]
+    if len(candidates) == 1 and (skill.candidate is not None or len(invoices) == 1):
+        return candidates[0]["id"]
+    shown = candidates or invoices
+    w.state.shown = Shown("invoices", [i["id"] for i in shown], w.state.turn)
+    question = next(n.question for n in skill.needs if n.slot == "invoice_id")
+    note = ""
+    if skill.name == "pay_invoice" and not candidates:
+        note = "\n\nNone of them can be paid by card in the portal right now."
+    return Ask(f"{question} You have:\n" + R.bullets([R.invoice_line(i) for i in shown]) + note)
+
+
+def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
+    ref = slots.reference(text)
+    focus = w.before.focus.get("contract_id")
+    if (picked := pick_shown(w, "contracts", ref, (focus,) if focus else ())) is not None:
+        return picked
+    if s.get("invoice_id"):  # "replace the card for INV-1001": the invoice's contract
+        shown = w.call("get_invoice", {"invoice_id": s["invoice_id"]})
+        if shown.get("ok") is not False and shown.get("contract_id"):
+            return str(shown["contract_id"])
+    if focus and not ref.other and (ref.pronoun or w.before.focus_turn == w.before.turn - 1):
+        return focus
+    listed = w.call("list_contracts", {})
+    if listed.get("ok") is False:
+        return Ask(R.refusal(listed))
+    contracts = listed.get("contracts") or []
+    if not contracts:
+        return Ask(R.NO_CONTRACTS)
+    if ref.every and skill.name in ("add_user", "grant_access", "remove_access"):
+        return ",".join(c["id"] for c in contracts)
+    if len(contracts) == 1:
+        return contracts[0]["id"]
+    if ref.other and focus:
+        rest = [c["id"] for c in contracts if c["id"] != focus]
+        if len(rest) == 1:
+            return rest[0]
+    w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
+    question = next((n.question for n in skill.needs if n.slot in ("contract_id", "contract_ids")), "Which contract?")
+    return Ask(f"{question} You have:\n" + R.bullets([R.contract_line(c) for c in contracts]))
+
+
+def contract_ids(w: Work, skill: Skill, s: Slots, text: str) -> list[str] | Ask:
+    found = contract_id(w, skill, s, text)
+    if isinstance(found, Ask):
+        return found
+    return found.split(",")
+
+
+def user_email(w: Work, s: Slots, text: str) -> str | Ask:
+    """The e-mail of the user a grant or removal is about: typed, picked from a list, or found by name."""
+    person = str(s.get("user") or "")
+    if "@" in person:
+        return person
+    ref = slots.reference(text)
+    if not person and (picked := pick_shown(w, "users", ref)) is not None:
+        return picked
+    if not person:
+        return Ask("Which user? Please give their e-mail address.")
+    pool = list(s.get("contract_ids") or [])
+    if not pool:
+        listed = w.call("list_contracts", {})
+        pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+    for cid in pool:
+        users = w.call("list_contract_users", {"contract_id": cid})
+        for u in users.get("users") or []:
+            if _is_person(person, u):
+                return str(u["email"])
+    return Ask(f"I couldn't find a portal user called \"{person}\" on your contracts. What is their e-mail address?")
+
+
+def _is_person(person: str, user: dict[str, Any]) -> bool:
+    name = (user.get("name") or "").lower()
+    first = name.split()[0] if name else ""
+    return person.lower() in {first, name, str(user.get("email", "")).split("@")[0].lower()}

@@ -1,0 +1,122 @@
+"""Explicit dialogue state, stored with the conversation.
+
+The planner writes the state after every turn into the metadata of its final message
+(`response_metadata["dialogue_state"]`), so it is persisted with the transcript, survives restarts
+and is the same on every worker. The service's own messages (a decision, a cancellation) carry a
+marker (`response_metadata["portal_service"]`) that the next turn folds into the state: the planner
+never re-reads its own wording to find out what happened.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+STATE_KEY = "dialogue_state"
+SERVICE_KEY = "portal_service"
+VERSION = 1
+
+
+@dataclass
+class Frame:
+    """A skill with the slots collected so far; `asked` is the slot the assistant asked for last."""
+
+    skill: str
+    slots: dict[str, Any] = field(default_factory=dict)
+    asked: str | None = None
+
+
+@dataclass
+class Offer:
+    """Something the assistant offered to do ("Would you like me to pay INV-2001?"): a yes starts it."""
+
+    skill: str
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Shown:
+    """The items of the last list shown, in order ("the second one"): invoice or contract ids, user e-mails."""
+
+    kind: str  # invoices | contracts | users
+    ids: list[str]
+    turn: int = 0
+
+
+@dataclass
+class DialogueState:
+    frame: Frame | None = None  # the skill waiting for a value
+    last: Frame | None = None  # the last skill carried out or proposed (corrections, "the other one too")
+    offer: Offer | None = None
+    shown: Shown | None = None
+    focus: dict[str, str] = field(default_factory=dict)  # invoice_id / contract_id the conversation is about
+    focus_turn: int = 0  # the turn that last set the focus ("turn off auto renew" right after showing C-1001)
+    parked: list[str] = field(default_factory=list)  # the second request of a message, for "next"
+    turn: int = 0
+
+    def context(self) -> str:
+        """What the previous message left open, in the classifier's vocabulary (`acts.CONTEXTS`)."""
+        if self.frame is not None and self.frame.asked:
+            return f"asked:{self.frame.asked}"
+        if self.offer is not None:
+            return "offer"
+        if self.shown is not None and self.shown.turn == self.turn - 1:
+            return "shown"
+        return "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"v": VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DialogueState":
+        if not isinstance(data, dict) or data.get("v") != VERSION:
+            return cls()
+        frame, last, offer, shown = (data.get(k) for k in ("frame", "last", "offer", "shown"))
+        return cls(frame=Frame(**frame) if frame else None, last=Frame(**last) if last else None,
+                   offer=Offer(**offer) if offer else None, shown=Shown(**shown) if shown else None,
+                   focus=dict(data.get("focus") or {}), focus_turn=int(data.get("focus_turn") or 0),
+                   parked=list(data.get("parked") or []), turn=int(data.get("turn") or 0))
+
+
+def service_marker(kind: str, **facts: Any) -> dict[str, Any]:
+    """The metadata the service puts on its own messages (decisions, cancellations, questions)."""
+    return {SERVICE_KEY: {"kind": kind, **facts}}
+
+
+def load(history: list[BaseMessage], skill_of_operation: dict[str, str]) -> DialogueState:
+    """The state before the last human message: the planner's last saved state plus what the service did since."""
+    before = history[:_last_human(history)]
+    state, start = DialogueState(), 0
+    for i in range(len(before) - 1, -1, -1):
+        saved = _meta(before[i]).get(STATE_KEY)
+        if saved is not None:
+            state, start = DialogueState.from_dict(saved), i + 1
+            break
+    for message in before[start:]:
+        marker = _meta(message).get(SERVICE_KEY)
+        if marker:
+            _apply_marker(state, marker, skill_of_operation)
+    state.turn += 1
+    return state
+
+
+def _last_human(history: list[BaseMessage]) -> int:
+    for i in range(len(history) - 1, -1, -1):
+        if isinstance(history[i], HumanMessage):
+            return i
+    return len(history)
+
+
+def _meta(message: BaseMessage) -> dict[str, Any]:
+    return (message.response_metadata or {}) if isinstance(message, AIMessage) else {}
+
+
+def _apply_marker(state: DialogueState, marker: dict[str, Any], skill_of_operation: dict[str, str]) -> None:
+    """A decision or a cancellation closes the proposal; the skill stays the one a follow-up refers to."""
+    if marker.get("kind") not in ("decision", "cancelled"):
+        return
+    skill = skill_of_operation.get(str(marker.get("operation", "")))
+    if skill:
+        state.last = Frame(skill, dict(marker.get("args") or {}))
+    state.frame, state.offer = None, None

@@ -1,0 +1,120 @@
+"""Training and held-out evaluation of the understanding model (`portal-agent planner train|eval`)."""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agent.planner import classifier, features
+from agent.planner.acts import ACTS, CONTEXTS, GENERAL, NONE
+from agent.planner.corpus import Utterance, corpus_hash, load_corpus, split
+from agent.planner.skills import SKILL_NAMES
+
+INTENTS: tuple[str, ...] = tuple(SKILL_NAMES) + (GENERAL, NONE)
+
+
+# A request or a question stays one whatever the previous message left open: each is also learned in
+# another context (chosen by a hash of its text), so the context alone never turns it into an answer.
+_CONTEXT_FREE = frozenset({"portal_question", "data_question", "request", "handoff", "smalltalk", "off_topic"})
+
+
+def _augmented(items: list[Utterance]) -> list[Utterance]:
+    out = list(items)
+    others = [c for c in CONTEXTS if c != "none"]
+    for u in items:
+        if u.act in _CONTEXT_FREE and u.context == "none":
+            pick = int(hashlib.sha256(u.text.encode()).hexdigest()[:8], 16) % len(others)
+            out.append(Utterance(u.text, u.act, u.intent, others[pick], u.source))
+    return out
+
+
+def _matrix(items: list[Utterance], with_context: bool = True) -> np.ndarray:
+    from knowledge.embeddings import get_embedder
+
+    vectors = get_embedder().embed([u.text for u in items])
+    return np.stack([features.vector(u.text, u.context if with_context else None, v)
+                     for u, v in zip(items, vectors)])
+
+
+@dataclass
+class Scores:
+    """Accuracy and confusion (rows: expected, columns: predicted) of one head on a set of utterances."""
+
+    labels: tuple[str, ...]
+    expected: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        pairs = list(zip(self.expected, self.predicted))
+        return sum(e == p for e, p in pairs) / len(pairs) if pairs else 0.0
+
+    def confusion(self) -> dict[str, Counter[str]]:
+        table: dict[str, Counter[str]] = {label: Counter() for label in self.labels}
+        for e, p in zip(self.expected, self.predicted):
+            table.setdefault(e, Counter())[p] += 1
+        return table
+
+    def errors(self) -> list[tuple[str, str]]:
+        return [(e, p) for e, p in zip(self.expected, self.predicted) if e != p]
+
+
+def train() -> dict[str, object]:
+    """Fit both heads on the training split; save the model with its corpus hash; return the figures."""
+    items = load_corpus(tuple(SKILL_NAMES))
+    training, held_out = split(items)
+    acts = _augmented(training)
+    act_w, act_b = classifier.fit(_matrix(acts), np.array([ACTS.index(u.act) for u in acts]), len(ACTS))
+    intent_w, intent_b = classifier.fit(_matrix(training, with_context=False),
+                                        np.array([INTENTS.index(u.intent) for u in training]), len(INTENTS))
+    model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b),
+                                     classifier.Head(INTENTS, intent_w, intent_b))
+    act, intent = evaluate(model, held_out)
+    stats = {"utterances": len(items), "training": len(training), "held_out": len(held_out),
+             "held_out_act_accuracy": round(act.accuracy, 4), "held_out_intent_accuracy": round(intent.accuracy, 4)}
+    classifier.save(model, corpus_hash(), stats)
+    classifier.load.cache_clear()
+    return stats
+
+
+def evaluate(model: classifier.Understanding, items: list[Utterance]) -> tuple[Scores, Scores]:
+    act, intent = Scores(ACTS), Scores(INTENTS)
+    if not items:
+        return act, intent
+    pa = model.act.probabilities(_matrix(items))
+    pi = model.intent.probabilities(_matrix(items, with_context=False))
+    for u, a, i in zip(items, pa.argmax(axis=1), pi.argmax(axis=1)):
+        act.expected.append(u.act)
+        act.predicted.append(model.act.labels[int(a)])
+        intent.expected.append(u.intent)
+        intent.predicted.append(model.intent.labels[int(i)])
+    return act, intent
+
+
+def held_out_scores() -> tuple[Scores, Scores, list[Utterance]]:
+    """Understanding as the planner uses it (the yes/no lexicon, then the shipped classifier) on the
+    held-out split, which is never used for training or tuning."""
+    from agent.planner.understand import classify
+
+    _, held_out = split(load_corpus(tuple(SKILL_NAMES)))
+    act, intent = Scores(ACTS), Scores(INTENTS)
+    for u in held_out:
+        part = classify(u.text, u.context)
+        act.expected.append(u.act)
+        act.predicted.append(part.act.value)
+        intent.expected.append(u.intent)
+        intent.predicted.append(part.intent)
+    return act, intent, held_out
+
+
+def class_counts() -> dict[str, dict[str, tuple[int, int]]]:
+    """Per act and per intent: (training, held out) counts."""
+    items = load_corpus(tuple(SKILL_NAMES))
+    out: dict[str, dict[str, tuple[int, int]]] = {"act": {}, "intent": {}}
+    for key in ("act", "intent"):
+        for label in sorted({getattr(u, key) for u in items}):
+            of = [u for u in items if getattr(u, key) == label]
+            out[key][label] = (sum(not u.held_out for u in of), sum(u.held_out for u in of))
+    return out

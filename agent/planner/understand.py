@@ -1,0 +1,83 @@
+"""From a message (in the state of the dialogue) to what it does and what it is about.
+
+The dialogue act and the intent come from the learned classifier; exact rules only say what is
+exact: a message made of yes/no words is an affirmation or a denial (the same lexicon the service
+uses for confirmations), a masked card number is about the card on file, and a message with two
+requests ("what's the balance of INV-1001, and change its PO to Y") is read as two parts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.confirm import Reply, lexical_reply
+from agent.planner import classifier, slots
+from agent.planner.acts import NONE, Act
+from agent.planner.state import DialogueState
+
+# A clause boundary where a second request may start.
+_BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+(?:and then|and also|and|then|also|"
+                       r"plus|as well as)\s+)", re.I)
+_SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
+PART_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a message does: its act and intent (with the classifier's confidence) and its text."""
+
+    text: str
+    act: Act
+    intent: str
+    act_p: float = 1.0
+    intent_p: float = 1.0
+
+    @property
+    def found(self) -> slots.Found:
+        return slots.found(self.text)
+
+
+def classify(text: str, context: str) -> Part:
+    """The whole message's act and intent: the yes/no lexicon first, then the learned classifier."""
+    lexical = lexical_reply(text)
+    if lexical is Reply.AFFIRM:
+        return Part(text, Act.AFFIRM, NONE)
+    if lexical is Reply.DENY:
+        return Part(text, Act.DENY, NONE)
+    return _part(text, context)
+
+
+def read(text: str, state: DialogueState) -> list[Part]:
+    """The parts of a message, in the order the user said them (one part for most messages)."""
+    whole = classify(text, state.context())
+    if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
+        return [whole]
+    if slots.CARD_MASK.search(text):
+        # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
+        return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
+    if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
+        return [whole]
+    return _two_parts(text, state) or [whole]
+
+
+def _part(text: str, context: str) -> Part:
+    p = classifier.load().predict(text, context)
+    return Part(text, Act(p.act), p.intent, p.act_p, p.intent_p)
+
+
+def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
+    """A cut where both sides are confident, different requests or questions with words of their own."""
+    for m in _BOUNDARY.finditer(text):
+        head, tail = text[:m.start()].strip(), text[m.end():].strip()
+        if len(head.split()) < 2 or len(tail.split()) < 3 or not re.search(r"[a-z]{3,}", slots.without_entities(tail),
+                                                                             re.I):
+            continue
+        first, second = _part(head, state.context()), _part(tail, "none")
+        if first.act not in _SECOND_OK or second.act not in _SECOND_OK:
+            continue
+        if min(first.act_p, second.act_p, first.intent_p, second.intent_p) < PART_CONFIDENCE:
+            continue
+        if (first.act, first.intent) == (second.act, second.intent):
+            continue
+        return [first, second]
+    return None

@@ -1,0 +1,224 @@
+"""Customer batches: conversations written from the product description alone, scored turn by turn.
+
+A batch is YAML (format: evals/README.md): conversations of labelled user turns, each with its
+dialogue act, intent and the outcome a careful assistant produces (an answer, a read, a proposal,
+a question back, a refusal, a hand-off, a confirmation...). Every conversation runs on a fresh demo
+world through the real runner; a turn passes when its outcome holds. The act and intent the
+understanding model assigns are scored too (in the context the conversation was really in).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agent.runner import Runner
+from billing.principal import Principal
+
+ASK_WORDS = {"invoice_id": r"invoice", "contract_id": r"contract", "email": r"e-?mail", "name": r"name",
+             "po_number": r"\bPO\b|purchase order", "address": r"address", "contact": r"contact|name|e-?mail|phone",
+             "user": r"user|e-?mail|who", "queue": r"team|who|which"}
+REFUSE_WORDS = {
+    "paid": r"already paid|is paid|been paid|nothing to pay", "processing": r"process|being paid|settle",
+    "disputed": r"disput", "limit": r"limit|50,000", "no_card": r"card|wire|bank transfer|invoice or wire",
+    "window": r"30 days|180 days|window|days away|can only be turned off", "country": r"country",
+    "protected_role": r"Primary Billing Contact|Credit Card Holder|cannot be removed|can't be removed",
+    "no_access": r"couldn't find|could not find|not found|don't have access|no access|among the|can access",
+    "reseller": r"partner|reseller", "already_off": r"already off", "void": r"void",
+}
+DONT_KNOW = re.compile(r"\bI don't know\b", re.I)
+
+
+@dataclass
+class Turn:
+    user: str
+    act: Any
+    intent: Any
+    expect: Any
+    mentions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Conversation:
+    id: str
+    user: str
+    turns: list[Turn]
+
+
+@dataclass
+class TurnScore:
+    conversation: str
+    index: int
+    text: str
+    expect: Any
+    passed: bool
+    why: str
+    act: str
+    act_ok: bool
+    intent: str
+    intent_ok: bool
+    mentions_ok: bool | None
+    reply: str
+
+
+def load_batch(path: Path) -> list[Conversation]:
+    out = []
+    for raw in yaml.safe_load(path.read_text()) or []:
+        turns = [Turn(str(t["user"]), t.get("act"), t.get("intent"), t.get("expect"), list(t.get("mentions") or []))
+                 for t in raw.get("turns") or []]
+        out.append(Conversation(str(raw["id"]), str(raw.get("as") or "alice@acme.example"), turns))
+    return out
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _same(actual: Any, want: Any) -> bool:
+    if isinstance(want, list):
+        return isinstance(actual, list) and sorted(map(_norm, actual)) == sorted(map(_norm, want))
+    return _norm(actual) == _norm(want)
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value).split()).strip().lower()
+
+
+def _args_match(actual: dict[str, Any], want: dict[str, Any]) -> bool:
+    return all(_same(actual.get(k), v) for k, v in (want or {}).items())
+
+
+def outcome(expect: Any, r: dict[str, Any]) -> tuple[bool, str]:
+    """Whether one expected outcome holds for a turn's result (`r`: what the runner returned)."""
+    pending, calls, reply = r.get("pending_action"), r.get("tool_calls") or [], r.get("reply") or ""
+    decided = r.get("decided_action") or {}
+    if isinstance(expect, str):
+        kind, value, args = expect, None, {}
+    else:
+        kind = next(iter(expect))
+        value, args = expect[kind], expect.get("args") or {}
+    if kind == "answer":
+        ok = bool(r.get("citations")) and not pending and not DONT_KNOW.search(reply)
+        return ok, "" if ok else "no cited answer"
+    if kind == "show":
+        ok = any(c["name"] == value and _args_match(c.get("args") or {}, args) for c in calls) and not pending
+        return ok, "" if ok else f"no {value} call with {args}"
+    if kind == "propose":
+        ok = bool(pending) and pending["tool"] == value and _args_match(pending.get("args") or {}, args)
+        return ok, "" if ok else f"proposal {pending and (pending['tool'], pending.get('args'))} != {value} {args}"
+    if kind == "ask":
+        ok = not pending and "?" in reply and bool(re.search(ASK_WORDS.get(value, "."), reply, re.I))
+        return ok, "" if ok else "did not ask for " + str(value)
+    if kind == "refuse":
+        ok = not pending and bool(re.search(REFUSE_WORDS.get(value, re.escape(str(value))), reply, re.I))
+        return ok, "" if ok else f"no refusal ({value})"
+    if kind == "card_form":
+        ok = not pending and any(link.get("kind") == "card_form" for link in r.get("links") or [])
+        return ok, "" if ok else "no card form"
+    if kind == "handoff":
+        ok = bool(r.get("handoff")) and (value is None or r["handoff"].get("queue") == value)
+        return ok, "" if ok else f"no hand-off to {value}"
+    if kind == "offer_handoff":
+        ok = not r.get("handoff") and bool(re.search(r"open a case|talk to|hand", reply, re.I))
+        return ok, "" if ok else "no hand-off offered"
+    if kind == "confirm":
+        ok = decided.get("status") in ("executed", "failed")
+        return ok, "" if ok else "nothing confirmed"
+    if kind == "cancel":
+        ok = decided.get("status") == "rejected" or (not pending and bool(re.search(r"cancel|nothing (?:was|has been) "
+                                                                                   r"changed|won't", reply, re.I)))
+        return ok, "" if ok else "not cancelled"
+    if kind == "reask":
+        ok = bool(pending) and not decided
+        return ok, "" if ok else "the proposal was not kept and asked again"
+    if kind == "decline":
+        ok = not pending and not calls and bool(re.search(r"only help|can't help|cannot help", reply, re.I))
+        return ok, "" if ok else "not declined"
+    return False, f"unknown expectation {kind}"
+
+
+def _understanding(runner: Runner, principal: Principal, conversation_id: str, text: str,
+                   pending: bool) -> tuple[str, str]:
+    """The act and intent the model gives this message in the context the conversation is in."""
+    from agent.confirm import Reply, lexical_reply
+    from agent.planner import classifier, state
+    from agent.planner.skills import SKILL_OF_OPERATION
+
+    lexical = lexical_reply(text)
+    if lexical is not None:
+        return ("affirm" if lexical is Reply.AFFIRM else "deny"), "none"
+    context = "proposal" if pending else state.load(
+        runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION).context()
+    p = classifier.load().predict(text, context)
+    return p.act, p.intent
+
+
+def _human(text: str) -> Any:
+    from langchain_core.messages import HumanMessage
+
+    return HumanMessage(text)
+
+
+def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
+    principal = Principal(conv.user, "web")
+    conversation_id = runner.start_conversation(principal).id
+    scores: list[TurnScore] = []
+    for i, turn in enumerate(conv.turns):
+        pending = bool(runner.billing.pending_actions(principal, conversation_id))
+        act, intent = _understanding(runner, principal, conversation_id, turn.user, pending)
+        try:
+            result = runner.run_turn(principal, conversation_id, turn.user).to_dict()
+        except Exception as exc:  # noqa: BLE001 - a refused message is a scored outcome
+            result = {"reply": f"{type(exc).__name__}: {exc}"}
+        expects = turn.expect if isinstance(turn.expect, list) else [turn.expect]
+        checks = [outcome(e, result) for e in expects]
+        reply = result.get("reply") or ""
+        mentions = all(_norm(m) in _norm(reply) for m in turn.mentions) if turn.mentions else None
+        scores.append(TurnScore(conv.id, i, turn.user, turn.expect, all(ok for ok, _ in checks),
+                                "; ".join(w for ok, w in checks if not ok), act, act == _first(turn.act),
+                                intent, intent == (_first(turn.intent) or "none"), mentions, reply))
+    return scores
+
+
+def score_batch(path: Path, today: dt.date, *, knowledge: Any = None) -> list[TurnScore]:
+    """Run every conversation of a batch on a fresh demo world with the offline planner."""
+    from agent.planner import OfflinePlanner
+    from evals.knowledge import build_knowledge
+    from evals.world import Worlds
+    from service.container import build_runner
+
+    worlds = Worlds()
+    try:
+        knowledge = knowledge or build_knowledge(worlds.root / "index")
+        scores: list[TurnScore] = []
+        for conv in load_batch(path):
+            world = worlds.fresh(today)
+            try:
+                runner = build_runner(world.container, model=OfflinePlanner(), knowledge=knowledge)
+                scores.extend(run_conversation(runner, conv))
+            finally:
+                world.close()
+        return scores
+    finally:
+        worlds.cleanup()
+
+
+def summary(scores: list[TurnScore]) -> dict[str, Any]:
+    def share(xs: list[bool]) -> float:
+        return round(sum(xs) / len(xs), 3) if xs else 0.0
+
+    by_kind: dict[str, list[bool]] = {}
+    for s in scores:
+        first = _first(s.expect)
+        kind = first if isinstance(first, str) else next(iter(first))
+        by_kind.setdefault(kind, []).append(s.passed)
+    mentions = [s.mentions_ok for s in scores if s.mentions_ok is not None]
+    questions = [s.passed for s in scores if _first(s.expect) == "answer"]
+    tasks = [s.passed for s in scores if _first(s.expect) != "answer"]
+    return {"turns": len(scores), "outcome": share([s.passed for s in scores]), "act": share([s.act_ok for s in scores]),
+            "intent": share([s.intent_ok for s in scores]), "questions": share(questions), "tasks": share(tasks),
+            "mentions": share(mentions), "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())}}
