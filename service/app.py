@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import chat, links, ops, portal, web
 from service.container import Container, get_container
+from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
 from service.health import Check
 from service.metrics import Metrics
@@ -28,12 +29,13 @@ from service.ratelimit import TokenBucket
 
 DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 
-Authenticate with `Authorization: Bearer <token>`: an HS256 JWT whose `sub` is the user's e-mail
-(`portal-agent token --as EMAIL`). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
+Authenticate with `Authorization: Bearer <token>`: a JWT whose `sub` is the user's e-mail, HS256
+(`portal-agent token --as EMAIL`) or RS256/ES256 from the portal's identity provider (PORTAL_JWKS_URL). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
 or unknown user, 403 no access to billing data (partners/resellers), 404 unknown or not yours
 (identical answers), 409 pending action already decided or expired, 410 expired download link,
 413 body too large, 422 invalid input or a business rule refusing the request as given,
-429 rate limited (per user, `Retry-After`)."""
+429 rate limited (per user; requests naming no user per client address; `Retry-After`),
+431 request headers too large."""
 
 
 def create_app(container: Container | None = None, *, readiness_checks: dict[str, Check] | None = None) -> FastAPI:
@@ -46,6 +48,10 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     app.state.container = container
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
+    # Requests that name no user (bad tokens, links, health, the dev token route, unsigned Slack calls) are
+    # limited per client address, in buckets of their own: a link holder cannot throttle the link's owner.
+    app.state.client_rate_limiter = TokenBucket(settings.portal_client_rate_limit_per_minute,
+                                                settings.portal_client_rate_limit_burst)
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
     for router in (chat.router, portal.router, links.router, ops.router, web.router):
@@ -60,6 +66,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "Accept"],
                            expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(EdgeMiddleware, development=dev, max_header_bytes=settings.portal_max_header_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
     return app
 

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from agent.results import action_dict
 from billing.errors import DomainError
 from billing.principal import Principal
-from service.api.deps import AppContainer, AppMetrics, rate_limit
+from service.api.deps import AppContainer, AppMetrics, rate_limit_client
 from service.api.schemas import ErrorBody, error_response
 from service.container import Container
 from service.documents import invoice_document, quote_document
@@ -44,6 +44,9 @@ LINK_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descr
 
 
 def verified(token: str, request: Request, container: AppContainer) -> LinkClaims:
+    # Links name a user but are not that user's session: they spend the client address's own bucket,
+    # so a link holder can neither throttle the link's owner nor guess links at speed.
+    rate_limit_client(request, "links")
     try:
         claims = container.links.verify(token)
     except InvalidLink as exc:
@@ -51,7 +54,6 @@ def verified(token: str, request: Request, container: AppContainer) -> LinkClaim
             raise ApiError(410, "This link has expired; ask the assistant for a new one.", "link_expired") from None
         raise ApiError(404, "This link is not valid.", "invalid_link") from None
     request.state.user = claims.email
-    rate_limit(request, claims.email)
     return claims
 
 

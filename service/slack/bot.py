@@ -172,7 +172,7 @@ class SlackBot:
         except DomainError as error:
             await self.post(m.channel, m.thread_ts, error.message)
             return
-        blocks = render.turn_blocks(result, self.settings.portal_public_url, m.user, m.thread_ts)
+        blocks = render.turn_blocks(result, self.settings.public_url, m.user, m.thread_ts)
         await self.post(m.channel, m.thread_ts, result.reply, blocks)
 
     async def _link_command(self, m: Incoming) -> bool:
