@@ -18,7 +18,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.api import chat, links, ops, portal, web
+from service.api import chat, links, ops, portal, slack_links, web
 from service.container import Container, get_container
 from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
@@ -54,7 +54,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
                                                 settings.portal_client_rate_limit_burst)
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
-    for router in (chat.router, portal.router, links.router, ops.router, web.router):
+    for router in (chat.router, portal.router, links.router, slack_links.router, ops.router, web.router):
         app.include_router(router)
     if dev:
         app.include_router(web.dev_router)

@@ -23,7 +23,7 @@ from billing.principal import Principal
 from service.slack import messages as say
 from service.slack import render
 from service.slack.dedup import claim, prune
-from service.slack.identity import SlackLinks, verified_email
+from service.slack.identity import LinkLocked, SlackLinks, verified_email
 
 log = logging.getLogger("portal_agent.slack")
 TEXT_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -147,7 +147,7 @@ class SlackBot:
             await self.post(m.channel, m.thread_ts, say.FAILED)
 
     async def _converse(self, m: Incoming) -> None:
-        if m.addressed and await self._link_command(m):
+        if await self._link_command(m):  # also in a thread reply: a code must never reach the model
             return
         email = await self.identify(m.team, m.user)
         if email is None:
@@ -183,10 +183,15 @@ class SlackBot:
         command = say.LINK_COMMAND.match(m.text)
         if command is None:
             return False
-        if not m.is_dm:
+        if not m.is_dm:  # others can read it: void it so nobody can DM it to the bot after
+            await asyncio.to_thread(self.links.cancel, command.group(1), m.channel)
             await self.post(m.channel, m.thread_ts, say.LINK_IN_DM_ONLY)
             return True
-        email = await asyncio.to_thread(self.links.redeem, command.group(1), m.user, m.team)
+        try:
+            email = await asyncio.to_thread(self.links.redeem, command.group(1), m.user, m.team)
+        except LinkLocked:
+            await self.post(m.channel, m.thread_ts, say.LINK_LOCKED)
+            return True
         await self.post(m.channel, m.thread_ts, say.linked(email) if email else say.LINK_FAILED)
         return True
 

@@ -1,4 +1,6 @@
-"""Slack test kit: a local Slack Web API stub, signed deliveries and a scripted-model world."""
+"""Slack test kit: a local Slack Web API stub, signed deliveries and a scripted-model world: a migrated
+SQLite demo world and a FastAPI app with only `mount_slack` on it, driven through httpx's ASGI
+transport (same event loop as the stub)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,16 +9,27 @@ import hmac
 import itertools
 import json
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 from urllib.parse import urlencode
 
 import httpx
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from fastapi import FastAPI
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 
+from agent.runner import Runner
+from agent.scripted import ScriptedChatModel
+from agent.store import ConversationStore
+from billing.demo import seed_demo
+from service.container import Container, build_container
 from service.settings import Settings
+from service.slack import mount_slack
+from service.slack.identity import SlackLinks
 
 SECRET = "test-signing-secret-0123456789abcdef"
 TEAM, BOT_USER = "T0ACME", "UBOT"
@@ -187,3 +200,48 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
                               "slack_bot_token": "xoxb-test-token", "portal_public_url": "https://portal.example",
                               "slack_trusted_team_ids": "", **overrides}
     return Settings(_env_file=None, **values)
+
+
+@dataclass
+class SlackWorld:
+    container: Container
+    model: ScriptedChatModel
+    stub: SlackStub
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def bot(self) -> Any:
+        return self.app.state.slack_bot
+
+    def script(self, *steps: Any) -> None:
+        self.model.steps.extend(steps)
+
+    def scalar(self, sql: str, **params: Any) -> Any:
+        with self.container.engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+
+
+@asynccontextmanager
+async def slack_world(tmp_path: Path, stub: SlackStub, **overrides: Any) -> AsyncIterator[SlackWorld]:
+    """The demo world with Alice and Bob linked, a scripted model, and the app with `mount_slack`."""
+    container = build_container(make_settings(tmp_path, **overrides))
+    clock = container.billing.clock
+    seed_demo(container.billing.uow_factory, clock.today(), clock.now())
+    model = ScriptedChatModel()
+    # The runner is built by hand (not build_runner) so no real model back end is ever constructed.
+    container._runner = Runner(container.billing, ConversationStore(container.engine), container.links,
+                               model=model, fallback=None, knowledge=FakeKnowledge())
+    links = SlackLinks(container.engine)
+    links.link(ALICE, "alice@acme.example", "cli")
+    links.link(BOB, "bob@acme.example", "cli")
+    app = FastAPI()
+    mount_slack(app, container, client=AsyncWebClient(token="xoxb-test-token", base_url=stub.base_url))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal.test") as client:
+            world = SlackWorld(container, model, stub, app, client)
+            yield world
+            await world.bot.idle()
+    finally:
+        container.engine.dispose()

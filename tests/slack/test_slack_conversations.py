@@ -148,17 +148,20 @@ async def test_link_code_in_a_dm_links_once(world):
     assert world.model.requests == []
 
 
-async def test_link_codes_are_refused_in_channels_and_expire(world):
+async def test_link_codes_are_refused_and_cancelled_in_channels_and_expire(world):
     links = SlackLinks(world.container.engine)
     code = issue_link_code("erin@acme.example", world.container.engine)
     await deliver(world.client, event_body(mention(f"link {code}", "1700000000.000900", user=ERIN_UNLINKED), "Ev9"))
     await world.bot.idle()
-    assert "direct message" in world.stub.posts[-1].args["text"]
+    assert "direct message" in world.stub.posts[-1].args["text"] and "cancelled" in world.stub.posts[-1].args["text"]
     assert links.email_for(ERIN_UNLINKED) is None
     import datetime as dt
 
     expired = links.issue_code("erin@acme.example", ttl=dt.timedelta(seconds=-1))
-    assert links.redeem(expired, ERIN_UNLINKED) is None and links.redeem(code, ERIN_UNLINKED) == "erin@acme.example"
+    assert links.redeem(expired, ERIN_UNLINKED) is None
+    assert links.redeem(code, ERIN_UNLINKED) is None  # seen in a channel: void for everyone, its owner too
+    fresh = links.issue_code("erin@acme.example")
+    assert links.redeem(fresh, ERIN_UNLINKED) == "erin@acme.example"
 
 
 @pytest.mark.parametrize("settings_overrides", [{"slack_trusted_team_ids": TEAM}])
