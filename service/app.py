@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from service.api import chat, links, ops, portal, slack_links, web
+from service.api.docs import install_docs
 from service.container import Container, get_container
 from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
@@ -43,6 +44,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     settings = container.settings
     dev = settings.is_development
     app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan,
+                  docs_url=None, redoc_url=None,  # /docs is served from local assets (service/api/docs.py)
                   openapi_tags=[{"name": "chat"}, {"name": "portal"}, {"name": "downloads"}, {"name": "widget"},
                                 {"name": "operations"}] + ([{"name": "development only"}] if dev else []))
     app.state.container = container
@@ -56,6 +58,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     install_error_handlers(app)
     for router in (chat.router, portal.router, links.router, slack_links.router, ops.router, web.router):
         app.include_router(router)
+    install_docs(app)
     if dev:
         app.include_router(web.dev_router)
     if settings.slack_signing_secret and settings.slack_bot_token:  # POST /slack/events (service/slack)
