@@ -63,6 +63,7 @@ class SlackStub:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/api/{method}", self._handle)
+        app.router.add_post("/response/{id}", self._respond)  # interactions' response_url
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
 
@@ -81,6 +82,16 @@ class SlackStub:
         self.calls.append(Call(method, args, time.monotonic(), response))
         return web.json_response(response)
 
+    @property
+    def response_url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("/response/1"))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        args = await request.json()
+        self.calls.append(Call("response_url", args, time.monotonic(), {"ok": True}))
+        return web.Response(text="ok")
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "portal",
@@ -88,6 +99,8 @@ class SlackStub:
         if method == "chat.postMessage":
             ts = f"1800000000.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"ts": ts, **args}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"1800000000.{next(self._ts):06d}"}
         if method == "users.info":
             user = self.users.get(args.get("user", ""))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
@@ -99,6 +112,15 @@ class SlackStub:
     @property
     def posts(self) -> list[Call]:
         return self.of("chat.postMessage")
+
+    @property
+    def private(self) -> list[Call]:
+        """Ephemeral messages that carry blocks (links, confirmation cards), not one-line notices."""
+        return [c for c in self.of("chat.postEphemeral") if c.args.get("blocks")]
+
+    def seen_by_channel(self) -> str:
+        """Everything posted where every channel member can read it (messages and their updates)."""
+        return json.dumps([c.args for c in self.calls if c.method in ("chat.postMessage", "chat.update")])
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         deadline = time.monotonic() + timeout
@@ -140,22 +162,30 @@ def message(text: str, ts: str, *, user: str = ALICE, channel: str = CHANNEL, th
     return event
 
 
-def click_body(post: Call, button_action_id: str, *, user: str, team: str = TEAM) -> str:
-    """The form-encoded `payload=` Slack sends when `user` presses a button of a posted message."""
+def click_body(post: Call, button_action_id: str, *, user: str, team: str = TEAM,
+               response_url: str = "https://hooks.slack.test/actions/1") -> str:
+    """The form-encoded `payload=` Slack sends when `user` presses a button of a posted message (a channel
+    message, or an ephemeral one: then Slack sends no copy of the message, and replacing it goes through
+    `response_url`)."""
     blocks = post.args["blocks"]
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
     actions = next(b for b in blocks if b["type"] == "actions")
     button = next(e for e in actions["elements"] if e["action_id"] == button_action_id)
-    ts = post.response["ts"]
-    payload = {
+    ephemeral = post.method == "chat.postEphemeral"
+    ts = post.response.get("ts") or post.response["message_ts"]
+    payload: dict[str, Any] = {
         "type": "block_actions", "team": {"id": team, "domain": "acme"}, "user": {"id": user, "team_id": team},
-        "api_app_id": "A0PORTAL", "token": "legacy", "trigger_id": "123.456.abc",
-        "container": {"type": "message", "message_ts": ts, "channel_id": post.args["channel"], "is_ephemeral": False},
+        "api_app_id": "A0PORTAL", "token": "legacy", "trigger_id": "123.456.abc", "response_url": response_url,
+        "container": {"type": "message", "message_ts": ts, "channel_id": post.args["channel"],
+                      "is_ephemeral": ephemeral},
         "channel": {"id": post.args["channel"], "name": "billing"},
-        "message": {"type": "message", "ts": ts, "thread_ts": post.args.get("thread_ts"), "text": post.args["text"],
-                    "blocks": blocks, "user": BOT_USER, "bot_id": "B0BOT"},
         "actions": [{"type": "button", "action_id": button_action_id, "block_id": actions["block_id"],
                      "value": button["value"], "action_ts": "1800000001.000001", "text": button["text"]}],
     }
+    if not ephemeral:
+        payload["message"] = {"type": "message", "ts": ts, "thread_ts": post.args.get("thread_ts"),
+                              "text": post.args["text"], "blocks": blocks, "user": BOT_USER, "bot_id": "B0BOT"}
     return urlencode({"payload": json.dumps(payload)})
 
 
