@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from agent.masking import mask
 from agent.results import action_dict
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
@@ -102,6 +103,7 @@ def open_link(claims: Claims, container: AppContainer, conversation: str | None 
 
 
 def _card_form(contract: dict[str, Any], conversation: str, error: str = "", status: int = 200) -> HTMLResponse:
+    conversation = mask(conversation)  # echoed into the page: never a card number, even one typed there
     card = contract.get("card")
     current = f"{card['brand']} ending {card['last4']}" if card else "no card"
     alert = f'<p class="error" role="alert" id="form-error">{html.escape(error)}</p>' if error else ""
