@@ -4,7 +4,8 @@ Two kinds are accepted:
 - HS256, signed with PORTAL_SECRET_KEY: `portal-agent token`, the development picker, or a portal
   that shares the secret.
 - RS256 / ES256, signed by the portal's identity provider and verified against its JWKS
-  (PORTAL_JWKS_URL, an https:// or file:// URL; issuer and audience are then required).
+  (PORTAL_JWKS_URL: an https:// URL, or file:///path for a key set deployed with the service; issuer
+  and audience are then required).
 
 Every token must carry numeric `iat` and `exp`, live no longer than PORTAL_TOKEN_MAX_LIFETIME_MINUTES,
 fit in MAX_TOKEN_CHARS, and match PORTAL_TOKEN_ISSUER / PORTAL_TOKEN_AUDIENCE when those are set.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import jwt
 
@@ -44,6 +47,26 @@ def _numeric(claims: dict[str, Any], name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidToken(f"the `{name}` claim must be a number")
     return float(value)
+
+
+@dataclass
+class FileJwks:
+    """A JWKS kept in a file (re-read on each lookup: it is small, and a rotated file takes effect at once)."""
+
+    path: Path
+
+    def get_signing_key_from_jwt(self, token: str) -> Any:
+        kid = jwt.get_unverified_header(token).get("kid")
+        for key in jwt.PyJWKSet.from_json(self.path.read_text(encoding="utf-8")).keys:
+            if kid is not None and key.key_id == kid:
+                return key
+        raise jwt.PyJWKClientError("no key in the JWKS matches the token's kid")
+
+
+def jwks_client(url: str) -> Any:
+    if url.startswith("file:"):
+        return FileJwks(Path(unquote(urlparse(url).path)))
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)  # keys cached, re-fetched on a new kid
 
 
 @dataclass
@@ -93,8 +116,8 @@ class Tokens:
         raise jwt.InvalidAlgorithmError(f"algorithm {algorithm!r} is not accepted")
 
     def _jwks_client(self) -> Any:
-        if self._jwks is None:  # keys are cached and re-fetched when an unknown `kid` shows up
-            self._jwks = jwt.PyJWKClient(self.jwks_url or "", cache_keys=True, lifespan=300, timeout=5)
+        if self._jwks is None:
+            self._jwks = jwks_client(self.jwks_url or "")
         return self._jwks
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
