@@ -80,7 +80,7 @@ async def _refusal(request: Request, verifier: SignatureVerifier, unsigned: Toke
     """400 for a malformed timestamp, 401 for a bad or stale signature (429 once an address keeps
     sending them); None when the request is Slack's, for Bolt to handle (it verifies again)."""
     timestamp = request.headers.get("x-slack-request-timestamp", "")
-    if timestamp and (not timestamp.isdigit() or len(timestamp) > 12):
+    if timestamp and (not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12):
         return error_response(400, "X-Slack-Request-Timestamp must be a Unix time in seconds.")
     body = (await request.body()).decode("utf-8", "replace")
     if timestamp and verifier.is_valid(body=body, timestamp=timestamp,
