@@ -40,6 +40,9 @@ please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|wel
 thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great thanks|for now|again|really|
 👍|🙏|🙂|😊|✅|👌|ahead|
 """.replace("\n", "").split("|")) - {""}
+QUESTION_MARKS = ("?", "？", "¿", "⸮")
+QUESTION_START = re.compile(r"^\W*(?:is|are|am|was|can|could|should|shall|will|would|may|what|why|how|when|where|"
+                            r"which|who|really|right)\b(?!\s*[.!]*\s*$)", re.I)
 _PHRASES = sorted(AFFIRMATIVE | NEGATIVE | POLITENESS, key=lambda p: -len(p.split()))
 _MAX_WORDS = 12
 
@@ -54,7 +57,7 @@ def lexical_reply(text: str) -> Reply | None:
     """AFFIRM or DENY when the message is made only of yes (or only of no) words and politeness; else None.
 
     A question mark anywhere makes it a question, never a decision."""
-    if "?" in text:
+    if any(mark in text for mark in QUESTION_MARKS) or QUESTION_START.search(text):
         return None
     words = _words(text)
     if not words or len(words) > _MAX_WORDS:

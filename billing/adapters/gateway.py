@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from billing.errors import InvalidInput, PaymentFailed
 from billing.ports import CardToken, Charge
+from billing.rules.cards import luhn_valid
 
 DECLINE_TOKEN_MARK = "decline"
 ERROR_TOKEN_MARK = "error"
@@ -19,14 +20,6 @@ _SPECIAL = {"4000000000000002": DECLINE_TOKEN_MARK, "4000000000000119": ERROR_TO
 
 class GatewayUnavailable(Exception):
     """The gateway could not be reached or answered with an error."""
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def card_brand(digits: str) -> str:

@@ -117,23 +117,25 @@ def clean_card(args: dict[str, Any]) -> dict[str, Any]:
             "last4": last4, "exp_month": month, "exp_year": year}
 
 
-def _check_card(contract: Contract, args: dict[str, Any]) -> None:
+def _check_card(contract: Contract, args: dict[str, Any], today: Any) -> None:
     if not contract.card_allowed:
         raise CardNotAllowed(contract.id)
+    if (args["exp_year"], args["exp_month"]) < (today.year, today.month):  # valid through its expiry month
+        raise InvalidInput("expiry", f"{args['exp_month']:02d}/{args['exp_year']}", "the card has expired")
     if contract.card and contract.card.token == args["token"]:
         raise NoChange(contract.id, "that card is already on file")
 
 
 def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
-    _check_card(contract, args)
+    _check_card(contract, args, ctx.today)
     old = f" (replacing {contract.card.brand} ending {contract.card.last4})" if contract.card else ""
     return Proposal(f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}", {})
 
 
 def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
-    _check_card(contract, args)
+    _check_card(contract, args, ctx.today)
     contract.card = Card(args["token"], args["brand"], args["last4"], args["exp_month"], args["exp_year"])
     ctx.repo.update(contract)
     _notify(ctx, contract, "The credit card on file")
