@@ -133,7 +133,7 @@ class CountryChangeNotAllowed(DomainError):
     def message(self) -> str:
         return (f"The billing country of {self.contract_id} cannot be changed in the portal "
                 f"(from {self.current} to {self.requested}) because it has tax implications. "
-                "Customer Service can make that change; I can open a case for you.")
+                "Customer Service can make that change.")
 
 
 @dataclass
@@ -181,7 +181,7 @@ class ProtectedRoleRemoval(DomainError):
     def message(self) -> str:
         parts = [f"{b.email} is the {ROLE_LABELS.get(b.role, b.role)} of {b.contract_id}" for b in self.blockers]
         return ("Nothing was removed: " + "; ".join(parts) + ". These roles cannot be removed in the portal; "
-                "Customer Service can change them, and I can open a case for you.")
+                "Customer Service can change them.")
 
 
 @dataclass

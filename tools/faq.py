@@ -22,6 +22,7 @@ def search_knowledge(query: str, runtime: Runtime) -> str:
         for p in passages:
             ctx.turn.cite(p)
         return to_json({"passages": [{"n": i + 1, "title": p.title, "source": p.source, "heading": p.heading,
-                                      "text": p.text} for i, p in enumerate(passages)]})
+                                      "text": p.text, "score": round(float(p.score), 3)}
+                                     for i, p in enumerate(passages)]})
 
     return run_tool(runtime, "search_knowledge", {"query": query}, do)

@@ -36,10 +36,10 @@ def respond(w: Work, parts: list[Part]) -> str:
         skill = BY_NAME.get(part.intent)
         if w.wrote and part.act == Act.REQUEST and skill is not None and skill.writes:
             w.state.parked.append(part.text)
-            texts.append(R.parked_note(part.text).strip())
             continue
         texts.append(handle(w, part))
-    return "\n\n".join(t for t in texts if t)
+    parked = w.state.parked[len(w.before.parked):] if w.state.parked[:len(w.before.parked)] == w.before.parked else []
+    return "\n\n".join(t for t in texts if t) + "".join(R.parked_note(p) for p in parked)
 
 
 def handle(w: Work, part: Part) -> str:
@@ -51,13 +51,15 @@ def handle(w: Work, part: Part) -> str:
 # -- acts -------------------------------------------------------------------------------------------
 
 def portal_question(w: Work, part: Part) -> str:
-    answer = knowledge(w, part.text)
     skill = BY_NAME.get(part.intent)
+    answer = knowledge(w, part.text, skill.articles if skill else ())
     if answer is None:
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
         return f"{R.DONT_KNOW} {R.offer_case('customer_service')}"
     if skill is not None and skill.offers:
-        return answer + offer_for(w, skill)
+        return answer + offer_for(w, skill, part.text)
+    if skill is not None and skill.shows:
+        return answer + _yours(w, skill)
     return answer
 
 
@@ -112,6 +114,8 @@ def correction(w: Work, part: Part) -> str:
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
         if not slots.found(part.text).invoice_ids:
             changed["po_number"] = po
+    if not changed and (slots.reference(part.text).other or _ALSO.search(part.text)):
+        return run(w, skill, _carried(frame.slots, skill), part.text)  # "now the other one too"
     if not changed:
         return request(w, part) if part.intent in BY_NAME else slot_answer(w, part)
     return run(w, skill, {**frame.slots, **changed}, part.text)
@@ -368,28 +372,34 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
     return portal_question(w, part)
 
 
-def offer_for(w: Work, skill: Skill) -> str:
+def offer_for(w: Work, skill: Skill, text: str) -> str:
     """After an answer about something the user can do now, offer it ("Would you like me to pay INV-2001?")."""
     if skill.name == "handoff":
-        w.state.offer = Offer("handoff", {"queue": "customer_service"})
-        return "\n\n" + R.offer_case("customer_service")
-    listing = w.call("list_invoices" if skill.name == "pay_invoice" else "list_contracts", {})
-    items = (listing.get("invoices") or listing.get("contracts") or []) if listing.get("ok") is not False else []
+        queue = slots.queue(text) or "customer_service"
+        w.state.offer = Offer("handoff", {"queue": queue})
+        return "\n\n" + R.offer_case(queue)
+    kind = "invoices" if skill.name == "pay_invoice" else "contracts"
+    listing = w.call("list_" + kind, {})
+    items = (listing.get(kind) or []) if listing.get("ok") is not False else []
     ready = [x for x in items if skill.candidate is not None and skill.candidate(x)]
     if len(ready) == 1:
-        key = "invoice_id" if skill.name == "pay_invoice" else "contract_id"
-        w.state.offer = Offer(skill.name, {key: ready[0]["id"]})
-        if skill.name == "pay_invoice":
-            x = ready[0]
-            return f"\n\nWould you like me to pay {x['id']} ({R.money(x['currency'], x['balance'])}) now?"
-        return f"\n\nWould you like me to turn off auto-renewal of {ready[0]['id']}?"
+        x = ready[0]
+        w.state.offer = Offer(skill.name, {"invoice_id" if kind == "invoices" else "contract_id": x["id"]})
+        return "\n\n" + OFFERS[skill.name].format(id=x["id"], amount=R.money(x.get("currency", ""), x.get("balance")))
     if len(ready) > 1:
-        kind = "invoices" if skill.name == "pay_invoice" else "contracts"
         w.state.shown = Shown(kind, [x["id"] for x in ready], w.state.turn)
         line = R.invoice_line if kind == "invoices" else R.contract_line
-        what = "can be paid by card now" if kind == "invoices" else "can have auto-renewal turned off now"
-        return f"\n\nThese {what}:\n" + R.bullets([line(x) for x in ready]) + "\nTell me which one, and I'll set it up."
+        return (f"\n\n{READY[skill.name]}\n" + R.bullets([line(x) for x in ready]) +
+                "\nTell me which one, and I'll set it up.")
     return ""
+
+
+OFFERS = {"pay_invoice": "Would you like me to pay {id} ({amount}) now?",
+          "disable_auto_renew": "Would you like me to turn off auto-renewal of {id}?",
+          "update_card": "Would you like the secure form to replace the card on {id}?"}
+READY = {"pay_invoice": "These can be paid by card now:",
+         "disable_auto_renew": "These can have auto-renewal turned off now:",
+         "update_card": "These contracts can have a card on file:"}
 
 
 # -- hand-offs and knowledge ---------------------------------------------------------------------------
@@ -415,7 +425,7 @@ def _queue_from_state(w: Work) -> str | None:
     return skill.refusal_queue if skill is not None else None
 
 
-def knowledge(w: Work, question: str) -> str | None:
+def knowledge(w: Work, question: str, articles: tuple[str, ...] = ()) -> str | None:
     """The answer from the help articles (with [n] citations), or None when they do not cover it."""
     query = " ".join(question.split())
     first = w.call("search_knowledge", {"query": query})
@@ -424,7 +434,7 @@ def knowledge(w: Work, question: str) -> str | None:
     if focus and searches[0]:
         searches.append(w.call("search_knowledge", {"query": focus}).get("passages") or [])
     passages = faq.number(searches)
-    return (faq.answer(query, passages) or None) if passages else None
+    return (faq.answer(query, passages, articles) or None) if passages else None
 
 
 # -- small helpers --------------------------------------------------------------------------------------
@@ -469,13 +479,12 @@ def _dropped(w: Work, skill: Skill) -> str:
 
 def _points_back(w: Work, text: str) -> bool:
     ref = slots.reference(text)
-    return ref.ordinal is not None or ref.other or (ref.pronoun and bool(w.before.focus))
+    return ref.ordinal is not None or ref.other or (ref.pronoun and bool(w.state.focus))
 
 
 def _focus_of(w: Work, key: str, text: str) -> str | None:
-    ref = slots.reference(text)
-    if ref.pronoun or w.before.focus_turn == w.before.turn - 1:
-        return w.before.focus.get(key)
+    if slots.reference(text).pronoun or resolve.recent_focus(w):
+        return w.state.focus.get(key)
     return None
 
 

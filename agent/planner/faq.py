@@ -117,6 +117,7 @@ class _Section:
     score: float = 0.0
     best_unit: float = 0.0
     whole: float = 0.0
+    retrieved: float = 0.0  # the retriever's own score of the passage
 
 
 def _sections(passages: list[dict[str, Any]]) -> list[_Section]:
@@ -128,18 +129,20 @@ def _sections(passages: list[dict[str, Any]]) -> list[_Section]:
         if key in seen or not units:
             continue
         seen.add(key)
-        out.append(_Section(int(p.get("n", 1)), order, str(p.get("title", "")), str(p.get("heading", "") or ""), units))
+        out.append(_Section(int(p.get("n", 1)), order, str(p.get("title", "")), str(p.get("heading", "") or ""), units,
+                            retrieved=float(p.get("score") or 0.0)))
     return out
 
 
 # How much each signal counts (tuned on labelled questions that are not the eval's scenarios).
 WEIGHTS = {"whole": 0.4, "unit": 0.4, "head": 0.1, "in_heading": 0.1, "how_to": 0.05, "condition": 0.1,
-           "rank": 0.05, "fact": 0.1}
+           "rank": 0.05, "fact": 0.1, "article": 0.15}
 _ASKS_CONDITION = re.compile(r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible)\b", re.I)
 _CONDITION = re.compile(r"\b(?:only when|only if|all of these are true|conditions? for|eligibility|window)\b", re.I)
 
 
-def features(question: str, passages: list[dict[str, Any]]) -> list[tuple[_Section, dict[str, float]]]:
+def features(question: str, passages: list[dict[str, Any]],
+             articles: tuple[str, ...] = ()) -> list[tuple[_Section, dict[str, float]]]:
     """The passages' sections, each with the signals that say how well it answers the question.
 
     A section is judged on how close it is in meaning as a whole, its closest sentence, and its
@@ -152,6 +155,7 @@ def features(question: str, passages: list[dict[str, Any]]) -> list[tuple[_Secti
     sections = _sections(passages)
     if not sections:
         return []
+    sources = [str(p.get("source", "")) for p in passages]
     q = embed(question)
     asked, topic = _stems(question), _topic(question)
     procedure = bool(PROCEDURE.match(question))
@@ -180,14 +184,17 @@ def features(question: str, passages: list[dict[str, Any]]) -> list[tuple[_Secti
             "condition": float(condition and bool(_CONDITION.search(s.heading + " " + whole))),
             "rank": max(0.0, 3.0 - s.order),
             "fact": (sum(any(f.search(u) for f in wanted) for u, _ in s.units) / len(s.units)) if wanted else 0.0,
+            # The help article of the skill the question is about ("can the assistant change our card?").
+            "article": float(any(sources[s.order].endswith("/" + a) for a in articles)),
         }))
     return out
 
 
-def relevance(question: str, passages: list[dict[str, Any]], weights: dict[str, float] | None = None) -> list[_Section]:
+def relevance(question: str, passages: list[dict[str, Any]], weights: dict[str, float] | None = None,
+              articles: tuple[str, ...] = ()) -> list[_Section]:
     """The passages' sections, best first, each with its score for the question."""
     weights = weights or WEIGHTS
-    scored = features(question, passages)
+    scored = features(question, passages, articles)
     for s, f in scored:
         s.score = sum(weights[k] * v for k, v in f.items())
     return sorted((s for s, _ in scored), key=lambda s: (-s.score, s.order))
@@ -203,7 +210,7 @@ def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> 
     text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
     unknown = topic - _stems(text)
     share = len(unknown) / len(topic) if topic else 0.0
-    closeness = max(best.whole, best.best_unit)
+    closeness = max(best.whole, best.best_unit, best.retrieved)
     if closeness < CLOSE_FLOOR:
         return False
     if share >= 0.5 and closeness < CLOSE_WITH_UNKNOWN_WORDS and (len(unknown) >= 2 or closeness < CLOSE_WITH_UNKNOWN_WORD):
@@ -242,9 +249,9 @@ def _defining_section(best: _Section, ranked: list[_Section]) -> _Section | None
     return None
 
 
-def answer(question: str, passages: list[dict[str, Any]]) -> str:
+def answer(question: str, passages: list[dict[str, Any]], articles: tuple[str, ...] = ()) -> str:
     """The answer text with [n] citation markers, or "" when the passages do not address the question."""
-    ranked = relevance(question, passages)
+    ranked = relevance(question, passages, articles=articles)
     if not ranked:
         return ""
     best = ranked[0]

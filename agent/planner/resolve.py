@@ -101,13 +101,18 @@ def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...
     return None
 
 
+def recent_focus(w: Work) -> bool:
+    """The focus was set by the last turn or earlier in this one: "and change its PO", "ok, pay"."""
+    return w.state.focus_turn >= w.state.turn - 1
+
+
 def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
-    focus = w.before.focus.get("invoice_id")
+    focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
     if (picked := pick_shown(w, "invoices", ref, handled)) is not None:
         return picked
-    if focus and not ref.other and (ref.pronoun or w.before.focus_turn == w.before.turn - 1):
+    if focus and not ref.other and (ref.pronoun or recent_focus(w)):
         return focus
     listed = w.call("list_invoices", {})
     if listed.get("ok") is False:
@@ -118,6 +123,10 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
     if ref.other:
         candidates = [i for i in candidates if i["id"] not in handled]
+    if ref.every and skill.candidate is not None and len(candidates) > 1:
+        # "pay both": one change at a time; the others wait for "next"
+        w.state.parked.extend(f"{skill.name.split('_')[0]} {i['id']}" for i in candidates[1:])
+        return candidates[0]["id"]
     if len(candidates) == 1 and (skill.candidate is not None or len(invoices) == 1):
         return candidates[0]["id"]
     shown = candidates or invoices
@@ -131,14 +140,14 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
 
 def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
-    focus = w.before.focus.get("contract_id")
+    focus = w.state.focus.get("contract_id")
     if (picked := pick_shown(w, "contracts", ref, (focus,) if focus else ())) is not None:
         return picked
     if s.get("invoice_id"):  # "replace the card for INV-1001": the invoice's contract
         shown = w.call("get_invoice", {"invoice_id": s["invoice_id"]})
         if shown.get("ok") is not False and shown.get("contract_id"):
             return str(shown["contract_id"])
-    if focus and not ref.other and (ref.pronoun or w.before.focus_turn == w.before.turn - 1):
+    if focus and not ref.other and (ref.pronoun or recent_focus(w)):
         return focus
     listed = w.call("list_contracts", {})
     if listed.get("ok") is False:

@@ -297,8 +297,8 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     for raw in tail:
         piece = re.sub(r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw,
                        flags=re.I).strip(" .!?")
-        if not piece:
-            continue
+        if not piece or any(p.search(piece) for p in _NAMED_PART.values()):
+            continue  # "... and the postal code is 94107": a named part, taken below
         _place(piece, parts)
     return parts
 

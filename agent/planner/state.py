@@ -117,6 +117,11 @@ def _apply_marker(state: DialogueState, marker: dict[str, Any], skill_of_operati
     if marker.get("kind") not in ("decision", "cancelled"):
         return
     skill = skill_of_operation.get(str(marker.get("operation", "")))
+    args = dict(marker.get("args") or {})
     if skill:
-        state.last = Frame(skill, dict(marker.get("args") or {}))
+        state.last = Frame(skill, args)
+    for key in ("invoice_id", "contract_id"):
+        if args.get(key):
+            state.focus[key] = str(args[key])
+            state.focus_turn = state.turn
     state.frame, state.offer = None, None

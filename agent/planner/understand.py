@@ -20,6 +20,7 @@ _BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+(?:
                        r"plus|as well as)\s+)", re.I)
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
+CONSISTENT_FLOOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,24 @@ def read(text: str, state: DialogueState) -> list[Part]:
 
 def _part(text: str, context: str) -> Part:
     p = classifier.load().predict(text, context)
-    return Part(text, Act(p.act), p.intent, p.act_p, p.intent_p)
+    act = Act(p.act)
+    intent, intent_p = _consistent(act, p.intent, p.intents)
+    return Part(text, act, intent, p.act_p, intent_p)
+
+
+def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple[str, float]:
+    """The most likely intent the act allows: a request asks for a change (a write skill or the card
+    form), a hand-off is about a person. A close second that fits beats a first that does not."""
+    from agent.planner.skills import BY_NAME
+
+    allowed = {Act.REQUEST: {n for n, s in BY_NAME.items() if s.writes or s.kind == "form"},
+               Act.HANDOFF: {"handoff"}}.get(act)
+    if allowed is None or intent in allowed:
+        return intent, probabilities.get(intent, 1.0)
+    best = max(allowed, key=lambda n: probabilities.get(n, 0.0))
+    if probabilities.get(best, 0.0) >= CONSISTENT_FLOOR or act == Act.HANDOFF:
+        return best, probabilities.get(best, 0.0)
+    return intent, probabilities.get(intent, 1.0)
 
 
 def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
@@ -75,6 +93,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
         first, second = _part(head, state.context()), _part(tail, "none")
         if first.act not in _SECOND_OK or second.act not in _SECOND_OK:
             continue
+        if Act.HANDOFF in (first.act, second.act):
+            return None  # a hand-off takes the whole message: the case carries all of it
         if min(first.act_p, second.act_p, first.intent_p, second.intent_p) < PART_CONFIDENCE:
             continue
         if (first.act, first.intent) == (second.act, second.intent):
