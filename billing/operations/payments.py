@@ -9,6 +9,7 @@ from billing.entities import Account, AccountStatus, Contract, Invoice, InvoiceS
 from billing.errors import InvoiceNotPayable, PaymentFailed
 from billing.money import amount_str, format_money
 from billing.operations.base import Ctx, Operation, Proposal, confirmation_number, new_id, queue_mail, require_id
+from billing.ports import ChargeRefused
 from billing.rules.payment import SETTLEMENT_HOURS, check_payable, overdue_balance
 
 
@@ -53,7 +54,7 @@ def _charge(ctx: Ctx, invoice: Invoice, contract: Contract, action: PendingActio
     assert card is not None
     try:
         charge = ctx.gateway.charge(card.token, invoice.balance, invoice.currency, idempotency_key=action.id)
-    except PaymentFailed as declined:
+    except ChargeRefused as declined:
         raise PaymentFailed(invoice.id, declined.reason) from declined
     except Exception as exc:  # a gateway outage must not leave a half-made payment
         raise PaymentFailed(invoice.id, f"payment service error: {type(exc).__name__}") from exc
