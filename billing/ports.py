@@ -30,6 +30,10 @@ class Repository(Protocol):
                           decided_at: dt.datetime) -> bool:
         """Atomically move a pending action between statuses; False if it was not in `from_status`."""
         ...
+    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
+                          updated_at: dt.datetime) -> bool:
+        """Atomically move a payment intent out of one of `from_states`; False if it was in none of them."""
+        ...
 
 
 class UnitOfWork(Protocol):

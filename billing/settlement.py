@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from billing.entities import AuditEntry, Invoice, InvoiceStatus, Payment
 from billing.money import to_amount
 from billing.operations.base import new_id
-from billing.operations.payments import unsuspend_if_covered
+from billing.operations.payment_outcome import unsuspend_if_covered
 from billing.ports import Repository
 
 

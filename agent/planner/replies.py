@@ -53,6 +53,9 @@ def invoice_detail(i: dict[str, Any]) -> str:
         text += " It is under dispute."
     if i.get("payable"):
         text += " It can be paid by card now (Pay Now) — just ask me to pay it."
+    elif i.get("not_payable_reason") == "payment_in_progress":  # never "pay it another way": it may be charged
+        detail = i.get("not_payable_detail") or ""
+        text += " " + detail[:1].upper() + detail[1:]
     elif i.get("status") == "processing" or i.get("not_payable_reason") == "payment_processing":
         text += " A payment is processing; it shows as paid once it settles (up to 24 hours)."
     elif i.get("status") not in ("paid", "void") and i.get("not_payable_detail"):

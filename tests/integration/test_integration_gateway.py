@@ -3,9 +3,11 @@ its own), shared by every process of the service, surviving restarts, one charge
 concurrent requests."""
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from pathlib import Path
 
+from billing.adapters.gateway import SimulatedGateway
 from service.container import build_container
 from service.settings import Settings
 
@@ -33,3 +35,22 @@ def test_the_service_gateway_keeps_its_ledger_in_its_own_file(tmp_path):
     for c in (restarted, elsewhere):
         c.engine.dispose()
 
+
+def test_two_requests_with_one_key_at_once_make_one_charge(backend):
+    """Two threads (each its own connection) send the same key at the same moment: one charge, the
+    same answer for both. On SQLite the ledger is its own file; on PostgreSQL its own schema."""
+    gateway = SimulatedGateway(backend.gateway.ledger, backend.clock)
+    token = gateway.tokenize("4242 4242 4242 4242", 12, 2030, "123").token
+    barrier, answers = threading.Barrier(2), []
+
+    def charge() -> None:
+        barrier.wait()
+        answers.append(gateway.charge(token, USD, "USD", "act_race"))
+
+    threads = [threading.Thread(target=charge) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(answers) == 2 and answers[0] == answers[1]
+    assert [r.idempotency_key for r in gateway.records()] == ["act_race"]
