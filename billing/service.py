@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from billing.access import load_user
-from billing.entities import ActionStatus, IntentState, PaymentIntent, PendingAction, SupportCase
+from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
 from billing.errors import ActionAlreadyDecided, DomainError
 from billing.operations import actions, payment_outcome, reads, support
 from billing.operations.base import Ctx
 from billing.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from billing.principal import Principal
 from billing.reconcile import RECONCILE_AFTER, ReconcileReport, due_intents
-from billing.settlement import SettlementReport, settle_due
+from billing.settlement import SettlementReport, settle_reported
 
 T = TypeVar("T")
 
@@ -177,8 +177,16 @@ class BillingService:
         return report
 
     def settle(self, *, everything: bool = False) -> SettlementReport:
+        """Processing payments become paid once the gateway reports their charge settled.
+
+        `everything` first asks the gateway to settle every open charge now (a batch close)."""
+        if everything:
+            self.gateway.close_batch()
+        with self.uow_factory() as uow:
+            charge_ids = [p.gateway_charge_id for p in uow.repo.find(Payment, status="processing")]
+        settled = self.gateway.settlement_report(charge_ids) if charge_ids else []
         with self.uow_factory(write=True) as uow:
-            report = settle_due(uow.repo, self.clock.now(), self.clock.today(), everything=everything)
+            report = settle_reported(uow.repo, settled, self.clock.now(), self.clock.today())
             uow.commit()
             return report
 

@@ -304,3 +304,26 @@ def test_settlement_leaves_account_suspended_while_overdue_remains(svc, store):
     assert report.settled == ["INV-2001"] and report.unsuspended == []
     assert _account_status(store) == AccountStatus.SUSPENDED
 
+
+def test_settlement_marks_paid_only_what_the_gateway_reports_settled(svc, store, clock, gateway):
+    """A payment row older than 24 hours is not enough: its charge must be settled at the gateway."""
+    executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
+    inv = _invoice(store, clock, iid="INV-1950")
+    old = clock.now() - dt.timedelta(hours=48)
+    add(store, Payment("pay_nocharge", "PC-NOCHARGE", inv.id, "ACME", inv.balance, "USD", "processing", "ch_unknown",
+                       "Visa", "4242", "act_nocharge", old, old + dt.timedelta(hours=24)))
+    gateway.settlement_delay = dt.timedelta(hours=48)  # this processor is slow to settle
+    clock.advance(hours=25)
+    assert svc.settle().settled == []
+    assert svc.settle(everything=True).settled == ["INV-1001"]  # the batch settles the real charge only
+    assert get(store, Payment, "pay_nocharge").status == "processing"
+    assert svc.settle(everything=True).settled == []
+
+
+def test_settlement_leaves_a_payment_the_gateway_settled_for_another_amount(svc, store, gateway):
+    executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
+    [payment] = payments(store)
+    edit(store, Payment, payment.id, amount=Decimal("1100.00"))  # the books disagree with the gateway
+    report = svc.settle(everything=True)
+    assert (report.settled, report.mismatched) == ([], [payment.id])
+    assert get(store, Invoice, "INV-1001").status == InvoiceStatus.PROCESSING
