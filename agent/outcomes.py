@@ -46,7 +46,7 @@ EXECUTED: dict[str, Callable[[dict[str, Any]], str]] = {
     "update_billing_address": _address,
     "update_billing_contact": _contact,
     "update_card": lambda r: f"Done: {r['card']['brand']} ending {r['card']['last4']} is now the card on file "
-                             f"for {r['contract_id']}.",
+                             f"for {r['contract_id']}, and you are its Credit Card Holder.",
     "disable_auto_renew": lambda r: f"Done: auto-renewal is now off for {r['contract_id']}; the contract ends on "
                                     f"{r['end_date']} and will not renew.",
     "add_portal_user": lambda r: f"Done: {r['name']} ({r['email']}) is invited with access to "

@@ -19,7 +19,7 @@ from billing.entities import (
     Account, AccountStatus, ActionStatus, AuditEntry, Contract, ContractContact, IntentState, Invoice, InvoiceStatus,
     OutboxMail, Payment, PaymentIntent, PendingAction, PortalUser,
 )
-from billing.errors import ActionAlreadyDecided, DomainError, NoPortalAccess, NotFound
+from billing.errors import ActionAlreadyDecided, DomainError, NoPortalAccess, NotFound, ProtectedRoleRemoval
 from billing.principal import Principal
 
 ALICE, BOB, ERIN = Principal("alice@acme.example"), Principal("bob@acme.example"), Principal("erin@acme.example")
@@ -85,6 +85,19 @@ def test_core_writes_persist(backend):
     audits = _all(backend, AuditEntry)
     assert len(audits) == 7 and {a.outcome for a in audits} == {"executed"}
     assert len(_all(backend, OutboxMail)) == 7
+
+
+def test_the_card_holder_role_moves_with_the_card_and_the_removal_rule_follows(backend):
+    card = backend.gateway.tokenize("5555 5555 5555 4444", 6, 2031, "123")
+    done = _run(backend, BOB, "update_card", {"contract_id": "C-1001", "token": card.token, "brand": card.brand,
+                                              "last4": card.last4, "exp_month": 6, "exp_year": 2031}, "form")
+    assert done.status == ActionStatus.EXECUTED, done.result
+    roles = {c.email: c.roles for c in _all(backend, ContractContact, contract_id="C-1001")}
+    assert roles == {"alice@acme.example": ["primary_billing_contact"], "bob@acme.example": ["card_holder"]}
+    with pytest.raises(ProtectedRoleRemoval) as blocked:
+        backend.svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
+                                                                        "contract_ids": ["C-1001"]})
+    assert [(b.email, b.role) for b in blocked.value.blockers] == [("bob@acme.example", "card_holder")]
 
 
 def test_identical_reproposal_with_list_args_returns_same_action(backend):
