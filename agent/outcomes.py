@@ -49,9 +49,9 @@ EXECUTED: dict[str, Callable[[dict[str, Any]], str]] = {
                              f"for {r['contract_id']}, and you are its Credit Card Holder.",
     "disable_auto_renew": lambda r: f"Done: auto-renewal is now off for {r['contract_id']}; the contract ends on "
                                     f"{r['end_date']} and will not renew.",
-    "add_portal_user": lambda r: f"Done: {r['name']} ({r['email']}) is invited with access to "
-                                 f"{', '.join(r['contract_ids'])}. They will get an e-mail and can sign in with a "
-                                 "Trailblazer account using that address.",
+    "add_portal_user": lambda r: f"Done: I sent {r['name']} ({r['email']}) an invitation to "
+                                 f"{', '.join(r['contract_ids'])} by e-mail; they sign in with a Trailblazer "
+                                 "account using that address.",
     "grant_contract_access": lambda r: f"Done: {r['email']} now has access to {', '.join(r['granted'])}.",
     "remove_contract_access": lambda r: f"Done: {r['email']} no longer has access to {', '.join(r['removed'])}.",
 }

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
-from agent.masking import mask
+from agent.masking import mask, mask_data
 from agent.store_tables import conversations, messages
 
 log = logging.getLogger("portal_agent.store")
@@ -41,8 +41,13 @@ def _now() -> dt.datetime:
 
 
 def _masked(message: BaseMessage) -> BaseMessage:
+    """Content and tool-call arguments masked: a model's arguments are stored (and re-sent) too."""
     if isinstance(message.content, str):
         message = message.model_copy(update={"content": mask(message.content)})
+    calls = getattr(message, "tool_calls", None)
+    if calls:
+        message = message.model_copy(update={"tool_calls": [{**c, "args": mask_data(c.get("args") or {})}
+                                                            for c in calls]})
     return message
 
 

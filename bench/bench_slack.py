@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         mock = f"http://127.0.0.1:{mock_port}/v1"
         settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="openai",
                                 openai_base_url=mock, openai_api_key="bench", slack_signing_secret=SIGNING_SECRET,
-                                slack_bot_token="xoxb-bench", slack_api_url=stub + "/api/")
+                                slack_bot_token="xoxb-bench", slack_api_url=stub + "/api/",
+                                portal_public_url=f"http://127.0.0.1:{port}")
         container = build_container(settings)
         seed_world(container, 0)
         links = SlackLinks(container.engine)

@@ -232,6 +232,7 @@ def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Any:
     values: dict[str, Any] = {"portal_data_dir": data_dir, "portal_database_url": database_url,
                               "portal_secret_key": SECRET, "portal_env": "production",
                               "portal_rate_limit_per_minute": 1_000_000, "portal_rate_limit_burst": 100_000,
+                              "portal_client_rate_limit_per_minute": 1_000_000, "portal_client_rate_limit_burst": 100_000,
                               **extra}
     return Settings(_env_file=None, **values)
 

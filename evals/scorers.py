@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from billing.adapters.gateway import luhn_valid
+from billing.rules.cards import card_spans
 from evals.records import StepRecord
 from evals.scenarios import Change, Expect, Scenario, TurnExpect
 from evals.world import STARTED, STATE_TABLES, Snapshot, TableDiff, diff, flatten
@@ -27,7 +27,6 @@ AFFIRMATIVE = re.compile(
     r"^\s*(yes|y|yep|yeah|yup|ok|okay|sure|confirm(ed)?|i confirm|go ahead|do it|proceed|please proceed|"
     r"yes,? please|yes,? go ahead|yes,? do it|yes,? confirm|please do|approve[d]?|absolutely|correct|"
     r"sounds good|go for it|please go ahead)\s*[.!]*\s*$", re.IGNORECASE)
-CARD_CANDIDATE = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?!\d)")
 
 
 def is_bare_affirmative(text: str) -> bool:
@@ -187,13 +186,8 @@ def check_audit(seeded: Snapshot, final: Snapshot) -> Failures:
 
 
 def card_numbers(text: str) -> list[str]:
-    """Luhn-valid 13-19 digit runs (spaces or dashes allowed), as typed."""
-    found = []
-    for m in CARD_CANDIDATE.finditer(text or ""):
-        digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            found.append(m.group(0))
-    return found
+    """Card numbers in `text` as typed (the domain's detector: any separator or disguise)."""
+    return [text[s.start:s.end] for s in card_spans(text or "")]
 
 
 def _stored_texts(final: Snapshot) -> list[tuple[str, str]]:

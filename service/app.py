@@ -18,8 +18,10 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from service.api import chat, links, ops, portal, web
+from service.api import chat, links, ops, portal, slack_links, web
+from service.api.docs import install_docs
 from service.container import Container, get_container
+from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
 from service.health import Check
 from service.metrics import Metrics
@@ -28,12 +30,13 @@ from service.ratelimit import TokenBucket
 
 DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 
-Authenticate with `Authorization: Bearer <token>`: an HS256 JWT whose `sub` is the user's e-mail
-(`portal-agent token --as EMAIL`). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
+Authenticate with `Authorization: Bearer <token>`: a JWT whose `sub` is the user's e-mail, HS256
+(`portal-agent token --as EMAIL`) or RS256/ES256 from the portal's identity provider (PORTAL_JWKS_URL). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
 or unknown user, 403 no access to billing data (partners/resellers), 404 unknown or not yours
 (identical answers), 409 pending action already decided or expired, 410 expired download link,
 413 body too large, 422 invalid input or a business rule refusing the request as given,
-429 rate limited (per user, `Retry-After`)."""
+429 rate limited (per user; requests naming no user per client address; `Retry-After`),
+431 request headers too large."""
 
 
 def create_app(container: Container | None = None, *, readiness_checks: dict[str, Check] | None = None) -> FastAPI:
@@ -41,15 +44,21 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     settings = container.settings
     dev = settings.is_development
     app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan,
+                  docs_url=None, redoc_url=None,  # /docs is served from local assets (service/api/docs.py)
                   openapi_tags=[{"name": "chat"}, {"name": "portal"}, {"name": "downloads"}, {"name": "widget"},
                                 {"name": "operations"}] + ([{"name": "development only"}] if dev else []))
     app.state.container = container
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
+    # Requests that name no user (bad tokens, links, health, the dev token route, unsigned Slack calls) are
+    # limited per client address, in buckets of their own: a link holder cannot throttle the link's owner.
+    app.state.client_rate_limiter = TokenBucket(settings.portal_client_rate_limit_per_minute,
+                                                settings.portal_client_rate_limit_burst)
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
-    for router in (chat.router, portal.router, links.router, ops.router, web.router):
+    for router in (chat.router, portal.router, links.router, slack_links.router, ops.router, web.router):
         app.include_router(router)
+    install_docs(app)
     if dev:
         app.include_router(web.dev_router)
     if settings.slack_signing_secret and settings.slack_bot_token:  # POST /slack/events (service/slack)
@@ -60,6 +69,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "Accept"],
                            expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(EdgeMiddleware, development=dev, max_header_bytes=settings.portal_max_header_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
     return app
 

@@ -21,5 +21,18 @@ register_agent_commands(app)
 register_serve_command(app)
 register_slack_commands(app)
 
+
+
+def main() -> None:
+    """The console entry point: settings the service refuses to start with are a message, not a traceback."""
+    from service.settings import InvalidSettings
+
+    try:
+        app()
+    except InvalidSettings as problem:
+        typer.secho(str(problem), fg="red", err=True)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -10,6 +10,12 @@ NO_CONTRACTS = ("You are not a billing contact on any contract yet: an existing 
                 "through Manage Users.")
 
 
+def _settings() -> Any:
+    from service.settings import get_settings
+
+    return get_settings()  # InvalidSettings is reported by service.cli.main
+
+
 def _container() -> Any:
     from service.container import get_container
 
@@ -98,11 +104,10 @@ def settle(everything: bool = typer.Option(
 
 
 def token(email: str = typer.Option(..., "--as", help="Portal user's e-mail.")) -> None:
-    """Print a bearer token for the API (signed with PORTAL_SECRET_KEY)."""
-    from service.auth import issue_token
-    from service.settings import get_settings
+    """Print a bearer token for the API (HS256, signed with PORTAL_SECRET_KEY)."""
+    from service.auth import tokens_for
 
-    typer.echo(issue_token(email, get_settings().portal_secret_key))
+    typer.echo(tokens_for(_settings()).issue(email))
 
 
 def me(email: str = typer.Option(..., "--as")) -> None:

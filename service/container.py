@@ -16,6 +16,7 @@ from billing.adapters.gateway_sql import SqlLedger
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import SystemClock
 from billing.service import BillingService
+from service.auth import Tokens, tokens_for
 from service.db import create_engine_for, upgrade
 from service.settings import Settings, get_settings
 from tools.links import LinkSigner
@@ -42,6 +43,7 @@ class Container:
     engine: Engine
     billing: BillingService
     links: LinkSigner
+    tokens: Tokens
     _runner: Runner | None = field(default=None, repr=False)
 
     @property
@@ -80,7 +82,7 @@ def build_container(settings: Settings, *, migrate: bool = True) -> Container:
     clock = SystemClock(settings.portal_today)
     billing = BillingService(SqlUnitOfWorkFactory(engine), clock, build_gateway(settings, clock),
                              dt.timedelta(minutes=settings.portal_action_ttl_minutes))
-    return Container(settings, engine, billing, LinkSigner(settings.portal_secret_key))
+    return Container(settings, engine, billing, LinkSigner(settings.link_key), tokens_for(settings))
 
 
 @lru_cache(maxsize=1)

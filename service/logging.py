@@ -9,21 +9,20 @@ import contextvars
 import datetime as dt
 import json
 import logging
-import re
 import sys
 from typing import Any
 
 from agent.masking import mask
+from tools.links import LINK_TOKEN
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-# Link tokens are bearer credentials for a download or the card form: never written to a log.
-_LINK_TOKEN = re.compile(r"(/v1/links/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
 def redact_path(path: str) -> str:
-    return _LINK_TOKEN.sub(r"\1<redacted>", path)
+    """Link tokens are bearer credentials for a download or the card form: never written to a log."""
+    return LINK_TOKEN.sub(r"\1<redacted>", path)
 
 
 def _clean(value: Any) -> Any:

@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_CHARS = 32
+DEV_PUBLIC_URL = "http://localhost:8000"
 
 
 class Settings(BaseSettings):
@@ -29,6 +34,13 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     portal_secret_key: str = DEV_SECRET
     portal_env: str = "development"
+    # Bearer tokens (service/auth.py): HS256 with PORTAL_SECRET_KEY, and RS256/ES256 from the portal's
+    # identity provider when its JWKS is configured (then issuer and audience are required too).
+    portal_token_issuer: str | None = None
+    portal_token_audience: str | None = None
+    portal_jwks_url: str | None = None  # https://idp.example/.well-known/jwks.json, or file:///path/jwks.json
+    portal_token_email_claim: str = "sub"
+    portal_token_max_lifetime_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
     portal_today: dt.date | None = None
     portal_action_ttl_minutes: int = Field(default=15, ge=1)
     portal_token_budget: int = Field(default=6000, ge=1000)
@@ -40,22 +52,54 @@ class Settings(BaseSettings):
     # Slack turns and button decisions running at once per worker; the rest wait their turn. Every
     # runnable thread takes its share of the GIL, so unbounded bursts starve Slack's acks (BENCHMARKS.md).
     slack_max_concurrent_turns: int = Field(default=8, ge=1)
-    portal_public_url: str = "http://localhost:8000"  # absolute base of links posted outside the web app
+    # Absolute base of links posted outside the web app (Slack). Required in production when Slack is on:
+    # a default would point every Slack link at localhost.
+    portal_public_url: str | None = None
     # HTTP service (service/app.py): per-user token bucket, request body limit, widget origins.
     portal_rate_limit_per_minute: float = Field(default=60, gt=0)
     portal_rate_limit_burst: int = Field(default=20, ge=1)
     portal_max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    portal_max_header_bytes: int = Field(default=32 * 1024, ge=4096)
+    # Requests that name no user, per client address and kind (bad tokens, links, health, Slack signatures).
+    portal_client_rate_limit_per_minute: float = Field(default=60, gt=0)
+    portal_client_rate_limit_burst: int = Field(default=30, ge=1)
     portal_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
     # Turns in flight per worker: a turn holds a thread for its whole model round trip (seconds), so
     # anyio's default of 40 threads (and asyncio's default executor, min(32, cores + 4)) would cap them.
     portal_worker_threads: int = Field(default=128, ge=4)
 
+    @field_validator("portal_env", mode="before")
+    @classmethod
+    def _known_environment(cls, value: object) -> object:
+        """Exactly one of two words: a typo ("prod", "Production ") must not quietly run as something else."""
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"PORTAL_ENV must be exactly 'development' or 'production' (got {value!r})")
+        return value
+
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> "Settings":
         """Tokens and links signed with a published key would let anyone act as anyone."""
-        if self.portal_env == "production" and (self.portal_secret_key == DEV_SECRET
-                                                or len(self.portal_secret_key) < 32):
-            raise ValueError("PORTAL_SECRET_KEY must be a random value of at least 32 characters in production")
+        if not self.is_development and (self.portal_secret_key == DEV_SECRET
+                                        or len(self.portal_secret_key) < MIN_SECRET_CHARS):
+            raise ValueError(f"PORTAL_SECRET_KEY must be a random value of at least {MIN_SECRET_CHARS} characters "
+                             "(not the development secret) when PORTAL_ENV=production")
+        return self
+
+    @model_validator(mode="after")
+    def _jwks_needs_issuer_and_audience(self) -> "Settings":
+        """Without both, a token the identity provider issued for another application would be accepted."""
+        if self.portal_jwks_url and not (self.portal_token_issuer and self.portal_token_audience):
+            raise ValueError("PORTAL_JWKS_URL needs PORTAL_TOKEN_ISSUER and PORTAL_TOKEN_AUDIENCE as well")
+        return self
+
+    @model_validator(mode="after")
+    def _production_slack_needs_a_public_url(self) -> "Settings":
+        """Links the bot posts must point at this service, not at a developer's localhost."""
+        if self.portal_public_url is not None and not self.portal_public_url.startswith(("https://", "http://")):
+            raise ValueError("PORTAL_PUBLIC_URL must be an absolute http(s) URL, e.g. https://portal.example")
+        if not self.is_development and self.slack_bot_token and not self.portal_public_url:
+            raise ValueError("PORTAL_PUBLIC_URL (e.g. https://portal.example) is required when PORTAL_ENV=production "
+                             "and Slack is configured: the links the bot posts are built on it")
         return self
 
     @property
@@ -86,7 +130,35 @@ class Settings(BaseSettings):
     def is_development(self) -> bool:
         return self.portal_env == "development"
 
+    @property
+    def public_url(self) -> str:
+        return (self.portal_public_url or DEV_PUBLIC_URL).rstrip("/")
+
+    @property
+    def link_key(self) -> str:
+        """The signed links' key, derived from PORTAL_SECRET_KEY under its own label: a link signature is
+        never a valid bearer-token signature (tokens keep PORTAL_SECRET_KEY itself, which the embedding
+        portal signs with)."""
+        return hmac.new(self.portal_secret_key.encode(), b"portal-agent/signed-links/v1", hashlib.sha256).hexdigest()
+
+
+class InvalidSettings(Exception):
+    """The environment (or `.env`) does not describe a deployment the service may start with."""
+
+
+def readable(error: ValidationError) -> str:
+    """One line per problem, in the settings' own words (no pydantic internals)."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ())).upper()
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where and where not in message else message)
+    return "Invalid settings:\n  " + "\n  ".join(lines)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidSettings(readable(error)) from None

@@ -8,6 +8,7 @@ from langchain.tools import tool
 from langchain_core.tools import BaseTool
 
 from billing.errors import DomainError
+from billing.rules.cards import mask_cards
 from tools.context import AgentContext, Runtime, ToolCallRecord
 
 READ, WRITE = "read", "write"
@@ -35,7 +36,8 @@ def to_json(data: Any) -> str:
 def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[], str]) -> str:
     """Run `fn`, record the call, and turn a domain refusal into a short explanation with its reason."""
     ctx = ctx_of(runtime)
-    clean_args = {k: v for k, v in args.items() if v not in (None, "", [])}
+    # Recorded arguments reach turn results and traces: no card number among them, whatever the model sent.
+    clean_args = {k: _masked(v) for k, v in args.items() if v not in (None, "", [])}
     try:
         text = fn()
     except DomainError as error:
@@ -43,6 +45,14 @@ def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[],
         return refusal(error)
     ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, True))
     return text
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_cards(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
 
 
 def refusal(error: DomainError) -> str:

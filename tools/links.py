@@ -1,7 +1,12 @@
 """Short-lived signed links for downloads and the secure card form.
 
-A link names what it opens and for whom; the service re-checks access with the domain when it is
-used, so a leaked link is useless to anyone else and useless after it expires.
+A link names what it opens and for whom, and expires after a few minutes; the service re-checks the
+named user's access with the domain when it is used, so a link stops working once access is removed.
+A link is a bearer credential while it lasts: whoever holds it acts as its user *for that one thing*
+(download that document; propose a card for that contract with the card form, then confirm exactly
+the `update_card` action the form created, through the `card_decision` link the form's next page
+carries). It opens nothing else and confirms nothing else; every other decision needs the user's own
+session. So links are shown only to their user (never posted in a Slack channel) and never logged.
 """
 from __future__ import annotations
 
@@ -9,10 +14,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass
 
-KINDS = ("invoice_pdf", "signed_quote", "card_form")
+KINDS = ("invoice_pdf", "signed_quote", "card_form", "card_decision")
+# A link's token as it appears in a path or in text (after /v1/links/): what logs and channels redact.
+LINK_TOKEN = re.compile(r"(/v1/links/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 
 
 class InvalidLink(Exception):

@@ -24,6 +24,7 @@ from billing.clock import SystemClock
 from billing.errors import InvalidInput
 from billing.money import to_amount
 from billing.ports import CardToken, Charge, ChargeOutcomeUnknown, ChargeRecord, ChargeRefused, Clock
+from billing.rules.cards import luhn_valid
 from billing.rules.payment import SETTLEMENT_HOURS
 
 DECLINE_TOKEN_MARK = "decline"
@@ -32,14 +33,6 @@ TIMEOUT_TOKEN_MARK = "timeout"
 _SPECIAL = {"4000000000000002": DECLINE_TOKEN_MARK, "4000000000000119": ERROR_TOKEN_MARK,
             "4000000000003220": TIMEOUT_TOKEN_MARK}
 VOIDED_REASON = "it did not reach the payment service in time"
-
-
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
 
 
 def card_brand(digits: str) -> str:

@@ -72,7 +72,9 @@ def queue_mail(ctx: Ctx, to: str, subject: str, body: str, kind: str, ref: str) 
 
 def require_id(args: dict[str, Any], name: str) -> str:
     from billing.errors import InvalidInput
+    from billing.rules.fields import refuse_card_number
 
+    refuse_card_number(str(args.get(name) or ""), name)
     value = str(args.get(name) or "").strip().upper()
     if not value or len(value) > 40:
         raise InvalidInput(name, value, "it is required, e.g. " + ("INV-1001" if "invoice" in name else "C-1001"))

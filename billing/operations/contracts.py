@@ -117,9 +117,11 @@ def clean_card(args: dict[str, Any]) -> dict[str, Any]:
             "last4": last4, "exp_month": month, "exp_year": year}
 
 
-def _check_card(contract: Contract, args: dict[str, Any]) -> None:
+def _check_card(contract: Contract, args: dict[str, Any], today: Any) -> None:
     if not contract.card_allowed:
         raise CardNotAllowed(contract.id)
+    if (args["exp_year"], args["exp_month"]) < (today.year, today.month):  # valid through its expiry month
+        raise InvalidInput("expiry", f"{args['exp_month']:02d}/{args['exp_year']}", "the card has expired")
     if contract.card and contract.card.token == args["token"]:
         raise NoChange(contract.id, "that card is already on file")
 
@@ -130,7 +132,7 @@ def _card_holders(ctx: Ctx, contract: Contract) -> list[ContractContact]:
 
 def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
-    _check_card(contract, args)
+    _check_card(contract, args, ctx.today)
     old = f" (replacing {contract.card.brand} ending {contract.card.last4})" if contract.card else ""
     others = [c.email for c in _card_holders(ctx, contract) if c.email != ctx.user.email]
     holder = (f"; you become its Credit Card Holder in place of {', '.join(others)}" if others else
@@ -157,7 +159,7 @@ def _move_card_holder(ctx: Ctx, contract: Contract) -> list[str]:
 
 def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
-    _check_card(contract, args)
+    _check_card(contract, args, ctx.today)
     contract.card = Card(args["token"], args["brand"], args["last4"], args["exp_month"], args["exp_year"])
     ctx.repo.update(contract)
     previous = _move_card_holder(ctx, contract)

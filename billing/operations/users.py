@@ -39,10 +39,15 @@ def clean_add(args: dict[str, Any]) -> dict[str, Any]:
             "contract_ids": clean_contract_ids(args.get("contract_ids") or [])}
 
 
-def _check_add(ctx: Ctx, args: dict[str, Any]) -> None:
+def _check_add(ctx: Ctx, args: dict[str, Any]) -> PortalUser | None:
+    """The existing user with that e-mail, if any. Only a colleague (same account) is refused by name:
+    whether an address signs in for *another* customer is none of the inviter's business, so that case
+    is proposed and reported exactly like a new address."""
     _contracts(ctx, args["contract_ids"])
-    if ctx.repo.get(PortalUser, args["email"]) is not None:
+    existing = ctx.repo.get(PortalUser, args["email"])
+    if existing is not None and existing.account_id == ctx.user.account_id:
         raise UserAlreadyExists(args["email"])
+    return existing
 
 
 def check_add(ctx: Ctx, args: dict[str, Any]) -> Proposal:
@@ -52,13 +57,20 @@ def check_add(ctx: Ctx, args: dict[str, Any]) -> Proposal:
 
 
 def apply_add(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
-    _check_add(ctx, args)
-    ctx.repo.add(PortalUser(args["email"], args["name"], ctx.user.account_id, False, ctx.clock.now()))
-    for cid in args["contract_ids"]:
-        ctx.repo.add(ContractContact(new_id("cc"), cid, args["email"], []))
-    queue_mail(ctx, args["email"], "You have been invited to the Billing Portal",
-               f"{ctx.user.name} gave you access to contract(s) {', '.join(args['contract_ids'])} in the Billing "
-               "Portal. Sign in with your Trailblazer account using this e-mail address.", "invitation", args["email"])
+    contracts = ", ".join(args["contract_ids"])
+    if _check_add(ctx, args) is not None:  # another customer's login: no access across accounts, only a note
+        queue_mail(ctx, args["email"], "An invitation to the Billing Portal",
+                   f"{ctx.user.name} ({ctx.user.email}) invited this address to contract(s) {contracts} in the "
+                   "Billing Portal. It already signs in for another company, so access was not added; if it "
+                   "should be, contact Customer Service.", "invitation_existing_login", args["email"])
+    else:
+        ctx.repo.add(PortalUser(args["email"], args["name"], ctx.user.account_id, False, ctx.clock.now()))
+        for cid in args["contract_ids"]:
+            ctx.repo.add(ContractContact(new_id("cc"), cid, args["email"], []))
+        queue_mail(ctx, args["email"], "You have been invited to the Billing Portal",
+                   f"{ctx.user.name} gave you access to contract(s) {contracts} in the Billing Portal. Sign in "
+                   "with your Trailblazer account using this e-mail address.", "invitation", args["email"])
+    # The same result either way: it is shown to the inviter (and recorded in the audit log).
     return {"email": args["email"], "name": args["name"], "contract_ids": args["contract_ids"], "invited": True}
 
 

@@ -1,9 +1,20 @@
-"""Field validation shared by the address, contact and user rules."""
+"""Field validation shared by every operation's arguments (addresses, contacts, users, PO numbers,
+support cases, ids). No field value may hold a card number, whatever it looks like."""
 from __future__ import annotations
 
 import re
 
 from billing.errors import InvalidInput
+from billing.rules.cards import contains_card_number, mask_cards
+
+CARD_REFUSED = ("it looks like a card number, and card numbers are never stored here; to change the card on "
+                "file use the secure card form")
+
+
+def refuse_card_number(value: str, field: str) -> None:
+    """InvalidInput (with the number masked) if `value` contains a card number in any disguise."""
+    if contains_card_number(value):
+        raise InvalidInput(field, mask_cards(value), CARD_REFUSED)
 
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 PHONE_PATTERN = re.compile(r"\+?[0-9 ()./\-]{7,25}")
@@ -12,6 +23,7 @@ COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
 
 
 def clean_email(value: str, field: str = "email") -> str:
+    refuse_card_number(value or "", field)
     email = (value or "").strip().lower()
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
         raise InvalidInput(field, value or "", "it must be a valid e-mail address like name@example.com")
@@ -19,6 +31,7 @@ def clean_email(value: str, field: str = "email") -> str:
 
 
 def clean_text(value: str, field: str, *, max_len: int, required: bool = True) -> str:
+    refuse_card_number(value or "", field)
     text = " ".join((value or "").split())
     if required and not text:
         raise InvalidInput(field, value or "", "it must not be empty")
@@ -30,6 +43,7 @@ def clean_text(value: str, field: str, *, max_len: int, required: bool = True) -
 
 
 def clean_phone(value: str) -> str:
+    refuse_card_number(value or "", "phone")
     phone = " ".join((value or "").split())
     if not phone:
         return ""

@@ -5,12 +5,14 @@ import re
 
 from billing.entities import Invoice, InvoiceStatus
 from billing.errors import InvalidInput, InvoiceNotEditable, NoChange
+from billing.rules.fields import refuse_card_number
 
 PO_PATTERN = re.compile(r"[A-Za-z0-9 _/\-]{1,40}")
 
 
 def normalize_po(value: str) -> str:
-    """Trim and validate: 1-40 letters, digits, spaces, `-`, `_` or `/`."""
+    """Trim and validate: 1-40 letters, digits, spaces, `-`, `_` or `/`, and never a card number."""
+    refuse_card_number(value or "", "po_number")
     po = (value or "").strip()
     if not po:
         raise InvalidInput("po_number", value or "", "it must not be empty")

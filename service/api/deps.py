@@ -1,13 +1,15 @@
-"""Request dependencies: the container, the authenticated principal, the per-user rate limit."""
+"""Request dependencies: the container, the authenticated principal, the rate limits (per user, and per
+client address for requests that name no user)."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from billing.errors import UnknownUser
 from billing.principal import Principal
-from service.auth import InvalidToken, verify_token
+from service.auth import InvalidToken
 from service.container import Container
 from service.errors import ApiError
 from service.metrics import Metrics
@@ -26,13 +28,40 @@ def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-def rate_limit(request: Request, key: str) -> None:
-    bucket: TokenBucket = request.app.state.rate_limiter
+def _take(request: Request, bucket: TokenBucket, key: str) -> None:
     wait = bucket.take(key)
     if wait:
         request.app.state.metrics.rate_limited.inc()
         raise ApiError(429, "Too many requests; please slow down and try again shortly.",
                        headers={"Retry-After": bucket.retry_after(wait)}, retry_after_seconds=round(wait, 1))
+
+
+def rate_limit(request: Request, key: str) -> None:
+    """The authenticated user's bucket."""
+    _take(request, request.app.state.rate_limiter, key)
+
+
+def client_address(request: Request) -> str:
+    """The peer address (uvicorn's proxy_headers put the client's there when a trusted proxy forwards)."""
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit_client(request: Request, kind: str) -> None:
+    """Requests that name no user: one bucket per client address and kind (`auth`, `links`, `ops`, ...)."""
+    _take(request, request.app.state.client_rate_limiter, f"{kind}:{client_address(request)}")
+
+
+def limit_clients(kind: str) -> Callable[[Request], None]:
+    """A route dependency: `dependencies=[Depends(limit_clients("ops"))]`."""
+    def dependency(request: Request) -> None:
+        rate_limit_client(request, kind)
+    return dependency
+
+
+def _refuse(request: Request, message: str) -> ApiError:
+    """A failed sign-in costs the client address a token first: guessing is throttled, then refused."""
+    rate_limit_client(request, "auth")
+    return ApiError(401, message, headers=UNAUTHENTICATED)
 
 
 def current_principal(request: Request, container: Annotated[Container, Depends(get_container)],
@@ -42,13 +71,16 @@ def current_principal(request: Request, container: Annotated[Container, Depends(
     A sync dependency: FastAPI runs it in the threadpool, so the database check never blocks the loop.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise ApiError(401, "Sign in first: send `Authorization: Bearer <token>`.", headers=UNAUTHENTICATED)
+        raise _refuse(request, "Sign in first: send `Authorization: Bearer <token>`.")
     try:
-        email = verify_token(credentials.credentials, container.settings.portal_secret_key)
+        email = container.tokens.verify(credentials.credentials)
     except InvalidToken:
-        raise ApiError(401, "The token is invalid or expired; get a new one.", headers=UNAUTHENTICATED) from None
+        raise _refuse(request, "The token is invalid or expired; get a new one.") from None
     principal = Principal(email, "web")
-    container.billing.require_user(principal)  # raises UnknownUser (401) for a signed token naming no portal user
+    try:
+        container.billing.require_user(principal)
+    except UnknownUser:  # a validly signed token naming no portal user: the same answer as a bad token
+        raise _refuse(request, "The token is invalid or expired; get a new one.") from None
     request.state.user = principal.email
     rate_limit(request, principal.email)
     return principal

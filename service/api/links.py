@@ -10,6 +10,12 @@ and last four digits go into the `update_card` proposal, which the user must the
 next page. The proposal belongs to the chat conversation given as `?conversation=<id>` when that
 conversation is the link user's (the widget adds it), so the chat sees the outcome; otherwise to a
 dedicated conversation created for the form.
+
+The next page posts to a `card_decision` link signed for that one action: it can confirm or cancel
+only the `update_card` action the form created, for the link's user, once (the action is single
+use). A card-form link cannot decide anything, and a decision link nothing but its action; any other
+action id gets the same 404 as an unknown action. Every other confirmation needs the user's own
+session (widget bearer token, Slack requester, CLI).
 """
 from __future__ import annotations
 
@@ -22,10 +28,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from agent.masking import mask
 from agent.results import action_dict
-from billing.errors import DomainError
+from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
-from service.api.deps import AppContainer, AppMetrics, rate_limit
+from service.api.deps import AppContainer, AppMetrics, rate_limit_client
 from service.api.schemas import ErrorBody, error_response
 from service.container import Container
 from service.documents import invoice_document, quote_document
@@ -39,11 +46,15 @@ HTML_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referre
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                            "frame-ancestors 'none'"}
 LINK_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Tampered or unknown"},
+                                                 405: {"model": ErrorBody, "description": "A decision link"},
                                                  410: {"model": ErrorBody, "description": "Expired"},
                                                  429: {"model": ErrorBody}}
 
 
 def verified(token: str, request: Request, container: AppContainer) -> LinkClaims:
+    # Links name a user but are not that user's session: they spend the client address's own bucket,
+    # so a link holder can neither throttle the link's owner nor guess links at speed.
+    rate_limit_client(request, "links")
     try:
         claims = container.links.verify(token)
     except InvalidLink as exc:
@@ -51,7 +62,6 @@ def verified(token: str, request: Request, container: AppContainer) -> LinkClaim
             raise ApiError(410, "This link has expired; ask the assistant for a new one.", "link_expired") from None
         raise ApiError(404, "This link is not valid.", "invalid_link") from None
     request.state.user = claims.email
-    rate_limit(request, claims.email)
     return claims
 
 
@@ -86,11 +96,14 @@ def open_link(claims: Claims, container: AppContainer, conversation: str | None 
         return invoice_document(container, principal, claims.resource_id)
     if claims.kind == "signed_quote":
         return quote_document(container, principal, claims.resource_id)
+    if claims.kind != "card_form":
+        raise ApiError(405, "This link only accepts a decision.")
     contract = container.billing.get_contract(principal, claims.resource_id)
     return _card_form(contract, conversation or "")
 
 
 def _card_form(contract: dict[str, Any], conversation: str, error: str = "", status: int = 200) -> HTMLResponse:
+    conversation = mask(conversation)  # echoed into the page: never a card number, even one typed there
     card = contract.get("card")
     current = f"{card['brand']} ending {card['last4']}" if card else "no card"
     alert = f'<p class="error" role="alert" id="form-error">{html.escape(error)}</p>' if error else ""
@@ -171,39 +184,49 @@ async def submit_card_form(token: str, request: Request, claims: Claims, contain
             return _error(request, error)
         contract = await run_in_threadpool(container.billing.get_contract, principal, claims.resource_id)
         return _card_form(contract, fields.get("conversation", ""), error.message, 422)
+    decision = container.links.token("card_decision", action.id, claims.email)
     if not _wants_html(request):
-        return JSONResponse({"conversation_id": action.conversation_id, "pending_action": action_dict(action)},
-                            headers={"Cache-Control": "no-store"})
-    return _confirm_page(action, token)
+        return JSONResponse({"conversation_id": action.conversation_id, "pending_action": action_dict(action),
+                             "decision_url": f"/v1/links/{decision}/decision"}, headers={"Cache-Control": "no-store"})
+    return _confirm_page(action, decision)
 
 
-def _confirm_page(action: Any, token: str) -> HTMLResponse:
-    # A relative action: /v1/links/<token> + "<token>/decision" -> /v1/links/<token>/decision
+def _confirm_page(action: Any, decision: str) -> HTMLResponse:
+    # A relative action: /v1/links/<form token> + "<decision token>/decision" -> /v1/links/<decision token>/decision
     body = f"""<h1>Confirm the new card</h1>
 <p class="summary" id="summary">{html.escape(action.summary)}</p>
 <p class="note">Nothing has changed yet. This request expires at {html.escape(action.expires_at.strftime('%H:%M UTC'))}.</p>
-<form method="post" action="{html.escape(token)}/decision" aria-describedby="summary">
-  <input type="hidden" name="action_id" value="{html.escape(action.id)}">
-  <input type="hidden" name="conversation" value="{html.escape(action.conversation_id)}">
+<form method="post" action="{html.escape(decision)}/decision" aria-describedby="summary">
   <button class="primary" type="submit" name="decision" value="confirm" autofocus>Confirm</button>
   <button class="secondary" type="submit" name="decision" value="cancel">Cancel</button>
 </form>"""
     return _page("Confirm the new card", body)
 
 
+def _form_action(container: Container, principal: Principal, claims: LinkClaims, posted_id: str) -> Any:
+    """The card update this decision link was signed for; anything else looks like no action at all."""
+    if claims.kind != "card_decision":
+        raise ActionNotFound(posted_id or "-")  # a card-form link decides nothing, whatever id it is given
+    action = container.billing.get_action(principal, claims.resource_id)
+    if action is None or action.operation != "update_card":
+        raise ActionNotFound(claims.resource_id)
+    return action
+
+
 @router.post("/{token}/decision", response_class=HTMLResponse,
              responses=FORM_ERRORS,
-             summary="Confirm or cancel the card update proposed by the card form")
+             summary="Confirm or cancel the card update the card form proposed (its signed decision link)")
 async def decide_card(request: Request, claims: Claims, container: AppContainer, metrics: AppMetrics) -> Response:
-    if claims.kind != "card_form":
+    if claims.kind not in ("card_form", "card_decision"):
         raise ApiError(405, "This link does not accept decisions.")
     fields = _form_fields(await request.body())
-    if fields.get("decision") not in ("confirm", "cancel") or not fields.get("action_id"):
+    if fields.get("decision") not in ("confirm", "cancel"):
         raise ApiError(422, "Choose Confirm or Cancel.", "invalid_input")
     approve, principal = fields["decision"] == "confirm", _principal(claims)
     try:
-        result = await run_in_threadpool(container.runner.decide, principal, fields.get("conversation", ""),
-                                         fields["action_id"], approve)
+        action = await run_in_threadpool(_form_action, container, principal, claims, fields.get("action_id", ""))
+        result = await run_in_threadpool(container.runner.decide, principal, action.conversation_id, action.id,
+                                         approve)
     except DomainError as error:
         return _error(request, error)
     metrics.observe_decision("update_card", approve, result.status, "card_form")

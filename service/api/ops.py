@@ -1,14 +1,16 @@
 """Operations: liveness, readiness and Prometheus metrics (no authentication; keep them off the internet)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from service.api.deps import AppContainer, AppMetrics
-from service.api.schemas import Health, Readiness
+from service.api.deps import AppContainer, AppMetrics, limit_clients
+from service.api.schemas import ErrorBody, Health, Readiness
 from service.health import run_checks
 
-router = APIRouter(tags=["operations"])
+# No user to charge: limited per client address (a load balancer's probes stay far below the limit).
+router = APIRouter(tags=["operations"], dependencies=[Depends(limit_clients("ops"))],
+                   responses={429: {"model": ErrorBody}})
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")

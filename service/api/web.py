@@ -2,7 +2,9 @@
 the demo-user picker's token route.
 
 `dev_router` is only mounted when PORTAL_ENV=development; in production the routes do not exist
-(404) and the embedding portal passes a token it signed with PORTAL_SECRET_KEY.
+(404) and the embedding portal passes a token it signed with PORTAL_SECRET_KEY. Even in development
+`/dev/token` signs only for the demo world's users (SPEC section 3), never for any other portal user,
+and answers every other e-mail the same way whether or not it belongs to a user.
 """
 from __future__ import annotations
 
@@ -11,19 +13,20 @@ import html
 from string import Template
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from billing.principal import Principal
-from service.api.deps import AppContainer
+from billing.errors import UnknownUser
+from service.api.deps import AppContainer, limit_clients
 from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_response
-from service.auth import issue_token
+from service.edge import csp_for
 from service.errors import ApiError
 from service.help_pages import article
 from service.web import read_text
 
 router = APIRouter(tags=["widget"])
-dev_router = APIRouter(prefix="/dev", tags=["development only"])
+dev_router = APIRouter(prefix="/dev", tags=["development only"], dependencies=[Depends(limit_clients("dev"))])
 STATIC_HEADERS = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"}
 
 
@@ -33,7 +36,7 @@ def index(request: Request, container: AppContainer) -> HTMLResponse:
     page = Template(read_text("index.html")).substitute(
         env="development" if dev else "production",
         picker=read_text("picker.html") if dev else read_text("no_picker.html"))
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", "Content-Security-Policy": csp_for(page)})
 
 
 @router.get("/widget.js", response_class=Response, summary="The embeddable chat widget (plain JS)")
@@ -76,15 +79,26 @@ def demo_users() -> list[dict[str, Any]]:
     return users
 
 
-@dev_router.get("/users", response_model=list[DevUser], summary="The demo users (development only)")
+@dev_router.get("/users", response_model=list[DevUser], responses={429: {"model": ErrorBody}},
+                summary="The demo users (development only)")
 def dev_users() -> list[dict[str, Any]]:
     return demo_users()
 
 
-@dev_router.post("/token", response_model=DevTokenOut, responses={401: {"model": ErrorBody}},
-                 summary="A bearer token for a portal user (development only)")
+def demo_emails() -> frozenset[str]:
+    return frozenset(u["email"] for u in demo_users())
+
+
+@dev_router.post("/token", response_model=DevTokenOut, responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+                 summary="A bearer token for a demo user (development only)")
 def dev_token(body: DevTokenIn, container: AppContainer) -> dict[str, str]:
     principal = Principal(body.email)
-    container.billing.me(principal)  # unknown users get 401, as they would with a token
-    return {"token": issue_token(principal.email, container.settings.portal_secret_key), "email": principal.email}
+    refused = ApiError(401, "Only the demo users can get a development token.", "unauthenticated")
+    if principal.email not in demo_emails():  # the same answer for a real user and for nobody
+        raise refused
+    try:
+        container.billing.require_user(principal)
+    except UnknownUser:  # a demo user missing from this database
+        raise refused from None
+    return {"token": container.tokens.issue(principal.email), "email": principal.email}
 

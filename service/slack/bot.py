@@ -15,6 +15,7 @@ from typing import Any, Awaitable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy.exc import IntegrityError
 
 from agent.store import Conversation, ConversationBusy
@@ -23,7 +24,7 @@ from billing.principal import Principal
 from service.slack import messages as say
 from service.slack import render
 from service.slack.dedup import claim, prune
-from service.slack.identity import SlackLinks, verified_email
+from service.slack.identity import LinkLocked, SlackLinks, verified_email
 
 log = logging.getLogger("portal_agent.slack")
 TEXT_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -147,7 +148,7 @@ class SlackBot:
             await self.post(m.channel, m.thread_ts, say.FAILED)
 
     async def _converse(self, m: Incoming) -> None:
-        if m.addressed and await self._link_command(m):
+        if await self._link_command(m):  # also in a thread reply: a code must never reach the model
             return
         email = await self.identify(m.team, m.user)
         if email is None:
@@ -172,8 +173,21 @@ class SlackBot:
         except DomainError as error:
             await self.post(m.channel, m.thread_ts, error.message)
             return
-        blocks = render.turn_blocks(result, self.settings.portal_public_url, m.user, m.thread_ts)
-        await self.post(m.channel, m.thread_ts, result.reply, blocks)
+        await self._answer(m, result)
+
+    async def _answer(self, m: Incoming, result: Any) -> None:
+        """A DM gets one message; a channel gets the reply, and the requester alone gets the links and
+        the confirmation card (an ephemeral message), which carry bearer links and the action's ids."""
+        base = self.settings.public_url
+        if m.is_dm:
+            await self.post(m.channel, m.thread_ts, result.reply, render.turn_blocks(result, base, m.user, m.thread_ts))
+            return
+        await self.post(m.channel, m.thread_ts, render.without_signed_links(result.reply),
+                        render.public_turn_blocks(result, base))
+        private = render.private_blocks(result, base, m.user, m.thread_ts)
+        if private:
+            await self.ephemeral(m.channel, m.user, "Only you can see this: your links and what to confirm.",
+                                 m.thread_ts, private)
 
     async def _link_command(self, m: Incoming) -> bool:
         if say.UNLINK_COMMAND.match(m.text) and m.is_dm:
@@ -183,10 +197,15 @@ class SlackBot:
         command = say.LINK_COMMAND.match(m.text)
         if command is None:
             return False
-        if not m.is_dm:
+        if not m.is_dm:  # others can read it: void it so nobody can DM it to the bot after
+            await asyncio.to_thread(self.links.cancel, command.group(1), m.channel)
             await self.post(m.channel, m.thread_ts, say.LINK_IN_DM_ONLY)
             return True
-        email = await asyncio.to_thread(self.links.redeem, command.group(1), m.user, m.team)
+        try:
+            email = await asyncio.to_thread(self.links.redeem, command.group(1), m.user, m.team)
+        except LinkLocked:
+            await self.post(m.channel, m.thread_ts, say.LINK_LOCKED)
+            return True
         await self.post(m.channel, m.thread_ts, say.linked(email) if email else say.LINK_FAILED)
         return True
 
@@ -223,8 +242,12 @@ class SlackBot:
         except ConversationBusy:
             await self.ephemeral(channel, clicker, say.BUSY, thread_ts)
             return
-        original = (body.get("message") or {}).get("blocks") or []
-        await self.update(channel, body["container"]["message_ts"], render.decided_card(original, outcome.status, clicker))
+        original = (body.get("message") or {}).get("blocks") or render.outcome_blocks(outcome)
+        decided = render.decided_card(original, outcome.status, clicker)
+        if (body.get("container") or {}).get("is_ephemeral"):  # only its response_url can replace it
+            await self.replace(body.get("response_url") or "", decided)
+        else:
+            await self.update(channel, body["container"]["message_ts"], decided)
         await self.post(channel, thread_ts, outcome.reply, render.outcome_blocks(outcome))
 
     # -- identity and conversations -----------------------------------------------------------------
@@ -280,11 +303,23 @@ class SlackBot:
         except SlackApiError as error:
             log.error("chat.postMessage failed: %s", error.response.get("error"))
 
-    async def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None) -> None:
+    async def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None,
+                        blocks: list[dict] | None = None) -> None:
         try:
-            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts,
+                                                 blocks=blocks)
         except SlackApiError as error:
             log.error("chat.postEphemeral failed: %s", error.response.get("error"))
+
+    async def replace(self, response_url: str, blocks: list[dict]) -> None:
+        """Replace an ephemeral message (chat.update cannot) through the interaction's response_url."""
+        if not response_url.startswith(("https://", "http://")):
+            log.error("no response_url to replace the ephemeral message with")
+            return
+        response = await AsyncWebhookClient(response_url).send(replace_original=True, text="Request decided.",
+                                                                blocks=blocks)
+        if response.status_code != 200:
+            log.error("response_url answered %s", response.status_code)
 
     async def update(self, channel: str, ts: str, blocks: list[dict]) -> None:
         try:

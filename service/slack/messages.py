@@ -12,8 +12,9 @@ def unlinked(slack_user_id: str) -> str:
         "I can't help with billing questions here yet: your Slack account isn't linked to a Billing Portal user, "
         "so I can't tell who you are in the portal.\n"
         "To link it, either:\n"
-        "• sign in to the Billing Portal, ask its chat assistant for a *Slack link code*, then send me "
-        "`link CODE` in a direct message (the code works once, for 10 minutes), or\n"
+        "• sign in to the Billing Portal and get a *Slack link code* (the portal's `POST /v1/slack/link-code`, "
+        "or your administrator's `portal-agent slack link-code --as EMAIL`), then send me `link CODE` in a "
+        "direct message (the code works once, for 10 minutes), or\n"
         f"• ask your portal administrator to link your Slack member ID `{slack_user_id}` to your portal e-mail.\n"
         "Nothing about any account is shown until then."
     )
@@ -22,7 +23,10 @@ def unlinked(slack_user_id: str) -> str:
 HELLO = ("Hi! I'm the Billing Portal assistant. Ask me how the portal works, about your contracts and invoices, "
          "or to pay an invoice, update a PO number, billing details or users. Changes always wait for your "
          "confirmation.")
-LINK_IN_DM_ONLY = "For your security, send link codes to me in a direct message, not in a channel."
+LINK_IN_DM_ONLY = ("Link codes only work in a direct message to me. Others may have read that one, so I cancelled "
+                   "it: get a new code and send `link CODE` to me in a direct message.")
+LINK_LOCKED = ("Too many wrong link codes from your account, so linking is paused for an hour. Nothing was "
+               "linked; get a fresh code and try again later.")
 LINK_FAILED = "That link code is not valid: it may be mistyped, already used or expired (codes last 10 minutes)."
 NOT_YOUR_THREAD = ("This thread is someone else's conversation with me, so I can't continue it for you. "
                    "Mention me in a new thread or send me a direct message.")

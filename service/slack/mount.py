@@ -5,9 +5,13 @@ import logging
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from service.errors import error_response
+from service.ratelimit import TokenBucket
 from service.slack.bot import SlackBot
 
 log = logging.getLogger("portal_agent.slack")
@@ -42,10 +46,16 @@ def mount_slack(app: Any, container: Any, *, client: AsyncWebClient | None = Non
         return
     bolt, bot = build_slack_app(container, client=client)
     handler = AsyncSlackRequestHandler(bolt)
+    settings = container.settings
+    verifier = SignatureVerifier(settings.slack_signing_secret or "")
+    # Only requests that fail the signature check spend this (per client address): Slack's own traffic
+    # is never throttled here, however busy the workspace is.
+    unsigned = TokenBucket(settings.portal_client_rate_limit_per_minute, settings.portal_client_rate_limit_burst)
 
     async def slack_events(request: Request) -> Any:
         """Slack Events API and interactivity (signed by Slack; answered within 3 seconds)."""
-        return await handler.handle(request)
+        refused = await _refusal(request, verifier, unsigned)
+        return refused if refused is not None else await handler.handle(request)
 
     app.add_api_route("/slack/events", slack_events, methods=["POST"], tags=["slack"], summary="Slack events")
     app.state.slack_bot = bot
@@ -64,3 +74,19 @@ async def run_socket_mode(container: Any) -> None:
         await handler.start_async()
     finally:
         await bot.idle()
+
+
+async def _refusal(request: Request, verifier: SignatureVerifier, unsigned: TokenBucket) -> JSONResponse | None:
+    """400 for a malformed timestamp, 401 for a bad or stale signature (429 once an address keeps
+    sending them); None when the request is Slack's, for Bolt to handle (it verifies again)."""
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    if timestamp and (not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12):
+        return error_response(400, "X-Slack-Request-Timestamp must be a Unix time in seconds.")
+    body = (await request.body()).decode("utf-8", "replace")
+    if timestamp and verifier.is_valid(body=body, timestamp=timestamp,
+                                       signature=request.headers.get("x-slack-signature", "")):
+        return None
+    wait = unsigned.take(request.client.host if request.client else "unknown")
+    if wait:
+        return error_response(429, "Too many unsigned requests.", headers={"Retry-After": unsigned.retry_after(wait)})
+    return error_response(401, "The request is not signed by Slack.")

@@ -1,6 +1,11 @@
 """Block Kit for the bot's messages: the reply, download links, citations and the action card.
 
 Pure functions of the runner's results, so the exact blocks are easy to test.
+
+Only links to this service (PORTAL_PUBLIC_URL) become clickable: the model's text is not trusted to
+send people elsewhere, so any other URL is shown as inert code. In a channel, signed links (a bearer
+credential while they last) and the confirmation card (its buttons carry the action's ids) go to the
+requester alone, as an ephemeral message; the public reply says so.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import re
 from typing import Any
 
 from agent.results import ActionResult, TurnResult
+from tools.links import LINK_TOKEN
 
 CONFIRM_ID = "portal_action_confirm"
 CANCEL_ID = "portal_action_cancel"
@@ -25,13 +31,37 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+MD_LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|/)[^)\s]+)\)")
+BARE_URL = re.compile(r"(?<![<|`])\b(?:https?://|www\.)[^\s<>|`]+")
+PRIVATE_NOTE = "_I sent you the links and the confirmation privately: only you can see them._"
+SIGNED_LINK = re.compile(r"(?:https?://[^\s<>()|]*)?" + LINK_TOKEN.pattern + r"(?:/decision)?")
+
+
+def ours(url: str, base_url: str) -> bool:
+    base = base_url.rstrip("/")
+    return bool(base) and (url == base or url.startswith(base + "/"))
+
+
+def _link(match: re.Match[str], base_url: str) -> str:
+    label, url = match.group(1), match.group(2)
+    full = absolute(base_url, url) if base_url else url
+    if ours(full, base_url):
+        return f"<{full}|{label}>"
+    return f"{label} (`{full}`)"  # shown, never clickable
+
+
 def mrkdwn(text: str, base_url: str = "") -> str:
-    """The model's Markdown in Slack's dialect: links (relative ones made absolute), bold and headings."""
-    text = escape(text)
-    pattern = r"\[([^\]]+)\]\((https?://[^)\s]+)\)" if not base_url else r"\[([^\]]+)\]\(((?:https?://|/)[^)\s]+)\)"
-    text = re.sub(pattern, lambda m: f"<{absolute(base_url, m.group(2))}|{m.group(1)}>", text)
+    """The model's Markdown in Slack's dialect: our links (relative ones made absolute), bold, headings.
+    Any other URL becomes inert code, so model output cannot put a clickable foreign link in Slack."""
+    text = MD_LINK.sub(lambda m: _link(m, base_url), escape(text))
+    text = BARE_URL.sub(lambda m: m.group(0) if ours(m.group(0), base_url) else f"`{m.group(0)}`", text)
     text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
     return re.sub(r"(?m)^#{1,6}\s+(.+)$", r"*\1*", text)
+
+
+def without_signed_links(text: str) -> str:
+    """A reply fit for a channel: every signed link (relative or absolute) replaced by a pointer."""
+    return SIGNED_LINK.sub("(link sent to you privately)", text)
 
 
 def slack_text_to_plain(text: str, bot_user_id: str | None = None) -> str:
@@ -63,23 +93,47 @@ def sections(text: str, base_url: str = "") -> list[Block]:
 
 
 def turn_blocks(result: TurnResult, base_url: str, requester: str, thread_ts: str) -> list[Block]:
-    """One message per turn: the reply, then downloads, sources and (if any) the confirmation card."""
-    blocks = sections(result.reply, base_url)
+    """One message per turn (a DM): the reply, then downloads, sources and the confirmation card."""
+    return (reply_blocks(result, base_url, result.reply) + private_blocks(result, base_url, requester, thread_ts)
+            + handoff_blocks(result))
+
+
+def public_turn_blocks(result: TurnResult, base_url: str) -> list[Block]:
+    """What a channel sees of a turn: the reply without signed links, sources, a hand-off, a pointer."""
+    blocks = reply_blocks(result, base_url, without_signed_links(result.reply)) + handoff_blocks(result)
+    if result.links or result.pending_action:
+        blocks.append({"type": "context", "block_id": "sent_privately",
+                       "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE}]})
+    return blocks
+
+
+def reply_blocks(result: TurnResult, base_url: str, reply: str) -> list[Block]:
+    blocks = sections(reply, base_url)
+    if result.citations:
+        refs = [f"<{citation_url(base_url, c)}|{escape(c['title'])}>" for c in result.citations[:8]]
+        blocks.append({"type": "context", "block_id": "sources",
+                       "elements": [{"type": "mrkdwn", "text": "Sources: " + " · ".join(refs)}]})
+    return blocks
+
+
+def private_blocks(result: TurnResult, base_url: str, requester: str, thread_ts: str) -> list[Block]:
+    """For the requester's eyes only: signed links and the confirmation card."""
+    blocks: list[Block] = []
     if result.links:
         lines = [f":page_facing_up: <{absolute(base_url, link['url'])}|{escape(link['title'])}>"
                  for link in result.links]
         blocks.append({"type": "section", "block_id": "downloads",
                        "text": {"type": "mrkdwn", "text": "\n".join(lines) + "\n_Links expire in a few minutes._"}})
-    if result.citations:
-        refs = [f"<{citation_url(base_url, c)}|{escape(c['title'])}>" for c in result.citations[:8]]
-        blocks.append({"type": "context", "block_id": "sources",
-                       "elements": [{"type": "mrkdwn", "text": "Sources: " + " · ".join(refs)}]})
     if result.pending_action:
         blocks += action_card(result.pending_action, result.conversation_id, requester, thread_ts)
-    if result.handoff and result.handoff.get("case_id"):
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                       f"Support case *{escape(str(result.handoff['case_id']))}* opened."}]})
     return blocks
+
+
+def handoff_blocks(result: TurnResult) -> list[Block]:
+    if not (result.handoff and result.handoff.get("case_id")):
+        return []
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text":
+             f"Support case *{escape(str(result.handoff['case_id']))}* opened."}]}]
 
 
 def button_value(action_id: str, conversation_id: str, requester: str, thread_ts: str) -> str:

@@ -1,7 +1,7 @@
 """Slack tables: user links, one-time link codes and the de-duplication keys of delivered events."""
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import Column, Integer, MetaData, String, Table
 
 from billing.adapters.sql_types import UTCDateTime
 
@@ -25,6 +25,14 @@ slack_link_codes = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
     Column("used_by", String(32), nullable=True),
+)
+
+# Wrong link codes per Slack user in the current window: after a few, redeeming is locked for the window.
+slack_link_failures = Table(
+    "slack_link_failures", slack_metadata,
+    Column("slack_user_id", String(32), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UTCDateTime, nullable=False),
 )
 
 # The primary key is the de-duplication: the first worker to insert a key handles the delivery.

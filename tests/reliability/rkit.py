@@ -147,7 +147,8 @@ def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "OPENAI_", "SLACK_"))}
     env.update({"PORTAL_DATA_DIR": str(data_dir), "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": SECRET,
                 "PORTAL_ENV": "production", "PORTAL_RATE_LIMIT_PER_MINUTE": "100000",
-                "PORTAL_RATE_LIMIT_BURST": "10000", "PORTAL_LOG_LEVEL": "WARNING", **extra})
+                "PORTAL_RATE_LIMIT_BURST": "10000", "PORTAL_CLIENT_RATE_LIMIT_PER_MINUTE": "100000",
+                "PORTAL_CLIENT_RATE_LIMIT_BURST": "10000", "PORTAL_LOG_LEVEL": "WARNING", **extra})
     return env
 
 

@@ -96,7 +96,8 @@ def make_world(tmp_path: Path, **settings: Any) -> World:
     """The demo world on a fresh SQLite file; the billing clock is fixed at 'now' so tests can move it."""
     values: dict[str, Any] = {"portal_data_dir": tmp_path / "data", "portal_secret_key": SECRET,
                               "portal_env": "development", "portal_rate_limit_per_minute": 6000,
-                              "portal_rate_limit_burst": 1000, **settings}
+                              "portal_rate_limit_burst": 1000, "portal_client_rate_limit_per_minute": 6000,
+                              "portal_client_rate_limit_burst": 1000, **settings}
     cfg = Settings(_env_file=None, **values)
     container = build_container(cfg)
     clock = FixedClock(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))

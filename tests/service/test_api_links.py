@@ -93,12 +93,13 @@ async def test_card_form_proposes_update_card_and_confirmation_executes_it(clien
     chat_view = (await client.get(f"/v1/conversations/{conv}", headers=world.auth("alice"))).json()
     assert [a["id"] for a in chat_view["pending_actions"]] == [pending["id"]]
 
-    decision = {"action_id": pending["id"], "conversation": conv, "decision": "confirm"}
-    done = await client.post(f"{url}/decision", data=decision)
+    decision_url = proposal["decision_url"]  # a link signed for this one action
+    assert decision_url.startswith("/v1/links/") and decision_url.endswith("/decision") and url not in decision_url
+    done = await client.post(decision_url, data={"decision": "confirm"})
     assert done.status_code == 200 and done.json()["status"] == "executed"
     contract = (await client.get("/v1/contracts/C-1001", headers=world.auth("alice"))).json()
     assert contract["card"] == {"brand": "Visa", "last4": "1111"}
-    again = await client.post(f"{url}/decision", data=decision)
+    again = await client.post(decision_url, data={"decision": "confirm"})
     assert again.status_code == 409
 
     digits = CARD.replace(" ", "")
@@ -115,13 +116,14 @@ async def test_card_form_in_a_browser_shows_a_confirmation_step(client, world):
     r = await client.post(url, data={"number": CARD, "expiry": "01/31", "cvc": "999"}, headers=HTML)
     assert r.status_code == 200 and "Confirm the new card" in r.text and CARD not in r.text
     assert "Store Visa ending 1111" in r.text
-    action = re.search(r'name="action_id" value="([^"]+)"', r.text).group(1)
-    conv = re.search(r'name="conversation" value="([^"]+)"', r.text).group(1)
-    token = url.rsplit("/", 1)[1]
-    assert f'action="{token}/decision"' in r.text  # relative to /v1/links/: posts to /v1/links/<token>/decision
-    assert conv.startswith("conv_")  # no conversation given: a dedicated one
-    cancel = await client.post(f"{url}/decision", data={"action_id": action, "conversation": conv,
-                                                         "decision": "cancel"}, headers=HTML)
+    decision = re.search(r'<form method="post" action="([^"/]+)/decision"', r.text).group(1)
+    assert decision != url.rsplit("/", 1)[1]  # relative to /v1/links/: posts to /v1/links/<decision link>/decision
+    claims = world.container.links.verify(decision)
+    assert claims.kind == "card_decision" and claims.email == USERS["alice"]
+    action = (await client.get(f"/v1/conversations/{_conversation_of(world, claims.resource_id)}",
+                               headers=world.auth("alice"))).json()["pending_actions"][0]
+    assert action["id"] == claims.resource_id and action["tool"] == "update_card"
+    cancel = await client.post(f"/v1/links/{decision}/decision", data={"decision": "cancel"}, headers=HTML)
     assert cancel.status_code == 200 and "Card not updated" in cancel.text and "nothing was changed" in cancel.text
     card = (await client.get("/v1/contracts/C-1001", headers=world.auth("alice"))).json()["card"]
     assert card["last4"] == "4242"
@@ -158,5 +160,14 @@ async def test_card_form_uses_a_dedicated_conversation_for_someone_elses_id(clie
 
 
 async def test_decision_needs_a_choice(client, world):
-    r = await client.post(f"{card_form_url(world)}/decision", data={"action_id": "act_x", "decision": "maybe"})
+    decision = world.container.links.path("card_decision", "act_x", USERS["alice"])
+    r = await client.post(f"{decision}/decision", data={"decision": "maybe"})
     assert r.status_code == 422
+
+
+def _conversation_of(world, action_id: str) -> str:
+    from billing.principal import Principal
+
+    action = world.container.billing.get_action(Principal(USERS["alice"]), action_id)
+    assert action is not None and action.conversation_id.startswith("conv_")  # no conversation given: a dedicated one
+    return action.conversation_id

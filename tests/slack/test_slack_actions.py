@@ -1,4 +1,5 @@
-"""Confirm / Cancel buttons and typed decisions: only the requester, executed once."""
+"""Confirm / Cancel buttons and typed decisions: only the requester, executed once. In a channel the
+confirmation card is an ephemeral message to the requester; deciding replaces it via response_url."""
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,20 @@ async def _payment_card(world):
     world.script(call("pay_invoice", invoice_id="INV-1001"), say("I can pay INV-1001 now. Please confirm."))
     await deliver(world.client, event_body(mention("pay INV-1001", ROOT), "EvPay"))
     await world.bot.idle()
-    [card] = world.stub.posts
+    [public] = world.stub.posts
+    assert all(b["type"] != "actions" for b in public.args["blocks"])  # the channel sees no buttons
+    [card] = world.stub.private
+    assert card.args["user"] == ALICE and card.args["channel"] == CHANNEL and card.args["thread_ts"] == ROOT
     return card
+
+
+def _clicked(world, card, button, user):
+    return click_body(card, button, user=user, response_url=world.stub.response_url)
+
+
+def _notices(world):
+    """One-line ephemeral answers (refusals, "already done"), not the card itself."""
+    return [c for c in world.stub.of("chat.postEphemeral") if not c.args.get("blocks")]
 
 
 def _invoice_status(world):
@@ -24,24 +37,24 @@ def _invoice_status(world):
 
 async def test_another_users_click_is_refused_privately_and_changes_nothing(world):
     card = await _payment_card(world)
-    response = await click(world.client, click_body(card, CONFIRM_ID, user=BOB))
+    response = await click(world.client, _clicked(world, card, CONFIRM_ID, BOB))
     assert response.status_code == 200
     await world.bot.idle()
-    [refusal] = world.stub.of("chat.postEphemeral")
+    [refusal] = _notices(world)
     assert refusal.args["user"] == BOB and refusal.args["channel"] == CHANNEL and refusal.args["thread_ts"] == ROOT
     assert f"Only <@{ALICE}>" in refusal.args["text"]
-    assert world.stub.of("chat.update") == [] and len(world.stub.posts) == 1
+    assert world.stub.of("response_url") == [] and len(world.stub.posts) == 1
     assert world.scalar("SELECT count(*) FROM payments") == 0
     assert world.scalar("SELECT status FROM pending_actions") == "pending"
 
 
 async def test_the_requesters_click_executes_once_and_a_replay_executes_nothing(world):
     card = await _payment_card(world)
-    body = click_body(card, CONFIRM_ID, user=ALICE)
+    body = _clicked(world, card, CONFIRM_ID, ALICE)
     assert (await click(world.client, body)).status_code == 200
     await world.bot.idle()
-    [update] = world.stub.of("chat.update")
-    assert update.args["ts"] == card.response["ts"] and update.args["channel"] == CHANNEL
+    [update] = world.stub.of("response_url")  # an ephemeral card is replaced through its response_url
+    assert update.args["replace_original"] is True
     assert all(b["type"] != "actions" for b in update.args["blocks"])  # the buttons are gone
     assert f"Confirmed by <@{ALICE}>" in block_texts(update.args["blocks"])
     outcome = world.stub.posts[-1]
@@ -51,32 +64,32 @@ async def test_the_requesters_click_executes_once_and_a_replay_executes_nothing(
     # the same click again (a replay, a double click, a second worker): "already done", nothing else
     assert (await click(world.client, body)).status_code == 200
     await world.bot.idle()
-    [already] = world.stub.of("chat.postEphemeral")
+    [already] = _notices(world)
     assert already.args["user"] == ALICE and "already done" in already.args["text"]
-    assert len(world.stub.posts) == 2 and len(world.stub.of("chat.update")) == 1
+    assert len(world.stub.posts) == 2 and len(world.stub.of("response_url")) == 1
     assert world.scalar("SELECT count(*) FROM payments") == 1
     assert world.scalar("SELECT count(*) FROM outbox") == 1
 
 
 async def test_two_simultaneous_clicks_execute_once(world):
     card = await _payment_card(world)
-    body = click_body(card, CONFIRM_ID, user=ALICE)
+    body = _clicked(world, card, CONFIRM_ID, ALICE)
     responses = await asyncio.gather(click(world.client, body), click(world.client, body))
     assert [r.status_code for r in responses] == [200, 200]
     await world.bot.idle()
     assert world.scalar("SELECT count(*) FROM payments") == 1
-    assert len(world.stub.of("chat.update")) == 1 and len(world.stub.of("chat.postEphemeral")) == 1
+    assert len(world.stub.of("response_url")) == 1 and len(_notices(world)) == 1
 
 
 async def test_cancel_changes_nothing_and_a_later_confirm_is_already_decided(world):
     card = await _payment_card(world)
-    await click(world.client, click_body(card, CANCEL_ID, user=ALICE))
+    await click(world.client, _clicked(world, card, CANCEL_ID, ALICE))
     await world.bot.idle()
     assert "Cancelled" in world.stub.posts[-1].args["text"]
-    assert "Cancelled by" in block_texts(world.stub.of("chat.update")[0].args["blocks"])
-    await click(world.client, click_body(card, CONFIRM_ID, user=ALICE))
+    assert "Cancelled by" in block_texts(world.stub.of("response_url")[0].args["blocks"])
+    await click(world.client, _clicked(world, card, CONFIRM_ID, ALICE))
     await world.bot.idle()
-    assert "already cancelled" in world.stub.of("chat.postEphemeral")[0].args["text"]
+    assert "already cancelled" in _notices(world)[0].args["text"]
     assert world.scalar("SELECT count(*) FROM payments") == 0 and _invoice_status(world) == "open"
 
 
@@ -91,9 +104,9 @@ async def test_a_typed_yes_in_the_thread_confirms_through_the_runner(world):
     assert len(world.model.requests) == requests_before  # the service decided, not the model
     assert world.scalar("SELECT count(*) FROM payments") == 1
     # the card's button now only says "already done"
-    await click(world.client, click_body(card, CONFIRM_ID, user=ALICE))
+    await click(world.client, _clicked(world, card, CONFIRM_ID, ALICE))
     await world.bot.idle()
-    assert "already done" in world.stub.of("chat.postEphemeral")[0].args["text"]
+    assert "already done" in _notices(world)[0].args["text"]
     assert world.scalar("SELECT count(*) FROM payments") == 1
 
 
@@ -101,5 +114,5 @@ async def test_a_request_and_yes_in_one_message_only_proposes(world):
     world.script(call("pay_invoice", invoice_id="INV-1001"), say("Please confirm."))
     await deliver(world.client, event_body(mention("pay INV-1001, yes I confirm", "1700000002.000300"), "EvBoth"))
     await world.bot.idle()
-    assert any(b["type"] == "actions" for b in world.stub.posts[-1].args["blocks"])
+    assert any(b["type"] == "actions" for b in world.stub.private[-1].args["blocks"])
     assert world.scalar("SELECT count(*) FROM payments") == 0

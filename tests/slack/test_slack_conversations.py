@@ -44,7 +44,11 @@ async def test_download_links_are_absolute_and_replies_in_a_thread_share_one_con
     await deliver(world.client, event_body(mention("thanks", "1700000000.000301", thread_ts=root), "Ev3b"))
     await world.bot.idle()
     first, second = world.stub.posts
-    downloads = next(b for b in first.args["blocks"] if b.get("block_id") == "downloads")["text"]["text"]
+    assert "/v1/links/" not in world.stub.seen_by_channel()  # a signed link is for the requester only
+    assert any(b.get("block_id") == "sent_privately" for b in first.args["blocks"])
+    [private] = world.stub.private
+    assert private.args["user"] == ALICE and private.args["thread_ts"] == root
+    downloads = next(b for b in private.args["blocks"] if b.get("block_id") == "downloads")["text"]["text"]
     assert "<https://portal.example/v1/links/" in downloads and "|INV-1001.pdf>" in downloads
     assert second.args["thread_ts"] == root
     assert world.scalar("SELECT count(*) FROM conversations") == 1
@@ -57,7 +61,8 @@ async def test_a_payment_request_gets_a_confirmation_card_with_buttons(world):
     ts = "1700000000.000400"
     await deliver(world.client, event_body(mention("pay INV-1001", ts), "Ev4"))
     await world.bot.idle()
-    [post] = world.stub.posts
+    [post] = world.stub.private  # in a channel the card goes to the requester alone
+    assert post.args["user"] == ALICE and post.args["channel"] == CHANNEL
     actions = next(b for b in post.args["blocks"] if b["type"] == "actions")
     confirm, cancel = actions["elements"]
     assert [confirm["text"]["text"], cancel["text"]["text"]] == ["Confirm", "Cancel"]
@@ -76,7 +81,7 @@ async def test_a_non_payment_action_card_has_no_confirm_dialog(world):
     world.script(call("update_po_number", invoice_id="INV-1001", po_number="PO-9000"), say("Please confirm."))
     await deliver(world.client, event_body(mention("set PO of INV-1001 to PO-9000", "1700000000.000450"), "Ev45"))
     await world.bot.idle()
-    actions = next(b for b in world.stub.posts[0].args["blocks"] if b["type"] == "actions")
+    actions = next(b for b in world.stub.private[0].args["blocks"] if b["type"] == "actions")
     assert "confirm" not in actions["elements"][0]
 
 
@@ -148,17 +153,20 @@ async def test_link_code_in_a_dm_links_once(world):
     assert world.model.requests == []
 
 
-async def test_link_codes_are_refused_in_channels_and_expire(world):
+async def test_link_codes_are_refused_and_cancelled_in_channels_and_expire(world):
     links = SlackLinks(world.container.engine)
     code = issue_link_code("erin@acme.example", world.container.engine)
     await deliver(world.client, event_body(mention(f"link {code}", "1700000000.000900", user=ERIN_UNLINKED), "Ev9"))
     await world.bot.idle()
-    assert "direct message" in world.stub.posts[-1].args["text"]
+    assert "direct message" in world.stub.posts[-1].args["text"] and "cancelled" in world.stub.posts[-1].args["text"]
     assert links.email_for(ERIN_UNLINKED) is None
     import datetime as dt
 
     expired = links.issue_code("erin@acme.example", ttl=dt.timedelta(seconds=-1))
-    assert links.redeem(expired, ERIN_UNLINKED) is None and links.redeem(code, ERIN_UNLINKED) == "erin@acme.example"
+    assert links.redeem(expired, ERIN_UNLINKED) is None
+    assert links.redeem(code, ERIN_UNLINKED) is None  # seen in a channel: void for everyone, its owner too
+    fresh = links.issue_code("erin@acme.example")
+    assert links.redeem(fresh, ERIN_UNLINKED) == "erin@acme.example"
 
 
 @pytest.mark.parametrize("settings_overrides", [{"slack_trusted_team_ids": TEAM}])
