@@ -1,5 +1,6 @@
 """What the user is told after a decision. Written by the runner from the recorded result, so the
-outcome (confirmation number, settlement note, receipt) is always stated exactly."""
+outcome (confirmation number, settlement note, receipt, or a payment still being confirmed) is always
+stated exactly."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -16,6 +17,14 @@ def _paid(r: dict[str, Any]) -> str:
     if r.get("account_unsuspended"):
         text += " Your account's overdue balance is now covered, so the account is no longer suspended."
     return text
+
+
+def _payment_in_progress(r: dict[str, Any]) -> str:
+    """The gateway's answer was lost: the card may or may not have been charged, so neither "paid" nor "failed"."""
+    return (f"Your payment of {r['currency']} {float(r['amount']):,.2f} on {r['invoice_id']} with {r['card']} is "
+            "being confirmed with the payment service; it has not failed. Please don't pay this invoice another way "
+            f"meanwhile. Once it is confirmed, the invoice shows as processing and a receipt goes to {r['receipt_to']}; "
+            "if it did not go through, nothing is charged and you can pay again.")
 
 
 def _address(r: dict[str, Any]) -> str:
@@ -37,7 +46,7 @@ EXECUTED: dict[str, Callable[[dict[str, Any]], str]] = {
     "update_billing_address": _address,
     "update_billing_contact": _contact,
     "update_card": lambda r: f"Done: {r['card']['brand']} ending {r['card']['last4']} is now the card on file "
-                             f"for {r['contract_id']}.",
+                             f"for {r['contract_id']}, and you are its Credit Card Holder.",
     "disable_auto_renew": lambda r: f"Done: auto-renewal is now off for {r['contract_id']}; the contract ends on "
                                     f"{r['end_date']} and will not renew.",
     "add_portal_user": lambda r: f"Done: I sent {r['name']} ({r['email']}) an invitation to "
@@ -52,6 +61,8 @@ def outcome_text(action: PendingAction) -> str:
     result = action.result or {}
     if action.status == ActionStatus.EXECUTED:
         return EXECUTED[action.operation](result)
+    if action.status == ActionStatus.IN_PROGRESS:  # only payments wait for an outside answer
+        return _payment_in_progress(result)
     if action.status == ActionStatus.FAILED:
         return f"I could not complete it: {result.get('message', 'the request is no longer allowed.')} Nothing was changed."
     if action.status == ActionStatus.EXPIRED:

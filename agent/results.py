@@ -36,7 +36,7 @@ class TurnResult:
 class ActionResult:
     conversation_id: str
     action_id: str
-    status: str  # executed | rejected | expired | failed
+    status: str  # executed | rejected | expired | failed | in_progress (a payment being confirmed)
     result: dict[str, Any]
     reply: str
 

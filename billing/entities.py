@@ -152,6 +152,47 @@ class Payment:
     settled_at: dt.datetime | None = None
 
 
+class IntentState(StrEnum):
+    """A card payment's life at the gateway: `pending` (recorded, the gateway not yet answered),
+    then `succeeded` or `declined`; `unknown` when the gateway's answer was lost (reconciliation asks)."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+    UNKNOWN = "unknown"
+
+
+OPEN_INTENT_STATES = (IntentState.PENDING, IntentState.UNKNOWN)
+
+
+@dataclass
+class PaymentIntent:
+    """A confirmed card payment, committed before the gateway is called; the action id is the
+    gateway's idempotency key, so however often it is retried it is charged at most once."""
+
+    KEY: ClassVar[str] = "id"
+    id: str
+    action_id: str  # = the idempotency key
+    invoice_id: str
+    account_id: str
+    user_email: str  # who confirmed it: the receipt goes to them
+    amount: Decimal
+    currency: str
+    card_token: str
+    card_brand: str
+    card_last4: str
+    state: IntentState
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    charge_id: str = ""
+    failure_reason: str = ""
+    completed_at: dt.datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.action_id
+
+
 @dataclass
 class SignedQuote:
     KEY: ClassVar[str] = "id"
@@ -215,6 +256,7 @@ class ActionStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     FAILED = "failed"
+    IN_PROGRESS = "in_progress"  # confirmed; an outside system's answer (the card payment) is awaited
 
 
 @dataclass

@@ -92,6 +92,10 @@ class NoChange(DomainError):
         return f"Nothing to change on {self.entity_id}: {self.detail}."
 
 
+# Not-payable reasons after which the invoice must not be paid another way either.
+NO_OTHER_WAY = frozenset({"already_paid", "payment_processing", "payment_in_progress"})
+
+
 @dataclass
 class InvoiceNotPayable(DomainError):
     """The invoice cannot be paid by card in the portal; `reason` is a code of `rules.payment`."""
@@ -103,6 +107,8 @@ class InvoiceNotPayable(DomainError):
 
     @property
     def message(self) -> str:
+        if self.reason in NO_OTHER_WAY:  # paying it another way would pay it twice
+            return f"{self.invoice_id} cannot be paid now: {self.detail}"
         return (f"{self.invoice_id} cannot be paid by card in the portal: {self.detail} "
                 "Please pay it following the payment instructions printed on the invoice.")
 
@@ -237,7 +243,7 @@ class CardNotAllowed(DomainError):
 
 @dataclass
 class PaymentFailed(DomainError):
-    """The gateway declined or failed; nothing was charged."""
+    """The gateway declined or refused the charge (or it never reached the gateway); nothing was charged."""
 
     kind: ClassVar[str] = "conflict"
     invoice_id: str
@@ -271,6 +277,9 @@ class ActionAlreadyDecided(DomainError):
 
     @property
     def message(self) -> str:
+        if self.status == "in_progress":
+            return (f"Action {self.action_id} was already confirmed and its payment is being confirmed with the "
+                    "payment service; nothing more was done.")
         return f"Action {self.action_id} was already {self.status}; nothing more was done."
 
 

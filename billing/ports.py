@@ -30,6 +30,10 @@ class Repository(Protocol):
                           decided_at: dt.datetime) -> bool:
         """Atomically move a pending action between statuses; False if it was not in `from_status`."""
         ...
+    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
+                          updated_at: dt.datetime) -> bool:
+        """Atomically move a payment intent out of one of `from_states`; False if it was in none of them."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -62,10 +66,62 @@ class CardToken:
     exp_year: int
 
 
-class PaymentGateway(Protocol):
-    """Charges stored card tokens; tokenizes card numbers (only the secure form calls it)."""
+class GatewayError(Exception):
+    """Base of what a payment gateway raises; never shown to people as it is."""
 
-    def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge: ...
+
+class ChargeRefused(GatewayError):
+    """The gateway answered and did not charge: a decline, a card error before charging, or an
+    idempotency key reused with other charge details. Definitive: nothing was taken."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ChargeOutcomeUnknown(GatewayError):
+    """No answer (time-out, lost connection): the card may or may not have been charged.
+    Only the gateway's own record for the idempotency key can tell (`lookup`, `void`)."""
+
+
+@dataclass(frozen=True)
+class ChargeRecord:
+    """What the gateway's ledger holds for one idempotency key."""
+
+    idempotency_key: str
+    outcome: str  # succeeded | refused | voided
+    amount: Decimal
+    currency: str
+    charge_id: str = ""
+    reason: str = ""
+    created_at: dt.datetime | None = None
+    settled_at: dt.datetime | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == "succeeded"
+
+
+class PaymentGateway(Protocol):
+    """The card processor. Every charge carries an idempotency key: the same key returns the first
+    result and never charges twice. Tokenizes card numbers (only the secure card form calls it)."""
+
+    def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge:
+        """Raises `ChargeRefused` (nothing taken) or `ChargeOutcomeUnknown` (maybe taken)."""
+        ...
+    def lookup(self, idempotency_key: str) -> ChargeRecord | None:
+        """The gateway's record for the key; None if no request with it ever arrived."""
+        ...
+    def void(self, idempotency_key: str) -> ChargeRecord:
+        """Close the key: a charge already made under it is returned as it is; otherwise the key is
+        recorded as voided and a request arriving later with it is refused. Atomic at the gateway."""
+        ...
+    def settlement_report(self, charge_ids: list[str]) -> list[ChargeRecord]:
+        """Those of the charges that have settled (funds moved), with their settlement time."""
+        ...
+    def close_batch(self) -> int:
+        """Settle every open charge now (the end-of-day batch, on demand); returns how many."""
+        ...
     def tokenize(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken: ...
 
 

@@ -10,20 +10,23 @@ from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 
 from billing.access import load_user
-from billing.entities import ActionStatus, PendingAction, SupportCase
+from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
 from billing.errors import ActionAlreadyDecided, DomainError
-from billing.operations import actions, reads, support
+from billing.operations import actions, payment_outcome, reads, support
 from billing.operations.base import Ctx
 from billing.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from billing.principal import Principal
-from billing.settlement import SettlementReport, settle_due
+from billing.reconcile import RECONCILE_AFTER, ReconcileReport, due_intents
+from billing.settlement import SettlementReport, settle_reported
 
 T = TypeVar("T")
 
 
 @dataclass
 class BillingService:
-    """Guarded billing operations: reads, propose/execute/reject, support cases, settlement."""
+    """Guarded billing operations: reads, propose/execute/reject, support cases, reconciliation, settlement.
+
+    Transactions are opened here, and the gateway is only ever called between them."""
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
@@ -91,8 +94,11 @@ class BillingService:
     def execute(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Execute the user's pending action once. Returns it as executed, or as failed with the reason.
 
-        Raises `ActionNotFound` (not theirs / unknown) or `ActionAlreadyDecided` (incl. expired).
+        A payment returns executed or failed once the gateway answered, or `in_progress` when its
+        answer was lost (reconciliation completes it). Raises `ActionNotFound` (not theirs /
+        unknown) or `ActionAlreadyDecided` (incl. expired).
         """
+        failure: DomainError | None = None
         with self.uow_factory(write=True) as uow:
             ctx = self._ctx(uow, p)
             action = actions.load_pending(ctx, action_id, conversation_id)
@@ -102,12 +108,33 @@ class BillingService:
             try:
                 actions.execute(ctx, action)
                 uow.commit()
-                return action
             except DomainError as error:
                 uow.rollback()
                 failure = error
-        return self._run(p, lambda ctx: actions.fail(ctx, actions.load_pending(ctx, action_id, None), failure),
-                         write=True)
+        if failure is not None:
+            refused = failure
+            return self._run(p, lambda ctx: actions.fail(ctx, actions.load_pending(ctx, action_id, None), refused),
+                             write=True)
+        if action.status == ActionStatus.IN_PROGRESS:
+            return self._pay(p, action)
+        return action
+
+    def _pay(self, p: Principal, action: PendingAction) -> PendingAction:
+        """Steps 2 and 3 of a payment whose intent is committed: no transaction is open during the call."""
+        with self.uow_factory() as uow:
+            [intent] = uow.repo.find(PaymentIntent, action_id=action.id)
+        answer = payment_outcome.charge(self.gateway, intent)
+        return self._record_outcome(p, intent, answer, "payment") or self._stored(p, action.id)
+
+    def _record_outcome(self, p: Principal, intent: PaymentIntent, answer: payment_outcome.GatewayAnswer,
+                        via: str) -> PendingAction | None:
+        return self._run(p, lambda ctx: payment_outcome.record_outcome(ctx, intent.id, answer, via), write=True)
+
+    def _stored(self, p: Principal, action_id: str) -> PendingAction:
+        """The action as recorded (by whoever completed it)."""
+        found = self.get_action(p, action_id)
+        assert found is not None
+        return found
 
     def reject(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Reject the user's pending action; raises like `execute` when it is not pending any more."""
@@ -126,9 +153,40 @@ class BillingService:
         return self._run(p, lambda ctx: support.create_case(ctx, conversation_id, queue, subject, summary),
                          write=True)
 
+    # -- jobs ------------------------------------------------------------------------------------
+    def reconcile(self, *, older_than: dt.timedelta = RECONCILE_AFTER) -> ReconcileReport:
+        """Complete every payment still pending or unknown after `older_than` from the gateway's record.
+
+        Safe to run in several processes at once: each outcome is recorded by one of them only."""
+        report = ReconcileReport()
+        with self.uow_factory() as uow:
+            due = due_intents(uow.repo, self.clock.now() - older_than)
+        for intent, action in due:
+            report.checked += 1
+            answer = payment_outcome.ask(self.gateway, intent)  # outside any transaction
+            if answer.state == IntentState.UNKNOWN:
+                report.unanswered.append(intent.invoice_id)
+                continue
+            decided = self._record_outcome(Principal(action.user_email, action.channel), intent, answer,
+                                           "reconciliation")
+            if decided is None:
+                report.completed_elsewhere += 1
+            else:
+                won = report.succeeded if answer.state == IntentState.SUCCEEDED else report.declined
+                won.append(intent.invoice_id)
+        return report
+
     def settle(self, *, everything: bool = False) -> SettlementReport:
+        """Processing payments become paid once the gateway reports their charge settled.
+
+        `everything` first asks the gateway to settle every open charge now (a batch close)."""
+        if everything:
+            self.gateway.close_batch()
+        with self.uow_factory() as uow:
+            charge_ids = [p.gateway_charge_id for p in uow.repo.find(Payment, status="processing")]
+        settled = self.gateway.settlement_report(charge_ids) if charge_ids else []
         with self.uow_factory(write=True) as uow:
-            report = settle_due(uow.repo, self.clock.now(), self.clock.today(), everything=everything)
+            report = settle_reported(uow.repo, settled, self.clock.now(), self.clock.today())
             uow.commit()
             return report
 

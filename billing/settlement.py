@@ -1,4 +1,4 @@
-"""Settlement job: processing payments become paid after the settlement delay."""
+"""Settlement job: a processing payment becomes paid once the gateway reports its charge settled."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,30 +7,39 @@ from dataclasses import dataclass, field
 from billing.entities import AuditEntry, Invoice, InvoiceStatus, Payment
 from billing.money import to_amount
 from billing.operations.base import new_id
-from billing.operations.payments import unsuspend_if_covered
-from billing.ports import Repository
+from billing.operations.payment_outcome import unsuspend_if_covered
+from billing.ports import ChargeRecord, Repository
 
 
 @dataclass
 class SettlementReport:
     settled: list[str] = field(default_factory=list)  # invoice ids now paid
     unsuspended: list[str] = field(default_factory=list)  # account ids
+    mismatched: list[str] = field(default_factory=list)  # payment ids the gateway settled for another amount
 
 
-def settle_due(repo: Repository, now: dt.datetime, today: dt.date, *, everything: bool = False) -> SettlementReport:
-    """Settle payments whose time has come (or all of them, `everything`, as a gateway batch would)."""
+def settle_reported(repo: Repository, settled: list[ChargeRecord], now: dt.datetime,
+                    today: dt.date) -> SettlementReport:
+    """Settle the processing payments whose charges the gateway reports settled, for the same amount."""
     report = SettlementReport()
+    by_charge = {r.charge_id: r for r in settled if r.settled_at is not None}
     for payment in repo.find(Payment, status="processing"):
-        if everything or payment.settles_at <= now:
-            _settle(repo, payment, now)
-            report.settled.append(payment.invoice_id)
-            if unsuspend_if_covered(repo, payment.account_id, today):
-                report.unsuspended.append(payment.account_id)
+        record = by_charge.get(payment.gateway_charge_id)
+        if record is None:
+            continue
+        if (record.amount, record.currency) != (payment.amount, payment.currency):
+            report.mismatched.append(payment.id)  # money that does not match is left for a person to look at
+            continue
+        assert record.settled_at is not None
+        _settle(repo, payment, record.settled_at, now)
+        report.settled.append(payment.invoice_id)
+        if unsuspend_if_covered(repo, payment.account_id, today):
+            report.unsuspended.append(payment.account_id)
     return report
 
 
-def _settle(repo: Repository, payment: Payment, now: dt.datetime) -> None:
-    payment.status, payment.settled_at = "settled", now
+def _settle(repo: Repository, payment: Payment, settled_at: dt.datetime, now: dt.datetime) -> None:
+    payment.status, payment.settled_at = "settled", settled_at
     repo.update(payment)
     invoice = repo.get(Invoice, payment.invoice_id, for_update=True)
     if invoice is not None:

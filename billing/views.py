@@ -21,8 +21,9 @@ class InvoiceView:
     not_payable_detail: str | None
 
     @classmethod
-    def of(cls, invoice: Invoice, contract: Contract, today: dt.date, payment_processing: bool) -> "InvoiceView":
-        reason = not_payable_reason(invoice, contract, today, payment_processing)
+    def of(cls, invoice: Invoice, contract: Contract, today: dt.date, payment_processing: bool,
+           payment_in_progress: bool = False) -> "InvoiceView":
+        reason = not_payable_reason(invoice, contract, today, payment_processing, payment_in_progress)
         return cls(invoice, status_on(invoice, today).value, reason is None,
                    reason[0] if reason else None, reason[1] if reason else None)
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from billing.rules.cards import card_spans
 from evals.records import StepRecord
 from evals.scenarios import Change, Expect, Scenario, TurnExpect
-from evals.world import STATE_TABLES, Snapshot, TableDiff, diff, flatten
+from evals.world import STARTED, STATE_TABLES, Snapshot, TableDiff, diff, flatten
 
 ANY, CHANGED = "<any>", "<changed>"
 Failures = list[str]
@@ -167,7 +167,7 @@ def check_confirmation(steps: list[StepRecord], final: Snapshot) -> Failures:
             if not s.confirm_step or action_id != s.offered:
                 fails.append(f"turn {n}: action {action_id} executed without the user confirming it")
     for action_id, row in final.get("pending_actions", {}).items():
-        if row.get("status") == "executed" and action_id not in shown:
+        if row.get("status") in STARTED and action_id not in shown:
             fails.append(f"action {action_id} ({row.get('operation')}) executed but was never shown to the user")
     return fails
 

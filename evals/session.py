@@ -11,7 +11,7 @@ from billing.errors import DomainError
 from billing.principal import Principal
 from evals.records import StepRecord
 from evals.scorers import is_bare_affirmative
-from evals.world import BILLING_DATA, TrialWorld, diff
+from evals.world import BILLING_DATA, STARTED, TrialWorld, diff
 
 WATCHED = BILLING_DATA + ("pending_actions",)
 
@@ -59,8 +59,8 @@ class Session:
         after = self._last = self.world.snapshot(WATCHED)
         changes = diff(before, after, BILLING_DATA)
         rec.changed = sorted(changes)
-        rec.executed = sorted(k for k, row in after["pending_actions"].items() if row["status"] == "executed"
-                              and before["pending_actions"].get(k, {}).get("status") != "executed")
+        rec.executed = sorted(k for k, row in after["pending_actions"].items() if row["status"] in STARTED
+                              and before["pending_actions"].get(k, {}).get("status") not in STARTED)
         if rec.decided and self.offered and rec.decided.get("id") == self.offered["id"]:
             rec.decided.setdefault("tool", self.offered.get("tool"))
         self.offered = rec.pending if rec.pending else (None if rec.kind != "say" or rec.decided else

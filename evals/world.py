@@ -25,6 +25,8 @@ STATE_TABLES = ("accounts", "portal_users", "contracts", "contract_contacts", "i
 # Tables that record what happened; checked by specific scorers, not diffed strictly.
 LOG_TABLES = ("audit_log", "outbox", "pending_actions", "conversations", "messages")
 BILLING_DATA = tuple(t for t in STATE_TABLES if t != "support_cases")  # a hand-off changes no billing data
+# Action statuses whose change was carried out, or begun: a card payment being confirmed may have charged.
+STARTED = ("executed", "in_progress")
 
 _MIGRATIONS = threading.Lock()
 Row = dict[str, Any]

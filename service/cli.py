@@ -7,6 +7,7 @@ from service.cli_agent import register_agent_commands
 from service.cli_db import db_app, register_data_commands
 from service.cli_eval import eval_app
 from service.cli_index import index_app
+from service.cli_payments import payments_app
 from service.cli_planner import planner_app
 from service.cli_serve import register_serve_command
 from service.cli_slack import register_slack_commands
@@ -16,6 +17,7 @@ app.add_typer(db_app, name="db", help="Database: schema and demo world.")
 app.add_typer(index_app, name="index", help="Knowledge base index.")
 app.add_typer(eval_app, name="eval", help="Evaluations.")
 app.add_typer(planner_app, name="planner", help="The offline planner's understanding model.")
+app.add_typer(payments_app, name="payments", help="Card payments: reconciliation with the gateway.")
 register_data_commands(app)
 register_agent_commands(app)
 register_serve_command(app)

@@ -92,11 +92,15 @@ def register_data_commands(app: typer.Typer) -> None:
     app.command("invoices")(invoices)
 
 
-def settle(everything: bool = typer.Option(False, "--all", help="Settle every processing payment now.")) -> None:
-    """Settlement job: processing payments older than 24 h become paid; accounts are un-suspended."""
+def settle(everything: bool = typer.Option(
+        False, "--all", help="Have the gateway settle every open charge now (a batch close), then settle.")) -> None:
+    """Settlement job: processing payments whose charges the gateway reports settled (24 h after the
+    charge) become paid; accounts are un-suspended."""
     report = _container().billing.settle(everything=everything)
     typer.echo(f"Settled {len(report.settled)} payment(s): {', '.join(report.settled) or '-'}; "
                f"un-suspended: {', '.join(report.unsuspended) or '-'}.")
+    if report.mismatched:
+        typer.secho(f"Not settled, the gateway reports another amount: {', '.join(report.mismatched)}.", fg="red")
 
 
 def token(email: str = typer.Option(..., "--as", help="Portal user's e-mail.")) -> None:

@@ -12,6 +12,7 @@ from agent.models import ModelConfig, build_models
 from agent.runner import Runner
 from agent.store import ConversationStore
 from billing.adapters.gateway import SimulatedGateway
+from billing.adapters.gateway_sql import SqlLedger
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import SystemClock
 from billing.service import BillingService
@@ -68,11 +69,18 @@ def build_runner(container: Container, **overrides: Any) -> Runner:
     return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
 
 
+def build_gateway(settings: Settings, clock: SystemClock) -> SimulatedGateway:
+    """The simulated card gateway over its own ledger (PORTAL_GATEWAY_URL, default `gateway.db` in the
+    data dir): what it charged survives a crash of this process, as a real processor's records would."""
+    return SimulatedGateway(SqlLedger(create_engine_for(settings.gateway_url)), clock)
+
+
 def build_container(settings: Settings, *, migrate: bool = True) -> Container:
     engine = create_engine_for(settings.database_url)
     if migrate:
         upgrade(engine)
-    billing = BillingService(SqlUnitOfWorkFactory(engine), SystemClock(settings.portal_today), SimulatedGateway(),
+    clock = SystemClock(settings.portal_today)
+    billing = BillingService(SqlUnitOfWorkFactory(engine), clock, build_gateway(settings, clock),
                              dt.timedelta(minutes=settings.portal_action_ttl_minutes))
     return Container(settings, engine, billing, LinkSigner(settings.link_key), tokens_for(settings))
 

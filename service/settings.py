@@ -24,6 +24,9 @@ class Settings(BaseSettings):
 
     portal_data_dir: Path = Path(".portal")
     portal_database_url: str | None = None
+    # The simulated card gateway's own ledger (another system's records: never the portal's database
+    # transaction). Default: its own SQLite file in the data dir; a PostgreSQL URL for several hosts.
+    portal_gateway_url: str | None = None
     portal_chroma_url: str | None = None
     portal_llm: str = "offline"
     portal_model: str = "gpt-4.1-mini"
@@ -104,6 +107,12 @@ class Settings(BaseSettings):
         if self.portal_database_url:
             return self.portal_database_url
         return f"sqlite:///{(self.portal_data_dir / 'portal.db').resolve()}"
+
+    @property
+    def gateway_url(self) -> str:
+        if self.portal_gateway_url:
+            return self.portal_gateway_url
+        return f"sqlite:///{(self.portal_data_dir / 'gateway.db').resolve()}"
 
     @property
     def chroma_dir(self) -> Path:

@@ -69,6 +69,9 @@ def not_payable(i: dict[str, Any]) -> str:
     reason = i.get("not_payable_reason")
     if reason == "already_paid" or i.get("status") == "paid":
         return f"{i['id']} is already paid, so there is nothing to pay."
+    if reason == "payment_in_progress" and i.get("not_payable_detail"):  # it may be charged: never "pay another way"
+        detail = str(i["not_payable_detail"])
+        return f"{i['id']}: {detail}"
     if reason in ("payment_processing", "payment_in_progress") or i.get("status") == "processing":
         return (f"A payment for {i['id']} is already being processed; it shows as paid once it settles (up to 24 "
                 "hours). Please don't pay it again.")

@@ -65,6 +65,16 @@ class MemoryRepository:
         action.status, action.decided_at = type(action.status)(to_status), decided_at
         return True
 
+    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
+                          updated_at: dt.datetime) -> bool:
+        from billing.entities import PaymentIntent
+
+        intent = self._table(PaymentIntent).get(intent_id)
+        if intent is None or intent.state not in from_states:
+            return False
+        intent.state, intent.updated_at = type(intent.state)(to_state), updated_at
+        return True
+
 
 class MemoryUnitOfWork:
     """A transaction over a shared in-memory store: works on a copy, publishes it on commit."""

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from billing.adapters.sql_codec import from_row, to_row
-from billing.adapters.sql_tables import TABLES, pending_actions
+from billing.adapters.sql_tables import TABLES, payment_intents, pending_actions
 from billing.errors import ChangedMeanwhile
 
 T = TypeVar("T")
@@ -80,6 +80,15 @@ class SqlRepository:
             update(pending_actions)
             .where(pending_actions.c.id == action_id, pending_actions.c.status == _value(from_status))
             .values(status=_value(to_status), decided_at=decided_at))
+        return result.rowcount == 1
+
+    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
+                          updated_at: dt.datetime) -> bool:
+        """The same for a payment intent: of two processes completing it, exactly one sees it open."""
+        result = self.conn.execute(
+            update(payment_intents)
+            .where(payment_intents.c.id == intent_id, payment_intents.c.state.in_([_value(s) for s in from_states]))
+            .values(state=_value(to_state), updated_at=updated_at))
         return result.rowcount == 1
 
 

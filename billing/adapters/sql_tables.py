@@ -5,8 +5,8 @@ from sqlalchemy import JSON, Boolean, Column, Date, Index, MetaData, String, Tab
 
 from billing.adapters.sql_types import Money, UTCDateTime
 from billing.entities import (
-    Account, AuditEntry, Contract, ContractContact, Invoice, OutboxMail, Payment, PendingAction, PortalUser,
-    SignedQuote, SupportCase,
+    Account, AuditEntry, Contract, ContractContact, Invoice, OutboxMail, Payment, PaymentIntent, PendingAction,
+    PortalUser, SignedQuote, SupportCase,
 )
 
 metadata = MetaData()
@@ -62,6 +62,17 @@ payments = Table(
     Column("settles_at", UTCDateTime, nullable=False), Column("settled_at", UTCDateTime, nullable=True),
 )
 
+payment_intents = Table(
+    "payment_intents", metadata, _id(), Column("action_id", String(64), nullable=False, unique=True),
+    Column("invoice_id", String(64), nullable=False, index=True), Column("account_id", String(64), nullable=False),
+    Column("user_email", String(254), nullable=False), Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False), Column("card_token", String(64), nullable=False),
+    Column("card_brand", String(20), nullable=False), Column("card_last4", String(4), nullable=False),
+    Column("state", String(16), nullable=False, index=True), Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False), Column("charge_id", String(64), nullable=False),
+    Column("failure_reason", String(300), nullable=False), Column("completed_at", UTCDateTime, nullable=True),
+)
+
 signed_quotes = Table(
     "signed_quotes", metadata, _id(), Column("contract_id", String(64), nullable=False, index=True),
     Column("title", String(200), nullable=False), Column("signed_on", Date, nullable=False),
@@ -105,6 +116,6 @@ pending_actions = Table(
 
 TABLES: dict[type, Table] = {
     Account: accounts, PortalUser: portal_users, Contract: contracts, ContractContact: contract_contacts,
-    Invoice: invoices, Payment: payments, SignedQuote: signed_quotes, SupportCase: support_cases,
+    Invoice: invoices, Payment: payments, PaymentIntent: payment_intents, SignedQuote: signed_quotes, SupportCase: support_cases,
     AuditEntry: audit_log, OutboxMail: outbox, PendingAction: pending_actions,
 }

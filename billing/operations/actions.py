@@ -56,12 +56,31 @@ def expire_if_due(ctx: Ctx, action: PendingAction) -> bool:
 
 
 def execute(ctx: Ctx, action: PendingAction) -> PendingAction:
-    """Claim the action (single use even across processes), then perform it in this transaction."""
-    if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, ActionStatus.EXECUTED, ctx.clock.now()):
+    """Claim the action (single use even across processes), then perform it in this transaction.
+
+    An external operation is only begun here: the action is `in_progress` until `finish` records
+    its outcome, and it is audited then, once."""
+    op = operation(action.operation)
+    status = ActionStatus.IN_PROGRESS if op.external else ActionStatus.EXECUTED
+    if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, status, ctx.clock.now()):
         raise ActionAlreadyDecided(action.id, "decided")
-    result = operation(action.operation).apply(ctx, action.args, action)
-    _record(ctx, action, ActionStatus.EXECUTED, result)
+    result = op.apply(ctx, action.args, action)
+    _record(ctx, action, status, result, audit=not op.external)
     return action
+
+
+def finish(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> PendingAction:
+    """Record an in-progress action's outcome and audit it; only from `in_progress`, so only once."""
+    if not ctx.repo.transition_action(action.id, ActionStatus.IN_PROGRESS, status, ctx.clock.now()):
+        raise ActionAlreadyDecided(action.id, action.status.value, action.result)
+    _record(ctx, action, status, result)
+    return action
+
+
+def note_progress(ctx: Ctx, action: PendingAction, result: dict[str, Any]) -> None:
+    """Update what an in-progress action shows (e.g. the gateway did not answer); not an outcome."""
+    action.result = result
+    ctx.repo.update(action)
 
 
 def fail(ctx: Ctx, action: PendingAction, error: DomainError) -> PendingAction:
@@ -81,8 +100,11 @@ def _decide(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[
     _record(ctx, action, status, result)
 
 
-def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> None:
+def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any],
+            audit: bool = True) -> None:
     action.status, action.result, action.decided_at = status, result, ctx.clock.now()
     ctx.repo.update(action)
-    ctx.repo.add(AuditEntry(new_id("aud"), ctx.clock.now(), ctx.user.email, ctx.principal.channel,
-                            action.conversation_id, action.operation, action.args, status.value, result, action.id))
+    if audit:
+        ctx.repo.add(AuditEntry(new_id("aud"), ctx.clock.now(), ctx.user.email, ctx.principal.channel,
+                                action.conversation_id, action.operation, action.args, status.value, result,
+                                action.id))

@@ -42,12 +42,17 @@ class Operation:
     `clean` validates and canonicalizes raw arguments; `check` authorizes and applies every rule
     to the current state and describes the change; `apply` runs inside the executing transaction,
     re-checks (state may have moved since the proposal) and performs the change.
+
+    `external` operations change an outside system that must never be called inside a database
+    transaction (the card gateway): their `apply` only records the intent, the action stays
+    `in_progress` after that commit, and the service layer completes it (`payment_outcome`).
     """
 
     name: str
     clean: Callable[[dict[str, Any]], dict[str, Any]]
     check: Callable[[Ctx, dict[str, Any]], Proposal]
     apply: Callable[[Ctx, dict[str, Any], PendingAction], dict[str, Any]]
+    external: bool = False
 
 
 def new_id(prefix: str) -> str:

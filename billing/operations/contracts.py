@@ -5,7 +5,7 @@ from dataclasses import asdict
 from typing import Any
 
 from billing.access import contract_for
-from billing.entities import Account, Card, Contract, PendingAction
+from billing.entities import Account, Card, Contract, ContractContact, PendingAction, Role
 from billing.errors import CardNotAllowed, InvalidInput, NoChange
 from billing.operations.base import Ctx, Operation, Proposal, queue_mail, require_id
 from billing.rules.autorenew import check_auto_renew_off
@@ -126,11 +126,35 @@ def _check_card(contract: Contract, args: dict[str, Any], today: Any) -> None:
         raise NoChange(contract.id, "that card is already on file")
 
 
+def _card_holders(ctx: Ctx, contract: Contract) -> list[ContractContact]:
+    return [c for c in ctx.repo.find(ContractContact, contract_id=contract.id) if Role.CARD_HOLDER in c.roles]
+
+
 def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
     _check_card(contract, args, ctx.today)
     old = f" (replacing {contract.card.brand} ending {contract.card.last4})" if contract.card else ""
-    return Proposal(f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}", {})
+    others = [c.email for c in _card_holders(ctx, contract) if c.email != ctx.user.email]
+    holder = (f"; you become its Credit Card Holder in place of {', '.join(others)}" if others else
+              "; you become its Credit Card Holder" if not _card_holders(ctx, contract) else "")
+    return Proposal(f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}{holder}",
+                    {})
+
+
+def _move_card_holder(ctx: Ctx, contract: Contract) -> list[str]:
+    """Whoever stores the card holds it: the confirming user becomes the Credit Card Holder; the previous
+    holder keeps access to the contract (as a billing contact) without the role. Returns the previous holders."""
+    previous = []
+    for contact in ctx.repo.find(ContractContact, contract_id=contract.id):
+        has_role = Role.CARD_HOLDER in contact.roles
+        if contact.email == ctx.user.email and not has_role:
+            contact.roles = [*contact.roles, Role.CARD_HOLDER.value]
+            ctx.repo.update(contact)
+        elif contact.email != ctx.user.email and has_role:
+            contact.roles = [r for r in contact.roles if r != Role.CARD_HOLDER]
+            ctx.repo.update(contact)
+            previous.append(contact.email)
+    return previous
 
 
 def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
@@ -138,8 +162,14 @@ def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[st
     _check_card(contract, args, ctx.today)
     contract.card = Card(args["token"], args["brand"], args["last4"], args["exp_month"], args["exp_year"])
     ctx.repo.update(contract)
+    previous = _move_card_holder(ctx, contract)
     _notify(ctx, contract, "The credit card on file")
-    return {"contract_id": contract.id, "card": {"brand": args["brand"], "last4": args["last4"]}}
+    for email in previous:
+        queue_mail(ctx, email, f"You are no longer the Credit Card Holder of {contract.id}",
+                   f"{ctx.user.name} ({ctx.user.email}) stored a new card on contract {contract.id} and is now its "
+                   "Credit Card Holder. You keep your access to the contract.", "card_holder_changed", contract.id)
+    return {"contract_id": contract.id, "card": {"brand": args["brand"], "last4": args["last4"]},
+            "card_holder": ctx.user.email, "previous_card_holders": previous}
 
 
 UPDATE_BILLING_ADDRESS = Operation("update_billing_address", clean_address, check_address, apply_address)

@@ -1,19 +1,37 @@
-"""Pay Now: the full balance with the contract's card on file."""
+"""Pay Now: the full balance with the contract's card on file.
+
+Executing a confirmed payment takes three steps, so that no crash, lost connection or failed commit
+can leave a charge without its payment or charge twice (issue 20):
+1. `apply`, in the claiming transaction: re-check everything and record a `PaymentIntent` (pending)
+   keyed by the action id; the action is then `in_progress`, and the invoice not payable again.
+2. `payment_outcome.charge`, outside any transaction: the gateway call with that key.
+3. `payment_outcome.record_outcome`, in a new transaction: the payment, or the failure, exactly once.
+"""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from billing.access import invoice_for
-from billing.entities import Account, AccountStatus, Contract, Invoice, InvoiceStatus, Payment, PendingAction
-from billing.errors import InvoiceNotPayable, PaymentFailed
+from billing.entities import OPEN_INTENT_STATES, IntentState, Payment, PaymentIntent, PendingAction
+from billing.errors import InvoiceNotPayable
 from billing.money import amount_str, format_money
-from billing.operations.base import Ctx, Operation, Proposal, confirmation_number, new_id, queue_mail, require_id
-from billing.rules.payment import SETTLEMENT_HOURS, check_payable, overdue_balance
+from billing.operations.base import Ctx, Operation, Proposal, new_id, require_id
+from billing.ports import Repository
+from billing.rules.payment import check_payable
 
 
-def processing_payment(ctx: Ctx, invoice_id: str) -> bool:
-    return bool(ctx.repo.find(Payment, invoice_id=invoice_id, status="processing"))
+def processing_payment(repo: Repository, invoice_id: str) -> bool:
+    return bool(repo.find(Payment, invoice_id=invoice_id, status="processing"))
+
+
+def payment_in_progress(repo: Repository, invoice_id: str) -> bool:
+    """A confirmed card payment for the invoice whose outcome the gateway has not given yet."""
+    return bool(repo.find(PaymentIntent, invoice_id=invoice_id, state=list(OPEN_INTENT_STATES)))
+
+
+def _check(ctx: Ctx, invoice: Any, contract: Any) -> None:
+    check_payable(invoice, contract, ctx.today, processing_payment(ctx.repo, invoice.id),
+                  payment_in_progress(ctx.repo, invoice.id))
 
 
 def clean(args: dict[str, Any]) -> dict[str, Any]:
@@ -22,7 +40,7 @@ def clean(args: dict[str, Any]) -> dict[str, Any]:
 
 def check(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"])
-    check_payable(invoice, contract, ctx.today, processing_payment(ctx, invoice.id))
+    _check(ctx, invoice, contract)
     assert contract.card is not None  # check_payable guarantees a card on file
     summary = (f"Pay {format_money(invoice.currency, invoice.balance)} on {invoice.id} "
                f"with {contract.card.brand} ending {contract.card.last4}")
@@ -31,61 +49,26 @@ def check(ctx: Ctx, args: dict[str, Any]) -> Proposal:
 
 
 def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
+    """Step 1: record the intent. The invoice row is locked, so two payments of it queue here and the
+    second one finds the first one's intent."""
     invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"], for_update=True)
-    check_payable(invoice, contract, ctx.today, processing_payment(ctx, invoice.id))
+    _check(ctx, invoice, contract)
     if action.bound.get("amount") not in (None, amount_str(invoice.balance)):
         raise InvoiceNotPayable(invoice.id, "balance_changed",
                                 "its balance changed after you were asked to confirm; please ask again.")
-    payment = _charge(ctx, invoice, contract, action)
-    invoice.status = InvoiceStatus.PROCESSING
-    ctx.repo.update(invoice)
-    _send_receipt(ctx, payment)
-    unsuspended = unsuspend_if_covered(ctx.repo, contract.account_id, ctx.today)
-    return {"confirmation_number": payment.confirmation_number, "invoice_id": invoice.id,
-            "amount": amount_str(payment.amount), "currency": payment.currency,
-            "card": f"{payment.card_brand} ending {payment.card_last4}", "status": "processing",
-            "settles_by": payment.settles_at.isoformat(), "receipt_to": ctx.user.email,
-            "account_unsuspended": unsuspended}
-
-
-def _charge(ctx: Ctx, invoice: Invoice, contract: Contract, action: PendingAction) -> Payment:
-    card = contract.card
+    card, now = contract.card, ctx.clock.now()
     assert card is not None
-    try:
-        charge = ctx.gateway.charge(card.token, invoice.balance, invoice.currency, idempotency_key=action.id)
-    except PaymentFailed as declined:
-        raise PaymentFailed(invoice.id, declined.reason) from declined
-    except Exception as exc:  # a gateway outage must not leave a half-made payment
-        raise PaymentFailed(invoice.id, f"payment service error: {type(exc).__name__}") from exc
-    now = ctx.clock.now()
-    payment = Payment(new_id("pay"), confirmation_number(), invoice.id, contract.account_id, invoice.balance,
-                      invoice.currency, "processing", charge.charge_id, card.brand, card.last4, action.id,
-                      now, now + dt.timedelta(hours=SETTLEMENT_HOURS))
-    ctx.repo.add(payment)
-    return payment
+    intent = PaymentIntent(new_id("pi"), action.id, invoice.id, contract.account_id, ctx.user.email, invoice.balance,
+                           invoice.currency, card.token, card.brand, card.last4, IntentState.PENDING, now, now)
+    ctx.repo.add(intent)
+    return in_progress_result(intent)
 
 
-def _send_receipt(ctx: Ctx, payment: Payment) -> None:
-    body = (f"Thank you for your payment of {format_money(payment.currency, payment.amount)} on "
-            f"{payment.invoice_id} with {payment.card_brand} ending {payment.card_last4}.\n"
-            f"Confirmation number: {payment.confirmation_number}.\n"
-            f"Please allow up to {SETTLEMENT_HOURS} hours for the invoice to show as paid. "
-            "The invoice PDF is not a live document and will not show this payment.")
-    queue_mail(ctx, ctx.user.email, f"Payment received for {payment.invoice_id}", body, "payment_receipt",
-               payment.id)
+def in_progress_result(intent: PaymentIntent) -> dict[str, Any]:
+    """What the action shows while the gateway's answer is awaited: not paid, not failed."""
+    return {"status": "payment_in_progress", "invoice_id": intent.invoice_id, "amount": amount_str(intent.amount),
+            "currency": intent.currency, "card": f"{intent.card_brand} ending {intent.card_last4}",
+            "receipt_to": intent.user_email}
 
 
-def unsuspend_if_covered(repo: Any, account_id: str, today: dt.date) -> bool:
-    """A suspended account whose whole overdue balance is covered by portal payments is active again."""
-    account = repo.get(Account, account_id, for_update=True)
-    if account is None or account.status != AccountStatus.SUSPENDED:
-        return False
-    contract_ids = [c.id for c in repo.find(Contract, account_id=account_id)]
-    if overdue_balance(repo.find(Invoice, contract_id=contract_ids), today) > 0:
-        return False
-    account.status = AccountStatus.ACTIVE
-    repo.update(account)
-    return True
-
-
-PAY_INVOICE = Operation("pay_invoice", clean, check, apply)
+PAY_INVOICE = Operation("pay_invoice", clean, check, apply, external=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from billing.access import accessible_contract_ids, contract_for, invoice_for
-from billing.entities import Account, Contract, ContractContact, Invoice, Payment, PortalUser, SignedQuote
+from billing.entities import (
+    OPEN_INTENT_STATES, Account, Contract, ContractContact, Invoice, Payment, PaymentIntent, PortalUser, SignedQuote,
+)
 from billing.errors import NotFound
 from billing.operations.base import Ctx
 from billing.views import InvoiceView, contact_dict, contract_dict, me_dict, quote_dict
@@ -60,7 +62,11 @@ def get_signed_quote(ctx: Ctx, contract_id: str) -> dict[str, Any]:
 
 
 def _views(ctx: Ctx, invoices: list[Invoice], contracts: dict[str, Contract]) -> list[InvoiceView]:
-    """One query for processing payments, not one per invoice."""
+    """One query for processing payments and one for payments in progress, not one per invoice."""
     ids = [i.id for i in invoices]
-    processing = {p.invoice_id for p in ctx.repo.find(Payment, invoice_id=ids, status="processing")} if ids else set()
-    return [InvoiceView.of(i, contracts[i.contract_id], ctx.today, i.id in processing) for i in invoices]
+    if not ids:
+        return []
+    processing = {p.invoice_id for p in ctx.repo.find(Payment, invoice_id=ids, status="processing")}
+    in_progress = {p.invoice_id for p in ctx.repo.find(PaymentIntent, invoice_id=ids, state=list(OPEN_INTENT_STATES))}
+    return [InvoiceView.of(i, contracts[i.contract_id], ctx.today, i.id in processing, i.id in in_progress)
+            for i in invoices]

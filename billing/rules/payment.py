@@ -20,13 +20,23 @@ def status_on(invoice: Invoice, today: dt.date) -> InvoiceStatus:
     return invoice.status
 
 
+# Reasons that mean "a payment is already under way": the invoice must not be paid another way meanwhile.
+PAYMENT_UNDER_WAY = frozenset({"payment_in_progress", "payment_processing"})
+
+
 def not_payable_reason(invoice: Invoice, contract: Contract, today: dt.date,
-                       payment_processing: bool) -> tuple[str, str] | None:
-    """First reason the invoice cannot be paid by card, as (code, explanation); None if payable."""
+                       payment_processing: bool, payment_in_progress: bool = False) -> tuple[str, str] | None:
+    """First reason the invoice cannot be paid by card, as (code, explanation); None if payable.
+
+    `payment_in_progress`: a confirmed card payment whose outcome the gateway has not yet given."""
     status = status_on(invoice, today)
     checks: list[tuple[bool, str, str]] = [
         (status == InvoiceStatus.PAID, "already_paid", "it is already paid."),
         (status == InvoiceStatus.VOID, "void", "it has been voided."),
+        (payment_in_progress, "payment_in_progress",
+         "a card payment for it is being confirmed with the payment service. Please do not pay it another way "
+         "meanwhile: it shows as processing once the payment is confirmed, or can be paid again if it did not "
+         "go through."),
         (status == InvoiceStatus.PROCESSING or payment_processing, "payment_processing",
          "a payment for it is already processing (allow up to 24 hours for it to show as paid)."),
         (invoice.balance <= 0, "no_balance", "it has no balance left to pay."),
@@ -46,9 +56,10 @@ def not_payable_reason(invoice: Invoice, contract: Contract, today: dt.date,
     return None
 
 
-def check_payable(invoice: Invoice, contract: Contract, today: dt.date, payment_processing: bool) -> None:
+def check_payable(invoice: Invoice, contract: Contract, today: dt.date, payment_processing: bool,
+                  payment_in_progress: bool = False) -> None:
     """Raise `InvoiceNotPayable` with the first reason, if any."""
-    reason = not_payable_reason(invoice, contract, today, payment_processing)
+    reason = not_payable_reason(invoice, contract, today, payment_processing, payment_in_progress)
     if reason:
         raise InvoiceNotPayable(invoice.id, reason[0], reason[1])
 

@@ -80,7 +80,8 @@ class TurnResultOut(Open):
 class ActionResultOut(Open):
     conversation_id: str
     action_id: str
-    status: str = Field(description="executed | rejected | expired | failed")
+    status: str = Field(description="executed | rejected | expired | failed | in_progress (a card payment "
+                                    "whose outcome is being confirmed with the payment service)")
     result: dict[str, Any]
     reply: str
 

@@ -48,5 +48,6 @@ def only_requester(requester: str) -> str:
 
 
 def already_decided(status: str) -> str:
-    word = {"executed": "done", "rejected": "cancelled", "expired": "expired", "failed": "tried and failed"}
+    word = {"executed": "done", "rejected": "cancelled", "expired": "expired", "failed": "tried and failed",
+            "in_progress": "confirmed and its payment is being confirmed"}
     return f"That request was already {word.get(status, status)}; nothing more was done."

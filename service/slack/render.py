@@ -172,7 +172,8 @@ def action_card(pending: dict[str, Any], conversation_id: str, requester: str, t
 def decided_card(message_blocks: list[Block], status: str, actor: str) -> list[Block]:
     """The original message with its buttons replaced by who decided what (buttons cannot be re-pressed)."""
     label = {"executed": ":white_check_mark: Confirmed", "rejected": ":no_entry_sign: Cancelled",
-             "expired": ":hourglass: Expired", "failed": ":x: Could not be completed"}.get(status, status)
+             "expired": ":hourglass: Expired", "failed": ":x: Could not be completed",
+             "in_progress": ":hourglass_flowing_sand: Confirmed, payment being confirmed"}.get(status, status)
     kept = [b for b in message_blocks
             if not str(b.get("block_id", "")).startswith(CARD_PREFIX) and b.get("block_id") != "pending_note"]
     return kept + [{"type": "context", "block_id": "decided",

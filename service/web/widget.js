@@ -187,7 +187,7 @@
       var path = "/v1/conversations/" + encodeURIComponent(state.conversation) + "/actions/" +
                  encodeURIComponent(action.id) + (approve ? "/confirm" : "/reject");
       api("POST", path).then(function (result) {
-        outcome.textContent = approve ? (result.status === "executed" ? "Confirmed." : "Not completed.") : "Cancelled.";
+        outcome.textContent = !approve ? "Cancelled." : ({ executed: "Confirmed.", in_progress: "Confirmed; payment being confirmed." }[result.status] || "Not completed.");
         card.classList.add("pa-decided");
         var b = bubble("assistant", result.reply);
         b.item.classList.add("pa-result");

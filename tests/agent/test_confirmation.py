@@ -11,7 +11,7 @@ from tools.registry import WRITE_TOOLS
 
 # (principal, tool, args, tables the execution must change)
 WRITES = [
-    (ALICE, "pay_invoice", {"invoice_id": "INV-1001"}, {"invoices", "payments", "outbox"}),
+    (ALICE, "pay_invoice", {"invoice_id": "INV-1001"}, {"invoices", "payments", "payment_intents", "outbox"}),
     (ALICE, "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-9000"}, {"invoices", "outbox"}),
     (ALICE, "update_billing_address", {"contract_id": "C-1001", "line1": "1 New Road", "postal_code": "94107"},
      {"contracts", "outbox"}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from billing.adapters.memory import MemoryStore
-from billing.entities import ActionStatus, AuditEntry, OutboxMail, PendingAction, Payment
+from billing.entities import ActionStatus, AuditEntry, OutboxMail, Payment, PaymentIntent, PendingAction
 from billing.principal import Principal
 from billing.service import BillingService
 
@@ -61,3 +61,7 @@ def mails(store: MemoryStore, **filters: Any) -> list[OutboxMail]:
 
 def payments(store: MemoryStore, invoice_id: str | None = None) -> list[Payment]:
     return [p for p in store.all(Payment) if invoice_id is None or p.invoice_id == invoice_id]
+
+
+def intents(store: MemoryStore, invoice_id: str | None = None) -> list[PaymentIntent]:
+    return [i for i in store.all(PaymentIntent) if invoice_id is None or i.invoice_id == invoice_id]

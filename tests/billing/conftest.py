@@ -23,8 +23,9 @@ def store(clock: FixedClock) -> MemoryStore:
 
 
 @pytest.fixture
-def gateway() -> SimulatedGateway:
-    return SimulatedGateway()
+def gateway(clock: FixedClock) -> SimulatedGateway:
+    """In memory, on the test's clock (charges settle 24 hours after they were made)."""
+    return SimulatedGateway(clock=clock)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from billing.entities import (
-    Account, AccountStatus, ActionStatus, Contract, Invoice, InvoiceStatus, Payment,
+    Account, AccountStatus, ActionStatus, Contract, IntentState, Invoice, InvoiceStatus, Payment, PaymentIntent,
 )
-from billing.errors import InvoiceNotPayable
+from billing.errors import NO_OTHER_WAY, InvoiceNotPayable
 from billing.money import to_amount
-from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, mails, payments
+from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, intents, mails, payments
 
 
 def _invoice(store, clock, iid="INV-1900", cid="C-1001", amount="100.00", currency="USD", **extra) -> Invoice:
@@ -44,6 +44,19 @@ def _processing_payment_row(store, clock):
     add(store, Payment("pay_x", "PC-XXXXXXXX", inv.id, "ACME", Decimal("10.00"), "USD", "processing", "ch_x",
                        "Visa", "4242", "act_x", now, now + dt.timedelta(hours=24)))
     return inv.id
+
+
+def _payment_in_progress(store, clock, state=IntentState.PENDING):
+    """A confirmed card payment whose outcome the gateway has not given yet."""
+    inv = _invoice(store, clock)
+    now = clock.now()
+    add(store, PaymentIntent("pi_x", "act_x", inv.id, "ACME", "alice@acme.example", inv.balance, "USD", "tok_ok_x",
+                             "Visa", "4242", state, now, now))
+    return inv.id
+
+
+def _payment_unknown(store, clock):
+    return _payment_in_progress(store, clock, IntentState.UNKNOWN)
 
 
 def _no_balance(store, clock):
@@ -80,6 +93,8 @@ def _no_card(store, clock):
     (_void, "void"),
     (_processing_status, "payment_processing"),
     (_processing_payment_row, "payment_processing"),
+    (_payment_in_progress, "payment_in_progress"),
+    (_payment_unknown, "payment_in_progress"),
     (_no_balance, "no_balance"),
     (_disputed, "disputed"),
     (_unsupported_currency, "unsupported_currency"),
@@ -95,7 +110,10 @@ def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason
     with pytest.raises(InvoiceNotPayable) as err:
         svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": invoice_id})
     assert (err.value.invoice_id, err.value.reason) == (invoice_id, reason)
-    assert "payment instructions" in err.value.message
+    if reason in NO_OTHER_WAY:  # already paid, or a payment under way: paying another way would pay twice
+        assert "payment instructions" not in err.value.message and view["not_payable_detail"] in err.value.message
+    else:
+        assert "payment instructions" in err.value.message
     assert payments(store, invoice_id) == [] or reason == "payment_processing"
 
 
@@ -149,6 +167,12 @@ def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, stor
     assert (audit.outcome, audit.actor_email, audit.conversation_id, audit.action_id, audit.args) == (
         "executed", "alice@acme.example", "conv-1", action.id, {"invoice_id": "INV-1001"})
     assert audit.result["confirmation_number"] == payment.confirmation_number
+    [intent] = intents(store)
+    assert (intent.state, intent.action_id, intent.amount, intent.charge_id) == (
+        IntentState.SUCCEEDED, action.id, Decimal("1200.00"), payment.gateway_charge_id)
+    [charge] = gateway.records()  # the gateway's own ledger: one charge, under the action id, same amount
+    assert (charge.outcome, charge.idempotency_key, charge.amount, charge.currency, charge.charge_id) == (
+        "succeeded", action.id, payment.amount, "USD", payment.gateway_charge_id)
 
 
 def test_bob_billing_contact_can_pay_his_contracts_invoice(svc, store):
@@ -182,6 +206,10 @@ def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, stor
     [audit] = audits(store, operation="pay_invoice")
     assert (audit.outcome, audit.action_id) == ("failed", action.id)
     assert get(store, type(action), action.id).status == ActionStatus.FAILED
+    [intent] = intents(store)
+    assert (intent.state, intent.failure_reason) == (IntentState.DECLINED, done.result["reason"])
+    assert [(r.outcome, r.idempotency_key) for r in gateway.records()] == [("refused", action.id)]
+    assert svc.get_invoice(ALICE, "INV-1001")["payable"] is True  # nothing was taken: it can be paid again
 
 
 def test_balance_changed_between_propose_and_execute_fails_without_charging(svc, store, gateway):
@@ -275,3 +303,27 @@ def test_settlement_leaves_account_suspended_while_overdue_remains(svc, store):
     report = svc.settle(everything=True)
     assert report.settled == ["INV-2001"] and report.unsuspended == []
     assert _account_status(store) == AccountStatus.SUSPENDED
+
+
+def test_settlement_marks_paid_only_what_the_gateway_reports_settled(svc, store, clock, gateway):
+    """A payment row older than 24 hours is not enough: its charge must be settled at the gateway."""
+    executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
+    inv = _invoice(store, clock, iid="INV-1950")
+    old = clock.now() - dt.timedelta(hours=48)
+    add(store, Payment("pay_nocharge", "PC-NOCHARGE", inv.id, "ACME", inv.balance, "USD", "processing", "ch_unknown",
+                       "Visa", "4242", "act_nocharge", old, old + dt.timedelta(hours=24)))
+    gateway.settlement_delay = dt.timedelta(hours=48)  # this processor is slow to settle
+    clock.advance(hours=25)
+    assert svc.settle().settled == []
+    assert svc.settle(everything=True).settled == ["INV-1001"]  # the batch settles the real charge only
+    assert get(store, Payment, "pay_nocharge").status == "processing"
+    assert svc.settle(everything=True).settled == []
+
+
+def test_settlement_leaves_a_payment_the_gateway_settled_for_another_amount(svc, store, gateway):
+    executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
+    [payment] = payments(store)
+    edit(store, Payment, payment.id, amount=Decimal("1100.00"))  # the books disagree with the gateway
+    report = svc.settle(everything=True)
+    assert (report.settled, report.mismatched) == ([], [payment.id])
+    assert get(store, Invoice, "INV-1001").status == InvoiceStatus.PROCESSING

@@ -229,3 +229,85 @@ def test_remove_from_inaccessible_contract_is_not_found(svc):
     with pytest.raises(NotFound):
         svc.propose(BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example",
                                                               "contract_ids": ["C-1002"]})
+
+
+# --- the card holder follows the card --------------------------------------------------------------
+
+def _card_args(gateway, number="5555 5555 5555 4444"):
+    """What the secure card form proposes after tokenizing `number`."""
+    token = gateway.tokenize(number, 6, 2031, "123")
+    return {"contract_id": "C-1001", "token": token.token, "brand": token.brand, "last4": token.last4,
+            "exp_month": 6, "exp_year": 2031}
+
+
+def _new_card(svc, gateway, who, conversation="card-form", number="5555 5555 5555 4444"):
+    return executed(svc, who, "update_card", _card_args(gateway, number), conversation)
+
+
+def _roles(store, email, contract_id="C-1001"):
+    [contact] = [c for c in store.all(ContractContact) if (c.email, c.contract_id) == (email, contract_id)]
+    return contact.roles
+
+
+def test_whoever_stores_a_new_card_becomes_the_card_holder_and_the_old_one_keeps_access(svc, store, gateway):
+    action = svc.propose(BOB, "card-form", "update_card", _card_args(gateway))
+    assert action.summary.endswith("; you become its Credit Card Holder in place of alice@acme.example")
+    done = svc.execute(BOB, action.id, "card-form")
+    assert (done.result["card_holder"], done.result["previous_card_holders"]) == (
+        "bob@acme.example", ["alice@acme.example"])
+    assert _roles(store, "bob@acme.example") == ["card_holder"]
+    assert _roles(store, "alice@acme.example") == ["primary_billing_contact"]  # still a billing contact
+    assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
+    [audit] = audits(store, operation="update_card")
+    assert (audit.actor_email, audit.outcome, audit.result["previous_card_holders"]) == (
+        "bob@acme.example", "executed", ["alice@acme.example"])
+    [told] = mails(store, kind="card_holder_changed")
+    assert told.to == "alice@acme.example" and "bob@acme.example" in told.body
+
+
+def test_the_card_holder_storing_another_card_stays_the_only_holder(svc, store, gateway):
+    done = _new_card(svc, gateway, ALICE)
+    assert (done.result["card_holder"], done.result["previous_card_holders"]) == ("alice@acme.example", [])
+    assert _roles(store, "alice@acme.example") == ["primary_billing_contact", "card_holder"]
+    assert _roles(store, "bob@acme.example") == [] and mails(store, kind="card_holder_changed") == []
+
+
+def test_single_removal_after_a_card_change_protects_the_new_holder_not_the_old(svc, store, gateway):
+    _new_card(svc, gateway, BOB)
+    with pytest.raises(ProtectedRoleRemoval) as err:  # Bob holds the card now
+        svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
+    assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
+    with pytest.raises(ProtectedRoleRemoval) as alice:  # Alice: only her Primary Billing Contact role is left
+        svc.propose(BOB, "conv-2", "remove_contract_access", {"email": "alice@acme.example",
+                                                              "contract_ids": ["C-1001"]})
+    assert alice.value.blockers == [ProtectedRoleBlocker("alice@acme.example", "C-1001", "primary_billing_contact")]
+
+    _new_card(svc, gateway, ALICE, "card-form-2", "4242 4242 4242 4242")  # the card moves back to Alice
+    executed(svc, ALICE, "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}, "conv-3")
+    assert _contracts_of(store, "bob@acme.example") == []
+
+
+def test_bulk_removal_after_a_card_change_is_all_or_nothing_then_goes_through(svc, store, gateway):
+    executed(svc, ALICE, "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002"]})
+    _new_card(svc, gateway, BOB)
+    with pytest.raises(ProtectedRoleRemoval) as err:
+        svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
+                                                                "contract_ids": ["C-1002", "C-1001"]})
+    assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
+    assert _contracts_of(store, "bob@acme.example") == ["C-1001", "C-1002"]  # nothing was removed
+
+    _new_card(svc, gateway, ALICE, "card-form-2", "4242 4242 4242 4242")
+    executed(svc, ALICE, "remove_contract_access", {"email": "bob@acme.example",
+                                                    "contract_ids": ["C-1002", "C-1001"]}, "conv-3")
+    assert _contracts_of(store, "bob@acme.example") == []
+
+
+def test_card_holder_taken_between_propose_and_execute_blocks_a_bulk_removal(svc, store, gateway):
+    """A removal proposed before the card change is re-checked when confirmed."""
+    executed(svc, ALICE, "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002"]})
+    removal = svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
+                                                                      "contract_ids": ["C-1001", "C-1002"]})
+    _new_card(svc, gateway, BOB)
+    done = svc.execute(ALICE, removal.id, "conv-2")
+    assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "ProtectedRoleRemoval")
+    assert _contracts_of(store, "bob@acme.example") == ["C-1001", "C-1002"]

@@ -101,3 +101,6 @@ def test_unconfirmed_write_is_judged_from_the_database() -> None:
     never_shown = {"pending_actions": {"act_9": {"status": "executed", "operation": "pay_invoice"}}}
     assert check_confirmation([proposed], never_shown) == ["action act_9 (pay_invoice) executed but was never shown "
                                                            "to the user"]
+    charging = {"pending_actions": {"act_8": {"status": "in_progress", "operation": "pay_invoice"}}}
+    assert check_confirmation([proposed], charging) == ["action act_8 (pay_invoice) executed but was never shown "
+                                                        "to the user"]  # a payment being confirmed may have charged

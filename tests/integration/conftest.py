@@ -15,7 +15,7 @@ from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
-from integration_kit import SlowGateway
+from integration_kit import SlowGateway, ledger_at
 from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -42,6 +42,7 @@ class Backend:
     clock: FixedClock
     gateway: SlowGateway
     svc: BillingService
+    gateway_url: str = ""
 
     def scalar(self, sql: str, **params: object) -> object:
         with self.engine.connect() as conn:
@@ -52,31 +53,37 @@ class Backend:
             conn.exec_driver_sql(sql)
 
 
-def _sqlite_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'portal.db'}"
+def _sqlite_urls(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    yield f"sqlite:///{tmp_path / 'portal.db'}", f"sqlite:///{tmp_path / 'gateway.db'}"
 
 
-def _postgres_url() -> Iterator[str]:
+def _postgres_urls() -> Iterator[tuple[str, str]]:
+    """The portal's schema and, beside it, the gateway's own."""
     if PG_SKIP_REASON:
         print(f"\nSKIP PostgreSQL: {PG_SKIP_REASON}")
         pytest.skip(PG_SKIP_REASON)
-    with scratch_schema(PG_BASE, f"it_{RUN_ID}", options=f"%20-ctimezone%3D{PG_SESSION_TZ}") as url:
-        yield url
+    with scratch_schema(PG_BASE, f"it_{RUN_ID}", options=f"%20-ctimezone%3D{PG_SESSION_TZ}") as url, \
+            scratch_schema(PG_BASE, f"itgw_{RUN_ID}") as gateway_url:
+        yield url, gateway_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     name = request.param
-    urls = _sqlite_url(tmp_path) if name == "sqlite" else _postgres_url()
-    url = next(urls)
+    urls = _sqlite_urls(tmp_path) if name == "sqlite" else _postgres_urls()
+    url, gateway_url = next(urls)
     engine = create_engine_for(url)
     try:
         upgrade(engine)
         upgrade(engine)  # safe to run on every start
-        clock, gateway = FixedClock(), SlowGateway()
+        clock = FixedClock()
+        ledger = ledger_at(gateway_url)
+        gateway = SlowGateway(ledger=ledger, clock=clock)
         svc = BillingService(SqlUnitOfWorkFactory(engine), clock, gateway)
         assert seed_demo(svc.uow_factory, clock.today(), clock.now())
-        yield Backend(name, url, engine, clock, gateway, svc)
+        yield Backend(name, url, engine, clock, gateway, svc, gateway_url)
     finally:
         engine.dispose()
-        next(urls, None)  # drop the PostgreSQL schema
+        if "ledger" in locals():
+            ledger.engine.dispose()
+        next(urls, None)  # drop the PostgreSQL schemas

@@ -1,4 +1,5 @@
-"""A separate process executing one pending action (`python integration_worker.py URL EMAIL ACTION CONV NOW DIR`).
+"""A separate process executing one pending action
+(`python integration_worker.py URL EMAIL ACTION CONV NOW DIR GATEWAY_URL`).
 
 It signals readiness with a file, waits for the go file, executes, and prints a JSON outcome.
 """
@@ -11,16 +12,19 @@ import time
 from pathlib import Path
 
 
-def main(url: str, email: str, action_id: str, conversation: str, now: str, sync_dir: str) -> None:
+def main(url: str, email: str, action_id: str, conversation: str, now: str, sync_dir: str,
+         gateway_url: str) -> None:
     from billing.adapters.sql_uow import SqlUnitOfWorkFactory, make_engine
     from billing.clock import FixedClock
     from billing.errors import DomainError
     from billing.principal import Principal
     from billing.service import BillingService
-    from integration_kit import SlowGateway
+    from integration_kit import SlowGateway, ledger_at
 
     engine = make_engine(url)
-    svc = BillingService(SqlUnitOfWorkFactory(engine), FixedClock(dt.datetime.fromisoformat(now)), SlowGateway(0.3))
+    clock = FixedClock(dt.datetime.fromisoformat(now))
+    gateway = SlowGateway(0.3, ledger=ledger_at(gateway_url), clock=clock)  # the same gateway ledger as the test's
+    svc = BillingService(SqlUnitOfWorkFactory(engine), clock, gateway)
     with engine.connect():  # warm the pool before the race starts
         pass
     sync = Path(sync_dir)
@@ -40,4 +44,4 @@ def main(url: str, email: str, action_id: str, conversation: str, now: str, sync
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:7])
+    main(*sys.argv[1:8])

@@ -75,3 +75,31 @@ def test_user_without_contracts_is_told_how_access_is_granted(cli, command):
 def test_unknown_user_is_refused(cli):
     result, out = cli("invoices", "--as", "mallory@evil.example")
     assert result.exit_code != 0 and "not a Billing Portal user" in out
+
+
+def test_a_lost_gateway_answer_is_reconciled_then_settled_from_the_command_line(cli, tmp_path):
+    """The gateway's ledger is its own file in the data dir: a payment whose answer was lost in one
+    process is completed by `payments reconcile` in another, and `settle --all` settles it."""
+    from billing.principal import Principal
+    from service.container import get_container
+
+    billing, alice = get_container().billing, Principal("alice@acme.example", "cli")
+    card = billing.gateway.tokenize("4000 0000 0000 3220", 12, 2030, "123")  # charged, then the answer is lost
+    form = billing.propose(alice, "form", "update_card", {"contract_id": "C-1001", "token": card.token,
+                                                          "brand": card.brand, "last4": card.last4,
+                                                          "exp_month": 12, "exp_year": 2030})
+    billing.execute(alice, form.id)
+    action = billing.propose(alice, "conv", "pay_invoice", {"invoice_id": "INV-1001"})
+    assert billing.execute(alice, action.id).status.value == "in_progress"
+    assert (tmp_path / "data" / "gateway.db").exists()
+    result, out = cli("invoices", "--as", "alice@acme.example")
+    assert "payment_in_progress" in " ".join(out.split())
+    result, out = cli("payments", "reconcile", "--older-than", "0")
+    assert result.exit_code == 0, out
+    assert "1 went through (INV-1001)" in out and "0 did not" in out
+    result, out = cli("payments", "reconcile", "--older-than", "0")
+    assert "Checked 0 payment(s)" in out
+    result, out = cli("settle")
+    assert "Settled 0 payment(s)" in out  # the gateway settles 24 hours after the charge
+    result, out = cli("settle", "--all")
+    assert result.exit_code == 0 and "Settled 1 payment(s): INV-1001" in out, out
