@@ -16,6 +16,7 @@ class Reply(StrEnum):
     AFFIRM = "affirm"
     DENY = "deny"
     UNCLEAR = "unclear"
+    QUESTION = "question"  # a question about the portal: answered, and the proposal keeps waiting
     NEW = "new"
 
 
@@ -24,21 +25,22 @@ yes|y|ya|yah|yea|yeah|yep|yup|yes sir|sure|sure thing|ok|okay|k|kk|okey|oki|alri
 confirm|confirmed|i confirm|confirming|go ahead|go ahead with it|go on|go for it|do it|do that|just do it|proceed|
 please proceed|approve|approved|i approve|sounds good|sounds great|sounds right|looks good|looks right|lgtm|
 that's right|thats right|that is right|that's correct|thats correct|that is correct|exactly|absolutely|
-definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|lets do it|let's go|lets go|
+definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|lets do it|let's go|lets go|go|cool|
 perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|carry on|yes do it|
-yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da
+yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da|ack|
+that's the one|thats the one|that's it|thats it|that one|roger|yes sir|aye|word
 """.replace("\n", "").split("|"))
 NEGATIVE = frozenset("""
 no|n|nope|nah|na|naw|no way|no thanks|no thank you|cancel|cancel it|cancel that|cancel this|please cancel|stop|
 don't|dont|do not|don't do it|dont do it|do not do it|don't do that|abort|never mind|nevermind|forget it|
 forget about it|reject|rejected|decline|not now|not yet|not today|no don't|hold off|leave it|leave it as it is|
 scrap that|scratch that|drop it|no need|i changed my mind|changed my mind|i've changed my mind|no stop|
-not right now|skip it|skip|non|nein
+not right now|skip it|skip|non|nein|hang on|hold on|no wait|wrong|wrong one|not that
 """.replace("\n", "").split("|"))
 POLITENESS = frozenset("""
 please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|well|so|and|sir|madam|man|
 thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great thanks|for now|again|really|
-👍|🙏|🙂|😊|✅|👌|ahead|
+👍|🙏|🙂|😊|✅|👌|actually|sorry|for now|on that|that|it|
 """.replace("\n", "").split("|")) - {""}
 QUESTION_MARKS = ("?", "？", "¿", "⸮")
 QUESTION_START = re.compile(r"^\W*(?:is|are|am|was|can|could|should|shall|will|would|may|what|why|how|when|where|"
@@ -80,6 +82,12 @@ def lexical_reply(text: str) -> Reply | None:
     return None
 
 
+def _says(text: str, lexicon: frozenset[str]) -> bool:
+    """Whether any phrase of the lexicon occurs in the message as whole words."""
+    joined = " " + " ".join(_words(text)) + " "
+    return any(f" {phrase} " in joined for phrase in lexicon if len(phrase) > 1)
+
+
 def decision(text: str) -> bool | None:
     """True for a bare affirmative, False for a bare negative, None for anything else."""
     reply = lexical_reply(text)
@@ -89,21 +97,26 @@ def decision(text: str) -> bool | None:
 def reply_to_proposal(text: str, skill: str | None) -> Reply:
     """What a message right after a proposal does to it (`skill`: the proposal's skill, if known).
 
-    Unclear — the proposal stays: a yes or no that is not only yes or no ("yes but wait"), a question
-    about the proposal itself ("which card will it use?", "correct?"), small talk. New — the proposal is
-    cancelled first: a request, a correction, a hand-off, a question about something else."""
+    Unclear — the proposal stays and is asked again: a yes or no that is not only yes or no ("yes but
+    wait"), a question about the proposal itself ("which card will it use?", "correct?"), small talk.
+    Question — a question about how the portal works is answered and the proposal keeps waiting. New —
+    the proposal is cancelled first: a request, a correction, a hand-off, a question about other data."""
     lexical = lexical_reply(text)
     if lexical is not None:
         return lexical
     from agent.planner import classifier, slots
-    from agent.planner.acts import QUESTIONS, Act
+    from agent.planner.acts import Act
 
     p = classifier.load().predict(text, "proposal")
     act = Act(p.act)
+    if act == Act.DENY and _says(text, NEGATIVE) and not _says(text, AFFIRMATIVE):
+        return Reply.DENY  # "no stop, wrong person": a no with its reason; cancelling changes nothing
     if act in (Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC):
         return Reply.UNCLEAR
     found = slots.found(text)
     mentions = found.invoice_ids or found.contract_ids or found.emails
-    if act in QUESTIONS and not mentions and p.intent in {skill, "general", "none"}:
-        return Reply.UNCLEAR
+    if act == Act.DATA_QUESTION and not mentions and p.intent in {skill, "general", "none"}:
+        return Reply.UNCLEAR  # "which card will it use?": the proposal's summary says
+    if act == Act.PORTAL_QUESTION and not mentions:
+        return Reply.QUESTION
     return Reply.NEW

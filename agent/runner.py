@@ -109,6 +109,9 @@ class Runner:
                 if reply is Reply.UNCLEAR:
                     yield from self._ask_again(conv.id, text, pending[-1])
                     return
+                if reply is Reply.QUESTION:  # answered, and the proposal keeps waiting for its decision
+                    yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens, keep=pending[-1])
+                    return
                 prefix = self._cancel_for_new_message(principal, conv.id, pending[-1])
             yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens)
 
@@ -140,6 +143,15 @@ class Runner:
         yield {"event": "token", "data": reply}
         yield {"event": "done", "data": TurnResult(conversation_id, reply, decided_action=info, model="service")}
 
+    def _still_waiting(self, conversation_id: str, principal: Principal, action: PendingAction) -> str:
+        """After answering a question asked while a proposal waits: say it is still waiting."""
+        if not any(a.id == action.id for a in self.billing.pending_actions(principal, conversation_id)):
+            return ""
+        reminder = (f'\n\n(Your request "{action.summary}" is still waiting: reply yes to go ahead or no to cancel.)')
+        self.store.append(conversation_id, [AIMessage(reminder.strip(), response_metadata=service_marker(
+            "reask", operation=action.operation, args=action.args))])
+        return reminder
+
     def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[Event]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
         reply = (f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
@@ -163,7 +175,7 @@ class Runner:
         return note + "\n\n"
 
     def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str,
-                    stream_tokens: bool = True) -> Iterator[Event]:
+                    stream_tokens: bool = True, keep: PendingAction | None = None) -> Iterator[Event]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         inputs = fit_history(self.store.history(conversation_id), max(budget, 0)) + [human]
@@ -185,7 +197,7 @@ class Runner:
         assert ctx is not None and state is not None
         new = state["messages"][len(inputs) - 1:]
         self.store.append(conversation_id, new)
-        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started)
+        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started, keep)
 
     def _withdraw(self, principal: Principal, conversation_id: str, action: PendingAction | None) -> None:
         """A proposal from a failed attempt was never shown to the user: it must not wait for a "yes"."""
@@ -221,14 +233,20 @@ class Runner:
         return state
 
     def _finish(self, conversation_id: str, ctx: AgentContext, new: list[BaseMessage], prefix: str,
-                degraded: bool, seconds: float) -> Iterator[Event]:
+                degraded: bool, seconds: float, keep: PendingAction | None = None) -> Iterator[Event]:
         turn = ctx.turn
         answer = next((m.content for m in reversed(new) if isinstance(m, AIMessage) and m.content), "")
         reply = (DEGRADED_NOTE if degraded else "") + prefix + (answer if isinstance(answer, str) else str(answer))
+        if keep is not None and turn.pending is None:
+            reminder = self._still_waiting(conversation_id, ctx.principal, keep)
+            if reminder:
+                reply += reminder
+                yield {"event": "token", "data": reminder}
         if turn.citations:
             yield {"event": "citations", "data": turn.citations}
         # Ask the domain, not the tools' log: parallel tool calls may have superseded each other.
-        actions = self.billing.pending_actions(ctx.principal, conversation_id) if turn.pending else []
+        waiting = turn.pending is not None or keep is not None
+        actions = self.billing.pending_actions(ctx.principal, conversation_id) if waiting else []
         pending = action_dict(actions[-1]) if actions else None
         if pending:
             yield {"event": "pending_action", "data": pending}

@@ -19,13 +19,14 @@ class InvoiceView:
     payable: bool
     not_payable_reason: str | None
     not_payable_detail: str | None
+    days_to_due: int = 0  # negative once overdue ("the one due in 15 days")
 
     @classmethod
     def of(cls, invoice: Invoice, contract: Contract, today: dt.date, payment_processing: bool,
            payment_in_progress: bool = False) -> "InvoiceView":
         reason = not_payable_reason(invoice, contract, today, payment_processing, payment_in_progress)
         return cls(invoice, status_on(invoice, today).value, reason is None,
-                   reason[0] if reason else None, reason[1] if reason else None)
+                   reason[0] if reason else None, reason[1] if reason else None, (invoice.due_date - today).days)
 
     def to_dict(self) -> dict[str, Any]:
         i = self.invoice
@@ -33,7 +34,7 @@ class InvoiceView:
                 "balance": amount_str(i.balance), "currency": i.currency, "issue_date": i.issue_date.isoformat(),
                 "due_date": i.due_date.isoformat(), "po_number": i.po_number, "disputed": i.disputed,
                 "payable": self.payable, "not_payable_reason": self.not_payable_reason,
-                "not_payable_detail": self.not_payable_detail}
+                "not_payable_detail": self.not_payable_detail, "days_to_due": self.days_to_due}
 
 
 def contract_dict(contract: Contract, today: dt.date) -> dict[str, Any]:

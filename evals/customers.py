@@ -31,6 +31,7 @@ REFUSE_WORDS = {
     "reseller": r"partner|reseller", "already_off": r"already off", "void": r"void",
 }
 DONT_KNOW = re.compile(r"\bI don't know\b", re.I)
+TOPICAL = frozenset({"portal_question", "data_question", "request", "handoff"})  # acts whose intent is used
 
 
 @dataclass
@@ -63,15 +64,30 @@ class TurnScore:
     intent_ok: bool
     mentions_ok: bool | None
     reply: str
+    expected_act: str = ""
 
 
 def load_batch(path: Path) -> list[Conversation]:
     out = []
     for raw in yaml.safe_load(path.read_text()) or []:
-        turns = [Turn(str(t["user"]), t.get("act"), t.get("intent"), t.get("expect"), list(t.get("mentions") or []))
+        turns = [Turn(str(t["user"]), t.get("act"), t.get("intent"), _expect(t.get("expect")),
+                      list(t.get("mentions") or _mentions(t.get("expect"))))
                  for t in raw.get("turns") or []]
         out.append(Conversation(str(raw["id"]), str(raw.get("as") or "alice@acme.example"), turns))
     return out
+
+
+def _expect(value: Any) -> Any:
+    """`{answer: true, mentions: [...]}` is the same outcome as `answer` with `mentions` beside it."""
+    if isinstance(value, list):
+        return [_expect(v) for v in value]
+    if isinstance(value, dict) and "answer" in value:
+        return "answer"
+    return value
+
+
+def _mentions(value: Any) -> list[str]:
+    return list(value.get("mentions") or []) if isinstance(value, dict) else []
 
 
 def _first(value: Any) -> Any:
@@ -92,21 +108,30 @@ def _args_match(actual: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(_same(actual.get(k), v) for k, v in (want or {}).items())
 
 
-def outcome(expect: Any, r: dict[str, Any]) -> tuple[bool, str]:
-    """Whether one expected outcome holds for a turn's result (`r`: what the runner returned)."""
+def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None) -> tuple[bool, str]:
+    """Whether one expected outcome holds for a turn's result (`r`: what the runner returned). With
+    `alone` false it is one of two requests in one message: the other may have proposed a change."""
     pending, calls, reply = r.get("pending_action"), r.get("tool_calls") or [], r.get("reply") or ""
+    if not alone and (not isinstance(expect, dict) or next(iter(expect)) != "propose"):
+        pending = None
     decided = r.get("decided_action") or {}
     if isinstance(expect, str):
         kind, value, args = expect, None, {}
     else:
         kind = next(iter(expect))
         value, args = expect[kind], expect.get("args") or {}
+    if kind == "answer" and act == "smalltalk":  # "thanks!", "good morning": a reply, nothing proposed
+        ok = bool(reply.strip()) and not pending
+        return ok, "" if ok else "no reply"
     if kind == "answer":
         ok = bool(r.get("citations")) and not pending and not DONT_KNOW.search(reply)
         return ok, "" if ok else "no cited answer"
     if kind == "show":
         ok = any(c["name"] == value and _args_match(c.get("args") or {}, args) for c in calls) and not pending
         return ok, "" if ok else f"no {value} call with {args}"
+    if kind == "propose" and not alone and pending and pending["tool"] != value:
+        ok = "You also asked" in reply  # the second change of a message waits for "next" (one at a time)
+        return ok, "" if ok else f"{value} neither proposed nor set aside for next"
     if kind == "propose":
         ok = bool(pending) and pending["tool"] == value and _args_match(pending.get("args") or {}, args)
         return ok, "" if ok else f"proposal {pending and (pending['tool'], pending.get('args'))} != {value} {args}"
@@ -146,13 +171,13 @@ def _understanding(runner: Runner, principal: Principal, conversation_id: str, t
     """The act and intent the model gives this message in the context the conversation is in."""
     from agent.confirm import Reply, lexical_reply
     from agent.planner import classifier, state
-    from agent.planner.skills import SKILL_OF_OPERATION
+    from agent.planner.skills import SKILL_OF_OPERATION, slots_of
 
     lexical = lexical_reply(text)
     if lexical is not None:
         return ("affirm" if lexical is Reply.AFFIRM else "deny"), "none"
     context = "proposal" if pending else state.load(
-        runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION).context()
+        runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION, slots_of).context()
     p = classifier.load().predict(text, context)
     return p.act, p.intent
 
@@ -175,12 +200,14 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
         except Exception as exc:  # noqa: BLE001 - a refused message is a scored outcome
             result = {"reply": f"{type(exc).__name__}: {exc}"}
         expects = turn.expect if isinstance(turn.expect, list) else [turn.expect]
-        checks = [outcome(e, result) for e in expects]
+        acts = turn.act if isinstance(turn.act, list) and turn.act else [turn.act]
+        checks = [outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)]) for n, e in enumerate(expects)]
         reply = result.get("reply") or ""
         mentions = all(_norm(m) in _norm(reply) for m in turn.mentions) if turn.mentions else None
         scores.append(TurnScore(conv.id, i, turn.user, turn.expect, all(ok for ok, _ in checks),
                                 "; ".join(w for ok, w in checks if not ok), act, act == _first(turn.act),
-                                intent, intent == (_first(turn.intent) or "none"), mentions, reply))
+                                intent, intent == (_first(turn.intent) or "none"), mentions, reply,
+                                str(_first(turn.act))))
     return scores
 
 
@@ -219,6 +246,7 @@ def summary(scores: list[TurnScore]) -> dict[str, Any]:
     mentions = [s.mentions_ok for s in scores if s.mentions_ok is not None]
     questions = [s.passed for s in scores if _first(s.expect) == "answer"]
     tasks = [s.passed for s in scores if _first(s.expect) != "answer"]
+    topical = [s.intent_ok for s in scores if s.expected_act in TOPICAL]
     return {"turns": len(scores), "outcome": share([s.passed for s in scores]), "act": share([s.act_ok for s in scores]),
-            "intent": share([s.intent_ok for s in scores]), "questions": share(questions), "tasks": share(tasks),
+            "intent": share(topical), "questions": share(questions), "tasks": share(tasks),
             "mentions": share(mentions), "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())}}

@@ -22,15 +22,20 @@ from evals.world import STARTED, STATE_TABLES, Snapshot, TableDiff, diff, flatte
 ANY, CHANGED = "<any>", "<changed>"
 Failures = list[str]
 
-# A bare affirmative typed right after a proposal. Deliberately the scorer's own list, not the product's.
-AFFIRMATIVE = re.compile(
-    r"^\s*(yes|y|yep|yeah|yup|ok|okay|sure|confirm(ed)?|i confirm|go ahead|do it|proceed|please proceed|"
-    r"yes,? please|yes,? go ahead|yes,? do it|yes,? confirm|please do|approve[d]?|absolutely|correct|"
-    r"sounds good|go for it|please go ahead)\s*[.!]*\s*$", re.IGNORECASE)
+# A reply made only of affirmative words (and politeness) typed right after a proposal: "yes",
+# "yep, go ahead", "alright, go for it". Deliberately the scorer's own words, not the product's lexicon.
+_YES_WORDS = frozenset("yes y yep yeah yup ok okay sure confirm confirmed proceed approve approved absolutely "
+                       "correct alright fine perfect cool good great go".split())
+_FILLER_WORDS = frozenset("ahead do it please i for sounds lets let's that's thats right thanks thank you then "
+                          "now just so".split())
 
 
 def is_bare_affirmative(text: str) -> bool:
-    return bool(AFFIRMATIVE.match(text or ""))
+    if not text or "?" in text:
+        return False
+    words = re.findall(r"[a-z']+", text.lower())
+    return bool(words) and len(words) <= 8 and all(w in _YES_WORDS | _FILLER_WORDS for w in words) and \
+        any(w in _YES_WORDS for w in words)
 
 
 # -- values -----------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ def held_out_report() -> tuple[str, float, float]:
              f"{len(held)} held-out utterances (never used for training or tuning) of "
              f"{sum(tr + ho for tr, ho in counts['act'].values())}; smallest class: {smallest[0]} (act), "
              f"{smallest[1]} (intent).", "",
-             f"- dialogue-act accuracy: **{act.accuracy:.3f}**", f"- intent accuracy: **{intent.accuracy:.3f}**", ""]
+             f"- dialogue-act accuracy: **{act.accuracy:.3f}** (all {len(act.expected)})",
+             f"- intent accuracy: **{intent.accuracy:.3f}** (the {len(intent.expected)} whose act carries a topic: "
+             "questions, requests, hand-offs; the other acts take their skill from the conversation)", ""]
     lines += _matrix("Dialogue act", act) + _matrix("Intent", intent)
     return "\n".join(lines), act.accuracy, intent.accuracy

@@ -45,6 +45,9 @@ def respond(w: Work, parts: list[Part]) -> str:
 def handle(w: Work, part: Part) -> str:
     if part.act == Act.AFFIRM or (_NEXT.search(part.text) and w.before.parked):
         return affirm(w, part)
+    if part.act in (Act.SMALLTALK, Act.OFF_TOPIC, Act.SLOT_ANSWER) and w.before.frame is None and \
+            w.before.last is not None and slots.reference(part.text).other:
+        return request(w, part)  # "great, and the other one as well": the last request, for the other item
     return HANDLERS[part.act](w, part)
 
 
@@ -52,10 +55,15 @@ def handle(w: Work, part: Part) -> str:
 
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
-    answer = knowledge(w, part.text, skill.articles if skill else ())
+    answer = knowledge(w, part.text, skill)
     if answer is None:
+        if skill is None and not faq.names_billing_concept(part.text):
+            return off_topic(w, part)  # nothing in the articles and nothing about billing in the words
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
         return f"{R.DONT_KNOW} {R.offer_case('customer_service')}"
+    help_article = any(w.answered_from.endswith("/" + a) for a in BY_NAME["handoff"].articles)
+    if (skill is None or not skill.offers) and help_article:
+        skill = BY_NAME["handoff"]  # an answer about getting help offers to get it
     if skill is not None and skill.offers:
         return answer + offer_for(w, skill, part.text)
     if skill is not None and skill.shows:
@@ -69,6 +77,8 @@ def data_question(w: Work, part: Part) -> str:
         return portal_question(w, part)
     if skill.kind == "read":
         return run(w, skill, resolve.collect(skill, part.text), part.text)
+    if any(k in resolve.collect(skill, part.text) for k in resolve.VALUE_SLOTS):
+        return request(w, part)  # "the new PO for INV-1001 is 4500/B": a question does not carry new values
     return eligibility(w, skill, part)
 
 
@@ -79,6 +89,9 @@ def request(w: Work, part: Part) -> str:
     if skill.name == "handoff":
         return handoff(w, part.text)
     found = resolve.collect(skill, part.text)
+    if skill.name == "add_user" and found.get("email") and not found.get("name"):
+        # An invitation needs the new user's name; with only an e-mail, the user already has a login.
+        skill, found = BY_NAME["grant_access"], resolve.collect(BY_NAME["grant_access"], part.text)
     if w.before.last is not None and w.before.last.skill == skill.name and _ALSO.search(part.text):
         found = {**_carried(w.before.last.slots, skill), **found}  # "do the same for C-1002"
     note = _dropped(w, skill)
@@ -88,6 +101,8 @@ def request(w: Work, part: Part) -> str:
 def slot_answer(w: Work, part: Part) -> str:
     frame = w.before.frame
     if frame is None or frame.skill not in BY_NAME:
+        if part.intent in BY_NAME and part.intent_p >= 0.8:  # "remove the second one": a request that points back
+            return request(w, part)
         return bare_value(w, part)
     skill = BY_NAME[frame.skill]
     given = resolve.collect(skill, part.text, asked=frame.asked)
@@ -114,10 +129,17 @@ def correction(w: Work, part: Part) -> str:
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
         if not slots.found(part.text).invoice_ids:
             changed["po_number"] = po
+    other = BY_NAME.get(part.intent)
+    values = {k for k in changed if k in resolve.VALUE_SLOTS}
+    if other is not None and other.name != skill.name and other.writes and part.intent_p >= 0.5 and not values:
+        return request(w, part)  # "let's pay INV-1001 first instead": another request, not a changed value
     if not changed and (slots.reference(part.text).other or _ALSO.search(part.text)):
         return run(w, skill, _carried(frame.slots, skill), part.text)  # "now the other one too"
     if not changed:
         return request(w, part) if part.intent in BY_NAME else slot_answer(w, part)
+    for key in ("address", "contact"):  # one more part of the new address or contact
+        if isinstance(changed.get(key), dict) and isinstance(frame.slots.get(key), dict):
+            changed[key] = {**frame.slots[key], **changed[key]}
     return run(w, skill, {**frame.slots, **changed}, part.text)
 
 
@@ -145,7 +167,17 @@ def deny(w: Work, part: Part) -> str:
     return "Okay, nothing was changed. Is there anything else I can help with?"
 
 
+HANDOFF_SURE = 0.85  # unless both heads agree this surely, the case is offered, not opened: someone acts on it
+
+
 def handoff_act(w: Work, part: Part) -> str:
+    sure = part.act_p >= HANDOFF_SURE or (part.act_p >= 0.7 and part.intent_p >= 0.5)
+    named = slots.names_team(part.text)  # "have the collector reach out": the team is named
+    offered = w.before.offer is not None and w.before.offer.skill == "handoff"
+    if not (sure or named or offered):
+        queue = slots.queue(part.text) or _queue_from_state(w) or "customer_service"
+        w.state.offer = Offer("handoff", {"queue": queue})
+        return R.offer_case(queue)
     return handoff(w, part.text)
 
 
@@ -159,8 +191,9 @@ _WHO = re.compile(r"\b(?:who|what) are you\b|\bare you (?:a |an )?(?:bot|human|r
 def smalltalk(w: Work, part: Part) -> str:
     text = part.text
     if _WHO.search(text):
-        return ("I'm the Portal Agent, the Billing Portal's assistant (not a person). " + R.CAPABILITIES +
-                " What would you like to do?")
+        answer = knowledge(w, text)
+        return ("I'm the Portal Agent, the Billing Portal's assistant (not a person). " +
+                (answer or R.CAPABILITIES) + "\n\nWhat would you like to do?")
     if _BYE.search(text):
         return "Thanks for stopping by. Goodbye!"
     if _THANKS.search(text):
@@ -186,8 +219,11 @@ HANDLERS = {
 def skill_for(w: Work, part: Part) -> Skill | None:
     """The message's skill; a follow-up with no topic of its own ("now the other one too") continues the last."""
     last = w.before.last
-    if last is not None and _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.5):
-        return BY_NAME.get(last.skill)
+    if last is not None and last.skill in BY_NAME:
+        if slots.reference(part.text).other and not slots.found(part.text).invoice_ids:
+            return BY_NAME[last.skill]  # "the other one": the same thing again, for another item
+        if _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.8):
+            return BY_NAME[last.skill]
     return BY_NAME.get(part.intent)
 
 
@@ -210,6 +246,8 @@ def _ask_or_fill(w: Work, skill: Skill, given: Slots, text: str) -> str:
         if resolve.missing(filled.get(need.slot)):
             value = _resolve(w, skill, need.slot, filled, text)
             if isinstance(value, Ask):
+                if (blocked := _cannot(w, skill, need.slot)) is not None:
+                    return blocked
                 w.state.frame = Frame(skill.name, filled, need.slot)
                 return value.text
             filled[need.slot] = value
@@ -220,6 +258,17 @@ def _ask_or_fill(w: Work, skill: Skill, given: Slots, text: str) -> str:
             return email.text
         filled["user"] = email
     return call_skill(w, skill, filled)
+
+
+def _cannot(w: Work, skill: Skill, slot: str) -> str | None:
+    """Before asking for a value, make sure the user can make the change at all: a partner or a user
+    without contracts is told so, not asked for an e-mail address they could never use."""
+    if not skill.writes or slot in ("invoice_id", "contract_id", "contract_ids"):
+        return None
+    listed = w.call("list_contracts", {})
+    if listed.get("ok") is False:
+        return R.refusal(listed)
+    return None if listed.get("contracts") else R.NO_CONTRACTS
 
 
 def _resolve(w: Work, skill: Skill, slot: str, filled: Slots, text: str) -> object:
@@ -250,9 +299,11 @@ def call_skill(w: Work, skill: Skill, filled: Slots) -> str:
 
 def refused(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
     if r.get("kind") == "not_found":
-        return not_found(w, skill, filled)
+        return not_found(w, skill, filled, r)
     reason = str(r.get("error", ""))
     if skill.name == "pay_invoice" and reason in skill.final_reasons:
+        if reason == "payment_in_progress":
+            return str(r.get("message"))  # the domain's words: the charge may have gone through
         return R.not_payable({"id": filled.get("invoice_id", ""), "not_payable_reason": reason})
     text = R.refusal(r)
     if reason == "UserAlreadyExists" and filled.get("email"):
@@ -264,7 +315,17 @@ def refused(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
     return text
 
 
-def not_found(w: Work, skill: Skill, filled: Slots) -> str:
+def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
+    if skill.name in ("grant_access", "remove_access") and "portal user" in str(r.get("message", "")):
+        email, contracts = str(filled.get("user", "")), list(filled.get("contract_ids") or [])
+        if skill.name == "remove_access":
+            return f"{email} is not a portal user, so there is no access to remove."
+        # Not a user yet: an invitation, which needs the person's name.
+        w.state.frame = Frame("add_user", {"email": email, "contract_ids": contracts, **_named(filled)}, "name")
+        if filled.get("name"):
+            return call_skill(w, BY_NAME["add_user"], {"email": email, "contract_ids": contracts,
+                                                       "name": filled["name"]})
+        return f"{email} is not a portal user yet. I can invite them: what is their full name?"
     if skill.name in INVOICE_SKILLS:
         target, listed = filled.get("invoice_id"), w.call("list_invoices", {})
         items = [R.invoice_line(i) for i in listed.get("invoices") or []]
@@ -402,6 +463,16 @@ READY = {"pay_invoice": "These can be paid by card now:",
          "update_card": "These contracts can have a card on file:"}
 
 
+def _yours(w: Work, skill: Skill) -> str:
+    """A question about which contracts one can see also shows them."""
+    listing = w.call(skill.tool, {})
+    contracts = (listing.get("contracts") or []) if listing.get("ok") is not False else []
+    if not contracts:
+        return ""
+    w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
+    return "\n\nYour contracts:\n" + R.bullets([R.contract_line(c) for c in contracts])
+
+
 # -- hand-offs and knowledge ---------------------------------------------------------------------------
 
 def handoff(w: Work, text: str, queue: str | None = None) -> str:
@@ -425,16 +496,23 @@ def _queue_from_state(w: Work) -> str | None:
     return skill.refusal_queue if skill is not None else None
 
 
-def knowledge(w: Work, question: str, articles: tuple[str, ...] = ()) -> str | None:
+def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
     """The answer from the help articles (with [n] citations), or None when they do not cover it."""
     query = " ".join(question.split())
     first = w.call("search_knowledge", {"query": query})
     searches = [first.get("passages") or []]
+    if not searches[0] and skill is not None:
+        # Nothing close enough: ask again with what the question is about ("do you lot still answer the
+        # phone?" is about reaching a person).
+        searches[0] = w.call("search_knowledge", {"query": f"{skill.description} {query}"}).get("passages") or []
     focus = faq.focus_query(query)
     if focus and searches[0]:
         searches.append(w.call("search_knowledge", {"query": focus}).get("passages") or [])
     passages = faq.number(searches)
-    return (faq.answer(query, passages, articles) or None) if passages else None
+    text = (faq.answer(query, passages, skill.articles if skill else ()) or None) if passages else None
+    if text and (m := re.search(r"\[(\d+)\]", text)):
+        w.answered_from = next((str(p.get("source", "")) for p in passages if str(p.get("n")) == m.group(1)), "")
+    return text
 
 
 # -- small helpers --------------------------------------------------------------------------------------
@@ -456,9 +534,16 @@ def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -
     kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts", "user": "users"}.get(asked)
     if kind and (picked := resolve.pick_shown(w, kind, ref)):
         return [picked] if asked == "contract_ids" else picked
+    if asked == "invoice_id" and slots.described(text).any:  # "the 1200 one"
+        listed = w.call("list_invoices", {})
+        return resolve.by_description(listed.get("invoices") or [], slots.described(text), w)
     if asked == "contract_ids" and ref.every and w.before.shown and w.before.shown.kind == "contracts":
         return list(w.before.shown.ids)
     return None
+
+
+def _named(filled: Slots) -> Slots:
+    return {"name": filled["name"]} if filled.get("name") else {}
 
 
 def _slot_names(skill: Skill) -> set[str]:
@@ -479,7 +564,8 @@ def _dropped(w: Work, skill: Skill) -> str:
 
 def _points_back(w: Work, text: str) -> bool:
     ref = slots.reference(text)
-    return ref.ordinal is not None or ref.other or (ref.pronoun and bool(w.state.focus))
+    one = slots.described(text).any and not re.search(r"\bones\b|\binvoices\b|\bbills\b", text, re.I)
+    return ref.ordinal is not None or ref.other or one or (ref.pronoun and bool(w.state.focus))
 
 
 def _focus_of(w: Work, key: str, text: str) -> str | None:

@@ -137,7 +137,8 @@ def _sections(passages: list[dict[str, Any]]) -> list[_Section]:
 # How much each signal counts (tuned on labelled questions that are not the eval's scenarios).
 WEIGHTS = {"whole": 0.4, "unit": 0.4, "head": 0.1, "in_heading": 0.1, "how_to": 0.05, "condition": 0.1,
            "rank": 0.05, "fact": 0.1, "article": 0.15}
-_ASKS_CONDITION = re.compile(r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible)\b", re.I)
+_ASKS_CONDITION = re.compile(r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible|"
+                             r"why (?:can'?t|cannot|can not|won'?t|isn'?t|is it not|am i not))\b", re.I)
 _CONDITION = re.compile(r"\b(?:only when|only if|all of these are true|conditions? for|eligibility|window)\b", re.I)
 
 
@@ -203,24 +204,66 @@ def relevance(question: str, passages: list[dict[str, Any]], weights: dict[str, 
 def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> bool:
     """Whether the best section is about what was asked, not just the nearest thing the articles have.
 
-    Two signals: how close the section is in meaning, and whether the question's own topic words
-    occur in the retrieved text at all (a "refund policy" question whose words appear nowhere in the
-    articles is not answered by an article on renewals, however close the embedding puts them)."""
-    topic = _topic(question)
-    text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
-    unknown = topic - _stems(text)
-    share = len(unknown) / len(topic) if topic else 0.0
+    Two signals: how close the section is in meaning, and whether the question names a billing
+    concept the articles never mention (a "refund policy" or a "card surcharge" question is not
+    answered by an article on renewals, however close the embedding puts them). A word is a billing
+    concept when its embedding is close to that of the articles as a whole; everyday words ("thin",
+    "stretched", "Germany") are not, and do not stop an answer."""
     closeness = max(best.whole, best.best_unit, best.retrieved)
     if closeness < CLOSE_FLOOR:
         return False
-    if share >= 0.5 and closeness < CLOSE_WITH_UNKNOWN_WORDS and (len(unknown) >= 2 or closeness < CLOSE_WITH_UNKNOWN_WORD):
-        return False
-    return True
+    if closeness >= CLOSE_ENOUGH:
+        return True
+    text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
+    known = _stems(text) | _stems(_all_articles())
+    unknown = [w for w in dict.fromkeys(_words(question)) if len(w) >= 4 and w not in _STOP and w not in _COMMON
+               and w[:4] not in known]
+    return not any(_billing_concept(w) for w in unknown)
 
 
 CLOSE_FLOOR = 0.4  # under this nothing retrieved is about the question
-CLOSE_WITH_UNKNOWN_WORDS = 0.62  # when half the question's topic words (two or more) occur nowhere in the passages
-CLOSE_WITH_UNKNOWN_WORD = 0.5  # when its one topic word does not (it may be a synonym: "coworker" ~ "colleague")
+CLOSE_ENOUGH = 0.62  # over this the section answers whatever words the question uses
+CONCEPT = 0.2  # a word this close to the articles' centroid is a billing concept
+
+
+def names_billing_concept(question: str) -> bool:
+    """Whether any word of the question is about billing (close to the articles as a whole)."""
+    return any(_billing_concept(w) for w in dict.fromkeys(_words(question)) if len(w) >= 3 and w not in _STOP)
+
+
+def _billing_concept(word: str) -> bool:
+    from agent.planner.features import embed
+
+    return float(embed(word) @ _centroid()) >= CONCEPT
+
+
+_CENTROID: list[Any] = []
+_ARTICLES: list[str] = []
+
+
+def _all_articles() -> str:
+    """Every help article's text: a word any article uses is known to the knowledge base."""
+    if not _ARTICLES:
+        from knowledge.documents import DOCS_DIR
+
+        from pathlib import Path
+
+        _ARTICLES.append("\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))))
+    return _ARTICLES[0]
+
+
+def _centroid() -> Any:
+    if not _CENTROID:
+        import numpy as np
+
+        from knowledge.documents import DOCS_DIR
+        from knowledge.embeddings import get_embedder
+        from pathlib import Path
+
+        vectors = get_embedder().embed([p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))])
+        mean = vectors.mean(axis=0)
+        _CENTROID.append(mean / np.linalg.norm(mean))
+    return _CENTROID[0]
 
 
 def _pick_units(section: _Section, procedure: bool) -> list[int]:

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from agent.planner import dialogue, state as dialogue_state
 from agent.planner.history import read_turns
-from agent.planner.skills import SKILL_OF_OPERATION
+from agent.planner.skills import SKILL_OF_OPERATION, slots_of
 from agent.planner.understand import read
 from agent.planner.work import Call, NeedCall, Say, TooManySteps, Work
 from agent.planner import replies as R
@@ -50,7 +50,7 @@ class OfflinePlanner(BaseChatModel):
         turns = read_turns(kept)
         if not turns or not turns[-1].human.strip():
             return AIMessage(content="How can I help you with the Billing Portal?")
-        before = dialogue_state.load(kept, SKILL_OF_OPERATION)
+        before = dialogue_state.load(kept, SKILL_OF_OPERATION, slots_of)
         work = Work(turns[-1].steps, before, turns[:-1])
         try:
             action: Call | Say = Say(dialogue.respond(work, read(turns[-1].human, before)))

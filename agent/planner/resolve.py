@@ -24,7 +24,7 @@ class Ask:
     text: str
 
 
-_VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")
+VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")  # values only the user can give
 
 
 def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
@@ -53,6 +53,8 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         if who:
             s["name"] = who
     if name in ("grant_access", "remove_access"):
+        if who := slots.full_name(text):
+            s["name"] = who  # kept in case the person is not a user yet and has to be invited
         person = f.emails[0] if f.emails else slots.person_reference(text)
         if person is None and asked == "user" and re.fullmatch(r"\s*[A-Za-z][A-Za-z'\-]+\s*", text):
             person = text.strip().lower()
@@ -101,6 +103,40 @@ def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...
     return None
 
 
+def by_description(invoices: list[dict[str, Any]], d: slots.Described, w: Work) -> str | None:
+    """The one invoice the description fits ("the 1200 one", "the paid one", "the older one")."""
+    if not d.any:
+        return None
+    pool = invoices
+    shown = w.before.shown
+    if shown is not None and shown.kind == "invoices":
+        pool = [i for i in invoices if i["id"] in shown.ids] or invoices
+    if d.amount is not None:
+        pool = [i for i in pool if _whole(i.get("amount")) == d.amount or _whole(i.get("balance")) == d.amount]
+    if d.status is not None:
+        pool = [i for i in pool if i.get("status") == d.status or (d.status == "disputed" and i.get("disputed"))]
+    if d.due_in_days is not None:
+        pool = [i for i in pool if _days_until(i, w) == d.due_in_days]
+    if d.superlative and len(pool) > 1:
+        key = {"earliest_due": lambda i: i["due_date"], "latest_due": lambda i: i["due_date"],
+               "largest": lambda i: float(i["balance"]), "smallest": lambda i: float(i["balance"])}[d.superlative]
+        ordered = sorted(pool, key=key, reverse=d.superlative in ("latest_due", "largest"))
+        pool = ordered[:1]
+    return pool[0]["id"] if len(pool) == 1 else None
+
+
+def _whole(amount: Any) -> str:
+    try:
+        return str(int(float(str(amount))))
+    except (TypeError, ValueError):
+        return ""
+
+
+def _days_until(invoice: dict[str, Any], w: Work) -> int | None:
+    days = invoice.get("days_to_due")
+    return int(days) if isinstance(days, int) else None
+
+
 def recent_focus(w: Work) -> bool:
     """The focus was set by the last turn or earlier in this one: "and change its PO", "ok, pay"."""
     return w.state.focus_turn >= w.state.turn - 1
@@ -110,6 +146,11 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
+    shown = w.before.shown
+    if shown is not None and shown.kind == "invoices":  # "the pdf for 1003": a number of an invoice just shown
+        for number in re.findall(r"(?<![\w-])(\d{3,6})(?![\w-])", slots.without_entities(text)):
+            if f"INV-{number}" in shown.ids:
+                return f"INV-{number}"
     if (picked := pick_shown(w, "invoices", ref, handled)) is not None:
         return picked
     if focus and not ref.other and (ref.pronoun or recent_focus(w)):
@@ -120,6 +161,8 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     invoices = listed.get("invoices") or []
     if not invoices:
         return Ask(R.NO_CONTRACTS)
+    if (picked := by_description(invoices, slots.described(text), w)) is not None:
+        return picked
     candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
     if ref.other:
         candidates = [i for i in candidates if i["id"] not in handled]
@@ -127,9 +170,9 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         # "pay both": one change at a time; the others wait for "next"
         w.state.parked.extend(f"{skill.name.split('_')[0]} {i['id']}" for i in candidates[1:])
         return candidates[0]["id"]
-    if len(candidates) == 1 and (skill.candidate is not None or len(invoices) == 1):
-        return candidates[0]["id"]
-    shown = candidates or invoices
+    if len(invoices) == 1 or (len(candidates) == 1 and (ref.every or ref.other)):
+        return candidates[0]["id"] if candidates else invoices[0]["id"]
+    shown = invoices  # all of them, in the order listed, so "the third one" means what the user sees
     w.state.shown = Shown("invoices", [i["id"] for i in shown], w.state.turn)
     question = next(n.question for n in skill.needs if n.slot == "invoice_id")
     note = ""

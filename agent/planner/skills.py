@@ -161,6 +161,18 @@ SKILLS: tuple[Skill, ...] = (
     Skill("handoff", "create_support_case", "handoff", "Open a support case with a person.", offers=True, articles=("getting-help.md",)),
 )
 
+def slots_of(skill: str, args: dict[str, Any]) -> Slots:
+    """A tool call's arguments as the skill's slots (what a decision on a proposal is recorded with)."""
+    args = dict(args)
+    if skill == "update_address":
+        return {"contract_id": args.pop("contract_id", None), "address": args}
+    if skill == "update_contact":
+        return {"contract_id": args.pop("contract_id", None), "contact": args}
+    if skill in ("grant_access", "remove_access"):
+        return {"user": args.get("email"), "contract_ids": args.get("contract_ids") or []}
+    return args
+
+
 SKILL_NAMES: tuple[str, ...] = tuple(s.name for s in SKILLS)
 BY_NAME: dict[str, Skill] = {s.name: s for s in SKILLS}
 BY_TOOL: dict[str, Skill] = {s.tool: s for s in SKILLS}

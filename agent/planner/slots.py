@@ -101,6 +101,15 @@ class Reference:
         return self.ordinal is not None or self.other or self.every or self.pronoun
 
 
+_ITEM = re.compile(r"\b(?:on|for|of|with|to) (?:it|that one|this one)\b|\bits\b|\b(?:that|this|the same) "
+                   r"(?:one|invoice|contract|bill)\b", re.I)
+
+
+def points_to_item(text: str) -> bool:
+    """"can I still turn off auto-renew on it?": the question is about the item discussed."""
+    return bool(_ITEM.search(text))
+
+
 def reference(text: str) -> Reference:
     scrubbed = without_entities(text)
     m = _ORDINAL.search(scrubbed)
@@ -109,6 +118,46 @@ def reference(text: str) -> Reference:
         ordinal = int(n.group(1))
     return Reference(ordinal, bool(_OTHER.search(scrubbed)), bool(_ALL.search(scrubbed)),
                      bool(_PRONOUN.search(scrubbed)))
+
+
+# "the 1200 one", "the paid one", "the older one", "the one due in 15 days": an item by what it shows.
+_STATUS_WORD = re.compile(r"\b(paid|overdue|open|processing|disputed|void|unpaid|late|past[\s-]due)\b", re.I)
+_SUPERLATIVE = {
+    "earliest_due": re.compile(r"\b(?:old(?:er|est)|earli(?:er|est)|first due|longest overdue)\b", re.I),
+    "latest_due": re.compile(r"\b(?:new(?:er|est)|lat(?:er|est) one|most recent|due last)\b", re.I),
+    "largest": re.compile(r"\b(?:big(?:ger|gest)?|larg(?:e|er|est)|high(?:er|est)|huge|expensive)\b", re.I),
+    "smallest": re.compile(r"\b(?:small(?:er|est)?|low(?:er|est)|cheap(?:er|est)?|little)\b", re.I),
+}
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a message says about an item it does not name: an amount, a status, a superlative, days."""
+
+    amount: str | None = None
+    status: str | None = None
+    superlative: str | None = None
+    due_in_days: int | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in (self.amount, self.status, self.superlative, self.due_in_days))
+
+
+def described(text: str) -> Described:
+    scrubbed = without_entities(text)
+    amount = re.search(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(?:k\b|dollars?|usd|gbp|eur|pounds?))?"
+                       r"(?=\s*(?:one|invoice|bill|\b))", scrubbed, re.I)
+    days = re.search(r"\b(?:due|in)\s+(?:in\s+)?(\d{1,3})\s+days?\b", scrubbed, re.I)
+    status_m = _STATUS_WORD.search(scrubbed)
+    status_word = status_m.group(1).lower() if status_m else None
+    status_word = {"late": "overdue", "past due": "overdue", "past-due": "overdue", "unpaid": None}.get(
+        status_word, status_word) if status_word else None
+    superlative = next((k for k, p in _SUPERLATIVE.items() if p.search(scrubbed)), None)
+    value = None
+    if amount and not days and re.search(r"\bthe\b.*\b(?:one|invoice|bill|charge)\b|\bfor\b", scrubbed, re.I):
+        value = amount.group(1).replace(",", "")
+    return Described(value, status_word, superlative, int(days.group(1)) if days else None)
 
 
 # -- phone ----------------------------------------------------------------------------------------
@@ -130,7 +179,7 @@ _PO_KEY = re.compile(r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
                      r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?", re.I)
 _CUE = re.compile(r"(?:\b(?:to|as|is|be|should be|should read|will be|becomes|reads|=)|[:=])\s*", re.I)
 _END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|"
-                  r"for|on|in|of)\b)", re.I)
+                  r"for|on|in|of|to)\b)", re.I)
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,3})")
 _NOT_PO = re.compile(r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
                      r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
@@ -155,7 +204,8 @@ def _clean_value(raw: str) -> str:
     return value.rstrip(".,;:!?)").strip()
 
 
-def _value_at(text: str, start: int) -> str | None:
+def _value_at(text: str, start: int, cued: bool = True) -> str | None:
+    """The value at `start`; without a cue word before it ("to", "is", ":") it must look like a reference."""
     m = _VALUE.match(text, start)
     if not m:
         return None
@@ -166,8 +216,8 @@ def _value_at(text: str, start: int) -> str | None:
     value = _clean_value(run[:end.start()] if end else run)
     if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > 3:
         return None
-    if " " in value and not _looks_like_po(value.split()[0]):
-        value = value.split()[0] if _looks_like_po(value.split()[0]) else value
+    if not cued and not _looks_like_po(value.split()[0]):
+        return None  # "the PO on INV-1003 needs updating": words, not a value
     return value if _looks_like_po(value) or not re.fullmatch(r"[a-z]+", value) else None
 
 
@@ -177,10 +227,10 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
     body = _ENTITY.sub(lambda m: " " * len(m.group(0)), text)
     for key in _PO_KEY.finditer(body):
         tail = body[key.end():]
-        lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail)
+        lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail, re.I)
         after = key.end() + (lead.end() if lead else 0)
         cue = _CUE.match(body, after)
-        value = _value_at(body, cue.end() if cue else after)
+        value = _value_at(body, cue.end() if cue else after, cued=cue is not None)
         if value and not (cue is None and value.lower() in ("number", "is")):
             return value
     for cue in _CUE.finditer(body):
@@ -222,9 +272,15 @@ _REGIONS = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA M
 _STREET_WORD = (r"st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
                 r"plaza|parkway|pkwy|terrace|hwy|highway|strasse|straße|str|rue|weg|gasse|laan|close|crescent|row|"
                 r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green")
-_STREET = re.compile(rf"\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
+_STREET = re.compile(rf"(?<!line )(?<!line)\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
                      rf"|\b(?:[A-Za-zäöüß.'\-]+\s+){{0,2}}[A-Za-zäöüß'\-]*(?:strasse|straße|str\.|weg|gasse|laan)\s+\d+[A-Za-z]?\b"
-                     rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+",
+                     rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+"
+                     # a street name then its number, as in most of Europe: "Prinsengracht 263, 1016 GV Amsterdam"
+                     rf"|(?<=[:,]\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
+                     rf"|(?<=\bto\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
+                     # a number then a name, no street word ("is 1 Poultry, 3rd Floor, London EC2R 8EJ")
+                     rf"|(?<=\bis\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
+                     rf"|(?<=:\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)",
                      re.I)
 _POSTAL = [
     re.compile(r"\b\d{5}(?:-\d{4})?\b"),  # US ZIP, DE, FR, ES, IT
@@ -277,7 +333,8 @@ def address(text: str) -> dict[str, str]:
         found = country_code(body[street.end():] if street else body)
         if found:
             parts["country"] = found
-    elif m := re.search(r"\b(?:moved|moving|relocat\w*|based)\s+(?:to|in)\s+(?:the\s+)?([A-Za-z .]+?)\s*[.!?]?\s*$",
+    elif m := re.search(r"\b(?:move[ds]?|moving|relocat\w*|based|transfer\w*)\b.*?\b(?:to|in)\s+(?:the\s+)?"
+                        r"([A-Za-z .]+?)\s*[.!?]?\s*$",
                         body, re.I):
         found = country_code(m.group(1))
         if found:
@@ -338,7 +395,10 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
     v = re.match(r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:to|is|should be|will be|becomes|reads)"
                  r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|"
                  r"\band\b|\binstead\b)", text[m.end():], re.I)
-    return v.group(1).strip() if v else None
+    if not v:
+        return None
+    # "the zip is 10166 not 10017": the new value, not the one it replaces
+    return re.split(r"\s+(?:not|instead of|rather than)\s+", v.group(1).strip(), flags=re.I)[0]
 
 
 # -- names and people -----------------------------------------------------------------------------
@@ -440,6 +500,12 @@ def queue(text: str) -> str | None:
     if _COLLECTOR.search(text):
         return "collector"
     return None
+
+
+def names_team(text: str) -> bool:
+    """Whether the message names a team to talk to (collector, account executive, customer service)."""
+    return bool(re.search(r"\bcollector\b|\bcollections?\b|\baccount exec\w*|\b(?:my|our|the) ae\b|"
+                          r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bsomeone (?:in|from)\b", text, re.I))
 
 
 # -- all slots of one message ---------------------------------------------------------------------

@@ -54,9 +54,14 @@ class DialogueState:
     focus_turn: int = 0  # the turn that last set the focus ("turn off auto renew" right after showing C-1001)
     parked: list[str] = field(default_factory=list)  # the second request of a message, for "next"
     turn: int = 0
+    # The message came while a proposal waited and cancelled it: it is read as a reply to that proposal
+    # ("and the postal code is 94107" corrects it). Not saved: it holds for this message only.
+    replying_to_proposal: bool = False
 
     def context(self) -> str:
         """What the previous message left open, in the classifier's vocabulary (`acts.CONTEXTS`)."""
+        if self.replying_to_proposal:
+            return "proposal"
         if self.frame is not None and self.frame.asked:
             return f"asked:{self.frame.asked}"
         if self.offer is not None:
@@ -66,7 +71,9 @@ class DialogueState:
         return "none"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"v": VERSION, **asdict(self)}
+        data = asdict(self)
+        data.pop("replying_to_proposal")
+        return {"v": VERSION, **data}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DialogueState":
@@ -84,7 +91,8 @@ def service_marker(kind: str, **facts: Any) -> dict[str, Any]:
     return {SERVICE_KEY: {"kind": kind, **facts}}
 
 
-def load(history: list[BaseMessage], skill_of_operation: dict[str, str]) -> DialogueState:
+def load(history: list[BaseMessage], skill_of_operation: dict[str, str],
+         slots_of: Any = lambda skill, args: dict(args)) -> DialogueState:
     """The state before the last human message: the planner's last saved state plus what the service did since."""
     before = history[:_last_human(history)]
     state, start = DialogueState(), 0
@@ -96,7 +104,9 @@ def load(history: list[BaseMessage], skill_of_operation: dict[str, str]) -> Dial
     for message in before[start:]:
         marker = _meta(message).get(SERVICE_KEY)
         if marker:
-            _apply_marker(state, marker, skill_of_operation)
+            _apply_marker(state, marker, skill_of_operation, slots_of)
+    last = _meta(before[-1]).get(SERVICE_KEY) if before else None
+    state.replying_to_proposal = bool(last and last.get("kind") == "cancelled")
     state.turn += 1
     return state
 
@@ -112,14 +122,15 @@ def _meta(message: BaseMessage) -> dict[str, Any]:
     return (message.response_metadata or {}) if isinstance(message, AIMessage) else {}
 
 
-def _apply_marker(state: DialogueState, marker: dict[str, Any], skill_of_operation: dict[str, str]) -> None:
+def _apply_marker(state: DialogueState, marker: dict[str, Any], skill_of_operation: dict[str, str],
+                  slots_of: Any) -> None:
     """A decision or a cancellation closes the proposal; the skill stays the one a follow-up refers to."""
     if marker.get("kind") not in ("decision", "cancelled"):
         return
     skill = skill_of_operation.get(str(marker.get("operation", "")))
     args = dict(marker.get("args") or {})
-    if skill:
-        state.last = Frame(skill, args)
+    if skill and (state.last is None or state.last.skill != skill):
+        state.last = Frame(skill, slots_of(skill, args))
     for key in ("invoice_id", "contract_id"):
         if args.get(key):
             state.focus[key] = str(args[key])

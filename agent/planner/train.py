@@ -13,6 +13,8 @@ from agent.planner.corpus import Utterance, corpus_hash, load_corpus, split
 from agent.planner.skills import SKILL_NAMES
 
 INTENTS: tuple[str, ...] = tuple(SKILL_NAMES) + (GENERAL, NONE)
+# The acts whose intent the planner uses; the others take theirs from the conversation ("none").
+TOPICAL = frozenset({"portal_question", "data_question", "request", "handoff"})
 
 
 # A request or a question stays one whatever the previous message left open: each is also learned in
@@ -23,10 +25,14 @@ _CONTEXT_FREE = frozenset({"portal_question", "data_question", "request", "hando
 def _augmented(items: list[Utterance]) -> list[Utterance]:
     out = list(items)
     others = [c for c in CONTEXTS if c != "none"]
+    short_ok = [c for c in others if not c.startswith("asked:")]
     for u in items:
         if u.act in _CONTEXT_FREE and u.context == "none":
-            pick = int(hashlib.sha256(u.text.encode()).hexdigest()[:8], 16) % len(others)
-            out.append(Utterance(u.text, u.act, u.intent, others[pick], u.source))
+            # A short message right after a question is mostly its answer ("C-1001 and C-1002"): only
+            # messages of four words or more are taught as new requests in that context.
+            pool = others if len(u.text.split()) >= 4 else short_ok
+            pick = int(hashlib.sha256(u.text.encode()).hexdigest()[:8], 16) % len(pool)
+            out.append(Utterance(u.text, u.act, u.intent, pool[pick], u.source))
     return out
 
 
@@ -67,8 +73,9 @@ def train() -> dict[str, object]:
     training, held_out = split(items)
     acts = _augmented(training)
     act_w, act_b = classifier.fit(_matrix(acts), np.array([ACTS.index(u.act) for u in acts]), len(ACTS))
-    intent_w, intent_b = classifier.fit(_matrix(training, with_context=False),
-                                        np.array([INTENTS.index(u.intent) for u in training]), len(INTENTS))
+    topical = [u for u in training if u.act in TOPICAL]
+    intent_w, intent_b = classifier.fit(_matrix(topical, with_context=False),
+                                        np.array([INTENTS.index(u.intent) for u in topical]), len(INTENTS))
     model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b),
                                      classifier.Head(INTENTS, intent_w, intent_b))
     act, intent = evaluate(model, held_out)
@@ -88,8 +95,9 @@ def evaluate(model: classifier.Understanding, items: list[Utterance]) -> tuple[S
     for u, a, i in zip(items, pa.argmax(axis=1), pi.argmax(axis=1)):
         act.expected.append(u.act)
         act.predicted.append(model.act.labels[int(a)])
-        intent.expected.append(u.intent)
-        intent.predicted.append(model.intent.labels[int(i)])
+        if u.act in TOPICAL:
+            intent.expected.append(u.intent)
+            intent.predicted.append(model.intent.labels[int(i)])
     return act, intent
 
 
@@ -104,8 +112,9 @@ def held_out_scores() -> tuple[Scores, Scores, list[Utterance]]:
         part = classify(u.text, u.context)
         act.expected.append(u.act)
         act.predicted.append(part.act.value)
-        intent.expected.append(u.intent)
-        intent.predicted.append(part.intent)
+        if u.act in TOPICAL:
+            intent.expected.append(u.intent)
+            intent.predicted.append(part.intent)
     return act, intent, held_out
 
 

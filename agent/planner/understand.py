@@ -18,8 +18,11 @@ from agent.planner.state import DialogueState
 # A clause boundary where a second request may start.
 _BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+(?:and then|and also|and|then|also|"
                        r"plus|as well as)\s+)", re.I)
+_CONTINUES = re.compile(r"(?:to|for|on|in|of|from|with|at|by|as|into|onto|and|or|but|name|named|"
+                        r"called|e-?mail|which|who|that|because|since|so|if|when|while)\b", re.I)
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
+INTENT_CONFIDENCE = 0.4
 CONSISTENT_FLOOR = 0.2
 
 
@@ -38,6 +41,13 @@ class Part:
         return slots.found(self.text)
 
 
+def _gives(text: str, asked: str) -> bool:
+    """Whether the message holds an exact value for the slot asked for (an id, an e-mail)."""
+    f = slots.found(text)
+    return {"invoice_id": bool(f.invoice_ids), "contract_id": bool(f.contract_ids),
+            "contract_ids": bool(f.contract_ids), "email": bool(f.emails), "user": bool(f.emails)}.get(asked, False)
+
+
 def classify(text: str, context: str) -> Part:
     """The whole message's act and intent: the yes/no lexicon first, then the learned classifier."""
     lexical = lexical_reply(text)
@@ -53,6 +63,22 @@ def read(text: str, state: DialogueState) -> list[Part]:
     whole = classify(text, state.context())
     if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
         return [whole]
+    if whole.act == Act.REQUEST and text.rstrip().endswith("?"):
+        asked = _final_question(text)
+        if asked is not None:  # "We pay C-1002 by bank transfer - could we switch to card?": background, then a question
+            return [Part(text, Act.PORTAL_QUESTION, asked.intent, asked.act_p, asked.intent_p)]
+    if state.frame is not None and state.frame.asked and len(text.split()) <= 6 and \
+            _gives(text, state.frame.asked) and whole.act not in (Act.SLOT_ANSWER, Act.CORRECTION):
+        # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
+        return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
+    if whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION) and _ASKS_ASSISTANT.search(text) and \
+            whole.intent == "handoff":
+        return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
+    if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
+        whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
+    if whole.act == Act.PORTAL_QUESTION and state.shown is not None and slots.reference(text).ordinal is not None:
+        # "when does the second one end?": a question about an item just shown is about one's own data
+        whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
@@ -83,6 +109,21 @@ def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple
     return intent, probabilities.get(intent, 1.0)
 
 
+_ASKS_ASSISTANT = re.compile(r"^\W*(?:(?:ok|so|and|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya)\b", re.I)
+_SENTENCE = re.compile(r"(?:[.;!]+\s+|\s+[-–—]+\s+)")
+
+
+def _final_question(text: str) -> Part | None:
+    """The last sentence, when the message ends with a confident question about the portal."""
+    pieces = [p for p in _SENTENCE.split(text) if p.strip()]
+    if len(pieces) < 2:
+        return None
+    last = _part(pieces[-1].strip(), "none")
+    if _ASKS_ASSISTANT.search(pieces[-1]):
+        return None  # "... can you loop in our account exec?": a request, put politely
+    return last if last.act == Act.PORTAL_QUESTION and last.act_p >= 0.9 else None
+
+
 def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
     """A cut where both sides are confident, different requests or questions with words of their own."""
     for m in _BOUNDARY.finditer(text):
@@ -90,14 +131,18 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
         if len(head.split()) < 2 or len(tail.split()) < 3 or not re.search(r"[a-z]{3,}", slots.without_entities(tail),
                                                                              re.I):
             continue
+        if _CONTINUES.match(tail):
+            continue  # "..., name Jane Roe, to contracts C-1001 and C-1002": the same request goes on
         first, second = _part(head, state.context()), _part(tail, "none")
         if first.act not in _SECOND_OK or second.act not in _SECOND_OK:
             continue
         if Act.HANDOFF in (first.act, second.act):
             return None  # a hand-off takes the whole message: the case carries all of it
-        if min(first.act_p, second.act_p, first.intent_p, second.intent_p) < PART_CONFIDENCE:
+        if min(first.act_p, second.act_p) < PART_CONFIDENCE or min(first.intent_p, second.intent_p) < INTENT_CONFIDENCE:
             continue
         if (first.act, first.intent) == (second.act, second.intent):
             continue
+        if first.act == second.act == Act.PORTAL_QUESTION and slots.reference(tail).pronoun:
+            continue  # "what characters are allowed in a PO, and how long can it be?": one question
         return [first, second]
     return None

@@ -50,6 +50,7 @@ class Work:
     state: DialogueState = field(init=False)
     cursor: int = 0
     wrote: bool = False  # a write was proposed in this turn (one proposal per turn)
+    answered_from: str = ""  # the help article the last answer came from
 
     def __post_init__(self) -> None:
         self.state = copy.deepcopy(self.before)

@@ -116,7 +116,7 @@ def test_a_new_message_cancels_the_pending_action(world):
                                say("Sure, here is something else."))
     conv = runner.start_conversation(ALICE)
     turn = runner.run_turn(ALICE, conv.id, "pay INV-1001")
-    other = runner.run_turn(ALICE, conv.id, "actually, what is a PO number?")
+    other = runner.run_turn(ALICE, conv.id, "actually, show me INV-1003 instead")
     assert "cancelled" in other.reply and other.pending_action is None
     with pytest.raises(ActionAlreadyDecided):
         runner.decide(ALICE, conv.id, turn.pending_action["id"], approve=True)

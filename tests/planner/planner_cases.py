@@ -375,8 +375,9 @@ MULTI: list[tuple[str, Conversation, str | None, dict[str, Any], list[str]]] = [
     ("reseller", [("user", "show my invoices"),
                   ("tool", "list_invoices", {}, refused("reseller", "forbidden", "The Billing Portal is not available to "
                                                         "partners and resellers."))], None, {}, ["resellers"]),
+    # Several invoices, one of them payable: which one is asked, not guessed.
     ("chain", [("user", "pay my invoice"), ("tool", "list_invoices", {}, ALICE_INVOICES)],
-     "pay_invoice", {"invoice_id": "INV-1001"}, []),
+     None, {}, ["Which invoice would you like to pay?", "INV-1001"]),
     ("chain", [("user", "show me INV-9999"), ("tool", "get_invoice", {"invoice_id": "INV-9999"},
                                               refused("NotFound", "not_found", "No invoice INV-9999 was found."))],
      "list_invoices", {}, []),
