@@ -108,12 +108,16 @@ def _args_match(actual: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(_same(actual.get(k), v) for k, v in (want or {}).items())
 
 
-def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None) -> tuple[bool, str]:
+def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None,
+            waiting: str | None = None) -> tuple[bool, str]:
     """Whether one expected outcome holds for a turn's result (`r`: what the runner returned). With
     `alone` false it is one of two requests in one message: the other may have proposed a change."""
     pending, calls, reply = r.get("pending_action"), r.get("tool_calls") or [], r.get("reply") or ""
     if not alone and (not isinstance(expect, dict) or next(iter(expect)) != "propose"):
         pending = None
+    kind0 = expect if isinstance(expect, str) else next(iter(expect))
+    if pending and waiting and pending.get("id") == waiting and kind0 not in ("propose", "reask"):
+        pending = None  # the proposal made before this turn, still waiting: not something this turn did
     decided = r.get("decided_action") or {}
     if isinstance(expect, str):
         kind, value, args = expect, None, {}
@@ -193,15 +197,17 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
     conversation_id = runner.start_conversation(principal).id
     scores: list[TurnScore] = []
     for i, turn in enumerate(conv.turns):
-        pending = bool(runner.billing.pending_actions(principal, conversation_id))
-        act, intent = _understanding(runner, principal, conversation_id, turn.user, pending)
+        waiting = runner.billing.pending_actions(principal, conversation_id)
+        act, intent = _understanding(runner, principal, conversation_id, turn.user, bool(waiting))
         try:
             result = runner.run_turn(principal, conversation_id, turn.user).to_dict()
         except Exception as exc:  # noqa: BLE001 - a refused message is a scored outcome
             result = {"reply": f"{type(exc).__name__}: {exc}"}
         expects = turn.expect if isinstance(turn.expect, list) else [turn.expect]
         acts = turn.act if isinstance(turn.act, list) and turn.act else [turn.act]
-        checks = [outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)]) for n, e in enumerate(expects)]
+        before = waiting[-1].id if waiting else None
+        checks = [outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)], before)
+                  for n, e in enumerate(expects)]
         reply = result.get("reply") or ""
         mentions = all(_norm(m) in _norm(reply) for m in turn.mentions) if turn.mentions else None
         scores.append(TurnScore(conv.id, i, turn.user, turn.expect, all(ok for ok, _ in checks),

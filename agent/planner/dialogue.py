@@ -56,6 +56,8 @@ def handle(w: Work, part: Part) -> str:
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
     answer = knowledge(w, part.text, skill)
+    if answer is None and _WHO.search(part.text):
+        return smalltalk(w, part)  # "what can you help me with?": what the assistant does
     if answer is None:
         if skill is None and not faq.names_billing_concept(part.text):
             return off_topic(w, part)  # nothing in the articles and nothing about billing in the words
@@ -185,7 +187,7 @@ _GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|even
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers|appreciate|great job|helpful|awesome|perfect)\b", re.I)
 _BYE = re.compile(r"\b(?:bye|goodbye|see you|see ya|that'?s all|have a (?:good|nice) (?:day|one)|later)\b", re.I)
 _WHO = re.compile(r"\b(?:who|what) are you\b|\bare you (?:a |an )?(?:bot|human|robot|ai|real|person)\b|"
-                  r"\bwhat can you do\b|\bhow can you help\b|\bwhat do you do\b", re.I)
+                  r"\bwhat can you (?:do|help(?: me)?(?: with)?)\b|\bhow can you help\b|\bwhat do you do\b", re.I)
 
 
 def smalltalk(w: Work, part: Part) -> str:

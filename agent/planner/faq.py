@@ -228,7 +228,8 @@ CONCEPT = 0.2  # a word this close to the articles' centroid is a billing concep
 
 def names_billing_concept(question: str) -> bool:
     """Whether any word of the question is about billing (close to the articles as a whole)."""
-    return any(_billing_concept(w) for w in dict.fromkeys(_words(question)) if len(w) >= 3 and w not in _STOP)
+    return any(_billing_concept(w) for w in dict.fromkeys(_words(question))
+               if len(w) >= 3 and w not in _STOP and w not in _COMMON)
 
 
 def _billing_concept(word: str) -> bool:

@@ -103,11 +103,12 @@ def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...
     return None
 
 
-def by_description(invoices: list[dict[str, Any]], d: slots.Described, w: Work) -> str | None:
-    """The one invoice the description fits ("the 1200 one", "the paid one", "the older one")."""
+def by_description(invoices: list[dict[str, Any]], d: slots.Described, w: Work,
+                   exclude: tuple[str, ...] = ()) -> str | None:
+    """The one invoice the description fits ("the 1200 one", "the paid one", "the other open one")."""
     if not d.any:
         return None
-    pool = invoices
+    pool = [i for i in invoices if i["id"] not in exclude]
     shown = w.before.shown
     if shown is not None and shown.kind == "invoices":
         pool = [i for i in invoices if i["id"] in shown.ids] or invoices
@@ -146,6 +147,11 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
+    if slots.described(text).any:  # "the older one first": what it shows decides, not the word "first"
+        listed = w.call("list_invoices", {})
+        if (picked := by_description(listed.get("invoices") or [], slots.described(text), w,
+                                     handled if ref.other else ())) is not None:
+            return picked
     shown = w.before.shown
     if shown is not None and shown.kind == "invoices":  # "the pdf for 1003": a number of an invoice just shown
         for number in re.findall(r"(?<![\w-])(\d{3,6})(?![\w-])", slots.without_entities(text)):

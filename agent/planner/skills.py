@@ -82,7 +82,13 @@ def _proposed(r: Result, s: Slots) -> str:
 
 
 def _address_args(s: Slots) -> dict[str, Any]:
-    return {"contract_id": s["contract_id"], **s["address"]}
+    """A whole new address (a street and a city) replaces the old one: parts it leaves out are cleared,
+    so no second line or region of the old address is merged into the new one."""
+    address = dict(s["address"])
+    if "line1" in address and "city" in address:
+        address.setdefault("line2", "")
+        address.setdefault("region", "")
+    return {"contract_id": s["contract_id"], **address}
 
 
 def _contact_args(s: Slots) -> dict[str, Any]:

@@ -339,6 +339,9 @@ def address(text: str) -> dict[str, str]:
         found = country_code(m.group(1))
         if found:
             parts["country"] = found
+    if "line2" not in parts and (m := re.search(r"\b(?:add|put|use|with)\s+(.+?)\s+as\s+(?:the\s+)?(?:second line|"
+                                                r"line\s*2|address line (?:2|two))\b", body, re.I)):
+        parts["line2"] = m.group(1).strip(" '\"")
     if "postal_code" in parts:
         parts["postal_code"] = parts["postal_code"].upper()
     return parts
@@ -354,7 +357,7 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     for raw in tail:
         piece = re.sub(r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw,
                        flags=re.I).strip(" .!?")
-        if not piece or any(p.search(piece) for p in _NAMED_PART.values()):
+        if not piece or any(_value_after(piece, p) for p in _NAMED_PART.values()):
             continue  # "... and the postal code is 94107": a named part, taken below
         _place(piece, parts)
     return parts

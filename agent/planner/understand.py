@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from agent.confirm import Reply, lexical_reply
-from agent.planner import classifier, slots
-from agent.planner.acts import NONE, Act
+from agent.planner import classifier, faq, slots
+from agent.planner.acts import GENERAL, NONE, Act
 from agent.planner.state import DialogueState
 
 # A clause boundary where a second request may start.
@@ -45,7 +45,8 @@ def _gives(text: str, asked: str) -> bool:
     """Whether the message holds an exact value for the slot asked for (an id, an e-mail)."""
     f = slots.found(text)
     return {"invoice_id": bool(f.invoice_ids), "contract_id": bool(f.contract_ids),
-            "contract_ids": bool(f.contract_ids), "email": bool(f.emails), "user": bool(f.emails)}.get(asked, False)
+            "contract_ids": bool(f.contract_ids) or f.ref.every, "email": bool(f.emails),
+            "user": bool(f.emails)}.get(asked, False)
 
 
 def classify(text: str, context: str) -> Part:
@@ -71,8 +72,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
             _gives(text, state.frame.asked) and whole.act not in (Act.SLOT_ANSWER, Act.CORRECTION):
         # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
-    if whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION) and _ASKS_ASSISTANT.search(text) and \
-            whole.intent == "handoff":
+    if whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION) and whole.intent == "handoff" and \
+            _ASKS_ASSISTANT.search(_last_sentence(text)):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
     if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
@@ -82,6 +83,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
+    if whole.act == Act.OFF_TOPIC and faq.names_billing_concept(text):
+        # "what's your refund policy on annual subscriptions": about billing, even if the articles are silent
+        return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
     return _two_parts(text, state) or [whole]
@@ -111,6 +115,11 @@ def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple
 
 _ASKS_ASSISTANT = re.compile(r"^\W*(?:(?:ok|so|and|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya)\b", re.I)
 _SENTENCE = re.compile(r"(?:[.;!]+\s+|\s+[-–—]+\s+)")
+
+
+def _last_sentence(text: str) -> str:
+    pieces = [p for p in re.split(r"(?:[.;!?]+\s+|\s+[-–—]+\s+)", text.strip()) if p.strip()]
+    return pieces[-1] if pieces else text
 
 
 def _final_question(text: str) -> Part | None:
