@@ -28,7 +28,8 @@ that's right|thats right|that is right|that's correct|thats correct|that is corr
 definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|lets do it|let's go|lets go|go|cool|
 perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|carry on|yes do it|
 yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da|ack|
-that's the one|thats the one|go ahead with that|go ahead with it|go ahead with this|that's it|thats it|that one|roger|yes sir|aye|word
+that's the one|thats the one|go ahead with that|go ahead with it|go ahead with this|that's it|thats it|
+that one|roger|aye|word
 """.replace("\n", "").split("|"))
 NEGATIVE = frozenset("""
 no|n|nope|nah|na|naw|no way|no thanks|no thank you|cancel|cancel it|cancel that|cancel this|please cancel|stop|

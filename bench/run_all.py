@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
     "slack": ("bench.bench_slack", ["--concurrent", "50", "--rounds", "4"], ["--concurrent", "50", "--rounds", "1"],
               180),
     "startup": ("bench.bench_startup", ["--runs", "3"], ["--runs", "1"], 240),
+    "planner": ("bench.bench_planner", ["--samples", "40"], ["--samples", "8"], 240),
 }
 
 

@@ -253,6 +253,6 @@ def summary(scores: list[TurnScore]) -> dict[str, Any]:
     questions = [s.passed for s in scores if _first(s.expect) == "answer"]
     tasks = [s.passed for s in scores if _first(s.expect) != "answer"]
     topical = [s.intent_ok for s in scores if s.expected_act in TOPICAL]
-    return {"turns": len(scores), "outcome": share([s.passed for s in scores]), "act": share([s.act_ok for s in scores]),
-            "intent": share(topical), "questions": share(questions), "tasks": share(tasks),
+    return {"turns": len(scores), "outcome": share([s.passed for s in scores]),
+            "act": share([s.act_ok for s in scores]), "intent": share(topical), "questions": share(questions), "tasks": share(tasks),
             "mentions": share(mentions), "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())}}

@@ -15,8 +15,8 @@ def _matrix(title: str, scores: Scores) -> list[str]:
         row = table.get(label, {})
         n = sum(row.values())
         acc = row.get(label, 0) / n if n else 0.0
-        lines.append(f"| {labels.index(label) + 1}. {label} | " + " | ".join(str(row.get(c, "")) if row.get(c) else "" for c in labels) +
-                     f" | {n} | {acc:.2f} |")
+        cells = " | ".join(str(row[c]) if row.get(c) else "" for c in labels)
+        lines.append(f"| {labels.index(label) + 1}. {label} | {cells} | {n} | {acc:.2f} |")
     return lines + [""]
 
 

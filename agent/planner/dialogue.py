@@ -488,8 +488,9 @@ def handoff(w: Work, text: str, queue: str | None = None) -> str:
     if r.get("ok") is False:
         return R.refusal(r)
     who = f", assigned to {r['assignee']}" if r.get("assignee") else ""
-    return (f"I've opened case {r.get('case_id')} with {R.QUEUE_LABEL.get(str(r.get('queue', queue)), 'Customer Service')}"
-            f"{who}. It includes a summary of our conversation, and someone will get back to you.")
+    team = R.QUEUE_LABEL.get(str(r.get("queue", queue)), "Customer Service")
+    return (f"I've opened case {r.get('case_id')} with {team}{who}. It includes a summary of our conversation, and "
+            "someone will get back to you.")
 
 
 def _queue_from_state(w: Work) -> str | None:
@@ -533,7 +534,8 @@ def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -
     if not resolve.missing(given.get(asked)):
         return given[asked]
     ref = slots.reference(text)
-    kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts", "user": "users"}.get(asked)
+    kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts",
+            "user": "users"}.get(asked)
     if kind and (picked := resolve.pick_shown(w, kind, ref)):
         return [picked] if asked == "contract_ids" else picked
     if asked == "invoice_id" and slots.described(text).any:  # "the 1200 one"
@@ -561,7 +563,8 @@ def _dropped(w: Work, skill: Skill) -> str:
     frame = w.before.frame
     if frame is None or frame.skill == skill.name or frame.skill not in BY_NAME:
         return ""
-    return f"(I've set aside the earlier request — {BY_NAME[frame.skill].description.lower()[:-1]} — nothing was changed.)\n\n"
+    what = BY_NAME[frame.skill].description.lower().rstrip(".")
+    return f"(I've set aside the earlier request — {what} — nothing was changed.)\n\n"
 
 
 def _points_back(w: Work, text: str) -> bool:

@@ -4,9 +4,9 @@ Only text from the passages is used, so the answer can never state a policy the 
 does not. The passages are sections of help articles (a heading and a few sentences or a list);
 the answer is the one section that best addresses the question, kept whole with its steps in order
 (the sentence that answers is often not the one that repeats the question's words), plus the
-section that defines a term it rests on, or the closest sentences of a second section that adds to it. When no section addresses the
-question (the retriever always returns its nearest neighbours, even for a policy the articles do
-not cover) the answer is empty, and the caller says it does not know.
+section that defines a term it rests on, or the closest sentences of a second section that adds to
+it. When no section addresses the question (the retriever returns its nearest neighbours, even for
+a policy the articles do not cover) the answer is empty, and the caller says it does not know.
 
 Sentence vectors are memoised: the same passages come back for similar questions.
 """
@@ -224,6 +224,21 @@ def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> 
 CLOSE_FLOOR = 0.4  # under this nothing retrieved is about the question
 CLOSE_ENOUGH = 0.62  # over this the section answers whatever words the question uses
 CONCEPT = 0.2  # a word this close to the articles' centroid is a billing concept
+
+
+def warm_up() -> None:
+    """Embed every sentence, section and heading of the help articles now (service start), as the
+    answers will: a first question then pays only for its own words."""
+    from knowledge.chunking import chunk_document
+    from knowledge.documents import load_documents
+
+    passages = [{"title": c.title, "heading": c.heading, "text": c.text, "source": c.source}
+                for doc in load_documents() for c in chunk_document(doc)]
+    sections = _sections(passages)
+    texts = [u for s in sections for u, _ in s.units]
+    wholes = [(f"{s.heading}\n" if s.heading else "") + " ".join(u for u, _ in s.units) for s in sections]
+    _embed(texts + wholes + [s.heading or s.title for s in sections])
+    _centroid()
 
 
 def names_billing_concept(question: str) -> bool:

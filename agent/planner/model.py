@@ -39,10 +39,15 @@ class OfflinePlanner(BaseChatModel):
 
     def warm_up(self) -> None:
         """Load the classifier and the embedding model now (service start) rather than on the first message."""
-        from agent.planner import classifier, features
+        import threading
+
+        from agent.planner import classifier, faq, features
 
         classifier.load()
         features.embed("hello")
+        # The help articles' sentences are embedded in the background: readiness does not wait for them,
+        # and a first question that comes sooner embeds what it needs itself.
+        threading.Thread(target=faq.warm_up, name="faq-warm-up", daemon=True).start()
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         """The next assistant message for this conversation."""

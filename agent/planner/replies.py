@@ -101,7 +101,8 @@ def invoice_list(invoices: list[dict[str, Any]], status: str | None, contract_id
     where = f" on {contract_id}" if contract_id else ""
     if not invoices:
         return f"You have no {status + ' ' if status else ''}invoices{where}."
-    return f"Here are your {status + ' ' if status else ''}invoices{where}:\n" + bullets([invoice_line(i) for i in invoices])
+    head = f"Here are your {status + ' ' if status else ''}invoices{where}:"
+    return head + "\n" + bullets([invoice_line(i) for i in invoices])
 
 
 # -- contracts and users ----------------------------------------------------------------------------

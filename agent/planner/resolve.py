@@ -138,6 +138,14 @@ def _days_until(invoice: dict[str, Any], w: Work) -> int | None:
     return int(days) if isinstance(days, int) else None
 
 
+def _listed(w: Work, kind: str) -> list[dict[str, Any]] | Ask:
+    """The user's invoices or contracts, or what to say when there are none to choose from."""
+    listed = w.call(f"list_{kind}", {})
+    if listed.get("ok") is False:
+        return Ask(R.refusal(listed))
+    return listed.get(kind) or Ask(R.NO_CONTRACTS)
+
+
 def recent_focus(w: Work) -> bool:
     """The focus was set by the last turn or earlier in this one: "and change its PO", "ok, pay"."""
     return w.state.focus_turn >= w.state.turn - 1
@@ -161,20 +169,15 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         return picked
     if focus and not ref.other and (ref.pronoun or recent_focus(w)):
         return focus
-    listed = w.call("list_invoices", {})
-    if listed.get("ok") is False:
-        return Ask(R.refusal(listed))
-    invoices = listed.get("invoices") or []
-    if not invoices:
-        return Ask(R.NO_CONTRACTS)
-    if (picked := by_description(invoices, slots.described(text), w)) is not None:
-        return picked
+    invoices = _listed(w, "invoices")
+    if isinstance(invoices, Ask):
+        return invoices
     candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
     if ref.other:
         candidates = [i for i in candidates if i["id"] not in handled]
-    if ref.every and skill.candidate is not None and len(candidates) > 1:
+    if ref.every and skill.name == "pay_invoice" and len(candidates) > 1:
         # "pay both": one change at a time; the others wait for "next"
-        w.state.parked.extend(f"{skill.name.split('_')[0]} {i['id']}" for i in candidates[1:])
+        w.state.parked.extend(f"pay {i['id']}" for i in candidates[1:])
         return candidates[0]["id"]
     if len(invoices) == 1 or (len(candidates) == 1 and (ref.every or ref.other)):
         return candidates[0]["id"] if candidates else invoices[0]["id"]
@@ -198,12 +201,9 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
             return str(shown["contract_id"])
     if focus and not ref.other and (ref.pronoun or recent_focus(w)):
         return focus
-    listed = w.call("list_contracts", {})
-    if listed.get("ok") is False:
-        return Ask(R.refusal(listed))
-    contracts = listed.get("contracts") or []
-    if not contracts:
-        return Ask(R.NO_CONTRACTS)
+    contracts = _listed(w, "contracts")
+    if isinstance(contracts, Ask):
+        return contracts
     if ref.every and skill.name in ("add_user", "grant_access", "remove_access"):
         return ",".join(c["id"] for c in contracts)
     if len(contracts) == 1:

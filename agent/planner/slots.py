@@ -508,7 +508,8 @@ def queue(text: str) -> str | None:
 def names_team(text: str) -> bool:
     """Whether the message names a team to talk to (collector, account executive, customer service)."""
     return bool(re.search(r"\bcollector\b|\bcollections?\b|\baccount exec\w*|\b(?:my|our|the) ae\b|"
-                          r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bsomeone (?:in|from)\b", text, re.I))
+                          r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bsomeone (?:in|from)\b",
+                          text, re.I))
 
 
 # -- all slots of one message ---------------------------------------------------------------------

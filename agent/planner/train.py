@@ -120,10 +120,10 @@ def held_out_scores() -> tuple[Scores, Scores, list[Utterance]]:
 
 def class_counts() -> dict[str, dict[str, tuple[int, int]]]:
     """Per act and per intent: (training, held out) counts."""
-    items = load_corpus(tuple(SKILL_NAMES))
+    training, held_out = split(load_corpus(tuple(SKILL_NAMES)))
     out: dict[str, dict[str, tuple[int, int]]] = {"act": {}, "intent": {}}
     for key in ("act", "intent"):
-        for label in sorted({getattr(u, key) for u in items}):
-            of = [u for u in items if getattr(u, key) == label]
-            out[key][label] = (sum(not u.held_out for u in of), sum(u.held_out for u in of))
+        for label in sorted({getattr(u, key) for u in training + held_out}):
+            out[key][label] = (sum(getattr(u, key) == label for u in training),
+                               sum(getattr(u, key) == label for u in held_out))
     return out

@@ -66,7 +66,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [whole]
     if whole.act == Act.REQUEST and text.rstrip().endswith("?"):
         asked = _final_question(text)
-        if asked is not None:  # "We pay C-1002 by bank transfer - could we switch to card?": background, then a question
+        if asked is not None:  # "We pay C-1002 by wire - could we switch to card?": background, then a question
             return [Part(text, Act.PORTAL_QUESTION, asked.intent, asked.act_p, asked.intent_p)]
     if state.frame is not None and state.frame.asked and len(text.split()) <= 6 and \
             _gives(text, state.frame.asked) and whole.act not in (Act.SLOT_ANSWER, Act.CORRECTION):
