@@ -56,6 +56,20 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w']+|[^\w\s']", text)
 
 
+def _segment(words: list[str]) -> set[str] | None:
+    """The kinds of phrase ("yes", "no", "polite") the words can be read as, covering all of them, or None."""
+    best: dict[int, set[str]] = {0: set()}
+    for i in range(len(words)):
+        if i not in best:
+            continue
+        for phrase in _PHRASES:
+            n = len(phrase.split())
+            if " ".join(words[i:i + n]) == phrase and i + n not in best:
+                kind = "yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else "polite"
+                best[i + n] = best[i] | {kind}
+    return best.get(len(words))
+
+
 def lexical_reply(text: str) -> Reply | None:
     """AFFIRM or DENY when the message is made only of yes (or only of no) words and politeness; else None.
 
@@ -65,17 +79,9 @@ def lexical_reply(text: str) -> Reply | None:
     words = _words(text)
     if not words or len(words) > _MAX_WORDS:
         return None
-    kinds: set[str] = set()
-    i = 0
-    while i < len(words):
-        for phrase in _PHRASES:
-            n = len(phrase.split())
-            if " ".join(words[i:i + n]) == phrase:
-                kinds.add("yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else "polite")
-                i += n
-                break
-        else:
-            return None
+    kinds = _segment(words)
+    if kinds is None:
+        return None
     if kinds == {"yes"} or kinds == {"yes", "polite"}:
         return Reply.AFFIRM
     if kinds == {"no"} or kinds == {"no", "polite"}:

@@ -46,7 +46,8 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
         invoice = ctx.billing.get_invoice(ctx.principal, invoice_id)
         url = ctx.links.path("invoice_pdf", invoice["id"], ctx.principal.email)
         ctx.turn.links.append({"title": f"{invoice['id']}.pdf", "url": url})
-        return to_json({"ok": True, "invoice_id": invoice["id"], "url": url, "expires_in_minutes":
+        return to_json({"ok": True, "invoice_id": invoice["id"], "contract_id": invoice["contract_id"], "url": url,
+                        "expires_in_minutes":
                         ctx.links.ttl_seconds // 60, "note": "The PDF does not reflect later payments."})
 
     return run_tool(runtime, "invoice_pdf_link", {"invoice_id": invoice_id}, do)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from agent.confirm import lexical_reply
 from agent.planner import faq, replies as R, resolve, slots
 from agent.planner.acts import Act
 from agent.planner.resolve import Ask
@@ -43,6 +44,9 @@ def respond(w: Work, parts: list[Part]) -> str:
 
 
 def handle(w: Work, part: Part) -> str:
+    points = slots.reference(part.text).other or slots.described(part.text).any
+    if part.act == Act.AFFIRM and points and w.before.last is not None and lexical_reply(part.text) is None:
+        return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
     if part.act == Act.AFFIRM or (_NEXT.search(part.text) and w.before.parked):
         return affirm(w, part)
     if part.act in (Act.SMALLTALK, Act.OFF_TOPIC, Act.SLOT_ANSWER) and w.before.frame is None and \
@@ -59,8 +63,8 @@ def portal_question(w: Work, part: Part) -> str:
     if answer is None and _WHO.search(part.text):
         return smalltalk(w, part)  # "what can you help me with?": what the assistant does
     if answer is None:
-        if skill is None and not faq.names_billing_concept(part.text):
-            return off_topic(w, part)  # nothing in the articles and nothing about billing in the words
+        if skill is None and w.before.last is None and not faq.names_billing_concept(part.text):
+            return off_topic(w, part)  # nothing in the articles, nothing about billing, no task under way
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
         return f"{R.DONT_KNOW} {R.offer_case('customer_service')}"
     help_article = any(w.answered_from.endswith("/" + a) for a in BY_NAME["handoff"].articles)
@@ -173,7 +177,7 @@ HANDOFF_SURE = 0.85  # unless both heads agree this surely, the case is offered,
 
 
 def handoff_act(w: Work, part: Part) -> str:
-    sure = part.act_p >= HANDOFF_SURE or (part.act_p >= 0.7 and part.intent_p >= 0.5)
+    sure = part.act_p >= HANDOFF_SURE or (part.act_p >= 0.55 and part.intent_p >= 0.55)
     named = slots.names_team(part.text)  # "have the collector reach out": the team is named
     offered = w.before.offer is not None and w.before.offer.skill == "handoff"
     if not (sure or named or offered):
@@ -224,7 +228,7 @@ def skill_for(w: Work, part: Part) -> Skill | None:
     if last is not None and last.skill in BY_NAME:
         if slots.reference(part.text).other and not slots.found(part.text).invoice_ids:
             return BY_NAME[last.skill]  # "the other one": the same thing again, for another item
-        if _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.8):
+        if _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.5):
             return BY_NAME[last.skill]
     return BY_NAME.get(part.intent)
 

@@ -208,6 +208,9 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         return ",".join(c["id"] for c in contracts)
     if len(contracts) == 1:
         return contracts[0]["id"]
+    candidates = [c for c in contracts if skill.candidate is not None and skill.candidate(c)]
+    if skill.kind == "form" and len(candidates) == 1:
+        return candidates[0]["id"]  # only one contract can have a card on file
     if ref.other and focus:
         rest = [c["id"] for c in contracts if c["id"] != focus]
         if len(rest) == 1:

@@ -121,7 +121,7 @@ def reference(text: str) -> Reference:
 
 
 # "the 1200 one", "the paid one", "the older one", "the one due in 15 days": an item by what it shows.
-_STATUS_WORD = re.compile(r"\b(paid|overdue|open|processing|disputed|void|unpaid|late|past[\s-]due)\b", re.I)
+_STATUS_WORD = re.compile(r"\b(paid|overdue|open|processing|disputed|dispute|void|unpaid|late|past[\s-]due)\b", re.I)
 _SUPERLATIVE = {
     "earliest_due": re.compile(r"\b(?:old(?:er|est)|earli(?:er|est)|first due|longest overdue)\b", re.I),
     "latest_due": re.compile(r"\b(?:new(?:er|est)|lat(?:er|est) one|most recent|due last)\b", re.I),
@@ -151,7 +151,8 @@ def described(text: str) -> Described:
     days = re.search(r"\b(?:due|in)\s+(?:in\s+)?(\d{1,3})\s+days?\b", scrubbed, re.I)
     status_m = _STATUS_WORD.search(scrubbed)
     status_word = status_m.group(1).lower() if status_m else None
-    status_word = {"late": "overdue", "past due": "overdue", "past-due": "overdue", "unpaid": None}.get(
+    status_word = {"late": "overdue", "past due": "overdue", "past-due": "overdue", "unpaid": None,
+                   "dispute": "disputed"}.get(
         status_word, status_word) if status_word else None
     superlative = next((k for k, p in _SUPERLATIVE.items() if p.search(scrubbed)), None)
     value = None
@@ -177,10 +178,11 @@ def phone(text: str) -> str | None:
 # The keyword: "PO", "P.O.", "PO#", "purchase order (number)". "PO-5555-X" is a value, not a keyword.
 _PO_KEY = re.compile(r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
                      r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?", re.I)
-_CUE = re.compile(r"(?:\b(?:to|as|is|be|should be|should read|will be|becomes|reads|=)|[:=])\s*", re.I)
+_CUE = re.compile(r"(?:\b(?:(?:needs?|has|have|ought|got) to be|to be|should be|must be|should read|will be|"
+                  r"becomes|reads|to|as|is|be|=)|[:=])\s*", re.I)
 _END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|"
                   r"for|on|in|of|to)\b)", re.I)
-_VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,3})")
+_VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")
 _NOT_PO = re.compile(r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
                      r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
                      r"changed|updated|fixed|different|new|same|right|updated|also|too|ok|okay|yes|no|mine|"
@@ -214,7 +216,7 @@ def _value_at(text: str, start: int, cued: bool = True) -> str | None:
     run = m.group(2)
     end = _END.search(run)
     value = _clean_value(run[:end.start()] if end else run)
-    if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > 3:
+    if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > (6 if cued else 3):
         return None
     if not cued and not _looks_like_po(value.split()[0]):
         return None  # "the PO on INV-1003 needs updating": words, not a value
@@ -237,6 +239,9 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
         value = _value_at(body, cue.end())
         if value and _looks_like_po(value):
             return value
+    if m := re.search(r"(?<!\S)([A-Za-z0-9][A-Za-z0-9_/\-]*\d[A-Za-z0-9_/\-]*)\s+as\s+(?:the|our|its)\s+(?:new\s+)?"
+                      r"(?:po|p\.o\.|purchase order)\b", body, re.I):
+        return m.group(1)  # "ACME-FIN_0099 as the PO on INV-1004"
     if m := re.search(r"(?<![\w/])(PO[-_/][A-Za-z0-9][A-Za-z0-9 _/\-]*)", body, re.I):
         return _clean_value(m.group(1).split(" ")[0])
     return po_answer(text) if asked else None
@@ -247,6 +252,10 @@ def po_answer(text: str) -> str | None:
     value = _PO_SAY.sub("", _PO_LEAD.sub("", text.strip()))
     value = re.sub(r"\s+(?:instead|please|pls|then|thanks|thank you|thx)\b.*$", "", value, flags=re.I)
     value = _clean_value(value)
+    if value and len(value.split()) > 1 and not _looks_like_po(value.split()[0]):
+        # "typo, it's 4500-88/B": the reference is the run of words that look like one
+        m = re.search(r"(?:[\w#]*[\d\-_/#][\w\-_/#]*)(?:\s+[\w\-_/#]*[\d\-_/#][\w\-_/#]*)*", value)
+        value = _clean_value(m.group(0)) if m else value
     if not value or len(value.split()) > 3 or _NOT_PO.match(value) or _ENTITY.search(value):
         return None
     return value
@@ -271,7 +280,8 @@ _REGIONS = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA M
                "NSW VIC QLD WA SA TAS ACT NT".split())
 _STREET_WORD = (r"st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
                 r"plaza|parkway|pkwy|terrace|hwy|highway|strasse|straße|str|rue|weg|gasse|laan|close|crescent|row|"
-                r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green")
+                r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green|approach|grove|rise|"
+                r"gate|vale|yard|parade|esplanade|embankment|causeway|crossing|loop|pike|run|commons")
 _STREET = re.compile(rf"(?<!line )(?<!line)\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
                      rf"|\b(?:[A-Za-zäöüß.'\-]+\s+){{0,2}}[A-Za-zäöüß'\-]*(?:strasse|straße|str\.|weg|gasse|laan)\s+\d+[A-Za-z]?\b"
                      rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+"
@@ -280,7 +290,8 @@ _STREET = re.compile(rf"(?<!line )(?<!line)\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za
                      rf"|(?<=\bto\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
                      # a number then a name, no street word ("is 1 Poultry, 3rd Floor, London EC2R 8EJ")
                      rf"|(?<=\bis\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
-                     rf"|(?<=:\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)",
+                     rf"|(?<=:\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
+                     rf"|(?<=\bto\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)",
                      re.I)
 _POSTAL = [
     re.compile(r"\b\d{5}(?:-\d{4})?\b"),  # US ZIP, DE, FR, ES, IT
@@ -323,6 +334,11 @@ def address(text: str) -> dict[str, str]:
     street = _STREET.search(body)
     parts = _whole_address(body, street) if street else {}
     for name, pattern in _NAMED_PART.items():
+        if name == "postal_code" and name not in parts and (m := pattern.search(body)):
+            code = next((c for p in _POSTAL[:4] for c in [p.search(body, m.end())] if c), None)
+            if code and not street:  # "the postcode is wrong, it should be EC1M 3HE not EC1M 3EH"
+                parts[name] = code.group(0)
+                continue
         if name not in parts:
             value = _value_after(body, pattern)
             if value and not (street and _STREET.search(value)):
@@ -350,8 +366,10 @@ def address(text: str) -> dict[str, str]:
 def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     parts: dict[str, str] = {}
     before = [p.strip(" .:") for p in body[:street.start()].split(",") if p.strip(" .:")][-1:]
-    if before and _LINE2.match(before[0]):
-        parts["line2"] = before[0]
+    lead = re.search(r"(?:^|\s)((?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|room)\s*\S+|\d+(?:st|nd|rd|th)\s+floor)$",
+                     before[0], re.I) if before else None
+    if lead:
+        parts["line2"] = lead.group(1)
     parts["line1"] = " ".join(street.group(0).rstrip(".").split())
     tail = re.split(r"[,\n;]|\s+-\s+", body[street.end():])
     for raw in tail:
@@ -370,6 +388,11 @@ def _place(piece: str, parts: dict[str, str]) -> None:
         parts.setdefault("country", code)
         return
     if _LINE2.match(piece) and "city" not in parts:
+        tokens = piece.split()
+        if len(tokens) > 2 and any(p.search(" ".join(tokens[2:])) for p in _POSTAL):
+            parts.setdefault("line2", " ".join(tokens[:2]))  # "suite 1200 austin tx 78701": no commas
+            _place(" ".join(tokens[2:]), parts)
+            return
         parts.setdefault("line2", piece)
         return
     postal = next((m for p in _POSTAL for m in [p.search(piece)] if m), None)

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 from agent.confirm import Reply, lexical_reply
 from agent.planner import classifier, faq, slots
-from agent.planner.acts import GENERAL, NONE, Act
+from agent.planner.acts import GENERAL, NONE, QUESTIONS, Act
 from agent.planner.state import DialogueState
 
 # A clause boundary where a second request may start.
-_BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+(?:and then|and also|and|then|also|"
-                       r"plus|as well as)\s+)", re.I)
+_BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+[-–—]+\s+|\s+(?:and then|and also|and|"
+                       r"then|also|plus|as well as)\s+)", re.I)
 _CONTINUES = re.compile(r"(?:to|for|on|in|of|from|with|at|by|as|into|onto|and|or|but|name|named|"
-                        r"called|e-?mail|which|who|that|because|since|so|if|when|while)\b", re.I)
+                        r"called|e-?mail|which|who|that|because|since|so|if|when|while|she|he|they|she's|he's|"
+                        r"they're|we're|i'm|it's)\b|[\w.+\-]+@", re.I)
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
 INTENT_CONFIDENCE = 0.4
@@ -64,12 +65,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
     whole = classify(text, state.context())
     if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
         return [whole]
-    if whole.act == Act.REQUEST and text.rstrip().endswith("?"):
-        asked = _final_question(text)
-        if asked is not None:  # "We pay C-1002 by wire - could we switch to card?": background, then a question
-            return [Part(text, Act.PORTAL_QUESTION, asked.intent, asked.act_p, asked.intent_p)]
     if state.frame is not None and state.frame.asked and len(text.split()) <= 6 and \
-            _gives(text, state.frame.asked) and whole.act not in (Act.SLOT_ANSWER, Act.CORRECTION):
+            _gives(text, state.frame.asked) and whole.act != Act.SLOT_ANSWER:
         # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
     if whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION) and whole.intent == "handoff" and \
@@ -88,7 +85,13 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
-    return _two_parts(text, state) or [whole]
+    parts = _two_parts(text, state)
+    if parts:
+        return parts
+    if whole.act == Act.REQUEST and text.rstrip().endswith("?") and (asked := _final_question(text)) is not None:
+        # "We pay C-1002 by wire - could we switch to card?": background, then a question
+        return [Part(text, Act.PORTAL_QUESTION, asked.intent, asked.act_p, asked.intent_p)]
+    return [whole]
 
 
 def _part(text: str, context: str) -> Part:
@@ -137,7 +140,7 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
     """A cut where both sides are confident, different requests or questions with words of their own."""
     for m in _BOUNDARY.finditer(text):
         head, tail = text[:m.start()].strip(), text[m.end():].strip()
-        if len(head.split()) < 2 or len(tail.split()) < 3 or not re.search(r"[a-z]{3,}", slots.without_entities(tail),
+        if len(head.split()) < 2 or len(tail.split()) < 2 or not re.search(r"[a-z]{3,}", slots.without_entities(tail),
                                                                              re.I):
             continue
         if _CONTINUES.match(tail):
@@ -145,8 +148,12 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
         first, second = _part(head, state.context()), _part(tail, "none")
         if first.act not in _SECOND_OK or second.act not in _SECOND_OK:
             continue
-        if Act.HANDOFF in (first.act, second.act):
+        if first.act == Act.HANDOFF:
             return None  # a hand-off takes the whole message: the case carries all of it
+        if first.act == Act.REQUEST and second.act in QUESTIONS and first.act_p < 0.9:
+            continue  # "We pay C-1002 by wire - could we switch to card?": likely background, then the question
+        if len(tail.split()) < 3 and (second.act != Act.REQUEST or second.act_p < 0.8):
+            continue  # a short tail is a second request only when it clearly is one ("and then pay it")
         if min(first.act_p, second.act_p) < PART_CONFIDENCE or min(first.intent_p, second.intent_p) < INTENT_CONFIDENCE:
             continue
         if (first.act, first.intent) == (second.act, second.intent):
