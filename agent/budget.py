@@ -6,7 +6,6 @@ from typing import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from knowledge.tokens import count_tokens
 
@@ -22,7 +21,9 @@ def message_tokens(message: BaseMessage) -> int:
 
 
 def tools_tokens(tools: Sequence[BaseTool]) -> int:
-    return count_tokens(json.dumps([convert_to_openai_tool(t) for t in tools]))
+    from agent.models import tool_schema
+
+    return count_tokens(json.dumps([tool_schema(t) for t in tools], separators=(",", ":")))
 
 
 def _turns(history: list[BaseMessage]) -> list[list[BaseMessage]]:

@@ -16,6 +16,17 @@ class ModelConfig:
     base_url: str | None = None
     timeout: float = 30.0
     max_retries: int = 2
+    max_tokens: int = 600
+    temperature: float = 0.0
+    turn_deadline: float = 60.0
+
+
+def is_local_endpoint(base_url: str | None) -> bool:
+    """An OpenAI-compatible server on this machine (one generation at a time, slow cold prompts)."""
+    from urllib.parse import urlparse
+
+    host = urlparse(base_url or "").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1", "0.0.0.0") or host.startswith("127.")
 
 
 class IncompleteResponse(Exception):
@@ -26,13 +37,35 @@ _SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}
 
 
 def tool_schema(tool: Any) -> dict[str, Any]:
-    """The OpenAI function schema of a tool, converted once per tool object."""
+    """The OpenAI function schema of a tool, converted once per tool object, in its compact form."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     cached = _SCHEMAS.get(id(tool))
     if cached is None or cached[0] is not tool:  # the tool is kept in the entry, so its id is not reused
-        cached = _SCHEMAS[id(tool)] = (tool, convert_to_openai_tool(tool))
+        cached = _SCHEMAS[id(tool)] = (tool, compact_schema(convert_to_openai_tool(tool)))
     return cached[1]
+
+
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The same function schema in fewer tokens: an optional argument is its type, not `anyOf` with null
+    and a null default (it is simply left out); no titles. Small and local models read it as well."""
+    def simplify(prop: dict[str, Any]) -> dict[str, Any]:
+        prop = {k: v for k, v in prop.items() if k not in ("title", "default")}
+        options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
+        if len(options) == 1:
+            prop = {**options[0], **prop}
+        elif options:
+            prop["anyOf"] = options
+        if isinstance(prop.get("items"), dict):
+            prop["items"] = simplify(prop["items"])
+        return prop
+
+    function = dict(schema["function"])
+    params = dict(function.get("parameters") or {})
+    params["properties"] = {name: simplify(p) for name, p in (params.get("properties") or {}).items()}
+    params.pop("title", None)
+    function["parameters"] = params
+    return {**schema, "function": function}
 
 
 @lru_cache(maxsize=1)
@@ -80,8 +113,9 @@ def openai_model(cfg: ModelConfig) -> BaseChatModel:
     Retries with backoff on 429/5xx/timeouts are the OpenAI client's; the runner falls back to the
     offline planner when they are exhausted.
     """
-    return _checked_chat_openai()(model=cfg.model, api_key=cfg.api_key or "unset", base_url=cfg.base_url, timeout=cfg.timeout,
-                      max_retries=cfg.max_retries, use_responses_api=False, stream_usage=True, temperature=0)
+    return _checked_chat_openai()(model=cfg.model, api_key=cfg.api_key or "unset", base_url=cfg.base_url,
+                                  timeout=cfg.timeout, max_retries=cfg.max_retries, use_responses_api=False,
+                                  stream_usage=True, temperature=cfg.temperature, max_tokens=cfg.max_tokens)
 
 
 def offline_model() -> BaseChatModel:

@@ -27,6 +27,7 @@ class TurnResult:
     model: str = ""
     degraded: bool = False  # the remote model failed and the offline planner answered
     usage: dict[str, int] = field(default_factory=dict)
+    guard: list[str] = field(default_factory=list)  # why the model's reply was replaced, or a proposal refused
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

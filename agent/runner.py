@@ -16,7 +16,9 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
+from agent import guard
 from agent.budget import fit_history, message_tokens, tools_tokens
+from agent.deadline import TurnDeadline
 from agent.confirm import Reply, reply_to_proposal
 from agent.masking import mask
 from agent.outcomes import outcome_text
@@ -36,6 +38,9 @@ from tools.registry import ALL_TOOLS
 
 log = logging.getLogger("portal_agent.runner")
 
+TOOL_NAMES = frozenset(t.name for t in ALL_TOOLS)
+QUESTION_OFFER = ("\n\nIf you would like me to do that for you, just ask, and I'll show you exactly what will change "
+                  "before anything happens.")
 MAX_TEXT = 4000
 PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
 DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
@@ -55,6 +60,7 @@ class Runner:
     knowledge: KnowledgeSearch | None = None
     token_budget: int = 6000
     tools: list[BaseTool] = field(default_factory=lambda: list(ALL_TOOLS))
+    turn_deadline: float = 120.0  # seconds a remote model may take for a whole turn before it falls back
 
     def __post_init__(self) -> None:
         self._graphs: dict[int, Any] = {}
@@ -178,13 +184,17 @@ class Runner:
                     stream_tokens: bool = True, keep: PendingAction | None = None) -> Iterator[Event]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
-        inputs = fit_history(self.store.history(conversation_id), max(budget, 0)) + [human]
+        history = self.store.history(conversation_id)
+        inputs = fit_history(history, max(budget, 0)) + [human]
+        said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
+        seen = [str(m.content) for m in history if isinstance(m, ToolMessage)]
         started = time.perf_counter()
         ctx, state, degraded = None, None, False
         for model in self._models():
-            ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge)
+            ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge,
+                               said=list(said), seen=list(seen), deadline=time.monotonic() + self.turn_deadline)
             try:
-                state = yield from self._stream(model, inputs, ctx, stream_tokens)
+                state = yield from self._stream(model, inputs, ctx, stream_tokens, guarded=self._remote(model))
                 if self.fallback is not None and model is not self.fallback and not _answered(state, len(inputs)):
                     raise EmptyAnswer("the model's answer was empty (e.g. only an unreadable tool call)")
                 break
@@ -196,8 +206,38 @@ class Runner:
                 degraded = True
         assert ctx is not None and state is not None
         new = state["messages"][len(inputs) - 1:]
+        reasons: tuple[str, ...] = ()
+        if not degraded and self._remote(self.model):
+            new, reasons = self._honest(principal, conversation_id, text, ctx, new)
+            if reasons:
+                yield {"event": "replace", "data": {"reply": _final_text(new), "reasons": list(reasons)}}
         self.store.append(conversation_id, new)
-        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started, keep)
+        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started, keep,
+                                reasons)
+
+    def _remote(self, model: BaseChatModel) -> bool:
+        """A model whose words are checked before they are shown: any but the built-in planner."""
+        return self.fallback is not None and model is not self.fallback
+
+    def _honest(self, principal: Principal, conversation_id: str, text: str, ctx: AgentContext,
+                new: list[BaseMessage]) -> tuple[list[BaseMessage], tuple[str, ...]]:
+        """The turn's messages with the final reply replaced when it may not be shown (agent/guard.py)."""
+        reasons = list(guard.inspect(_final_text(new), new, TOOL_NAMES).reasons)
+        if ctx.turn.pending is not None and _asks_how(text):
+            # A question never proposes a change by itself: the proposal is withdrawn, and offered instead.
+            self._withdraw(principal, conversation_id, ctx.turn.pending)
+            ctx.turn.pending = None
+            reasons.append("proposal_for_question")
+        if not reasons:
+            return new, ()
+        reply = guard.rebuild(new, text) if "proposal_for_question" not in reasons else \
+            guard.rebuild([m for m in new if not _proposal(m)], text) + QUESTION_OFFER
+        log.warning("model reply replaced: %s", ",".join(reasons))
+        replaced = [m for m in new if isinstance(m, AIMessage) and not m.tool_calls]
+        usage = next((m.usage_metadata for m in reversed(replaced) if m.usage_metadata), None)
+        final = AIMessage(reply, response_metadata={"guard": reasons}, usage_metadata=usage)
+        body = [_quiet(m) for m in new if not (isinstance(m, AIMessage) and not m.tool_calls)]
+        return body + [final], tuple(reasons)
 
     def _withdraw(self, principal: Principal, conversation_id: str, action: PendingAction | None) -> None:
         """A proposal from a failed attempt was never shown to the user: it must not wait for a "yes"."""
@@ -213,27 +253,34 @@ class Runner:
     def _graph(self, model: BaseChatModel) -> Any:
         key = id(model)
         if key not in self._graphs:
+            middleware = [TurnDeadline()] if self._remote(model) else []
             self._graphs[key] = create_agent(model, self.tools, system_prompt=policy_prompt(),
-                                             context_schema=AgentContext)
+                                             context_schema=AgentContext, middleware=middleware)
         return self._graphs[key]
 
     def _stream(self, model: BaseChatModel, inputs: list[BaseMessage], ctx: AgentContext,
-                stream_tokens: bool = True) -> Iterator[Event]:
+                stream_tokens: bool = True, guarded: bool = False) -> Iterator[Event]:
         state: dict[str, Any] | None = None
         modes = ["messages", "values"] if stream_tokens else ["values"]
+        gate = guard.SentenceGate(TOOL_NAMES) if guarded else None
         for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx, stream_mode=modes):
             if mode == "values":
                 state = payload
                 continue
             chunk, meta = payload
             if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
-                yield {"event": "token", "data": chunk.content}
+                shown = gate.feed(chunk.content) if gate is not None else chunk.content
+                if shown:
+                    yield {"event": "token", "data": shown}
             elif isinstance(chunk, ToolMessage):
                 yield {"event": "tool", "data": {"name": chunk.name, "status": chunk.status}}
+        if gate is not None and (rest := gate.close()):
+            yield {"event": "token", "data": rest}
         return state
 
     def _finish(self, conversation_id: str, ctx: AgentContext, new: list[BaseMessage], prefix: str,
-                degraded: bool, seconds: float, keep: PendingAction | None = None) -> Iterator[Event]:
+                degraded: bool, seconds: float, keep: PendingAction | None = None,
+                guarded: tuple[str, ...] = ()) -> Iterator[Event]:
         turn = ctx.turn
         answer = next((m.content for m in reversed(new) if isinstance(m, AIMessage) and m.content), "")
         reply = (DEGRADED_NOTE if degraded else "") + prefix + (answer if isinstance(answer, str) else str(answer))
@@ -252,7 +299,8 @@ class Runner:
             yield {"event": "pending_action", "data": pending}
         result = TurnResult(conversation_id, reply, turn.citations, [c.to_dict() for c in turn.tool_calls], pending,
                             turn.handoff, turn.links, model=_model_name(self.fallback if degraded else self.model),
-                            degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)})
+                            degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)},
+                            guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded])
         yield {"event": "done", "data": result}
 
 
@@ -264,6 +312,34 @@ def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:
     new = (state or {}).get("messages", [])[n_inputs - 1:]
     return any(isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content))
                for m in new)
+
+
+def _final_text(new: list[BaseMessage]) -> str:
+    answer = next((m.content for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), "")
+    return answer if isinstance(answer, str) else str(answer)
+
+
+def _quiet(message: BaseMessage) -> BaseMessage:
+    """A tool-calling message keeps its calls; words beside them that may not be shown are dropped."""
+    if isinstance(message, AIMessage) and message.content and \
+            guard.unsafe_text(str(message.content), TOOL_NAMES) is not None:
+        return message.model_copy(update={"content": ""})
+    return message
+
+
+def _proposal(message: BaseMessage) -> bool:
+    return isinstance(message, ToolMessage) and '"proposed":true' in str(message.content).replace(" ", "")
+
+
+def _asks_how(text: str) -> bool:
+    """A question, not a request: read as one by the service's own classifier (not the model) and shaped
+    as one (a question mark or a question word first; "invoice 1003" answering "which invoice?" is not)."""
+    from agent.planner.acts import QUESTIONS
+    from agent.planner.features import shape
+    from agent.planner.understand import classify
+
+    asked = shape(text)
+    return (asked["q_mark"] or asked["wh_first"] or asked["aux_first"]) and classify(text, "none").act in QUESTIONS
 
 
 def _service_message(reply: str, action: PendingAction) -> AIMessage:

@@ -5,11 +5,13 @@ request it was sent, so tests can assert exactly what a model would have seen.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import json
+import re
+from typing import Any, Callable, Iterator, Sequence
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
 Step = AIMessage | Callable[[list[BaseMessage]], AIMessage]
@@ -31,6 +33,7 @@ class ScriptedChatModel(BaseChatModel):
     requests: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[str] = Field(default_factory=list)
     fail_with: Any = None
+    stream_words: bool = False  # stream a text answer word by word, as a remote model does
 
     @property
     def _llm_type(self) -> str:
@@ -50,3 +53,21 @@ class ScriptedChatModel(BaseChatModel):
         step = self.steps.pop(0)
         message = step(messages) if callable(step) else step
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _should_stream(self, **kwargs: Any) -> bool:
+        # Only a model asked to stream words streams: the others answer in one piece, as before.
+        return self.stream_words and super()._should_stream(**kwargs)
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        message = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        if message.tool_calls or not isinstance(message.content, str):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=message.content, tool_call_chunks=[
+                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                for i, c in enumerate(message.tool_calls)]))
+            return
+        for piece in re.findall(r"\S+\s*", message.content):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk

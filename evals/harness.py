@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from math import comb
@@ -66,6 +67,9 @@ class SuiteResult:
             "tokens_per_trial": round(statistics.fmean(t.tokens for t in trials), 1) if trials else 0,
             "turn_ms_p50": round(statistics.median(turn_ms), 1) if turn_ms else 0,
             "turn_ms_p95": round(_pct(turn_ms, 0.95), 1) if turn_ms else 0,
+            "turns": len(turn_ms),
+            "degraded_turns": sum(s.degraded for t in trials for s in t.steps),
+            "guard": dict(Counter(r.split(":", 1)[0] for t in trials for s in t.steps for r in s.guard)),
             "failed_scenarios": [s.scenario.id for s in self.scenarios if s.c < s.n],
         }
 

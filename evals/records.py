@@ -25,6 +25,7 @@ class StepRecord:
     ms: float = 0.0
     model: str = ""
     degraded: bool = False
+    guard: list[str] = field(default_factory=list)  # why the model's reply was replaced, or a proposal refused
     error: str | None = None
     note: str | None = None
 

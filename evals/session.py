@@ -80,7 +80,7 @@ class Session:
         rec.reply, rec.tool_calls, rec.citations = result.reply, list(result.tool_calls), list(result.citations)
         rec.pending, rec.handoff, rec.links = result.pending_action, result.handoff, list(result.links)
         rec.decided = dict(result.decided_action) if result.decided_action else None
-        rec.model, rec.degraded = result.model, result.degraded
+        rec.model, rec.degraded, rec.guard = result.model, result.degraded, list(result.guard)
         usage = result.usage or {}
         rec.input_tokens, rec.output_tokens = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))
 

@@ -6,7 +6,7 @@ knowledge index. Tests plant deliberately broken variants through the same inter
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -21,10 +21,11 @@ Models = tuple[BaseChatModel, BaseChatModel | None]
 
 
 def service_runner(container: Container, model: BaseChatModel, fallback: BaseChatModel | None, knowledge: Any,
-                   runner_class: type[Runner] = Runner) -> Runner:
+                   runner_class: type[Runner] = Runner, turn_deadline: float = 60.0) -> Runner:
     """The wiring of `service.container.build_runner`, minus building the default models it would discard."""
     return runner_class(container.billing, ConversationStore(container.engine), container.links, model=model,
-                        fallback=fallback, knowledge=knowledge, token_budget=container.settings.portal_token_budget)
+                        fallback=fallback, knowledge=knowledge, token_budget=container.settings.portal_token_budget,
+                        turn_deadline=turn_deadline)
 
 
 @dataclass
@@ -36,10 +37,11 @@ class Variant:
     make_user_model: Callable[[], BaseChatModel] | None = None
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    turn_deadline: float = 60.0
 
     def runner(self, container: Container, scenario: Scenario, knowledge: Any) -> Runner:
         primary, fallback = self.make_models(scenario)
-        return service_runner(container, primary, fallback, knowledge, self.runner_class)
+        return service_runner(container, primary, fallback, knowledge, self.runner_class, self.turn_deadline)
 
 
 def offline_variant() -> Variant:
@@ -53,8 +55,7 @@ def openai_variant(cfg: ModelConfig, user_model: str | None = None, simulate_use
     def user() -> BaseChatModel:
         from agent.models import openai_model
 
-        return openai_model(ModelConfig("openai", user_model or cfg.model, cfg.api_key, cfg.base_url,
-                                        cfg.timeout, cfg.max_retries))
+        return openai_model(replace(cfg, model=user_model or cfg.model, temperature=0.7))
 
     return Variant(f"openai:{cfg.model}", lambda _s: build_models(cfg), make_user_model=user if simulate_users else None,
-                   description=f"OpenAI-compatible model {cfg.model}")
+                   description=f"OpenAI-compatible model {cfg.model}", turn_deadline=cfg.turn_deadline)

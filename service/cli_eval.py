@@ -124,8 +124,10 @@ def scenarios(ctx: typer.Context,
 
 
 def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> object:
-    from agent.models import ModelConfig
+    import dataclasses
+
     from evals.variants import offline_variant, openai_variant
+    from service.container import model_config
     from service.settings import get_settings
 
     if model == "offline":
@@ -136,7 +138,7 @@ def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> obj
             typer.secho("--model openai needs OPENAI_API_KEY (and/or OPENAI_BASE_URL for a compatible server).",
                         fg="red", err=True)
             raise typer.Exit(2)
-        cfg = ModelConfig("openai", settings.portal_model, settings.openai_api_key, settings.openai_base_url)
+        cfg = dataclasses.replace(model_config(settings), llm="openai")
         return openai_variant(cfg, user_model, simulate_users=not scripted_users)
     typer.secho(f"--model must be offline or openai, not {model!r}", fg="red", err=True)
     raise typer.Exit(2)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from agent.models import ModelConfig, build_models
+from agent.models import ModelConfig, build_models, is_local_endpoint
 from agent.runner import Runner
 from agent.store import ConversationStore
 from billing.adapters.gateway import SimulatedGateway
@@ -55,7 +55,13 @@ class Container:
 
 
 def model_config(settings: Settings) -> ModelConfig:
-    return ModelConfig(settings.portal_llm, settings.portal_model, settings.openai_api_key, settings.openai_base_url)
+    local = is_local_endpoint(settings.openai_base_url)
+    return ModelConfig(settings.portal_llm, settings.portal_model, settings.openai_api_key, settings.openai_base_url,
+                       timeout=settings.portal_model_timeout or (120.0 if local else 30.0),
+                       max_retries=settings.portal_model_retries if settings.portal_model_retries is not None
+                       else (0 if local else 2),
+                       max_tokens=settings.portal_model_max_tokens, temperature=settings.portal_model_temperature,
+                       turn_deadline=settings.portal_turn_deadline or (240.0 if local else 60.0))
 
 
 def build_runner(container: Container, **overrides: Any) -> Runner:
@@ -65,7 +71,8 @@ def build_runner(container: Container, **overrides: Any) -> Runner:
     else:
         primary, fallback = build_models(model_config(container.settings))
     options: dict[str, Any] = {"model": primary, "fallback": fallback, "knowledge": LazyKnowledge(container.settings),
-                               "token_budget": container.settings.portal_token_budget, **overrides}
+                               "token_budget": container.settings.portal_token_budget,
+                               "turn_deadline": model_config(container.settings).turn_deadline, **overrides}
     return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
 
 

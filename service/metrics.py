@@ -31,6 +31,8 @@ class Metrics:
         self.tokens = Counter("portal_model_tokens_total", "Model tokens", ["model", "direction"], registry=r)
         self.rate_limited = Counter("portal_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=r)
+        self.guard = Counter("portal_guard_interventions_total", "Model replies replaced or proposals refused by "
+                             "the output guard and argument grounding", ["reason"], registry=r)
 
     def observe_turn(self, result: dict[str, Any], channel: str = "web") -> None:
         if result.get("decided_action"):
@@ -49,6 +51,8 @@ class Metrics:
         for direction in ("input", "output"):
             if usage.get(f"{direction}_tokens"):
                 self.tokens.labels(model, direction).inc(usage[f"{direction}_tokens"])
+        for reason in result.get("guard") or []:
+            self.guard.labels(reason.split(":", 1)[0]).inc()
 
     def observe_decision(self, operation: str, approve: bool, status: str, via: str = "button") -> None:
         self.confirmations.labels(operation, "confirm" if approve else "reject", status, via).inc()

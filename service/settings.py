@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     portal_today: dt.date | None = None
     portal_action_ttl_minutes: int = Field(default=15, ge=1)
     portal_token_budget: int = Field(default=6000, ge=1000)
+    # The remote model's client (PORTAL_LLM=openai). Unset: hosted endpoints get 30 s and 2 retries, a
+    # server on this machine (llama.cpp, Ollama, vLLM on 127.0.0.1) 120 s and none: a local server has one
+    # slot, and a retried request would queue a second generation behind the first.
+    portal_model_timeout: float | None = Field(default=None, gt=0)
+    portal_model_retries: int | None = Field(default=None, ge=0, le=10)
+    portal_model_max_tokens: int = Field(default=600, ge=16)
+    portal_model_temperature: float = Field(default=0.0, ge=0, le=2)
+    portal_turn_deadline: float | None = Field(default=None, gt=0)  # a whole turn; default 60 s / 240 s local
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None
     slack_app_token: str | None = None  # xapp-… app-level token, only for Socket Mode

@@ -9,6 +9,7 @@ from langchain_core.tools import BaseTool
 
 from billing.errors import DomainError
 from billing.rules.cards import mask_cards
+from tools import grounding
 from tools.context import AgentContext, Runtime, ToolCallRecord
 
 READ, WRITE = "read", "write"
@@ -44,6 +45,7 @@ def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[],
         ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, False))
         return refusal(error)
     ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, True))
+    ctx.seen.append(text)
     return text
 
 
@@ -61,10 +63,17 @@ def refusal(error: DomainError) -> str:
 
 
 def propose(runtime: Runtime, operation: str, args: dict[str, Any]) -> str:
-    """Write tools only propose: the domain validates and records a pending action; nothing changes."""
+    """Write tools only propose: the domain validates and records a pending action; nothing changes.
+
+    A value the user never gave (a made-up PO number, a guessed e-mail) is not proposed: the model is
+    told to ask for it."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
+        missing = grounding.check(operation, args, ctx.said, ctx.seen)
+        if missing is not None:
+            ctx.turn.ungrounded.append(missing.field)
+            raise grounding.NotGivenByUser(missing.field)
         action = ctx.billing.propose(ctx.principal, ctx.conversation_id, operation, args)
         ctx.turn.pending = action
         return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary,

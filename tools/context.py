@@ -51,6 +51,7 @@ class TurnLog:
     pending: PendingAction | None = None
     handoff: dict[str, Any] | None = None
     links: list[dict[str, str]] = field(default_factory=list)
+    ungrounded: list[str] = field(default_factory=list)  # fields of proposals refused as not given by the user
 
     def cite(self, passage: Passage) -> None:
         """One citation per article: several passages of one document are one source to a reader."""
@@ -69,3 +70,8 @@ class AgentContext:
     links: LinkSigner
     knowledge: KnowledgeSearch | None = None
     turn: TurnLog = field(default_factory=TurnLog)
+    # What the user typed in this conversation, and what tools returned in it: proposals may carry
+    # only values from these (tools/grounding.py). Filled by the runner from the stored history.
+    said: list[str] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
+    deadline: float | None = None  # time.monotonic() by which a remote model must have finished the turn

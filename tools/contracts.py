@@ -9,8 +9,7 @@ from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_j
 
 @portal_tool(READ)
 def list_contracts(runtime: Runtime) -> str:
-    """List the contracts the user is a billing contact on: status, auto-renewal, end date (and days
-    to it), currency, card on file (brand and last four), billing address and contact."""
+    """The user's contracts: status, renewal, end date, card, billing address and contact."""
     ctx = ctx_of(runtime)
     return run_tool(runtime, "list_contracts", {},
                     lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)}))
@@ -18,8 +17,7 @@ def list_contracts(runtime: Runtime) -> str:
 
 @portal_tool(READ)
 def get_contract(contract_id: str, runtime: Runtime) -> str:
-    """Show one contract (e.g. C-1001) with its billing address, billing contact, card on file,
-    auto-renewal and end date."""
+    """One contract (e.g. C-1001)."""
     ctx = ctx_of(runtime)
     return run_tool(runtime, "get_contract", {"contract_id": contract_id},
                     lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)))
@@ -27,7 +25,7 @@ def get_contract(contract_id: str, runtime: Runtime) -> str:
 
 @portal_tool(READ)
 def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
-    """A short-lived download link to the signed quote of a contract."""
+    """Download link to a contract's signed quote."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
@@ -43,8 +41,7 @@ def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
 def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None = None,
                            line2: str | None = None, city: str | None = None, region: str | None = None,
                            postal_code: str | None = None, country: str | None = None) -> str:
-    """Propose changing a contract's billing address; give only the parts that change. The country
-    cannot be changed in the portal (tax implications): Customer Service can. Only proposes."""
+    """Propose a new billing address: only the parts that change; the country cannot change."""
     fields = {"line1": line1, "line2": line2, "city": city, "region": region, "postal_code": postal_code,
               "country": country}
     return propose(runtime, "update_billing_address",
@@ -54,8 +51,7 @@ def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None
 @portal_tool(WRITE)
 def update_billing_contact(contract_id: str, runtime: Runtime, name: str | None = None,
                            email: str | None = None, phone: str | None = None) -> str:
-    """Propose changing a contract's billing contact (name, e-mail, phone); give only what changes.
-    Only proposes: the user must confirm."""
+    """Propose a new billing contact name, e-mail or phone."""
     fields = {"name": name, "email": email, "phone": phone}
     return propose(runtime, "update_billing_contact",
                    {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
@@ -63,8 +59,7 @@ def update_billing_contact(contract_id: str, runtime: Runtime, name: str | None 
 
 @portal_tool(READ)
 def card_update_form(contract_id: str, runtime: Runtime) -> str:
-    """Offer the secure card form to replace the credit card on file of a contract. Card numbers are
-    never typed in chat: the form sends them straight to the payment processor."""
+    """Link to the secure form that replaces a contract's card. Never take card numbers in chat."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
@@ -80,7 +75,5 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
 
 @portal_tool(WRITE)
 def disable_auto_renew(contract_id: str, runtime: Runtime) -> str:
-    """Propose turning off auto-renewal of a contract. Allowed only while the contract is active,
-    auto-renewal is on and the end date is more than 30 and at most 180 days away; otherwise the
-    refusal names the Account Executive to contact. Only proposes."""
+    """Propose turning off a contract's auto-renewal."""
     return propose(runtime, "disable_auto_renew", {"contract_id": contract_id})

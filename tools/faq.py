@@ -8,11 +8,7 @@ from tools.base import READ, ctx_of, portal_tool, run_tool, to_json
 
 @portal_tool(READ)
 def search_knowledge(query: str, runtime: Runtime) -> str:
-    """Search the Billing Portal help articles (how-to, rules, policies, who to contact).
-
-    Use it for every question about how the portal works. Answer only from the passages it
-    returns and cite them; if it returns nothing, say you do not know and offer a hand-off.
-    """
+    """Search the portal's help articles. Answer only from the passages, citing [n]."""
     ctx = ctx_of(runtime)
 
     def do() -> str:

@@ -12,9 +12,7 @@ MAX_LISTED = 20
 @portal_tool(READ)
 def list_invoices(runtime: Runtime, contract_id: str | None = None,
                   status: str | None = None) -> str:
-    """List the user's invoices, newest due date first, optionally for one contract (e.g. C-1001) or
-    one status (open, overdue, processing, paid, void). Each shows amount, balance, due date, PO and
-    whether it can be paid by card now (payable / not_payable_reason)."""
+    """The user's invoices, optionally of one contract or status (open, overdue, processing, paid)."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
@@ -29,8 +27,7 @@ def list_invoices(runtime: Runtime, contract_id: str | None = None,
 
 @portal_tool(READ)
 def get_invoice(invoice_id: str, runtime: Runtime) -> str:
-    """Show one invoice (e.g. INV-1001): status, amount, balance, currency, due date, PO number,
-    dispute flag and whether Pay Now is available (with the reason if not)."""
+    """One invoice (e.g. INV-1001), and whether it can be paid by card now."""
     ctx = ctx_of(runtime)
     return run_tool(runtime, "get_invoice", {"invoice_id": invoice_id},
                     lambda: to_json(ctx.billing.get_invoice(ctx.principal, invoice_id)))
@@ -38,8 +35,7 @@ def get_invoice(invoice_id: str, runtime: Runtime) -> str:
 
 @portal_tool(READ)
 def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
-    """A short-lived download link to an invoice PDF. The PDF is not a live document: it does not
-    show payments made after it was issued (the Invoices page shows the current balance)."""
+    """Download link to an invoice PDF (a snapshot: later payments are not on it)."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
@@ -55,6 +51,5 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
 
 @portal_tool(WRITE)
 def update_po_number(invoice_id: str, po_number: str, runtime: Runtime) -> str:
-    """Propose setting the purchase-order (PO) number of an invoice. Not allowed on paid or void
-    invoices; 1-40 letters, digits, spaces, '-', '_' or '/'. Only proposes: the user must confirm."""
+    """Propose a new PO number for an invoice."""
     return propose(runtime, "update_po_number", {"invoice_id": invoice_id, "po_number": po_number})

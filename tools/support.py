@@ -11,10 +11,7 @@ from tools.base import WRITE, ctx_of, portal_tool, run_tool, to_json
 @portal_tool(WRITE)
 def create_support_case(queue: Literal["customer_service", "collector", "ae"], subject: str, summary: str,
                         runtime: Runtime) -> str:
-    """Hand the conversation to a person by opening a support case: 'collector' for payments and
-    collections, 'ae' (Account Executive) for renewals, 'customer_service' for everything else,
-    for requests to talk to a person and for inquiries made outside the portal. Summarise the
-    request in `summary`. Changes no billing data, so it needs no confirmation."""
+    """Open a case with a person: collector (payments), ae (renewals), else customer_service."""
     ctx = ctx_of(runtime)
 
     def do() -> str:

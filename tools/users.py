@@ -8,8 +8,7 @@ from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_j
 
 @portal_tool(READ)
 def list_contract_users(contract_id: str, runtime: Runtime) -> str:
-    """List the portal users with access to a contract and their roles (Primary Billing Contact,
-    Credit Card Holder)."""
+    """Who has access to a contract, and their roles."""
     ctx = ctx_of(runtime)
     return run_tool(runtime, "list_contract_users", {"contract_id": contract_id},
                     lambda: to_json({"contract_id": contract_id.upper(),
@@ -18,20 +17,17 @@ def list_contract_users(contract_id: str, runtime: Runtime) -> str:
 
 @portal_tool(WRITE)
 def add_portal_user(name: str, email: str, contract_ids: list[str], runtime: Runtime) -> str:
-    """Propose inviting a new portal user (name, e-mail) with access to contracts the user can access.
-    Only proposes: the user must confirm."""
+    """Propose inviting a new portal user to contracts."""
     return propose(runtime, "add_portal_user", {"name": name, "email": email, "contract_ids": contract_ids})
 
 
 @portal_tool(WRITE)
 def grant_contract_access(email: str, contract_ids: list[str], runtime: Runtime) -> str:
-    """Propose giving an existing portal user access to more contracts (only contracts the user can
-    access). Only proposes."""
+    """Propose giving an existing portal user access to contracts."""
     return propose(runtime, "grant_contract_access", {"email": email, "contract_ids": contract_ids})
 
 
 @portal_tool(WRITE)
 def remove_contract_access(email: str, contract_ids: list[str], runtime: Runtime) -> str:
-    """Propose removing a user from one or several contracts (bulk is all-or-nothing). A Primary
-    Billing Contact or Credit Card Holder cannot be removed: Customer Service can help. Only proposes."""
+    """Propose removing a user from contracts."""
     return propose(runtime, "remove_contract_access", {"email": email, "contract_ids": contract_ids})

@@ -67,7 +67,7 @@ def _quote(r: Result, s: Slots) -> str:
 def _card_form(r: Result, s: Slots) -> str:
     card = r.get("current_card")
     now = f" (currently {card['brand']} ending {card['last4']})" if card else ""
-    text = f"Use this secure form to replace the card on file for {r.get('contract_id')}{now}: {r.get('url')}."
+    text = f"Use this secure card form to replace the card on file for {r.get('contract_id')}{now}: {r.get('url')}."
     if not s.get("card_typed"):
         return f"{text} {R.CARD_SAFETY}"
     text = f"{R.CARD_TYPED} {text}"

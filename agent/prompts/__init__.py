@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
-CURRENT = "policy_v1.md"
+CURRENT = "policy_v2.md"
 
 
 @lru_cache(maxsize=4)

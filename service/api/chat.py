@@ -29,8 +29,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"mod
 SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}, "example":
            'event: token\ndata: "Sure"\n\nevent: done\ndata: {"conversation_id": "…", "reply": "…"}\n\n'}},
            "description": "The turn result (JSON), or with `Accept: text/event-stream` SSE events `token` "
-                          "(text), `tool`, `citations`, `pending_action`, `done` (the turn result) and, if the "
-                          "turn fails midway, `error`."}
+                          "(text), `tool`, `replace` (`{reply, reasons}`: the text shown so far is replaced, a "
+                          "remote model's reply failed the output guard), `citations`, `pending_action`, `done` "
+                          "(the turn result) and, if the turn fails midway, `error`."}
 
 
 def help_url(source: str) -> str | None:

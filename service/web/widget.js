@@ -266,6 +266,9 @@
       function handle(ev) {
         if (ev.event === "token") {
           streamed += ev.data; view.body.textContent = streamed; scroll();
+        } else if (ev.event === "replace") {
+          // The model's words failed the service's check: what was shown is replaced, not appended to.
+          streamed = (ev.data && ev.data.reply) || ""; view.body.textContent = streamed; scroll();
         } else if (ev.event === "tool") {
           status.textContent = TOOL_TEXT[ev.data && ev.data.name] || "Working on it…";
         } else if (ev.event === "done") {

@@ -36,7 +36,9 @@ def test_write_tool_proposes_then_executes_once(world, who, tool, args, changes)
     conv = runner.start_conversation(who)
     before = snapshot(world.engine)
 
-    turn = runner.run_turn(who, conv.id, f"please do {tool}")
+    # The user's words hold every value the proposal carries (tools/grounding.py).
+    values = " ".join(" ".join(v) if isinstance(v, list) else str(v) for v in args.values())
+    turn = runner.run_turn(who, conv.id, f"please do {tool}: {values}")
 
     assert turn.pending_action and turn.pending_action["tool"] == tool
     assert snapshot(world.engine) == before, "a proposal must change nothing"
