@@ -29,14 +29,21 @@ definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|le
 perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|carry on|yes do it|
 yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da|ack|
 that's the one|thats the one|go ahead with that|go ahead with it|go ahead with this|that's it|thats it|
-that one|roger|aye|word
+that one|roger|aye|word|is correct|it is|it's correct|its correct|all good|yes it is|yes that's it
 """.replace("\n", "").split("|"))
 NEGATIVE = frozenset("""
 no|n|nope|nah|na|naw|no way|no thanks|no thank you|cancel|cancel it|cancel that|cancel this|please cancel|stop|
 don't|dont|do not|don't do it|dont do it|do not do it|don't do that|abort|never mind|nevermind|forget it|
 forget about it|reject|rejected|decline|not now|not yet|not today|no don't|hold off|leave it|leave it as it is|
 scrap that|scratch that|drop it|no need|i changed my mind|changed my mind|i've changed my mind|no stop|
-not right now|skip it|skip|non|nein|hang on|hold on|no wait|wrong|wrong one|not that
+not right now|skip it|skip|non|nein|no wait|wrong|wrong one|not that
+""".replace("\n", "").split("|"))
+# "Not yet, let me think": the proposal keeps waiting and is asked about again (neither yes nor no).
+WAIT = frozenset("""
+hold on|hang on|wait|wait a sec|wait a second|wait a minute|one sec|one second|one moment|one minute|just a sec|
+just a second|just a moment|a moment|a sec|hmm|hmmm|hm|um|umm|uh|uhh|let me think|let me think about it|
+let me check|let me check first|let me ask|give me a sec|give me a second|give me a minute|not sure|i'm not sure|
+im not sure|not sure yet|maybe|i need to check|i need to ask|brb|thinking
 """.replace("\n", "").split("|"))
 POLITENESS = frozenset("""
 please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|well|so|and|sir|madam|man|
@@ -46,14 +53,16 @@ thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great 
 QUESTION_MARKS = ("?", "？", "¿", "⸮")
 QUESTION_START = re.compile(r"^\W*(?:is|are|am|was|can|could|should|shall|will|would|may|what|why|how|when|where|"
                             r"which|who|really|right)\b(?!\s*[.!]*\s*$)", re.I)
-_PHRASES = sorted(AFFIRMATIVE | NEGATIVE | POLITENESS, key=lambda p: -len(p.split()))
+_PHRASES = sorted(AFFIRMATIVE | NEGATIVE | WAIT | POLITENESS, key=lambda p: -len(p.split()))
+_SPELLING = {"pls": "please", "plz": "please", "pleas": "please", "plse": "please", "yess": "yes",
+             "yees": "yes", "ys": "yes", "okk": "ok", "okey": "ok"}
 _MAX_WORDS = 12
 
 
 def _words(text: str) -> list[str]:
     text = text.lower().replace("’", "'")
     text = re.sub(r"[!.,;:…\-—()\"]+", " ", text)
-    return re.findall(r"[\w']+|[^\w\s']", text)
+    return [_SPELLING.get(w, w) for w in re.findall(r"[\w']+|[^\w\s']", text)]
 
 
 def _segment(words: list[str]) -> set[str] | None:
@@ -65,7 +74,8 @@ def _segment(words: list[str]) -> set[str] | None:
         for phrase in _PHRASES:
             n = len(phrase.split())
             if " ".join(words[i:i + n]) == phrase and i + n not in best:
-                kind = "yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else "polite"
+                kind = "yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else \
+                    "wait" if phrase in WAIT else "polite"
                 best[i + n] = best[i] | {kind}
     return best.get(len(words))
 
@@ -82,11 +92,18 @@ def lexical_reply(text: str) -> Reply | None:
     kinds = _segment(words)
     if kinds is None:
         return None
-    if kinds == {"yes"} or kinds == {"yes", "polite"}:
+    if kinds - {"polite"} == {"yes"}:
         return Reply.AFFIRM
-    if kinds == {"no"} or kinds == {"no", "polite"}:
+    if "no" in kinds and kinds <= {"no", "wait", "polite"}:  # "hang on, don't": a no, said while pausing
         return Reply.DENY
     return None
+
+
+def waits(text: str) -> bool:
+    """A reply made only of "not yet" words ("hmm, hold on", "let me check"): neither yes nor no."""
+    words = _words(text.replace("?", " "))
+    kinds = _segment(words) if words and len(words) <= _MAX_WORDS else None
+    return kinds is not None and kinds - {"polite"} == {"wait"}
 
 
 def _says(text: str, lexicon: frozenset[str]) -> bool:
@@ -111,6 +128,8 @@ def reply_to_proposal(text: str, skill: str | None) -> Reply:
     lexical = lexical_reply(text)
     if lexical is not None:
         return lexical
+    if waits(text):
+        return Reply.UNCLEAR
     from agent.planner import classifier, slots
     from agent.planner.acts import Act
 

@@ -8,11 +8,16 @@ from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_j
 
 @portal_tool(READ)
 def list_contract_users(contract_id: str, runtime: Runtime) -> str:
-    """Who has access to a contract, and their roles."""
+    """Who has access to a contract, and their roles ("you": the signed-in user)."""
     ctx = ctx_of(runtime)
-    return run_tool(runtime, "list_contract_users", {"contract_id": contract_id},
-                    lambda: to_json({"contract_id": contract_id.upper(),
-                                     "users": ctx.billing.list_contract_users(ctx.principal, contract_id)}))
+
+    def do() -> str:
+        users = ctx.billing.list_contract_users(ctx.principal, contract_id)
+        # "remove me from C-1002": the signed-in user is marked, so "me" needs no guessed e-mail
+        marked = [{**u, "you": True} if u.get("email") == ctx.principal.email else u for u in users]
+        return to_json({"contract_id": contract_id.upper(), "users": marked})
+
+    return run_tool(runtime, "list_contract_users", {"contract_id": contract_id}, do)
 
 
 @portal_tool(WRITE)

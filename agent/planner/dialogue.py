@@ -95,6 +95,9 @@ def request(w: Work, part: Part) -> str:
     if skill.name == "handoff":
         return handoff(w, part.text)
     found = resolve.collect(skill, part.text)
+    ids = slots.found(part.text).invoice_ids
+    if skill.name == "pay_invoice" and len(ids) > 1:  # "pay INV-2001 and INV-2002": one change at a time
+        w.state.parked.extend(f"pay {i}" for i in ids[1:])
     if skill.name == "add_user" and found.get("email") and not found.get("name"):
         # An invitation needs the new user's name; with only an e-mail, the user already has a login.
         skill, found = BY_NAME["grant_access"], resolve.collect(BY_NAME["grant_access"], part.text)
@@ -401,6 +404,10 @@ def bare_value(w: Work, part: Part) -> str:
 
 # -- questions about one's own items ------------------------------------------------------------------
 
+_PAID_ALREADY = re.compile(r"\b(?:i|we)(?:'ve| have| had)?\s+(?:already\s+|just\s+)?paid\b|\balready (?:been )?paid\b|"
+                           r"\b(?:paid|settled) (?:it|this|that)? ?(?:already|yesterday|last week|on)\b", re.I)
+
+
 def eligibility(w: Work, skill: Skill, part: Part) -> str:
     """"Can I pay INV-1001 by card?": check that item and offer the change; nothing is proposed."""
     given = resolve.collect(skill, part.text)
@@ -418,6 +425,12 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             return f"Yes, the PO number of {invoice} can be changed{current}. What should the new PO number be?"
         if not i.get("payable"):
             return R.not_payable(i)
+        if _PAID_ALREADY.search(part.text):
+            # "I paid it yesterday but it still shows unpaid": never an offer to pay it again
+            status = f"{invoice} shows **{i.get('status')}**, balance {R.money(i['currency'], i['balance'])}."
+            answer = knowledge(w, part.text, skill)
+            w.state.offer = Offer("handoff", {"queue": "collector"})
+            return f"{status}\n\n{answer + chr(10) + chr(10) if answer else ''}{R.offer_case('collector')}"
         w.state.offer = Offer("pay_invoice", {"invoice_id": invoice})
         return (f"Yes — {invoice} ({R.money(i['currency'], i['balance'])}) can be paid by card in the portal now, with "
                 f"the card on file. Would you like me to pay it?")
@@ -542,6 +555,8 @@ def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -
             "user": "users"}.get(asked)
     if kind and (picked := resolve.pick_shown(w, kind, ref)):
         return [picked] if asked == "contract_ids" else picked
+    if asked == "invoice_id" and (numbered := resolve.numbered_invoice(w, text)) is not None:
+        return numbered
     if asked == "invoice_id" and slots.described(text).any:  # "the 1200 one"
         listed = w.call("list_invoices", {})
         return resolve.by_description(listed.get("invoices") or [], slots.described(text), w)

@@ -24,6 +24,7 @@ class Ask:
     text: str
 
 
+ME = "me"  # the user a grant or removal is about is the signed-in user
 VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")  # values only the user can give
 
 
@@ -56,6 +57,8 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         if who := slots.full_name(text):
             s["name"] = who  # kept in case the person is not a user yet and has to be invited
         person = f.emails[0] if f.emails else slots.person_reference(text)
+        if person is None and re.search(r"\b(?:me|myself)\b", text, re.I):
+            person = ME  # "remove me from C-2001": the signed-in user, found in the contract's users
         if person is None and asked == "user" and re.fullmatch(r"\s*[A-Za-z][A-Za-z'\-]+\s*", text):
             person = text.strip().lower()
         if person:
@@ -151,20 +154,26 @@ def recent_focus(w: Work) -> bool:
     return w.state.focus_turn >= w.state.turn - 1
 
 
+def numbered_invoice(w: Work, text: str) -> str | None:
+    """"The 1001 one", "the pdf for 1003": one of the user's invoices named by its number alone."""
+    numbers = re.findall(r"(?<![\w-])(\d{3,6})(?![\w-])", slots.without_entities(text))
+    if not numbers:
+        return None
+    mine = {i["id"] for i in w.call("list_invoices", {}).get("invoices") or []}
+    return next((f"INV-{n}" for n in numbers if f"INV-{n}" in mine), None)
+
+
 def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
+    if (numbered := numbered_invoice(w, text)) is not None:
+        return numbered
     if slots.described(text).any:  # "the older one first": what it shows decides, not the word "first"
         listed = w.call("list_invoices", {})
         if (picked := by_description(listed.get("invoices") or [], slots.described(text), w,
                                      handled if ref.other else ())) is not None:
             return picked
-    shown = w.before.shown
-    if shown is not None and shown.kind == "invoices":  # "the pdf for 1003": a number of an invoice just shown
-        for number in re.findall(r"(?<![\w-])(\d{3,6})(?![\w-])", slots.without_entities(text)):
-            if f"INV-{number}" in shown.ids:
-                return f"INV-{number}"
     if (picked := pick_shown(w, "invoices", ref, handled)) is not None:
         return picked
     if focus and not ref.other and (ref.pronoun or recent_focus(w)):
@@ -246,10 +255,14 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
         for u in users.get("users") or []:
             if _is_person(person, u):
                 return str(u["email"])
+    if person == ME:
+        return Ask("You are not a user of those contracts. Which user do you mean? Please give their e-mail address.")
     return Ask(f"I couldn't find a portal user called \"{person}\" on your contracts. What is their e-mail address?")
 
 
 def _is_person(person: str, user: dict[str, Any]) -> bool:
+    if person == ME:
+        return bool(user.get("you"))
     name = (user.get("name") or "").lower()
     first = name.split()[0] if name else ""
     return person.lower() in {first, name, str(user.get("email", "")).split("@")[0].lower()}

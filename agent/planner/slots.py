@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from billing.rules.countries import COUNTRIES
+
 # -- ids ------------------------------------------------------------------------------------------
 _INVOICE = re.compile(r"\b(?:inv(?:oice|oce|ocie|iose)?s?)\s*(?:number\s+|no\.?\s*|#\s*)?[\s#:\-]*(\d{3,})\b", re.I)
 _INVOICE_BARE = re.compile(r"\bINV-[A-Z0-9][A-Z0-9\-]*[A-Z0-9]\b|\bINV-[A-Z0-9]\b", re.I)
@@ -179,9 +181,9 @@ def phone(text: str) -> str | None:
 _PO_KEY = re.compile(r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
                      r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?", re.I)
 _CUE = re.compile(r"(?:\b(?:(?:needs?|has|have|ought|got) to be|to be|should be|must be|should read|will be|"
-                  r"becomes|reads|to|as|is|be|=)|[:=])\s*", re.I)
-_END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|"
-                  r"for|on|in|of|to)\b)", re.I)
+                  r"becomes|reads|to|as|is|be|use|=)|[:=])\s*", re.I)
+_END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
+                  r"too|as well|asap|for|on|in|of|to)\b)", re.I)
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")
 _NOT_PO = re.compile(r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
                      r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
@@ -193,6 +195,9 @@ _PO_SAY = re.compile(r"^(?:(?:i meant|i mean|make (?:it|that)|use|set it to|chan
                      r"it should be|should be|that'?s|the (?:new |right |correct )?(?:one|number|value) is|"
                      r"the (?:new |right |correct )?po(?: number)? (?:is|should be)|new po(?: is)?|po(?: is)?|to)"
                      r"\s+)+", re.I)
+
+
+_CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=])\s*$", re.I)
 
 
 def _looks_like_po(value: str) -> bool:
@@ -228,6 +233,11 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
     ("PO# 4500-77"), a value that is itself a PO ("PO-5555-X"), or the bare answer to the question."""
     body = _ENTITY.sub(lambda m: " " * len(m.group(0)), text)
     for key in _PO_KEY.finditer(body):
+        if re.fullmatch(r"PO\s*", key.group(0), re.I) and _CUED_BEFORE.search(body[:key.start()]):
+            # "... should be PO 2024/77": after a cue, "PO" is the start of the value, not the keyword
+            value = _value_at(body, key.start())
+            if value and _looks_like_po(value):
+                return value
         tail = body[key.end():]
         lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail, re.I)
         after = key.end() + (lead.end() if lead else 0)
@@ -262,18 +272,6 @@ def po_answer(text: str) -> str | None:
 
 
 # -- addresses ------------------------------------------------------------------------------------
-COUNTRIES = {
-    "united states of america": "US", "united states": "US", "usa": "US", "u.s.a.": "US", "u.s.": "US",
-    "america": "US", "united kingdom": "GB", "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "britain": "GB", "germany": "DE", "deutschland": "DE", "france": "FR",
-    "canada": "CA", "australia": "AU", "ireland": "IE", "netherlands": "NL", "the netherlands": "NL",
-    "holland": "NL", "spain": "ES", "italy": "IT", "mexico": "MX", "japan": "JP", "india": "IN",
-    "switzerland": "CH", "sweden": "SE", "belgium": "BE", "austria": "AT", "poland": "PL", "portugal": "PT",
-    "denmark": "DK", "norway": "NO", "finland": "FI", "singapore": "SG", "brazil": "BR", "new zealand": "NZ",
-    "china": "CN", "south africa": "ZA", "israel": "IL", "luxembourg": "LU", "czech republic": "CZ",
-    "czechia": "CZ", "hungary": "HU", "romania": "RO", "greece": "GR", "turkey": "TR", "korea": "KR",
-    "south korea": "KR", "philippines": "PH", "argentina": "AR", "chile": "CL", "colombia": "CO",
-}
 _ISO = set(COUNTRIES.values())
 _REGIONS = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
                "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC ON QC BC AB MB SK NS NB NL PE "
@@ -346,7 +344,9 @@ def address(text: str) -> dict[str, str]:
     if "country" in parts:
         parts["country"] = country_code(parts["country"]) or parts["country"].upper()[:2]
     elif street or parts:
-        found = country_code(body[street.end():] if street else body)
+        # "to our office in Ireland: 1 Grand Canal Square": the country may come before the street too
+        found = country_code(body[street.end():]) or country_code(body[:street.start()]) if street else \
+            country_code(body)
         if found:
             parts["country"] = found
     elif m := re.search(r"\b(?:move[ds]?|moving|relocat\w*|based|transfer\w*)\b.*?\b(?:to|in)\s+(?:the\s+)?"

@@ -83,19 +83,22 @@ def test_the_dialogue_state_survives_a_restart_and_another_worker(world: Any) ->
 
 # -- 4. confirmations in many words ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("yes", ["yep, go ahead", "sounds good, do it", "Yes, please proceed.", "ok 👍"])
+@pytest.mark.parametrize("yes", ["yep, go ahead", "sounds good, do it", "Yes, please proceed.", "ok 👍", "yes pls do",
+                                 "yes is correct", "Yess plz"])
 def test_a_reply_made_of_yes_words_confirms(world: Any, yes: str) -> None:
     _, done = _say(world, ALICE, "pay INV-1001", yes)
     assert done.decided_action["status"] == "executed" and not done.handoff
 
 
-@pytest.mark.parametrize("no", ["nah, leave it", "no thanks, cancel that", "no, hold off on that for now"])
+@pytest.mark.parametrize("no", ["nah, leave it", "no thanks, cancel that", "no, hold off on that for now",
+                                "hang on, don't", "no wait"])
 def test_a_reply_made_of_no_words_cancels(world: Any, no: str) -> None:
     _, done = _say(world, ALICE, "pay INV-1001", no)
     assert done.decided_action["status"] == "rejected"
 
 
-@pytest.mark.parametrize("unclear", ["hmm, not sure", "which card will it use?", "correct?"])
+@pytest.mark.parametrize("unclear", ["hmm, not sure", "which card will it use?", "correct?", "hmm hold on",
+                                     "wait a sec, let me check", "maybe"])
 def test_an_unclear_reply_keeps_the_proposal_and_asks_again(world: Any, unclear: str) -> None:
     conv = world.runner.start_conversation(ALICE).id
     world.runner.run_turn(ALICE, conv, "pay INV-1001")
@@ -127,6 +130,10 @@ def test_a_new_request_cancels_the_proposal_and_says_so(world: Any) -> None:
     (("the new PO for INV-1001 is 4500012345/B",), "4500012345/B"),
     (("set the PO on INV-1001", "it's PO-5555-X"), "PO-5555-X"),
     (("PLEASE CHANGE THE PO ON INV-1003 TO 4500099999",), "4500099999"),
+    (("the PO on INV-1003 should be PO 2024/77",), "PO 2024/77"),  # after a cue, "PO" starts the value
+    (("change the PO on INV-1001 to PO-7781-B first",), "PO-7781-B"),
+    (("could you put a PO on INV-1003? use GLX/PO/0091",), "GLX/PO/0091"),
+    (("set the PO on an invoice", "the 1001 one, new PO is 4500012345/B"), "4500012345/B"),
 ])
 def test_po_values_respect_their_delimiters(world: Any, texts: tuple[str, ...], po: str) -> None:
     turn = _say(world, ALICE, *texts)[-1]
@@ -137,6 +144,12 @@ def test_an_address_in_another_country_is_refused_as_a_country_change(world: Any
     (turn,) = _say(world, ALICE, "change the billing address of C-1001 to 10 Downing Street, London SW1A 2AA, "
                                  "United Kingdom")
     assert turn.pending_action is None and "country" in turn.reply and "Customer Service" in turn.reply
+
+
+def test_a_country_named_before_the_street_is_a_country_change_too(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "can we move the C-1002 billing address to our dublin office in ireland? "
+                                 "1 Grand Canal Square, Dublin 2")
+    assert turn.pending_action is None and "country" in turn.reply
 
 
 def test_an_address_proposal_shows_the_complete_new_address(world: Any) -> None:
@@ -188,3 +201,24 @@ def test_a_question_whether_humans_still_help_is_answered_with_an_offer_not_a_ca
     question, yes = _say(world, ALICE, "is there still human support?", "yes please")
     assert question.handoff is None and question.citations and "open a case" in question.reply
     assert yes.handoff and yes.handoff["queue"] == "customer_service"
+
+
+def test_a_user_who_says_they_paid_is_not_offered_a_second_payment(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "I paid INV-1001 yesterday in the portal but it still shows unpaid??")
+    assert turn.pending_action is None and "pay it?" not in turn.reply and "pay INV-1001" not in turn.reply
+    assert "INV-1001 shows **open**" in turn.reply and "Collector" in turn.reply
+
+
+def test_two_invoices_to_pay_in_one_message_the_second_waits_for_next(world: Any) -> None:
+    first, *_ = turns = _say(world, CAROL, "pay both INV-2001 and INV-2002 please", "yes", "next")
+    assert first.pending_action["args"] == {"invoice_id": "INV-2001"} and "INV-2002" in first.reply
+    assert turns[1].decided_action["status"] == "executed"
+    assert turns[2].pending_action["args"] == {"invoice_id": "INV-2002"}
+
+
+def test_remove_me_means_the_signed_in_user(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "please remove me from C-2001, my colleague takes over billing")
+    assert turn.pending_action is None and "Primary Billing Contact" in turn.reply  # the domain's rule, not a guess
+    (turn,) = _say(world, Principal("bob@acme.example"), "remove me from C-1001")
+    assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
