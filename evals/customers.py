@@ -65,6 +65,8 @@ class TurnScore:
     mentions_ok: bool | None
     reply: str
     expected_act: str = ""
+    expected_intent: str = "none"
+    context: str = "none"  # what the assistant's previous message left open, as the classifier saw it
 
 
 def load_batch(path: Path) -> list[Conversation]:
@@ -171,19 +173,19 @@ def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None 
 
 
 def _understanding(runner: Runner, principal: Principal, conversation_id: str, text: str,
-                   pending: bool) -> tuple[str, str]:
-    """The act and intent the model gives this message in the context the conversation is in."""
+                   pending: bool) -> tuple[str, str, str]:
+    """The act and intent the model gives this message in the context the conversation is in, and that context."""
     from agent.confirm import Reply, lexical_reply
     from agent.planner import classifier, state
     from agent.planner.skills import SKILL_OF_OPERATION, slots_of
 
-    lexical = lexical_reply(text)
-    if lexical is not None:
-        return ("affirm" if lexical is Reply.AFFIRM else "deny"), "none"
     context = "proposal" if pending else state.load(
         runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION, slots_of).context()
+    lexical = lexical_reply(text)
+    if lexical is not None:
+        return ("affirm" if lexical is Reply.AFFIRM else "deny"), "none", context
     p = classifier.load().predict(text, context)
-    return p.act, p.intent
+    return p.act, p.intent, context
 
 
 def _human(text: str) -> Any:
@@ -198,7 +200,7 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
     scores: list[TurnScore] = []
     for i, turn in enumerate(conv.turns):
         waiting = runner.billing.pending_actions(principal, conversation_id)
-        act, intent = _understanding(runner, principal, conversation_id, turn.user, bool(waiting))
+        act, intent, context = _understanding(runner, principal, conversation_id, turn.user, bool(waiting))
         try:
             result = runner.run_turn(principal, conversation_id, turn.user).to_dict()
         except Exception as exc:  # noqa: BLE001 - a refused message is a scored outcome
@@ -213,7 +215,7 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
         scores.append(TurnScore(conv.id, i, turn.user, turn.expect, all(ok for ok, _ in checks),
                                 "; ".join(w for ok, w in checks if not ok), act, act == _first(turn.act),
                                 intent, intent == (_first(turn.intent) or "none"), mentions, reply,
-                                str(_first(turn.act))))
+                                str(_first(turn.act)), str(_first(turn.intent) or "none"), context))
     return scores
 
 
@@ -256,3 +258,20 @@ def summary(scores: list[TurnScore]) -> dict[str, Any]:
     return {"turns": len(scores), "outcome": share([s.passed for s in scores]),
             "act": share([s.act_ok for s in scores]), "intent": share(topical), "questions": share(questions), "tasks": share(tasks),
             "mentions": share(mentions), "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())}}
+
+
+def corpus_items(scores: list[TurnScore]) -> list[dict[str, str]]:
+    """A scored batch as corpus items (agent/planner/corpus/README.md): every user turn with its labelled
+    act and intent (the first, for two requests in one message) in the context it was really said in."""
+    from agent.planner.skills import BY_NAME
+
+    items = []
+    for s in scores:
+        act, skill = s.expected_act, BY_NAME.get(s.expected_intent)
+        if act == "request" and skill is not None and skill.kind == "read":
+            act = "data_question"  # "show me my invoices": the corpus calls asking for one's data a data question
+        item = {"text": s.text, "act": act, "intent": s.expected_intent}
+        if s.context != "none":
+            item["context"] = s.context
+        items.append(item)
+    return items

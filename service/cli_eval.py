@@ -163,12 +163,16 @@ def understanding(report: Optional[Path] = typer.Option(None, "--report", help="
 @eval_app.command("customers")
 def customers(batch: Path = typer.Argument(..., exists=True, help="A customer batch (YAML, evals/README.md)."),
               today: str = typer.Option("2026-06-15", "--today", help="The demo world's date."),
-              report: Optional[Path] = typer.Option(None, "--report", help="JSON file with every turn's result.")) -> None:
+              report: Optional[Path] = typer.Option(None, "--report", help="JSON file with every turn's result."),
+              fold: Optional[Path] = typer.Option(None, "--fold", help="Write the batch as corpus items (YAML) "
+                                                  "to fold it into agent/planner/corpus/ after its blind score.")) -> None:
     """Run a batch of customer conversations through the offline planner and score every turn."""
     import dataclasses
     import datetime as dt
 
-    from evals.customers import score_batch, summary
+    import yaml
+
+    from evals.customers import corpus_items, score_batch, summary
 
     scores = score_batch(batch, dt.date.fromisoformat(today))
     figures = summary(scores)
@@ -177,3 +181,9 @@ def customers(batch: Path = typer.Argument(..., exists=True, help="A customer ba
         report.write_text(json.dumps({"summary": figures, "turns": [dataclasses.asdict(s) for s in scores]},
                                      indent=2, default=str), encoding="utf-8")
         typer.echo(f"Written to {report}", err=True)
+    if fold:
+        header = (f"# {batch.name}: written from the product description alone, scored once as a blind batch "
+                  "(EVALS.md), then folded in.\n")
+        fold.write_text(header + yaml.safe_dump(corpus_items(scores), sort_keys=False, allow_unicode=True, width=120),
+                        encoding="utf-8")
+        typer.echo(f"Corpus items written to {fold}", err=True)

@@ -63,7 +63,8 @@ class DialogueState:
         if self.replying_to_proposal:
             return "proposal"
         if self.frame is not None and self.frame.asked:
-            return f"asked:{self.frame.asked}"
+            # "Which contracts?" is answered like "Which contract?": one context for both
+            return f"asked:{self.frame.asked.removesuffix('s') if self.frame.asked == 'contract_ids' else self.frame.asked}"
         if self.offer is not None:
             return "offer"
         if self.shown is not None and self.shown.turn == self.turn - 1:

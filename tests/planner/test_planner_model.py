@@ -29,13 +29,17 @@ def test_the_corpus_covers_every_act_and_intent(corpus: list[Utterance]) -> None
     assert set(intents) == set(INTENTS) and min(intents.values()) >= 60, intents
 
 
-def test_the_held_out_split_is_a_quarter_of_every_act_and_stable(corpus: list[Utterance]) -> None:
+def test_the_held_out_split_is_about_a_quarter_of_every_act_and_stable(corpus: list[Utterance]) -> None:
     training, held_out = split(corpus)
     assert not {(u.text, u.context) for u in training} & {(u.text, u.context) for u in held_out}
-    for act in ACTS:
+    assert len(held_out) >= 0.24 * len(corpus)
+    for act in ACTS:  # a hash decides each item: a quarter in expectation, at least a fifth of every act here
         n = sum(u.act == act for u in corpus)
-        assert sum(u.act == act for u in held_out) >= 0.25 * n, act
+        assert sum(u.act == act for u in held_out) >= 0.18 * n, act
     assert split(list(reversed(corpus)))[1] == list(reversed(held_out))  # order of the files does not matter
+    # Adding items never moves an item from one split to the other (a folded-in batch cannot leak).
+    extra = [Utterance(f"new customer message {i}", "request", "pay_invoice") for i in range(200)]
+    assert [u for u in split(corpus + extra)[1] if u in corpus] == held_out
 
 
 def test_a_malformed_item_is_refused(tmp_path) -> None:
