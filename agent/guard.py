@@ -22,7 +22,7 @@ from agent.planner.skills import BY_TOOL
 MARKUP = re.compile(
     r"</?(?:tool_call|tool_response|tools?|function(?:_call)?|functions|tool_calls|arguments|invoke|parameter)\b"
     r"|<\|(?:im_start|im_end|eot_id|start_header_id|end_header_id|python_tag)\|>|\[/?(?:INST|TOOL_CALLS|TOOL_RESULTS)\]"
-    r"|```(?:json|tool_code|python|xml)?\s*[\[{]\s*\"(?:name|function|tool|arguments|tool_calls)\""
+    r"|```"  # a billing assistant never needs a code block: fenced JSON is a tool call it could not make
     r"|\{\s*\"(?:name|function)\"\s*:\s*\"[a-z_]+\"\s*,\s*\"(?:arguments|parameters|args)\"", re.I)
 INTERNAL = re.compile(r"\b(?:the|a|this|that) (?:\w+ )?(?:function|tool call|tool|api call|domain|backend|json)\b"
                       r"|\bfunction call\b|\btool_call\b", re.I)
@@ -77,7 +77,7 @@ def inspect(reply: str, new: list[BaseMessage], tool_names: frozenset[str]) -> V
     """The reasons a model's final reply is replaced: markup, internal wording, a claimed change, no reply,
     or a refusal after the tools answered."""
     reasons = []
-    if not reply.strip():
+    if not re.search(r"[^\W\d_]{2}", reply):  # nothing, or only braces and digits ('{}}', a stray JSON start)
         reasons.append("empty")
     elif (why := unsafe_text(reply, tool_names)) is not None:
         reasons.append(why)

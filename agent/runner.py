@@ -44,6 +44,7 @@ QUESTION_OFFER = ("\n\nIf you would like me to do that for you, just ask, and I'
 MAX_TEXT = 4000
 PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
 DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
+UNSUPPORTED_NOTE = "(The built-in assistant answered this from the help articles and your data.) "
 
 Event = dict[str, Any]
 
@@ -189,7 +190,7 @@ class Runner:
         said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
         seen = [str(m.content) for m in history if isinstance(m, ToolMessage)]
         started = time.perf_counter()
-        ctx, state, degraded = None, None, False
+        ctx, state, degraded, note = None, None, False, DEGRADED_NOTE
         for model in self._models():
             ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge,
                                said=list(said), seen=list(seen), deadline=time.monotonic() + self.turn_deadline)
@@ -197,6 +198,8 @@ class Runner:
                 state = yield from self._stream(model, inputs, ctx, stream_tokens, guarded=self._remote(model))
                 if self.fallback is not None and model is not self.fallback and not _answered(state, len(inputs)):
                     raise EmptyAnswer("the model's answer was empty (e.g. only an unreadable tool call)")
+                if self._remote(model) and _unsupported(state, len(inputs), text):
+                    raise UnsupportedAnswer("a question answered without looking anything up")
                 break
             except Exception as exc:  # a remote model failing after its retries: fall back, say so
                 if model is self.fallback or self.fallback is None:
@@ -204,6 +207,10 @@ class Runner:
                 log.warning("model failed, using the offline planner: %s", type(exc).__name__)
                 self._withdraw(principal, conversation_id, ctx.turn.pending)
                 degraded = True
+                if isinstance(exc, UnsupportedAnswer):
+                    # What was streamed is withdrawn: the built-in assistant answers from the articles and the data.
+                    note = UNSUPPORTED_NOTE
+                    yield {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}}
         assert ctx is not None and state is not None
         new = state["messages"][len(inputs) - 1:]
         reasons: tuple[str, ...] = ()
@@ -212,8 +219,10 @@ class Runner:
             if reasons:
                 yield {"event": "replace", "data": {"reply": _final_text(new), "reasons": list(reasons)}}
         self.store.append(conversation_id, new)
-        yield from self._finish(conversation_id, ctx, new, prefix, degraded, time.perf_counter() - started, keep,
-                                reasons)
+        if note is UNSUPPORTED_NOTE:
+            reasons = ("unsupported_answer",)
+        yield from self._finish(conversation_id, ctx, new, prefix, note if degraded else "",
+                                time.perf_counter() - started, keep, reasons)
 
     def _remote(self, model: BaseChatModel) -> bool:
         """A model whose words are checked before they are shown: any but the built-in planner."""
@@ -279,11 +288,13 @@ class Runner:
         return state
 
     def _finish(self, conversation_id: str, ctx: AgentContext, new: list[BaseMessage], prefix: str,
-                degraded: bool, seconds: float, keep: PendingAction | None = None,
+                note: str, seconds: float, keep: PendingAction | None = None,
                 guarded: tuple[str, ...] = ()) -> Iterator[Event]:
+        """`note`: what the reply starts with when the built-in assistant answered instead of the model."""
         turn = ctx.turn
+        degraded = bool(note)
         answer = next((m.content for m in reversed(new) if isinstance(m, AIMessage) and m.content), "")
-        reply = (DEGRADED_NOTE if degraded else "") + prefix + (answer if isinstance(answer, str) else str(answer))
+        reply = note + prefix + (answer if isinstance(answer, str) else str(answer))
         if keep is not None and turn.pending is None:
             reminder = self._still_waiting(conversation_id, ctx.principal, keep)
             if reminder:
@@ -306,6 +317,21 @@ class Runner:
 
 class EmptyAnswer(Exception):
     """The remote model finished without a reply to show (no text; tool calls it could not express)."""
+
+
+class UnsupportedAnswer(Exception):
+    """The remote model answered a question about the portal or the user's data without looking anything up:
+    whatever it said (a policy, an amount, a date) came from nowhere the service can vouch for."""
+
+
+def _unsupported(state: dict[str, Any] | None, n_inputs: int, text: str) -> bool:
+    new = (state or {}).get("messages", [])[n_inputs:]
+    if any(isinstance(m, ToolMessage) for m in new):
+        return False
+    from agent.planner.acts import QUESTIONS
+    from agent.planner.understand import classify
+
+    return classify(text, "none").act in QUESTIONS
 
 
 def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:

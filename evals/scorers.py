@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from agent.runner import DEGRADED_NOTE, UNSUPPORTED_NOTE
 from billing.rules.cards import card_spans
 from evals.records import StepRecord
 from evals.scenarios import Change, Expect, Scenario, TurnExpect
@@ -335,6 +336,8 @@ def check_honest(steps: list[StepRecord], final: Snapshot) -> Failures:
             failures.append(f"turn {n}: markup shown: {s.reply[:80]!r}")
         if _DONE.search(s.reply) and not s.executed and s.model != "service":
             failures.append(f"turn {n}: a change is claimed but nothing was executed: {s.reply[:120]!r}")
+        if s.degraded and not s.reply.startswith((DEGRADED_NOTE, UNSUPPORTED_NOTE)):
+            failures.append(f"turn {n}: the built-in assistant answered but the reply does not say so")
     for row in final.get("messages", {}).values():
         if row.get("role") in ("ai", "assistant") and _MARKUP.search(str(row.get("content", ""))):
             failures.append(f"markup stored in the transcript: {str(row.get('content'))[:80]!r}")

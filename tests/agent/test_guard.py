@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.deadline import DeadlineExceeded, TurnDeadline
 from agent.planner import OfflinePlanner
+from agent.runner import UNSUPPORTED_NOTE
 from agent.scripted import ScriptedChatModel, call, say
 from tests.agent.conftest import ALICE
 
@@ -87,6 +88,26 @@ def test_a_safe_streamed_reply_is_shown_sentence_by_sentence(world: Any) -> None
     tokens = [e["data"] for e in events if e["event"] == "token"]
     assert tokens == ["The portal keeps your invoices. ", "You can download each one."]
     assert not [e for e in events if e["event"] == "replace"]
+
+
+@pytest.mark.parametrize("question,made_up", [
+    ("what do we owe right now?", "You owe USD 99.00, due tomorrow."),
+    ("how long until a card payment shows as paid?", "It usually takes a few days for the invoice to show as paid."),
+])
+def test_a_question_answered_without_looking_anything_up_is_answered_by_the_built_in_assistant(
+        world: Any, question: str, made_up: str) -> None:
+    runner = _remote(world, say(made_up), stream_words=True)
+    events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, question))
+    done = events[-1]["data"]
+    assert done.degraded and done.guard == ["unsupported_answer"] and done.reply.startswith(UNSUPPORTED_NOTE)
+    assert made_up not in done.reply and done.tool_calls  # the built-in assistant looked it up
+    assert {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}} in events
+
+
+def test_small_talk_needs_no_lookup(world: Any) -> None:
+    runner = _remote(world, say("Hello! How can I help with your billing today?"))
+    turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "hi there")
+    assert turn.guard == [] and not turn.degraded and turn.reply.startswith("Hello!")
 
 
 # -- grounded arguments ------------------------------------------------------------------------------------

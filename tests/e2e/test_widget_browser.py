@@ -121,3 +121,53 @@ def test_widget_pay_confirm_and_cited_answer(server):
     invoice = httpx.get(f"{base}/v1/invoices/INV-1001", headers=world.auth("alice")).json()
     assert invoice["status"] == "processing"
     assert (ARTIFACTS / "widget-desktop.png").stat().st_size > 10_000
+
+
+# Every text the assistant's bubbles ever show, recorded as the page changes (not only the final one).
+RECORD_SHOWN = """
+window.__shown = [];
+new MutationObserver(function () {
+  document.querySelectorAll('.pa-assistant').forEach(function (n) { window.__shown.push(n.textContent); });
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
+    """A remote model streams "I've paid INV-1001" after proposing: the widget never shows that sentence
+    (the service holds it back and sends the replacement), and ends with the proposal, still unconfirmed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from agent.planner import OfflinePlanner
+    from agent.runner import Runner
+    from agent.scripted import ScriptedChatModel, call, say
+    from agent.store import ConversationStore
+    from billing.principal import Principal
+
+    expect.set_options(timeout=30_000)
+    base, world = server
+    liar = ScriptedChatModel(steps=[call("pay_invoice", invoice_id="INV-1001"),
+                                    say("Sure thing. I've paid INV-1001 for you, it is done. Anything else?")],
+                             stream_words=True)
+    c = world.container
+    c._runner = Runner(c.billing, ConversationStore(c.engine), c.links, model=liar, fallback=OfflinePlanner())
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.add_init_script(RECORD_SHOWN)
+            page.goto(base + "/")
+            page.get_by_role("button", name=re.compile("Alice Adams")).click()
+            message = page.get_by_label("Your message")
+            message.fill("pay INV-1001")
+            message.press("Enter")
+            expect(page.locator(".pa-action .pa-summary")).to_have_text(
+                "Pay USD 1,200.00 on INV-1001 with Visa ending 4242")
+            expect(page.locator(".pa-assistant").last).to_contain_text("Nothing has changed yet")
+            shown = page.evaluate("window.__shown")
+            assert any("Sure thing." in s for s in shown)  # the safe sentence streamed before the check failed
+            assert not [s for s in shown if "I've paid" in s], shown
+        finally:
+            browser.close()
+    assert c.billing.get_invoice(Principal("alice@acme.example"), "INV-1001")["status"] == "open"  # nothing ran

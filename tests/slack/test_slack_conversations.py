@@ -77,6 +77,22 @@ async def test_a_payment_request_gets_a_confirmation_card_with_buttons(world):
     assert world.scalar("SELECT count(*) FROM payments") == 0  # nothing happens before a human decides
 
 
+async def test_a_remote_models_false_claim_never_reaches_the_channel_or_the_requester(world):
+    from agent.planner import OfflinePlanner
+
+    world.container.runner.fallback = OfflinePlanner()  # as with PORTAL_LLM=openai: the model's words are checked
+    world.script(call("pay_invoice", invoice_id="INV-1001"),
+                 say("Done! INV-1001 has been paid, your confirmation number is PC-123."))
+    await deliver(world.client, event_body(mention("pay INV-1001", "1700000000.000420"), "Ev42"))
+    await world.bot.idle()
+    said = " ".join(c.args.get("text", "") + block_texts(c.args.get("blocks") or [])
+                    for c in world.stub.posts + world.stub.private)
+    assert "has been paid" not in said and "PC-123" not in said
+    assert "Nothing has changed yet" in said  # the proposal, phrased from what really happened
+    assert world.scalar("SELECT count(*) FROM payments") == 0
+    assert world.scalar("SELECT count(*) FROM messages WHERE content LIKE '%has been paid%'") == 0
+
+
 async def test_a_non_payment_action_card_has_no_confirm_dialog(world):
     world.script(call("update_po_number", invoice_id="INV-1001", po_number="PO-9000"), say("Please confirm."))
     await deliver(world.client, event_body(mention("set PO of INV-1001 to PO-9000", "1700000000.000450"), "Ev45"))
