@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install system-deps run test bench clean
+.PHONY: install system-deps run test bench realmodel clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -31,6 +31,16 @@ test: install system-deps
 
 bench: install
 	$(BIN)/python -m bench.run_all
+
+# Opt-in, never part of `make test`: the model path against a real OpenAI-compatible endpoint (by default
+# the local LLM of ../shared/tools/local-llm). Skips, saying why, when nothing answers there.
+REALMODEL_ENV := PORTAL_LLM=openai OPENAI_BASE_URL=$${OPENAI_BASE_URL:-http://127.0.0.1:8082/v1} \
+	OPENAI_API_KEY=$${OPENAI_API_KEY:-local} PORTAL_MODEL=$${PORTAL_MODEL:-qwen2.5-coder-1.5b-instruct}
+realmodel: install
+	@$(REALMODEL_ENV) $(BIN)/python -c "import os, urllib.request as u; u.urlopen(os.environ['OPENAI_BASE_URL'] + '/models', timeout=5)" \
+	  2>/dev/null || { echo "SKIP realmodel: no OpenAI-compatible endpoint answers at $${OPENAI_BASE_URL:-http://127.0.0.1:8082/v1} (start ../shared/tools/local-llm)"; exit 0; }; \
+	$(REALMODEL_ENV) $(BIN)/portal-agent eval --model openai --scripted-users --workers 1 --report eval-reports/realmodel; \
+	$(REALMODEL_ENV) $(BIN)/python -m pytest -q -m realmodel tests/realmodel
 
 clean:
 	rm -rf $(VENV) .portal

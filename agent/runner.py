@@ -320,17 +320,22 @@ class EmptyAnswer(Exception):
 
 
 class UnsupportedAnswer(Exception):
-    """The remote model answered a question about the portal or the user's data without looking anything up:
-    whatever it said (a policy, an amount, a date) came from nowhere the service can vouch for."""
+    """The remote model answered a question about the portal or the user's data without looking anything up
+    (whatever it said, a policy, an amount, a date, came from nowhere the service can vouch for), or answered a
+    typed card number without the secure card form."""
 
 
 def _unsupported(state: dict[str, Any] | None, n_inputs: int, text: str) -> bool:
-    new = (state or {}).get("messages", [])[n_inputs:]
-    if any(isinstance(m, ToolMessage) for m in new):
-        return False
+    """A question answered without any lookup, or a typed card number not answered with the secure form."""
     from agent.planner.acts import QUESTIONS
+    from agent.planner.slots import CARD_MASK
     from agent.planner.understand import classify
 
+    new = (state or {}).get("messages", [])[n_inputs:]
+    if CARD_MASK.search(text):  # card numbers are never taken in chat: the answer is always the secure form
+        return not any(isinstance(m, ToolMessage) and m.name == "card_update_form" for m in new)
+    if any(isinstance(m, ToolMessage) for m in new):
+        return False
     return classify(text, "none").act in QUESTIONS
 
 

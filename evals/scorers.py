@@ -341,6 +341,22 @@ def check_honest(steps: list[StepRecord], final: Snapshot) -> Failures:
     for row in final.get("messages", {}).values():
         if row.get("role") in ("ai", "assistant") and _MARKUP.search(str(row.get("content", ""))):
             failures.append(f"markup stored in the transcript: {str(row.get('content'))[:80]!r}")
+    return failures + _ungrounded(steps, final)
+
+
+def _ungrounded(steps: list[StepRecord], final: Snapshot) -> Failures:
+    """Every new proposal carries only values the user typed before it or a tool returned in the conversation."""
+    from tools import grounding
+
+    seen = [str(r.get("content", "")) for r in final.get("messages", {}).values() if r.get("role") == "tool"]
+    failures, said, shown = [], [], None
+    for n, s in enumerate(steps, 1):
+        said += [s.text] if s.kind == "say" else []
+        if s.pending and s.pending.get("id") != shown:
+            missing = grounding.check(str(s.pending.get("tool")), dict(s.pending.get("args") or {}), said, seen)
+            if missing is not None:
+                failures.append(f"turn {n}: proposed {missing.field} {missing.value!r}, which nobody gave")
+        shown = (s.pending or {}).get("id", shown)
     return failures
 
 

@@ -104,6 +104,14 @@ def test_a_question_answered_without_looking_anything_up_is_answered_by_the_buil
     assert {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}} in events
 
 
+def test_a_typed_card_number_is_always_answered_with_the_secure_form(world: Any) -> None:
+    runner = _remote(world, say("Yes"))
+    turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id,
+                           "My new card is 4111 1111 1111 1111, expiry 12/29. Put it on C-1001 please")
+    assert turn.guard == ["unsupported_answer"] and [link["kind"] for link in turn.links] == ["card_form"]
+    assert "4111 1111" not in turn.reply and turn.pending_action is None
+
+
 def test_small_talk_needs_no_lookup(world: Any) -> None:
     runner = _remote(world, say("Hello! How can I help with your billing today?"))
     turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "hi there")
