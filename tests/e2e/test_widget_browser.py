@@ -123,12 +123,15 @@ def test_widget_pay_confirm_and_cited_answer(server):
     assert (ARTIFACTS / "widget-desktop.png").stat().st_size > 10_000
 
 
-# Every text the assistant's bubbles ever show, recorded as the page changes (not only the final one).
+# Every text the widget ever puts into an assistant bubble, recorded as it is set (synchronously, so two SSE
+# events handled in one task are both seen), not only the final one.
 RECORD_SHOWN = """
 window.__shown = [];
-new MutationObserver(function () {
-  document.querySelectorAll('.pa-assistant').forEach(function (n) { window.__shown.push(n.textContent); });
-}).observe(document, {subtree: true, childList: true, characterData: true});
+const plain = Object.getOwnPropertyDescriptor(Node.prototype, 'textContent');
+Object.defineProperty(Node.prototype, 'textContent', {configurable: true, get: plain.get, set: function (value) {
+  if (this.closest && this.closest('.pa-assistant')) { window.__shown.push(String(value)); }
+  plain.set.call(this, value);
+}});
 """
 
 
@@ -165,6 +168,7 @@ def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
             expect(page.locator(".pa-action .pa-summary")).to_have_text(
                 "Pay USD 1,200.00 on INV-1001 with Visa ending 4242")
             expect(page.locator(".pa-assistant").last).to_contain_text("Nothing has changed yet")
+            expect(page.locator(".pa-assistant").last).not_to_contain_text("I've paid")
             shown = page.evaluate("window.__shown")
             assert any("Sure thing." in s for s in shown)  # the safe sentence streamed before the check failed
             assert not [s for s in shown if "I've paid" in s], shown

@@ -107,7 +107,10 @@ def test_card_numbers_never_reach_the_openai_wire(world, written_logs):
         for card in CARDS:
             for text in (f"pay INV-1001 with {card}", f"what is {card}?", f"show INV-1001 {card}"):
                 result = runner.run_turn(alice, conv.id, text)
-                assert not result.degraded and not card_hits(result.reply)
+                # A model that does not offer the secure card form is overruled by the built-in assistant,
+                # which does (agent/runner.py, _unsupported); any other fallback would be a failure here.
+                assert (not result.degraded or result.guard == ["unsupported_answer"]) and not card_hits(result.reply)
+                assert any(link["kind"] == "card_form" for link in result.links) or not result.degraded
     bodies = list(mock.state.bodies)
     assert len(bodies) >= 2 * 3 * len(CARDS), "the model was not called"
     wire = json.dumps(bodies)
