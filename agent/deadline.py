@@ -12,11 +12,9 @@ from typing import Any, Callable
 
 from langchain.agents.middleware import AgentMiddleware
 
+from agent.errors import DeadlineExceeded
+
 MIN_SECONDS = 1.0  # less than this left: not worth starting another model call
-
-
-class DeadlineExceeded(TimeoutError):
-    """The turn's deadline passed before the remote model finished."""
 
 
 class TurnDeadline(AgentMiddleware):

@@ -7,6 +7,8 @@ from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from agent.errors import IncompleteResponse
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -27,10 +29,6 @@ def is_local_endpoint(base_url: str | None) -> bool:
 
     host = urlparse(base_url or "").hostname or ""
     return host in ("127.0.0.1", "localhost", "::1", "0.0.0.0") or host.startswith("127.")
-
-
-class IncompleteResponse(Exception):
-    """A streamed answer ended without a finish reason (a dropped or truncated stream)."""
 
 
 _SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}

@@ -18,8 +18,9 @@ from langchain_core.tools import BaseTool
 
 from agent import guard
 from agent.budget import fit_history, message_tokens, tools_tokens
-from agent.deadline import TurnDeadline
 from agent.confirm import Reply, reply_to_proposal
+from agent.deadline import TurnDeadline
+from agent.errors import EmptyAnswer, UnsupportedAnswer, fallback_on
 from agent.masking import mask
 from agent.outcomes import outcome_text
 from agent.planner.skills import SKILL_OF_OPERATION
@@ -65,6 +66,7 @@ class Runner:
 
     def __post_init__(self) -> None:
         self._graphs: dict[int, Any] = {}
+        self._fallback_on = fallback_on()
         self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
 
     def warm_up(self) -> None:
@@ -201,7 +203,7 @@ class Runner:
                 if self._remote(model) and _unsupported(state, len(inputs), text):
                     raise UnsupportedAnswer("a question answered without looking anything up")
                 break
-            except Exception as exc:  # a remote model failing after its retries: fall back, say so
+            except self._fallback_on as exc:  # the remote model (or its client) failed: fall back, say so
                 if model is self.fallback or self.fallback is None:
                     raise
                 log.warning("model failed, using the offline planner: %s", type(exc).__name__)
@@ -313,16 +315,6 @@ class Runner:
                             degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)},
                             guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded])
         yield {"event": "done", "data": result}
-
-
-class EmptyAnswer(Exception):
-    """The remote model finished without a reply to show (no text; tool calls it could not express)."""
-
-
-class UnsupportedAnswer(Exception):
-    """The remote model answered a question about the portal or the user's data without looking anything up
-    (whatever it said, a policy, an amount, a date, came from nowhere the service can vouch for), or answered a
-    typed card number without the secure card form."""
 
 
 def _unsupported(state: dict[str, Any] | None, n_inputs: int, text: str) -> bool:

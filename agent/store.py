@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
+from agent.errors import ConversationBusy
 from agent.masking import mask, mask_data
 from agent.store_tables import conversations, messages
 
@@ -21,10 +22,6 @@ log = logging.getLogger("portal_agent.store")
 # stops renewing, so its conversation is free again this soon after the crash (not after the longest
 # possible turn).
 LOCK_LEASE_SECONDS = 15.0
-
-
-class ConversationBusy(Exception):
-    """Another turn of the same conversation held the lock for too long."""
 
 
 @dataclass(frozen=True)

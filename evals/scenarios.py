@@ -16,7 +16,6 @@ import yaml
 
 SUITES_DIR = Path(__file__).parent / "suites"
 DEFAULT_TODAY = dt.date(2026, 6, 15)
-STEP_KINDS = ("say", "confirm", "reject")
 
 
 class ScenarioError(ValueError):

@@ -86,11 +86,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_served_app() -> FastAPI:
     """The factory `portal-agent serve` runs in each worker: JSON logs first, then the app."""
-    import os
-
     from service.logging import configure_logging
+    from service.settings import get_settings
 
-    configure_logging(os.environ.get("PORTAL_LOG_LEVEL", "INFO"))
+    configure_logging(get_settings().portal_log_level)
     app = create_app()
     log = logging.getLogger("portal_agent.app")
     try:  # build and warm the runner now, so the first chat message does not pay for it

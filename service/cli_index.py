@@ -1,7 +1,6 @@
 """`portal-agent index ...` (knowledge base index). Heavy imports stay inside the commands."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -27,7 +26,7 @@ def configured_embedder() -> Any:
     from service.settings import get_settings
 
     settings = get_settings()
-    if os.environ.get("PORTAL_EMBEDDINGS", "local").lower() == "openai" and settings.openai_api_key:
+    if settings.portal_embeddings == "openai" and settings.openai_api_key:
         from knowledge.openai_embeddings import OpenAIEmbedder
 
         base = settings.openai_base_url or "https://api.openai.com/v1"

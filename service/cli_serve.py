@@ -40,6 +40,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Interface to lis
         raise typer.Exit(2)
 
     os.environ["PORTAL_LOG_LEVEL"] = log_level.upper()  # worker processes configure their own logging
+    get_settings.cache_clear()  # a single worker runs in this process: it reads the settings again
     configure_logging(log_level.upper())
     typer.echo(f"Portal Agent listening on http://{host}:{port} (widget at /, API docs at /docs)", err=True)
     uvicorn.run("service.app:create_served_app", factory=True, host=host, port=port, workers=workers,

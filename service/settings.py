@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,17 @@ class Settings(BaseSettings):
     # Turns in flight per worker: a turn holds a thread for its whole model round trip (seconds), so
     # anyio's default of 40 threads (and asyncio's default executor, min(32, cores + 4)) would cap them.
     portal_worker_threads: int = Field(default=128, ge=4)
+    portal_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Embeddings for the knowledge index: the offline MiniLM, or OpenAI's (needs OPENAI_API_KEY).
+    portal_embeddings: Literal["local", "openai"] = "local"
+
+    @field_validator("portal_log_level", "portal_embeddings", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if value.strip().upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else \
+            value.strip().lower()
 
     @field_validator("portal_env", mode="before")
     @classmethod

@@ -12,11 +12,13 @@ from billing.rules.cards import mask_cards
 from tools import grounding
 from tools.context import AgentContext, Runtime, ToolCallRecord
 
-READ, WRITE = "read", "write"
+# What a tool does: reads; proposes a change that waits for the user's confirmation; or hands the
+# conversation to a person at once (a support case: audited, changes no billing data).
+READ, PROPOSE, HANDOFF = "read", "propose", "handoff"
 
 
 def portal_tool(kind: str) -> Callable[[Callable[..., str]], BaseTool]:
-    """`@tool`, tagged read or write (the runner and tests rely on the tag)."""
+    """`@tool`, tagged with its kind (READ, PROPOSE or HANDOFF; the runner and tests rely on the tag)."""
     def wrap(fn: Callable[..., str]) -> BaseTool:
         made = tool(fn)
         made.metadata, made.tags = {"kind": kind}, [kind]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tools.context import Runtime
 
 from billing.errors import CardNotAllowed
-from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_json
+from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
 
 
 @portal_tool(READ)
@@ -37,7 +37,7 @@ def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
     return run_tool(runtime, "signed_quote_link", {"contract_id": contract_id}, do)
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None = None,
                            line2: str | None = None, city: str | None = None, region: str | None = None,
                            postal_code: str | None = None, country: str | None = None) -> str:
@@ -48,7 +48,7 @@ def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None
                    {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def update_billing_contact(contract_id: str, runtime: Runtime, name: str | None = None,
                            email: str | None = None, phone: str | None = None) -> str:
     """Propose a new billing contact name, e-mail or phone."""
@@ -73,7 +73,7 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
     return run_tool(runtime, "card_update_form", {"contract_id": contract_id}, do)
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def disable_auto_renew(contract_id: str, runtime: Runtime) -> str:
     """Propose turning off a contract's auto-renewal."""
     return propose(runtime, "disable_auto_renew", {"contract_id": contract_id})

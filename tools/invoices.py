@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tools.context import Runtime
 
-from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_json
+from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
 
 
 MAX_LISTED = 20
@@ -49,7 +49,7 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
     return run_tool(runtime, "invoice_pdf_link", {"invoice_id": invoice_id}, do)
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def update_po_number(invoice_id: str, po_number: str, runtime: Runtime) -> str:
     """Propose a new PO number for an invoice."""
     return propose(runtime, "update_po_number", {"invoice_id": invoice_id, "po_number": po_number})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from tools.context import Runtime
 
-from tools.base import WRITE, portal_tool, propose
+from tools.base import PROPOSE, portal_tool, propose
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def pay_invoice(invoice_id: str, runtime: Runtime) -> str:
     """Propose paying an invoice in full with the contract's card on file."""
     return propose(runtime, "pay_invoice", {"invoice_id": invoice_id})

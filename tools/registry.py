@@ -1,8 +1,9 @@
-"""All tools the agent can use, in one list; each is tagged read or write."""
+"""All tools the agent can use, in one list; each is tagged read, propose or handoff (tools/base.py)."""
 from __future__ import annotations
 
 from langchain_core.tools import BaseTool
 
+from tools.base import HANDOFF, PROPOSE
 from tools.contracts import (
     card_update_form, disable_auto_renew, get_contract, list_contracts, signed_quote_link, update_billing_address,
     update_billing_contact,
@@ -20,5 +21,5 @@ ALL_TOOLS: list[BaseTool] = [
     remove_contract_access, create_support_case,
 ]
 
-TOOLS_BY_NAME = {t.name: t for t in ALL_TOOLS}
-WRITE_TOOLS = frozenset(t.name for t in ALL_TOOLS if (t.metadata or {}).get("kind") == "write")
+PROPOSING_TOOLS = frozenset(t.name for t in ALL_TOOLS if (t.metadata or {}).get("kind") == PROPOSE)
+HANDOFF_TOOLS = frozenset(t.name for t in ALL_TOOLS if (t.metadata or {}).get("kind") == HANDOFF)

@@ -5,10 +5,10 @@ from typing import Literal
 
 from tools.context import Runtime
 
-from tools.base import WRITE, ctx_of, portal_tool, run_tool, to_json
+from tools.base import HANDOFF, ctx_of, portal_tool, run_tool, to_json
 
 
-@portal_tool(WRITE)
+@portal_tool(HANDOFF)
 def create_support_case(queue: Literal["customer_service", "collector", "ae"], subject: str, summary: str,
                         runtime: Runtime) -> str:
     """Open a case with a person: collector (payments), ae (renewals), else customer_service."""

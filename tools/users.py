@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tools.context import Runtime
 
-from tools.base import READ, WRITE, ctx_of, portal_tool, propose, run_tool, to_json
+from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
 
 
 @portal_tool(READ)
@@ -20,19 +20,19 @@ def list_contract_users(contract_id: str, runtime: Runtime) -> str:
     return run_tool(runtime, "list_contract_users", {"contract_id": contract_id}, do)
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def add_portal_user(name: str, email: str, contract_ids: list[str], runtime: Runtime) -> str:
     """Propose inviting a new portal user to contracts."""
     return propose(runtime, "add_portal_user", {"name": name, "email": email, "contract_ids": contract_ids})
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def grant_contract_access(email: str, contract_ids: list[str], runtime: Runtime) -> str:
     """Propose giving an existing portal user access to contracts."""
     return propose(runtime, "grant_contract_access", {"email": email, "contract_ids": contract_ids})
 
 
-@portal_tool(WRITE)
+@portal_tool(PROPOSE)
 def remove_contract_access(email: str, contract_ids: list[str], runtime: Runtime) -> str:
     """Propose removing a user from contracts."""
     return propose(runtime, "remove_contract_access", {"email": email, "contract_ids": contract_ids})

@@ -33,7 +33,7 @@ from agent.results import action_dict
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
 from service.api.deps import AppContainer, AppMetrics, rate_limit_client
-from service.api.schemas import ErrorBody, error_response
+from service.api.schemas import ErrorBody, error_doc
 from service.container import Container
 from service.documents import invoice_document, quote_document
 from service.errors import ApiError, domain_response, domain_status
@@ -164,10 +164,10 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
 
 # The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.
 FORM_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: error_response("Tampered or unknown link, or not yours", html=True),
-    405: error_response("The link is not a card-form link"), 409: error_response("Already decided", html=True),
-    410: error_response("Expired link"), 422: error_response("Invalid input or refused", html=True),
-    429: error_response("Rate limited")}
+    404: error_doc("Tampered or unknown link, or not yours", html=True),
+    405: error_doc("The link is not a card-form link"), 409: error_doc("Already decided", html=True),
+    410: error_doc("Expired link"), 422: error_doc("Invalid input or refused", html=True),
+    429: error_doc("Rate limited")}
 
 
 @router.post("/{token}", response_class=HTMLResponse, responses=FORM_ERRORS,

@@ -20,7 +20,7 @@ class ErrorBody(Open):
     message: str = Field(description="What went wrong, in plain English")
 
 
-def error_response(description: str, *, html: bool = False) -> dict[str, Any]:
+def error_doc(description: str, *, html: bool = False) -> dict[str, Any]:
     """An error response of a route whose `response_class` is HTML.
 
     FastAPI documents `{"model": ErrorBody}` under the route's media type (text/html there), but these

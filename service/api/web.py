@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, Response
 from billing.principal import Principal
 from billing.errors import UnknownUser
 from service.api.deps import AppContainer, limit_clients
-from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_response
+from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_doc
 from service.edge import csp_for
 from service.errors import ApiError
 from service.help_pages import article
@@ -50,7 +50,7 @@ def widget_css() -> Response:
     return Response(read_text("widget.css"), media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)
 
 
-@router.get("/help/{slug}", response_class=HTMLResponse, responses={404: error_response("No such article")},
+@router.get("/help/{slug}", response_class=HTMLResponse, responses={404: error_doc("No such article")},
             summary="A knowledge-base article (the target of citation links)")
 def help_article(slug: str) -> HTMLResponse:
     found = article(slug)

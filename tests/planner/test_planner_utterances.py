@@ -77,7 +77,7 @@ def test_multi_turn_accuracy(knowledge_index: Any) -> None:
     from billing.principal import Principal
     from evals.world import Worlds
     from service.container import build_runner
-    from tools.registry import WRITE_TOOLS
+    from tools.registry import HANDOFF_TOOLS, PROPOSING_TOOLS
 
     worlds = Worlds()
     results: dict[str, list[bool]] = defaultdict(list)
@@ -98,7 +98,7 @@ def test_multi_turn_accuracy(knowledge_index: Any) -> None:
         if tool is None and must_say:  # what the reply must say (a proposal's summary, a refusal's reason)
             ok = True
         elif tool is None:
-            ok = not any(c["name"] in WRITE_TOOLS and c.get("ok") for c in turn.tool_calls)
+            ok = not any(c["name"] in PROPOSING_TOOLS | HANDOFF_TOOLS and c.get("ok") for c in turn.tool_calls)
         else:
             ok = any(c["name"] == tool and all(c["args"].get(k) == v for k, v in args.items()) for c in calls)
         ok = ok and all(s in turn.reply for s in must_say)
@@ -145,9 +145,9 @@ def test_same_conversation_gives_the_same_message(planner: Any) -> None:
 
 
 def test_questions_about_changes_never_call_a_write_tool(planner: Any) -> None:
-    from tools.registry import WRITE_TOOLS
+    from tools.registry import HANDOFF_TOOLS, PROPOSING_TOOLS
 
     for text in ("how do I pay an invoice?", "can I change the billing country?", "how do I remove a user?",
                  "what happens if I turn off auto renew?", "is it possible to add a PO number to a paid invoice?"):
         name, _ = first_call(planner.invoke([HumanMessage(text)]))
-        assert name not in WRITE_TOOLS, (text, name)
+        assert name not in PROPOSING_TOOLS | HANDOFF_TOOLS, (text, name)
