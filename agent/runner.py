@@ -82,6 +82,20 @@ class Runner:
     def start_conversation(self, principal: Principal, external_ref: str | None = None) -> Conversation:
         return self.store.create(principal.email, principal.channel, external_ref)
 
+    def conversation_by_ref(self, external_ref: str) -> Conversation | None:
+        """The conversation a channel reference (a Slack thread) belongs to, whoever owns it."""
+        return self.store.find_by_ref(external_ref)
+
+    def conversation_for_ref(self, principal: Principal, external_ref: str) -> Conversation:
+        """The conversation of a channel reference, started for this user if there is none yet (the caller
+        checks who owns it)."""
+        return self.store.find_or_create(principal.email, principal.channel, external_ref)
+
+    def transcript(self, principal: Principal, conversation_id: str) -> list[dict[str, Any]]:
+        """The user's conversation as people see it, masked (again: what was stored was masked already)."""
+        conv = self.conversation(principal, conversation_id)
+        return [{**m, "content": mask(m["content"])} for m in self.store.transcript(conv.id)]
+
     def conversation(self, principal: Principal, conversation_id: str) -> Conversation:
         conv = self.store.get(conversation_id, principal.email)
         if conv is None:

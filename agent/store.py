@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
 from agent.masking import mask, mask_data
@@ -80,6 +81,20 @@ class ConversationStore:
         if row is None or row["user_email"] != user_email:
             return None
         return Conversation(row["id"], row["user_email"], row["channel"], row["external_ref"], row["created_at"])
+
+    def find_or_create(self, user_email: str, channel: str, external_ref: str) -> Conversation:
+        """The conversation of a channel reference (a Slack thread), started if there is none yet; when two
+        workers start it at once, the one that lost the race reads the winner's."""
+        found = self.find_by_ref(external_ref)
+        if found is not None:
+            return found
+        try:
+            return self.create(user_email, channel, external_ref)
+        except IntegrityError:
+            found = self.find_by_ref(external_ref)
+            if found is None:
+                raise
+            return found
 
     def find_by_ref(self, external_ref: str) -> Conversation | None:
         with self._tx(write=False) as conn:

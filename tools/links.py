@@ -17,6 +17,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 KINDS = ("invoice_pdf", "signed_quote", "card_form", "card_decision")
 # A link's token as it appears in a path or in text (after /v1/links/): what logs and channels redact.
@@ -24,7 +25,15 @@ LINK_TOKEN = re.compile(r"(/v1/links/)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
 
 
 class InvalidLink(Exception):
-    """Tampered, expired or malformed link token."""
+    """Tampered, expired or malformed link token; `reason` says which."""
+
+    def __init__(self, reason: Literal["bad_signature", "malformed", "expired"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def expired(self) -> bool:
+        return self.reason == "expired"
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,7 @@ class LinkSigner:
         body, _, sig = token.partition(".")
         # Bytes, not str: compare_digest refuses non-ASCII strings, and a link is whatever was typed.
         if not body or not hmac.compare_digest(sig.encode(), self._sign(body).encode()):
-            raise InvalidLink("bad signature")
+            raise InvalidLink("bad_signature")
         try:
             kind, resource_id, email, exp = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         except (ValueError, TypeError) as exc:

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from agent.masking import mask
 from agent.results import action_dict
 from billing.errors import DomainError
 from billing.principal import Principal
@@ -73,7 +72,7 @@ def create_conversation(principal: CurrentPrincipal, container: AppContainer) ->
 def get_conversation(conversation_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     runner = container.runner
     conv = runner.conversation(principal, conversation_id)
-    messages = [{**m, "content": mask(m["content"])} for m in runner.store.transcript(conv.id)]
+    messages = runner.transcript(principal, conv.id)
     pending = [action_dict(a) for a in container.billing.pending_actions(principal, conv.id)]
     return {"conversation_id": conv.id, "channel": conv.channel, "created_at": conv.created_at.isoformat(),
             "messages": messages, "pending_actions": pending}

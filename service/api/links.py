@@ -58,7 +58,7 @@ def verified(token: str, request: Request, container: AppContainer) -> LinkClaim
     try:
         claims = container.links.verify(token)
     except InvalidLink as exc:
-        if str(exc) == "expired":
+        if exc.expired:
             raise ApiError(410, "This link has expired; ask the assistant for a new one.", "link_expired") from None
         raise ApiError(404, "This link is not valid.", "invalid_link") from None
     request.state.user = claims.email

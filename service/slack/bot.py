@@ -16,7 +16,6 @@ from typing import Any, Awaitable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
-from sqlalchemy.exc import IntegrityError
 
 from agent.store import Conversation, ConversationBusy
 from billing.errors import ActionAlreadyDecided, ActionNotFound, DomainError, NotFound, UnknownUser
@@ -277,18 +276,12 @@ class SlackBot:
         return True
 
     async def _conversation_of(self, ref: str) -> Conversation | None:
-        return await self._on_claim_threads(self.container.runner.store.find_by_ref, ref)
+        return await self._on_claim_threads(self.container.runner.conversation_by_ref, ref)
 
     def _conversation_for(self, principal: Principal, ref: str) -> str:
         """One conversation per Slack thread, owned by whoever started it."""
-        store = self.container.runner.store
-        conv = store.find_by_ref(ref)
-        if conv is None:
-            try:
-                conv = self.container.runner.start_conversation(principal, external_ref=ref)
-            except IntegrityError:  # another worker started it a moment ago
-                conv = store.find_by_ref(ref)
-        if conv is None or conv.user_email != principal.email:
+        conv = self.container.runner.conversation_for_ref(principal, ref)
+        if conv.user_email != principal.email:
             raise NotYourThread(ref)
         return conv.id
 

@@ -100,3 +100,15 @@ def test_warm_up_loads_models_and_the_index_before_the_first_message(world):
     runner.fallback = Warmable()  # any model with a warm_up hook
     runner.warm_up()
     assert Warmable.warmed == 1 and len(knowledge.queries) == 1
+
+
+def test_a_channel_thread_has_one_conversation_even_when_two_workers_start_it_at_once(world, monkeypatch):
+    store = world.store
+    first = store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:1.0")
+    assert store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:1.0") == first
+    # The race: this worker looked (nothing yet), another one inserted, this insert hits the unique key.
+    real = store.find_by_ref
+    looks = iter([None])
+    monkeypatch.setattr(store, "find_by_ref", lambda ref: next(looks, None) or real(ref))
+    other = store.create("bob@acme.example", "slack", "slack:T1:C1:2.0")
+    assert store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:2.0") == other
