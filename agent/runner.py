@@ -206,7 +206,7 @@ class Runner:
         said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
         seen = [str(m.content) for m in history if isinstance(m, ToolMessage)]
         started = time.perf_counter()
-        ctx, state, degraded, note = None, None, False, DEGRADED_NOTE
+        ctx, state, note = None, None, ""  # note: what a reply of the built-in assistant starts with
         for model in self._models():
             ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge,
                                said=list(said), seen=list(seen), deadline=time.monotonic() + self.turn_deadline)
@@ -222,23 +222,20 @@ class Runner:
                     raise
                 log.warning("model failed, using the offline planner: %s", type(exc).__name__)
                 self._withdraw(principal, conversation_id, ctx.turn.pending)
-                degraded = True
+                note = DEGRADED_NOTE
                 if isinstance(exc, UnsupportedAnswer):
                     # What was streamed is withdrawn: the built-in assistant answers from the articles and the data.
                     note = UNSUPPORTED_NOTE
                     yield {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}}
         assert ctx is not None and state is not None
         new = state["messages"][len(inputs) - 1:]
-        reasons: tuple[str, ...] = ()
-        if not degraded and self._remote(self.model):
+        reasons: tuple[str, ...] = ("unsupported_answer",) if note == UNSUPPORTED_NOTE else ()
+        if not note and self._remote(self.model):
             new, reasons = self._honest(principal, conversation_id, text, ctx, new)
             if reasons:
                 yield {"event": "replace", "data": {"reply": _final_text(new), "reasons": list(reasons)}}
         self.store.append(conversation_id, new)
-        if note is UNSUPPORTED_NOTE:
-            reasons = ("unsupported_answer",)
-        yield from self._finish(conversation_id, ctx, new, prefix, note if degraded else "",
-                                time.perf_counter() - started, keep, reasons)
+        yield from self._finish(conversation_id, ctx, new, prefix, note, time.perf_counter() - started, keep, reasons)
 
     def _remote(self, model: BaseChatModel) -> bool:
         """A model whose words are checked before they are shown: any but the built-in planner."""
