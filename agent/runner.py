@@ -222,11 +222,11 @@ class Runner:
                     raise
                 log.warning("model failed, using the offline planner: %s", type(exc).__name__)
                 self._withdraw(principal, conversation_id, ctx.turn.pending)
-                note = DEGRADED_NOTE
-                if isinstance(exc, UnsupportedAnswer):
-                    # What was streamed is withdrawn: the built-in assistant answers from the articles and the data.
-                    note = UNSUPPORTED_NOTE
-                    yield {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}}
+                unsupported = isinstance(exc, UnsupportedAnswer)
+                note = UNSUPPORTED_NOTE if unsupported else DEGRADED_NOTE
+                # Whatever the failed attempt streamed is withdrawn before the built-in assistant's answer.
+                yield {"event": "replace", "data": {"reply": "", "reasons": [
+                    "unsupported_answer" if unsupported else "model_failed"]}}
         assert ctx is not None and state is not None
         new = state["messages"][len(inputs) - 1:]
         reasons: tuple[str, ...] = ("unsupported_answer",) if note == UNSUPPORTED_NOTE else ()

@@ -28,8 +28,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"mod
 SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}, "example":
            'event: token\ndata: "Sure"\n\nevent: done\ndata: {"conversation_id": "…", "reply": "…"}\n\n'}},
            "description": "The turn result (JSON), or with `Accept: text/event-stream` SSE events `token` "
-                          "(text), `tool`, `replace` (`{reply, reasons}`: the text shown so far is replaced, a "
-                          "remote model's reply failed the output guard), `citations`, `pending_action`, `done` "
+                          "(text), `tool`, `replace` (`{reply, reasons}`: the text shown so far is replaced, because a "
+                          "remote model's reply failed the output guard or the model failed and the built-in "
+                          "assistant answers), `citations`, `pending_action`, `done` "
                           "(the turn result) and, if the turn fails midway, `error`."}
 
 
