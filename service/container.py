@@ -66,13 +66,14 @@ def model_config(settings: Settings) -> ModelConfig:
 
 def build_runner(container: Container, **overrides: Any) -> Runner:
     """The runner on the configured models; `overrides` (e.g. a scripted `model`) replace any part."""
+    cfg = model_config(container.settings)
     if "model" in overrides:
         primary, fallback = overrides.pop("model"), overrides.pop("fallback", None)
     else:
-        primary, fallback = build_models(model_config(container.settings))
+        primary, fallback = build_models(cfg)
     options: dict[str, Any] = {"model": primary, "fallback": fallback, "knowledge": LazyKnowledge(container.settings),
                                "token_budget": container.settings.portal_token_budget,
-                               "turn_deadline": model_config(container.settings).turn_deadline, **overrides}
+                               "turn_deadline": cfg.turn_deadline, **overrides}
     return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
 
 
