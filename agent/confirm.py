@@ -55,7 +55,7 @@ QUESTION_START = re.compile(r"^\W*(?:is|are|am|was|can|could|should|shall|will|w
                             r"which|who|really|right)\b(?!\s*[.!]*\s*$)", re.I)
 _PHRASES = sorted(AFFIRMATIVE | NEGATIVE | WAIT | POLITENESS, key=lambda p: -len(p.split()))
 _SPELLING = {"pls": "please", "plz": "please", "pleas": "please", "plse": "please", "yess": "yes",
-             "yees": "yes", "ys": "yes", "okk": "ok", "okey": "ok"}
+             "yees": "yes", "ys": "yes", "okk": "ok"}
 _MAX_WORDS = 12
 
 

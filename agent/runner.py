@@ -23,8 +23,13 @@ from agent.deadline import TurnDeadline
 from agent.errors import EmptyAnswer, UnsupportedAnswer, fallback_on
 from agent.masking import mask
 from agent.outcomes import outcome_text
+from agent.planner import replies as R
+from agent.planner.acts import QUESTIONS
+from agent.planner.features import shape
 from agent.planner.skills import SKILL_OF_OPERATION
+from agent.planner.slots import CARD_MASK
 from agent.planner.state import service_marker
+from agent.planner.understand import classify
 from agent.prompts import policy_prompt
 from agent.results import ActionResult, TurnResult, action_dict
 from agent.store import Conversation, ConversationStore
@@ -40,8 +45,6 @@ from tools.registry import ALL_TOOLS
 log = logging.getLogger("portal_agent.runner")
 
 TOOL_NAMES = frozenset(t.name for t in ALL_TOOLS)
-QUESTION_OFFER = ("\n\nIf you would like me to do that for you, just ask, and I'll show you exactly what will change "
-                  "before anything happens.")
 MAX_TEXT = 4000
 PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
 DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
@@ -253,7 +256,7 @@ class Runner:
         if not reasons:
             return new, ()
         reply = guard.rebuild(new, text) if "proposal_for_question" not in reasons else \
-            guard.rebuild([m for m in new if not _proposal(m)], text) + QUESTION_OFFER
+            guard.rebuild([m for m in new if not _proposal(m)], text) + R.QUESTION_OFFER
         log.warning("model reply replaced: %s", ",".join(reasons))
         replaced = [m for m in new if isinstance(m, AIMessage) and not m.tool_calls]
         usage = next((m.usage_metadata for m in reversed(replaced) if m.usage_metadata), None)
@@ -330,15 +333,16 @@ class Runner:
 
 def _unsupported(state: dict[str, Any] | None, n_inputs: int, text: str) -> bool:
     """A question answered without any lookup, or a typed card number not answered with the secure form."""
-    from agent.planner.acts import QUESTIONS
-    from agent.planner.slots import CARD_MASK
-    from agent.planner.understand import classify
-
     new = (state or {}).get("messages", [])[n_inputs:]
     if CARD_MASK.search(text):  # card numbers are never taken in chat: the answer is always the secure form
         return not any(isinstance(m, ToolMessage) and m.name == "card_update_form" for m in new)
     if any(isinstance(m, ToolMessage) for m in new):
         return False
+    return _question(text)
+
+
+def _question(text: str) -> bool:
+    """A question about the portal or one's data, as the service's own classifier (not the model) reads it."""
     return classify(text, "none").act in QUESTIONS
 
 
@@ -368,12 +372,8 @@ def _proposal(message: BaseMessage) -> bool:
 def _asks_how(text: str) -> bool:
     """A question, not a request: read as one by the service's own classifier (not the model) and shaped
     as one (a question mark or a question word first; "invoice 1003" answering "which invoice?" is not)."""
-    from agent.planner.acts import QUESTIONS
-    from agent.planner.features import shape
-    from agent.planner.understand import classify
-
     asked = shape(text)
-    return (asked["q_mark"] or asked["wh_first"] or asked["aux_first"]) and classify(text, "none").act in QUESTIONS
+    return bool(asked["q_mark"] or asked["wh_first"] or asked["aux_first"]) and _question(text)
 
 
 def _service_message(reply: str, action: PendingAction) -> AIMessage:

@@ -80,13 +80,15 @@ class Settings(BaseSettings):
     # Embeddings for the knowledge index: the offline MiniLM, or OpenAI's (needs OPENAI_API_KEY).
     portal_embeddings: Literal["local", "openai"] = "local"
 
-    @field_validator("portal_log_level", "portal_embeddings", mode="before")
+    @field_validator("portal_log_level", mode="before")
     @classmethod
-    def _any_case(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        return value.strip().upper() if value.strip().upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else \
-            value.strip().lower()
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("portal_embeddings", mode="before")
+    @classmethod
+    def _embeddings_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("portal_env", mode="before")
     @classmethod

@@ -555,11 +555,8 @@ def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -
             "user": "users"}.get(asked)
     if kind and (picked := resolve.pick_shown(w, kind, ref)):
         return [picked] if asked == "contract_ids" else picked
-    if asked == "invoice_id" and (numbered := resolve.numbered_invoice(w, text)) is not None:
-        return numbered
-    if asked == "invoice_id" and slots.described(text).any:  # "the 1200 one"
-        listed = w.call("list_invoices", {})
-        return resolve.by_description(listed.get("invoices") or [], slots.described(text), w)
+    if asked == "invoice_id":  # "the 1001 one", "the 1200 one"
+        return resolve.named_invoice(w, text)
     if asked == "contract_ids" and ref.every and w.before.shown and w.before.shown.kind == "contracts":
         return list(w.before.shown.ids)
     return None

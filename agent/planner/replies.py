@@ -26,6 +26,9 @@ CAPABILITIES = ("I can show your invoices and contracts, send invoice PDFs and s
                 "a person. Every change is shown to you first and only happens once you confirm.")
 DONT_KNOW = ("I don't know the answer to that: I couldn't find it in the Billing Portal help articles, and I "
              "don't want to guess.")
+# After a proposal withdrawn because the user only asked how (a remote model proposed it anyway).
+QUESTION_OFFER = ("\n\nIf you would like me to do that for you, just ask, and I'll show you exactly what will change "
+                  "before anything happens.")
 OFF_TOPIC = ("Sorry, I can only help with the Billing Portal: invoices, payments, contracts, billing details, "
              "portal users and how the portal works.")
 NOTHING_WAITING = "There's nothing waiting for your confirmation right now. What would you like to do?"

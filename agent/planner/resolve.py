@@ -154,26 +154,26 @@ def recent_focus(w: Work) -> bool:
     return w.state.focus_turn >= w.state.turn - 1
 
 
-def numbered_invoice(w: Work, text: str) -> str | None:
-    """"The 1001 one", "the pdf for 1003": one of the user's invoices named by its number alone."""
+def named_invoice(w: Work, text: str, exclude: tuple[str, ...] = ()) -> str | None:
+    """One of the user's invoices named without its id: by its number alone ("the 1001 one", "the pdf for
+    1003") or by what it shows ("the 1200 one", "the older one"); one look at the list for both."""
     numbers = re.findall(r"(?<![\w-])(\d{3,6})(?![\w-])", slots.without_entities(text))
-    if not numbers:
+    described = slots.described(text)
+    if not numbers and not described.any:
         return None
-    mine = {i["id"] for i in w.call("list_invoices", {}).get("invoices") or []}
-    return next((f"INV-{n}" for n in numbers if f"INV-{n}" in mine), None)
+    invoices = w.call("list_invoices", {}).get("invoices") or []
+    mine = {i["id"] for i in invoices}
+    numbered = next((f"INV-{n}" for n in numbers if f"INV-{n}" in mine), None)
+    return numbered or by_description(invoices, described, w, exclude)
 
 
 def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
-    if (numbered := numbered_invoice(w, text)) is not None:
-        return numbered
-    if slots.described(text).any:  # "the older one first": what it shows decides, not the word "first"
-        listed = w.call("list_invoices", {})
-        if (picked := by_description(listed.get("invoices") or [], slots.described(text), w,
-                                     handled if ref.other else ())) is not None:
-            return picked
+    # "the older one first": what it shows decides, not the word "first"
+    if (named := named_invoice(w, text, handled if ref.other else ())) is not None:
+        return named
     if (picked := pick_shown(w, "invoices", ref, handled)) is not None:
         return picked
     if focus and not ref.other and (ref.pronoun or recent_focus(w)):

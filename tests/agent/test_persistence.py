@@ -107,8 +107,13 @@ def test_a_channel_thread_has_one_conversation_even_when_two_workers_start_it_at
     first = store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:1.0")
     assert store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:1.0") == first
     # The race: this worker looked (nothing yet), another one inserted, this insert hits the unique key.
-    real = store.find_by_ref
-    looks = iter([None])
-    monkeypatch.setattr(store, "find_by_ref", lambda ref: next(looks, None) or real(ref))
+    real, looks = store.find_by_ref, []
+
+    def racing(ref: str):  # the first look finds nothing: the other worker's row is not there yet
+        looks.append(ref)
+        return None if len(looks) == 1 else real(ref)
+
+    monkeypatch.setattr(store, "find_by_ref", racing)
     other = store.create("bob@acme.example", "slack", "slack:T1:C1:2.0")
     assert store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:2.0") == other
+    assert len(looks) == 2  # it looked, its insert hit the unique key, it looked again
