@@ -1,8 +1,9 @@
 """Token budget: system prompt + tool schemas + history must fit; older turns are compacted, then dropped."""
+
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool

@@ -6,6 +6,7 @@ unclear — the proposal stays and the user is asked again — or a new message 
 correction, a hand-off, a question about something else), which cancels the proposal first.
 "A request and a yes in one message" ("pay INV-1001, yes") is a new request.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,8 @@ class Reply(StrEnum):
     NEW = "new"
 
 
-AFFIRMATIVE = frozenset("""
+AFFIRMATIVE = frozenset(
+    """
 yes|y|ya|yah|yea|yeah|yep|yup|yes sir|sure|sure thing|ok|okay|k|kk|okey|oki|alright|all right|right|correct|
 confirm|confirmed|i confirm|confirming|go ahead|go ahead with it|go on|go for it|do it|do that|just do it|proceed|
 please proceed|approve|approved|i approve|sounds good|sounds great|sounds right|looks good|looks right|lgtm|
@@ -30,32 +32,50 @@ perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|c
 yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da|ack|
 that's the one|thats the one|go ahead with that|go ahead with it|go ahead with this|that's it|thats it|
 that one|roger|aye|word|is correct|it is|it's correct|its correct|all good|yes it is|yes that's it
-""".replace("\n", "").split("|"))
-NEGATIVE = frozenset("""
+""".replace("\n", "").split("|")
+)
+NEGATIVE = frozenset(
+    """
 no|n|nope|nah|na|naw|no way|no thanks|no thank you|cancel|cancel it|cancel that|cancel this|please cancel|stop|
 don't|dont|do not|don't do it|dont do it|do not do it|don't do that|abort|never mind|nevermind|forget it|
 forget about it|reject|rejected|decline|not now|not yet|not today|no don't|hold off|leave it|leave it as it is|
 scrap that|scratch that|drop it|no need|i changed my mind|changed my mind|i've changed my mind|no stop|
 not right now|skip it|skip|non|nein|no wait|wrong|wrong one|not that
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 # "Not yet, let me think": the proposal keeps waiting and is asked about again (neither yes nor no).
-WAIT = frozenset("""
+WAIT = frozenset(
+    """
 hold on|hang on|wait|wait a sec|wait a second|wait a minute|one sec|one second|one moment|one minute|just a sec|
 just a second|just a moment|a moment|a sec|hmm|hmmm|hm|um|umm|uh|uhh|let me think|let me think about it|
 let me check|let me check first|let me ask|give me a sec|give me a second|give me a minute|not sure|i'm not sure|
 im not sure|not sure yet|maybe|i need to check|i need to ask|brb|thinking
-""".replace("\n", "").split("|"))
-POLITENESS = frozenset("""
+""".replace("\n", "").split("|")
+)
+POLITENESS = frozenset(
+    """
 please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|well|so|and|sir|madam|man|
 thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great thanks|for now|again|really|
 👍|🙏|🙂|😊|✅|👌|actually|sorry|for now|on that|that|it|
-""".replace("\n", "").split("|")) - {""}
+""".replace("\n", "").split("|")
+) - {""}
 QUESTION_MARKS = ("?", "？", "¿", "⸮")
-QUESTION_START = re.compile(r"^\W*(?:is|are|am|was|can|could|should|shall|will|would|may|what|why|how|when|where|"
-                            r"which|who|really|right)\b(?!\s*[.!]*\s*$)", re.I)
+QUESTION_START = re.compile(
+    r"^\W*(?:is|are|am|was|can|could|should|shall|will|would|may|what|why|how|when|where|"
+    r"which|who|really|right)\b(?!\s*[.!]*\s*$)",
+    re.I,
+)
 _PHRASES = sorted(AFFIRMATIVE | NEGATIVE | WAIT | POLITENESS, key=lambda p: -len(p.split()))
-_SPELLING = {"pls": "please", "plz": "please", "pleas": "please", "plse": "please", "yess": "yes",
-             "yees": "yes", "ys": "yes", "okk": "ok"}
+_SPELLING = {
+    "pls": "please",
+    "plz": "please",
+    "pleas": "please",
+    "plse": "please",
+    "yess": "yes",
+    "yees": "yes",
+    "ys": "yes",
+    "okk": "ok",
+}
 _MAX_WORDS = 12
 
 
@@ -73,9 +93,16 @@ def _segment(words: list[str]) -> set[str] | None:
             continue
         for phrase in _PHRASES:
             n = len(phrase.split())
-            if " ".join(words[i:i + n]) == phrase and i + n not in best:
-                kind = "yes" if phrase in AFFIRMATIVE else "no" if phrase in NEGATIVE else \
-                    "wait" if phrase in WAIT else "polite"
+            if " ".join(words[i : i + n]) == phrase and i + n not in best:
+                kind = (
+                    "yes"
+                    if phrase in AFFIRMATIVE
+                    else "no"
+                    if phrase in NEGATIVE
+                    else "wait"
+                    if phrase in WAIT
+                    else "polite"
+                )
                 best[i + n] = best[i] | {kind}
     return best.get(len(words))
 

@@ -5,10 +5,12 @@ once per model call of the turn. Every call gets at most what is left of the tur
 timeout; when nothing is left the turn stops and the runner falls back to the built-in planner,
 saying so.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware
 

@@ -4,6 +4,7 @@ The runner falls back to the built-in planner on `ModelFailure` and on the model
 and API errors (`FALLBACK_ON`), nothing else: a programming error surfaces as one, instead of turning
 into "the assistant model is unavailable".
 """
+
 from __future__ import annotations
 
 

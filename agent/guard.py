@@ -7,6 +7,7 @@ reply that refuses or says nothing after tools answered throws their answer away
 replaced by one built from what the turn really did: the proposal's summary, the domain's refusal,
 the tools' results, phrased by the same code the offline planner uses.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,16 +17,22 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from agent.planner import faq, replies as R
+from agent.planner import faq
+from agent.planner import replies as R
 from agent.planner.skills import BY_TOOL
 
 MARKUP = re.compile(
     r"</?(?:tool_call|tool_response|tools?|function(?:_call)?|functions|tool_calls|arguments|invoke|parameter)\b"
     r"|<\|(?:im_start|im_end|eot_id|start_header_id|end_header_id|python_tag)\|>|\[/?(?:INST|TOOL_CALLS|TOOL_RESULTS)\]"
     r"|```"  # a billing assistant never needs a code block: fenced JSON is a tool call it could not make
-    r"|\{\s*\"(?:name|function)\"\s*:\s*\"[a-z_]+\"\s*,\s*\"(?:arguments|parameters|args)\"", re.I)
-INTERNAL = re.compile(r"\b(?:the|a|this|that) (?:\w+ )?(?:function|tool call|tool|api call|domain|backend|json)\b"
-                      r"|\bfunction call\b|\btool_call\b", re.I)
+    r"|\{\s*\"(?:name|function)\"\s*:\s*\"[a-z_]+\"\s*,\s*\"(?:arguments|parameters|args)\"",
+    re.I,
+)
+INTERNAL = re.compile(
+    r"\b(?:the|a|this|that) (?:\w+ )?(?:function|tool call|tool|api call|domain|backend|json)\b"
+    r"|\bfunction call\b|\btool_call\b",
+    re.I,
+)
 # Completed changes. Nothing is executed inside a model turn, so every one of these is false.
 CLAIM = re.compile(
     r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?)\s+(?:just\s+|now\s+|successfully\s+|already\s+)*"
@@ -36,9 +43,14 @@ CLAIM = re.compile(
     r"|\b(?:payment|change|update|request|invitation|removal) (?:was|is) (?:successful|complete|completed|done|"
     r"processed|confirmed)\b|\bsuccessfully (?:paid|processed|updated|changed|removed|added|granted|submitted|"
     r"completed|disabled)\b|\b(?:is|are) now (?:paid|updated|set to|removed|disabled|turned off|off)\b"
-    r"|\bconfirmation (?:number|code)\b", re.I)
-REFUSING = re.compile(r"^\W*(?:i'?m sorry,?\s+)?(?:i\s+(?:can(?:no|')t|cannot|am unable to|'m unable to|am not able to)"
-                      r"|(?:sorry|unfortunately)\b.{0,40}\b(?:can(?:no|')t|cannot|unable)\b)", re.I)
+    r"|\bconfirmation (?:number|code)\b",
+    re.I,
+)
+REFUSING = re.compile(
+    r"^\W*(?:i'?m sorry,?\s+)?(?:i\s+(?:can(?:no|')t|cannot|am unable to|'m unable to|am not able to)"
+    r"|(?:sorry|unfortunately)\b.{0,40}\b(?:can(?:no|')t|cannot|unable)\b)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -52,9 +64,12 @@ class Verdict:
         return not self.reasons
 
 
-BILLING_OBJECT = re.compile(r"\b(?:INV-\w+|C-\d+|invoices?|bills?|payments?|paid|charged?|PO\b|purchase order|address|"
-                            r"contacts?|auto[\s-]?renew\w*|renewal|access|users?|contracts?|card on file|"
-                            r"e-?mail|phone|case)\b", re.I)
+BILLING_OBJECT = re.compile(
+    r"\b(?:INV-\w+|C-\d+|invoices?|bills?|payments?|paid|charged?|PO\b|purchase order|address|"
+    r"contacts?|auto[\s-]?renew\w*|renewal|access|users?|contracts?|card on file|"
+    r"e-?mail|phone|case)\b",
+    re.I,
+)
 
 
 def unsafe_text(text: str, tool_names: frozenset[str]) -> str | None:
@@ -97,13 +112,14 @@ def rebuild(new: list[BaseMessage], question: str) -> str:
             parts.append(R.refusal(r))
         elif r.get("proposed"):
             proposal = R.proposal(str(r.get("summary", "")))
-        elif (text := _phrase(name, args, r, question)):
+        elif text := _phrase(name, args, r, question):
             parts.append(text)
     if proposal:
         parts.append(proposal)
     if not parts:
-        return ("I couldn't put together a reliable answer to that. Could you say it another way? "
-                + R.offer_case("customer_service"))
+        return "I couldn't put together a reliable answer to that. Could you say it another way? " + R.offer_case(
+            "customer_service"
+        )
     return "\n\n".join(dict.fromkeys(parts))
 
 
@@ -115,8 +131,9 @@ def _phrase(name: str, args: dict[str, Any], r: dict[str, Any], question: str) -
         return R.invoice_list(r.get("invoices") or [], args.get("status"), args.get("contract_id"))
     if name == "list_contracts":
         contracts = r.get("contracts") or []
-        return ("Your contracts:\n" + R.bullets([R.contract_line(c) for c in contracts])) if contracts \
-            else R.NO_CONTRACTS
+        return (
+            ("Your contracts:\n" + R.bullets([R.contract_line(c) for c in contracts])) if contracts else R.NO_CONTRACTS
+        )
     if name == "create_support_case":
         team = R.QUEUE_LABEL.get(str(r.get("queue")), "Customer Service")
         return f"I've opened case {r.get('case_id')} with {team}; someone will get back to you."
@@ -131,8 +148,12 @@ def _phrase(name: str, args: dict[str, Any], r: dict[str, Any], question: str) -
 
 def _results(new: list[BaseMessage]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(tool, arguments, parsed result) of every tool call answered in the turn."""
-    calls = {c["id"]: (c["name"], dict(c.get("args") or {})) for m in new if isinstance(m, AIMessage)
-             for c in m.tool_calls or []}
+    calls = {
+        c["id"]: (c["name"], dict(c.get("args") or {}))
+        for m in new
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls or []
+    }
     out = []
     for m in new:
         if isinstance(m, ToolMessage) and m.tool_call_id in calls:
@@ -163,7 +184,7 @@ class SentenceGate:
         self.pending += text
         out = ""
         while (m := self._END.search(self.pending)) is not None:
-            sentence, self.pending = self.pending[:m.end()], self.pending[m.end():]
+            sentence, self.pending = self.pending[: m.end()], self.pending[m.end() :]
             if (why := unsafe_text(sentence, self.tool_names)) is not None:
                 self.blocked, self.pending = why, ""
                 return out

@@ -3,6 +3,7 @@
 Card numbers are found by the domain's detector (billing/rules/cards.py: normalised text, any common
 separator or invisible character), so what the domain refuses and what is masked are the same thing.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Model back ends: any OpenAI-compatible endpoint, and the offline planner (the default)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ def tool_schema(tool: Any) -> dict[str, Any]:
 def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The same function schema in fewer tokens: an optional argument is its type, not `anyOf` with null
     and a null default (it is simply left out); no titles. Small and local models read it as well."""
+
     def simplify(prop: dict[str, Any]) -> dict[str, Any]:
         prop = {k: v for k, v in prop.items() if k not in ("title", "default")}
         options = [o for o in prop.pop("anyOf", []) if o.get("type") != "null"]
@@ -83,7 +85,7 @@ def _checked_chat_openai() -> type:
         """
 
         @model_validator(mode="after")
-        def _plain_requests(self) -> "CheckedChatOpenAI":
+        def _plain_requests(self) -> CheckedChatOpenAI:
             if self.root_client is not None:
                 self.client = PlainCompletions(self.root_client)
             return self
@@ -111,9 +113,17 @@ def openai_model(cfg: ModelConfig) -> BaseChatModel:
     Retries with backoff on 429/5xx/timeouts are the OpenAI client's; the runner falls back to the
     offline planner when they are exhausted.
     """
-    return _checked_chat_openai()(model=cfg.model, api_key=cfg.api_key or "unset", base_url=cfg.base_url,
-                                  timeout=cfg.timeout, max_retries=cfg.max_retries, use_responses_api=False,
-                                  stream_usage=True, temperature=cfg.temperature, max_tokens=cfg.max_tokens)
+    return _checked_chat_openai()(
+        model=cfg.model,
+        api_key=cfg.api_key or "unset",
+        base_url=cfg.base_url,
+        timeout=cfg.timeout,
+        max_retries=cfg.max_retries,
+        use_responses_api=False,
+        stream_usage=True,
+        temperature=cfg.temperature,
+        max_tokens=cfg.max_tokens,
+    )
 
 
 def offline_model() -> BaseChatModel:

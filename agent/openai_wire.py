@@ -7,6 +7,7 @@ a short history it costs about 4 ms of CPU per request, two requests a turn (see
 This resource sends the same body, through the same client, retries, timeouts and response parsing.
 `tests/agent/test_openai_wire.py` holds it to the SDK's JSON body (only the key order differs).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,11 +24,29 @@ class PlainCompletions(Completions):
 
     `with_raw_response.create` (what LangChain calls) wraps this `create`, so both paths use it."""
 
-    def create(self, *, extra_headers: Any = None, extra_query: Any = None, extra_body: Any = None,  # type: ignore[override]
-               timeout: Any = NOT_GIVEN, **body: Any) -> Any:
+    def create(
+        self,
+        *,
+        extra_headers: Any = None,
+        extra_query: Any = None,
+        extra_body: Any = None,  # type: ignore[override]
+        timeout: Any = NOT_GIVEN,
+        **body: Any,
+    ) -> Any:
         if "messages" not in body or "model" not in body:
             raise TypeError("a chat completion needs 'messages' and 'model'")
-        options = make_request_options(extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
-                                       timeout=timeout, security={"bearer_auth": True})
-        return self._post("/chat/completions", body=body, options=options, cast_to=ChatCompletion,
-                          stream=bool(body.get("stream")), stream_cls=Stream[ChatCompletionChunk])
+        options = make_request_options(
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            security={"bearer_auth": True},
+        )
+        return self._post(
+            "/chat/completions",
+            body=body,
+            options=options,
+            cast_to=ChatCompletion,
+            stream=bool(body.get("stream")),
+            stream_cls=Stream[ChatCompletionChunk],
+        )

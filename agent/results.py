@@ -1,4 +1,5 @@
 """Turn and action results: the JSON contracts of SPEC section 4."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,8 +11,13 @@ from billing.entities import PendingAction
 def action_dict(action: PendingAction) -> dict[str, Any]:
     """A pending action as shown to people and clients. Gateway tokens never leave the service."""
     args = {k: v for k, v in action.args.items() if k != "token"}
-    return {"id": action.id, "tool": action.operation, "args": args, "summary": action.summary,
-            "expires_at": action.expires_at.isoformat()}
+    return {
+        "id": action.id,
+        "tool": action.operation,
+        "args": args,
+        "summary": action.summary,
+        "expires_at": action.expires_at.isoformat(),
+    }
 
 
 @dataclass

@@ -4,12 +4,14 @@ A turn: mask the text, lock the conversation, let a typed yes/no decide a pendin
 service decides, never the model), otherwise run the agent with the user's history and persist
 what was said. `decide` is the button path.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -116,8 +118,9 @@ class Runner:
         assert result is not None
         return result
 
-    def iter_turn(self, principal: Principal, conversation_id: str, text: str, *,
-                  stream_tokens: bool = True) -> Iterator[Event]:
+    def iter_turn(
+        self, principal: Principal, conversation_id: str, text: str, *, stream_tokens: bool = True
+    ) -> Iterator[Event]:
         """Events: token, tool, citations, pending_action, done (with the TurnResult).
 
         `stream_tokens=False` yields only what a caller of `run_turn` uses (no token or tool events
@@ -156,15 +159,18 @@ class Runner:
             return self.billing.execute(principal, action_id, conversation_id)
         return self.billing.reject(principal, action_id, conversation_id)
 
-    def _typed_decision(self, principal: Principal, conversation_id: str, text: str, action: PendingAction,
-                        approve: bool) -> Iterator[Event]:
+    def _typed_decision(
+        self, principal: Principal, conversation_id: str, text: str, action: PendingAction, approve: bool
+    ) -> Iterator[Event]:
         try:
             decided = self._decide(principal, conversation_id, action.id, approve)
             reply = outcome_text(decided)
             info = {"id": decided.id, "status": decided.status.value, "result": decided.result or {}}
         except ActionAlreadyDecided as already:
-            reply, info = "That request was already decided; nothing more was done.", {
-                "id": action.id, "status": already.status, "result": already.result or {}}
+            reply, info = (
+                "That request was already decided; nothing more was done.",
+                {"id": action.id, "status": already.status, "result": already.result or {}},
+            )
         self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)])
         yield {"event": "token", "data": reply}
         yield {"event": "done", "data": TurnResult(conversation_id, reply, decided_action=info, model="service")}
@@ -173,21 +179,39 @@ class Runner:
         """After answering a question asked while a proposal waits: say it is still waiting."""
         if not any(a.id == action.id for a in self.billing.pending_actions(principal, conversation_id)):
             return ""
-        reminder = (f'\n\n(Your request "{action.summary}" is still waiting: reply yes to go ahead or no to cancel.)')
-        self.store.append(conversation_id, [AIMessage(reminder.strip(), response_metadata=service_marker(
-            "reask", operation=action.operation, args=action.args))])
+        reminder = f'\n\n(Your request "{action.summary}" is still waiting: reply yes to go ahead or no to cancel.)'
+        self.store.append(
+            conversation_id,
+            [
+                AIMessage(
+                    reminder.strip(),
+                    response_metadata=service_marker("reask", operation=action.operation, args=action.args),
+                )
+            ],
+        )
         return reminder
 
     def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[Event]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
-        reply = (f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
-                 "Reply yes (or press Confirm) to go ahead, or no to cancel.")
-        self.store.append(conversation_id, [HumanMessage(text), AIMessage(
-            reply, response_metadata=service_marker("reask", operation=action.operation, args=action.args))])
+        reply = (
+            f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
+            "Reply yes (or press Confirm) to go ahead, or no to cancel."
+        )
+        self.store.append(
+            conversation_id,
+            [
+                HumanMessage(text),
+                AIMessage(
+                    reply, response_metadata=service_marker("reask", operation=action.operation, args=action.args)
+                ),
+            ],
+        )
         yield {"event": "token", "data": reply}
         yield {"event": "pending_action", "data": action_dict(action)}
-        yield {"event": "done", "data": TurnResult(conversation_id, reply, pending_action=action_dict(action),
-                                                   model="service")}
+        yield {
+            "event": "done",
+            "data": TurnResult(conversation_id, reply, pending_action=action_dict(action), model="service"),
+        }
 
     def _cancel_for_new_message(self, principal: Principal, conversation_id: str, action: PendingAction) -> str:
         """A new message while an action awaits a decision cancels it first (it was not confirmed)."""
@@ -195,13 +219,28 @@ class Runner:
             self.billing.reject(principal, action.id, conversation_id)
         except ActionAlreadyDecided:
             return ""
-        note = f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
-        self.store.append(conversation_id, [AIMessage(note, response_metadata=service_marker(
-            "cancelled", operation=action.operation, args=action.args))])
+        note = (
+            f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
+        )
+        self.store.append(
+            conversation_id,
+            [
+                AIMessage(
+                    note, response_metadata=service_marker("cancelled", operation=action.operation, args=action.args)
+                )
+            ],
+        )
         return note + "\n\n"
 
-    def _agent_turn(self, principal: Principal, conversation_id: str, text: str, prefix: str,
-                    stream_tokens: bool = True, keep: PendingAction | None = None) -> Iterator[Event]:
+    def _agent_turn(
+        self,
+        principal: Principal,
+        conversation_id: str,
+        text: str,
+        prefix: str,
+        stream_tokens: bool = True,
+        keep: PendingAction | None = None,
+    ) -> Iterator[Event]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         history = self.store.history(conversation_id)
@@ -211,8 +250,16 @@ class Runner:
         started = time.perf_counter()
         ctx, state, note = None, None, ""  # note: what a reply of the built-in assistant starts with
         for model in self._models():
-            ctx = AgentContext(principal, conversation_id, self.billing, self.links, self.knowledge,
-                               said=list(said), seen=list(seen), deadline=time.monotonic() + self.turn_deadline)
+            ctx = AgentContext(
+                principal,
+                conversation_id,
+                self.billing,
+                self.links,
+                self.knowledge,
+                said=list(said),
+                seen=list(seen),
+                deadline=time.monotonic() + self.turn_deadline,
+            )
             try:
                 state = yield from self._stream(model, inputs, ctx, stream_tokens, guarded=self._remote(model))
                 if self.fallback is not None and model is not self.fallback and not _answered(state, len(inputs)):
@@ -228,10 +275,12 @@ class Runner:
                 unsupported = isinstance(exc, UnsupportedAnswer)
                 note = UNSUPPORTED_NOTE if unsupported else DEGRADED_NOTE
                 # Whatever the failed attempt streamed is withdrawn before the built-in assistant's answer.
-                yield {"event": "replace", "data": {"reply": "", "reasons": [
-                    "unsupported_answer" if unsupported else "model_failed"]}}
+                yield {
+                    "event": "replace",
+                    "data": {"reply": "", "reasons": ["unsupported_answer" if unsupported else "model_failed"]},
+                }
         assert ctx is not None and state is not None
-        new = state["messages"][len(inputs) - 1:]
+        new = state["messages"][len(inputs) - 1 :]
         reasons: tuple[str, ...] = ("unsupported_answer",) if note == UNSUPPORTED_NOTE else ()
         if not note and self._remote(self.model):
             new, reasons = self._honest(principal, conversation_id, text, ctx, new)
@@ -244,8 +293,9 @@ class Runner:
         """A model whose words are checked before they are shown: any but the built-in planner."""
         return self.fallback is not None and model is not self.fallback
 
-    def _honest(self, principal: Principal, conversation_id: str, text: str, ctx: AgentContext,
-                new: list[BaseMessage]) -> tuple[list[BaseMessage], tuple[str, ...]]:
+    def _honest(
+        self, principal: Principal, conversation_id: str, text: str, ctx: AgentContext, new: list[BaseMessage]
+    ) -> tuple[list[BaseMessage], tuple[str, ...]]:
         """The turn's messages with the final reply replaced when it may not be shown (agent/guard.py)."""
         reasons = list(guard.inspect(_final_text(new), new, TOOL_NAMES).reasons)
         if ctx.turn.pending is not None and _asks_how(text):
@@ -255,8 +305,11 @@ class Runner:
             reasons.append("proposal_for_question")
         if not reasons:
             return new, ()
-        reply = guard.rebuild(new, text) if "proposal_for_question" not in reasons else \
-            guard.rebuild([m for m in new if not _proposal(m)], text) + R.QUESTION_OFFER
+        reply = (
+            guard.rebuild(new, text)
+            if "proposal_for_question" not in reasons
+            else guard.rebuild([m for m in new if not _proposal(m)], text) + R.QUESTION_OFFER
+        )
         log.warning("model reply replaced: %s", ",".join(reasons))
         replaced = [m for m in new if isinstance(m, AIMessage) and not m.tool_calls]
         usage = next((m.usage_metadata for m in reversed(replaced) if m.usage_metadata), None)
@@ -279,12 +332,19 @@ class Runner:
         key = id(model)
         if key not in self._graphs:
             middleware = [TurnDeadline()] if self._remote(model) else []
-            self._graphs[key] = create_agent(model, self.tools, system_prompt=policy_prompt(),
-                                             context_schema=AgentContext, middleware=middleware)
+            self._graphs[key] = create_agent(
+                model, self.tools, system_prompt=policy_prompt(), context_schema=AgentContext, middleware=middleware
+            )
         return self._graphs[key]
 
-    def _stream(self, model: BaseChatModel, inputs: list[BaseMessage], ctx: AgentContext,
-                stream_tokens: bool = True, guarded: bool = False) -> Iterator[Event]:
+    def _stream(
+        self,
+        model: BaseChatModel,
+        inputs: list[BaseMessage],
+        ctx: AgentContext,
+        stream_tokens: bool = True,
+        guarded: bool = False,
+    ) -> Iterator[Event]:
         state: dict[str, Any] | None = None
         modes = ["messages", "values"] if stream_tokens else ["values"]
         gate = guard.SentenceGate(TOOL_NAMES) if guarded else None
@@ -303,9 +363,17 @@ class Runner:
             yield {"event": "token", "data": rest}
         return state
 
-    def _finish(self, conversation_id: str, ctx: AgentContext, new: list[BaseMessage], prefix: str,
-                note: str, seconds: float, keep: PendingAction | None = None,
-                guarded: tuple[str, ...] = ()) -> Iterator[Event]:
+    def _finish(
+        self,
+        conversation_id: str,
+        ctx: AgentContext,
+        new: list[BaseMessage],
+        prefix: str,
+        note: str,
+        seconds: float,
+        keep: PendingAction | None = None,
+        guarded: tuple[str, ...] = (),
+    ) -> Iterator[Event]:
         """`note`: what the reply starts with when the built-in assistant answered instead of the model."""
         turn = ctx.turn
         degraded = bool(note)
@@ -324,10 +392,19 @@ class Runner:
         pending = action_dict(actions[-1]) if actions else None
         if pending:
             yield {"event": "pending_action", "data": pending}
-        result = TurnResult(conversation_id, reply, turn.citations, [c.to_dict() for c in turn.tool_calls], pending,
-                            turn.handoff, turn.links, model=_model_name(self.fallback if degraded else self.model),
-                            degraded=degraded, usage=_usage(new) | {"ms": int(seconds * 1000)},
-                            guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded])
+        result = TurnResult(
+            conversation_id,
+            reply,
+            turn.citations,
+            [c.to_dict() for c in turn.tool_calls],
+            pending,
+            turn.handoff,
+            turn.links,
+            model=_model_name(self.fallback if degraded else self.model),
+            degraded=degraded,
+            usage=_usage(new) | {"ms": int(seconds * 1000)},
+            guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
+        )
         yield {"event": "done", "data": result}
 
 
@@ -347,9 +424,10 @@ def _question(text: str) -> bool:
 
 
 def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:
-    new = (state or {}).get("messages", [])[n_inputs - 1:]
-    return any(isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content))
-               for m in new)
+    new = (state or {}).get("messages", [])[n_inputs - 1 :]
+    return any(
+        isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content)) for m in new
+    )
 
 
 def _final_text(new: list[BaseMessage]) -> str:
@@ -359,8 +437,11 @@ def _final_text(new: list[BaseMessage]) -> str:
 
 def _quiet(message: BaseMessage) -> BaseMessage:
     """A tool-calling message keeps its calls; words beside them that may not be shown are dropped."""
-    if isinstance(message, AIMessage) and message.content and \
-            guard.unsafe_text(str(message.content), TOOL_NAMES) is not None:
+    if (
+        isinstance(message, AIMessage)
+        and message.content
+        and guard.unsafe_text(str(message.content), TOOL_NAMES) is not None
+    ):
         return message.model_copy(update={"content": ""})
     return message
 
@@ -378,8 +459,12 @@ def _asks_how(text: str) -> bool:
 
 def _service_message(reply: str, action: PendingAction) -> AIMessage:
     """The service's own message about a decision, marked so the next turn knows what was decided."""
-    return AIMessage(reply, response_metadata=service_marker("decision", status=action.status.value,
-                                                             operation=action.operation, args=action.args))
+    return AIMessage(
+        reply,
+        response_metadata=service_marker(
+            "decision", status=action.status.value, operation=action.operation, args=action.args
+        ),
+    )
 
 
 def _clean_text(text: str) -> str:

@@ -3,11 +3,13 @@
 It binds tools like a real model (so the agent loop is exercised end to end) and records every
 request it was sent, so tests can assert exactly what a model would have seen.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -39,12 +41,13 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "ScriptedChatModel":
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
         self.bound_tools = [getattr(t, "name", str(t)) for t in tools]
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         self.requests.append(list(messages))
         if self.fail_with is not None:
             raise self.fail_with
@@ -58,13 +61,20 @@ class ScriptedChatModel(BaseChatModel):
         # Only a model asked to stream words streams: the others answer in one piece, as before.
         return self.stream_words and super()._should_stream(**kwargs)
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         message = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
         if message.tool_calls or not isinstance(message.content, str):
-            yield ChatGenerationChunk(message=AIMessageChunk(content=message.content, tool_call_chunks=[
-                {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
-                for i, c in enumerate(message.tool_calls)]))
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content=message.content,
+                    tool_call_chunks=[
+                        {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                        for i, c in enumerate(message.tool_calls)
+                    ],
+                )
+            )
             return
         for piece in re.findall(r"\S+\s*", message.content):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))

@@ -1,4 +1,5 @@
 """Conversations and their messages (masked), plus a per-conversation lock that works across workers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,9 +7,10 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
@@ -35,7 +37,7 @@ class Conversation:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _masked(message: BaseMessage) -> BaseMessage:
@@ -44,8 +46,9 @@ def _masked(message: BaseMessage) -> BaseMessage:
         message = message.model_copy(update={"content": mask(message.content)})
     calls = getattr(message, "tool_calls", None)
     if calls:
-        message = message.model_copy(update={"tool_calls": [{**c, "args": mask_data(c.get("args") or {})}
-                                                            for c in calls]})
+        message = message.model_copy(
+            update={"tool_calls": [{**c, "args": mask_data(c.get("args") or {})} for c in calls]}
+        )
     return message
 
 
@@ -70,8 +73,16 @@ class ConversationStore:
         now = _now()
         conv = Conversation("conv_" + uuid.uuid4().hex[:24], user_email, channel, external_ref, now)
         with self._tx(write=True) as conn:
-            conn.execute(insert(conversations).values(id=conv.id, user_email=user_email, channel=channel,
-                                                      external_ref=external_ref, created_at=now, updated_at=now))
+            conn.execute(
+                insert(conversations).values(
+                    id=conv.id,
+                    user_email=user_email,
+                    channel=channel,
+                    external_ref=external_ref,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         return conv
 
     def get(self, conversation_id: str, user_email: str) -> Conversation | None:
@@ -98,8 +109,11 @@ class ConversationStore:
 
     def find_by_ref(self, external_ref: str) -> Conversation | None:
         with self._tx(write=False) as conn:
-            row = conn.execute(select(conversations.c.id, conversations.c.user_email)
-                               .where(conversations.c.external_ref == external_ref)).first()
+            row = conn.execute(
+                select(conversations.c.id, conversations.c.user_email).where(
+                    conversations.c.external_ref == external_ref
+                )
+            ).first()
         return None if row is None else self.get(row.id, row.user_email)
 
     def append(self, conversation_id: str, new: list[BaseMessage]) -> None:
@@ -107,29 +121,57 @@ class ConversationStore:
             return
         now = _now()
         with self._tx(write=True) as conn:
-            seq = conn.execute(select(func.coalesce(func.max(messages.c.seq), 0))
-                               .where(messages.c.conversation_id == conversation_id)).scalar_one()
-            rows = [{"conversation_id": conversation_id, "seq": seq + i + 1, "role": m.type,
-                     "content": m.content if isinstance(m.content, str) else str(m.content),
-                     "data": messages_to_dict([m])[0], "created_at": now}
-                    for i, m in enumerate(_masked(m) for m in new)]
+            seq = conn.execute(
+                select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == conversation_id)
+            ).scalar_one()
+            rows = [
+                {
+                    "conversation_id": conversation_id,
+                    "seq": seq + i + 1,
+                    "role": m.type,
+                    "content": m.content if isinstance(m.content, str) else str(m.content),
+                    "data": messages_to_dict([m])[0],
+                    "created_at": now,
+                }
+                for i, m in enumerate(_masked(m) for m in new)
+            ]
             conn.execute(insert(messages), rows)
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now))
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
         with self._tx(write=False) as conn:
-            rows = conn.execute(select(messages.c.data).where(messages.c.conversation_id == conversation_id)
-                                .order_by(messages.c.seq)).scalars().all()
+            rows = (
+                conn.execute(
+                    select(messages.c.data)
+                    .where(messages.c.conversation_id == conversation_id)
+                    .order_by(messages.c.seq)
+                )
+                .scalars()
+                .all()
+            )
         return messages_from_dict(list(rows))
 
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
         """Messages as people see them: user and assistant text, with tool activity by name."""
         with self._tx(write=False) as conn:
-            rows = conn.execute(select(messages).where(messages.c.conversation_id == conversation_id)
-                                .order_by(messages.c.seq)).mappings().all()
+            rows = (
+                conn.execute(
+                    select(messages).where(messages.c.conversation_id == conversation_id).order_by(messages.c.seq)
+                )
+                .mappings()
+                .all()
+            )
         roles = {"human": "user", "ai": "assistant"}
-        return [{"seq": r["seq"], "role": roles[r["role"]], "content": r["content"],
-                 "created_at": r["created_at"].isoformat()} for r in rows if r["role"] in roles and r["content"]]
+        return [
+            {
+                "seq": r["seq"],
+                "role": roles[r["role"]],
+                "content": r["content"],
+                "created_at": r["created_at"].isoformat(),
+            }
+            for r in rows
+            if r["role"] in roles and r["content"]
+        ]
 
     @contextmanager
     def locked(self, conversation_id: str, *, lease: float = LOCK_LEASE_SECONDS, wait: float = 90.0) -> Iterator[None]:
@@ -141,8 +183,9 @@ class ConversationStore:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
         done = threading.Event()
-        keeper = threading.Thread(target=self._renew, args=(conversation_id, owner, lease, done), daemon=True,
-                                  name=f"lease-{conversation_id}")
+        keeper = threading.Thread(
+            target=self._renew, args=(conversation_id, owner, lease, done), daemon=True, name=f"lease-{conversation_id}"
+        )
         keeper.start()
         try:
             yield
@@ -150,17 +193,21 @@ class ConversationStore:
             done.set()
             keeper.join(timeout=lease)
             with self._tx(write=True) as conn:
-                conn.execute(update(conversations).where(conversations.c.id == conversation_id,
-                                                         conversations.c.lock_owner == owner)
-                             .values(lock_owner=None, locked_until=None))
+                conn.execute(
+                    update(conversations)
+                    .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
+                    .values(lock_owner=None, locked_until=None)
+                )
 
     def _renew(self, conversation_id: str, owner: str, lease: float, done: threading.Event) -> None:
         while not done.wait(lease / 3):
             try:
                 with self._tx(write=True) as conn:
-                    conn.execute(update(conversations).where(conversations.c.id == conversation_id,
-                                                             conversations.c.lock_owner == owner)
-                                 .values(locked_until=_now() + dt.timedelta(seconds=lease)))
+                    conn.execute(
+                        update(conversations)
+                        .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
+                        .values(locked_until=_now() + dt.timedelta(seconds=lease))
+                    )
             except Exception:  # noqa: BLE001 - a missed renewal only lets the lease run out sooner
                 log.warning("could not renew the lock of conversation %s", conversation_id, exc_info=True)
 
@@ -169,7 +216,10 @@ class ConversationStore:
         with self._tx(write=True) as conn:
             result = conn.execute(
                 update(conversations)
-                .where(conversations.c.id == conversation_id,
-                       or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now))
-                .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease)))
+                .where(
+                    conversations.c.id == conversation_id,
+                    or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now),
+                )
+                .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
+            )
         return result.rowcount == 1

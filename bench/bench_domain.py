@@ -7,6 +7,7 @@ too). Then, in process, the same guarded operations for Alice on each: list invo
 and a propose + execute pair (update_po_number on INV-1001, repeatable). Indexes should make these
 independent of the number of accounts: the ratio scale / plain of the medians should stay near 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,11 +15,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from bench.common import (ALICE, ROOT, Row, append_section, env_for, limit_row, median, ms, parse_bench_args, pct,
-                          settings_for)
+from bench.common import (
+    ALICE,
+    ROOT,
+    Row,
+    append_section,
+    env_for,
+    limit_row,
+    median,
+    ms,
+    parse_bench_args,
+    pct,
+    settings_for,
+)
 
 INDEPENDENT = 1.5  # scale/plain median ratio still called "independent of size" on a noisy shared machine
 
@@ -26,7 +39,9 @@ INDEPENDENT = 1.5  # scale/plain median ratio still called "independent of size"
 def init_db(data_dir: Path, scale: int) -> float:
     """`portal-agent db init --demo [--scale N]`; returns the wall time in seconds."""
     settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}")
-    args = [str(ROOT / ".venv" / "bin" / "portal-agent"), "db", "init", "--demo"] + (["--scale", str(scale)] if scale else [])
+    args = [str(ROOT / ".venv" / "bin" / "portal-agent"), "db", "init", "--demo"] + (
+        ["--scale", str(scale)] if scale else []
+    )
     start = time.perf_counter()
     subprocess.run(args, env=env_for(settings), cwd=ROOT, check=True, capture_output=True, timeout=900)
     return time.perf_counter() - start
@@ -40,18 +55,22 @@ def operations(data_dir: Path) -> tuple[Any, dict[str, Callable[[int], None]]]:
     billing, alice = container.billing, Principal(ALICE, "web")
 
     def pair(i: int) -> None:
-        action = billing.propose(alice, "conv_bench_domain", "update_po_number",
-                                 {"invoice_id": "INV-1001", "po_number": f"PO-BENCH-{i}"})
+        action = billing.propose(
+            alice, "conv_bench_domain", "update_po_number", {"invoice_id": "INV-1001", "po_number": f"PO-BENCH-{i}"}
+        )
         if billing.execute(alice, action.id, "conv_bench_domain").status.value != "executed":
             raise RuntimeError("execute failed")
 
-    return container, {"list invoices": lambda i: billing.list_invoices(alice),
-                       "get invoice": lambda i: billing.get_invoice(alice, "INV-1001"),
-                       "propose + execute": pair}
+    return container, {
+        "list invoices": lambda i: billing.list_invoices(alice),
+        "get invoice": lambda i: billing.get_invoice(alice, "INV-1001"),
+        "propose + execute": pair,
+    }
 
 
-def interleave(a: Callable[[int], None], b: Callable[[int], None], n: int,
-               warmup: int = 10) -> tuple[list[float], list[float]]:
+def interleave(
+    a: Callable[[int], None], b: Callable[[int], None], n: int, warmup: int = 10
+) -> tuple[list[float], list[float]]:
     out: tuple[list[float], list[float]] = ([], [])
     for i in range(warmup + n):
         for fn, times in ((a, out[0]), (b, out[1])):
@@ -79,19 +98,27 @@ def main() -> None:
         plain_c.engine.dispose()
         scale_c.engine.dispose()
         size = (scale_dir / "portal.db").stat().st_size / 1e6
-    rows = [Row(f"`db init --demo --scale {args.scale}` wall time", f"{scale_s:.1f} s"),
-            Row("seeding rate", f"{args.scale / max(scale_s - plain_s, 1e-9):.0f} accounts/s "
-                                f"({args.scale * 28} rows; database {size:.0f} MB)"),
-            Row("`db init --demo` wall time (plain)", f"{plain_s:.1f} s")]
+    rows = [
+        Row(f"`db init --demo --scale {args.scale}` wall time", f"{scale_s:.1f} s"),
+        Row(
+            "seeding rate",
+            f"{args.scale / max(scale_s - plain_s, 1e-9):.0f} accounts/s "
+            f"({args.scale * 28} rows; database {size:.0f} MB)",
+        ),
+        Row("`db init --demo` wall time (plain)", f"{plain_s:.1f} s"),
+    ]
     for name in results["plain"]:
         p, s = results["plain"][name], results["scale"][name]
         rows.append(Row(f"{name}: plain median / p95 (n={len(p)})", f"{ms(median(p))} / {ms(pct(p, 95))}"))
         rows.append(Row(f"{name}: scale {args.scale} median / p95", f"{ms(median(s))} / {ms(pct(s, 95))}"))
-        rows.append(limit_row(f"{name}: scale / plain (medians)", median(s) / median(p), INDEPENDENT, "×",
-                              fmt="{:.2f}"))
-    notes = [f"SQLite; Alice's operations in-process through BillingService (one unit of work each); scale adds "
-             f"{args.scale} accounts × (3 users, 3 contracts, 9 contract contacts, 12 invoices)",
-             f"limit {INDEPENDENT}×: 'independent of size' allowing for the noise of a shared machine"]
+        rows.append(
+            limit_row(f"{name}: scale / plain (medians)", median(s) / median(p), INDEPENDENT, "×", fmt="{:.2f}")
+        )
+    notes = [
+        f"SQLite; Alice's operations in-process through BillingService (one unit of work each); scale adds "
+        f"{args.scale} accounts × (3 users, 3 contracts, 9 contract contacts, 12 invoices)",
+        f"limit {INDEPENDENT}×: 'independent of size' allowing for the noise of a shared machine",
+    ]
     append_section("Domain latency at scale", "python -m bench.bench_domain " + " ".join(sys.argv[1:]), rows, notes)
 
 

@@ -8,6 +8,7 @@ turns the planner meets most: a question about the portal (search + answer), a r
 data, a change proposed, a follow-up that answers the planner's question. "Planner" is the time
 spent inside the planner's own calls (classification, state, policy, phrasing) in those turns.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ALICE, Row, append_section, build_kb_index, limit_row, ms, parse_bench_args, seed_world, \
-    settings_for
+from bench.common import (
+    ALICE,
+    Row,
+    append_section,
+    build_kb_index,
+    limit_row,
+    ms,
+    parse_bench_args,
+    seed_world,
+    settings_for,
+)
 
 TURNS: dict[str, list[str]] = {
     "FAQ": ["how long until a card payment shows as paid?"],
@@ -33,7 +43,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40)
     args = parse_bench_args(parser)
-    from agent.planner import OfflinePlanner
     from billing.principal import Principal
     from knowledge.retriever import Retriever
     from service.container import build_container, build_runner
@@ -65,10 +74,16 @@ def main() -> None:
                 plan_ms[kind].append(SPENT[0])
         rows = _rows(turn_ms, plan_ms)
         container.engine.dispose()
-    append_section("Offline planner", f"python -m bench.bench_planner --samples {args.samples}", rows,
-                   ["the turn includes the runner's persistence (SQLite), the tools' domain calls and the retriever; "
-                    "'planner' is the planner's own calls in that turn (every call of a turn that used tools)",
-                    "medians over the samples after two warm-up rounds"])
+    append_section(
+        "Offline planner",
+        f"python -m bench.bench_planner --samples {args.samples}",
+        rows,
+        [
+            "the turn includes the runner's persistence (SQLite), the tools' domain calls and the retriever; "
+            "'planner' is the planner's own calls in that turn (every call of a turn that used tools)",
+            "medians over the samples after two warm-up rounds",
+        ],
+    )
 
 
 def _forget() -> None:

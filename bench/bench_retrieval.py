@@ -7,6 +7,7 @@ the median latency of `Retriever.search` (query embedding + vector search) over 
 knowledge base and over a synthetic corpus, and build throughput (chunks embedded and
 stored per second). Prints the figures and appends a table to BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,8 +63,13 @@ def build_kb(data_dir: Path) -> tuple[object, float]:
 
 def synthetic_texts(n: int, seed: int = 7) -> list[str]:
     """Plausible chunk texts: sentences of the knowledge base shuffled into new passages."""
-    sentences = [s.strip() for d in load_documents() for c in chunk_document(d)
-                 for s in c.text.replace("\n", " ").split(". ") if len(s.split()) > 4]
+    sentences = [
+        s.strip()
+        for d in load_documents()
+        for c in chunk_document(d)
+        for s in c.text.replace("\n", " ").split(". ")
+        if len(s.split()) > 4
+    ]
     rng = random.Random(seed)
     return [". ".join(rng.sample(sentences, 4)) + f" (ref {i})" for i in range(n)]
 
@@ -85,18 +91,24 @@ def build_synthetic(data_dir: Path, n: int, embed_limit: int | None = None) -> t
     vectors: list = []
     start = time.perf_counter()
     for i in range(0, n, 256):
-        batch = texts[i:i + 256]
+        batch = texts[i : i + 256]
         if i < limit:
-            embedded = embedder.embed(batch[:limit - i])
+            embedded = embedder.embed(batch[: limit - i])
             vectors += [np.asarray(v, dtype=np.float32) for v in embedded]
-            batch_vectors = vectors[i:i + len(embedded)] + _jittered(vectors, len(batch) - len(embedded), i)
+            batch_vectors = vectors[i : i + len(embedded)] + _jittered(vectors, len(batch) - len(embedded), i)
         else:
             batch_vectors = _jittered(vectors, len(batch), i)
         if i + 256 >= limit > i:
             rate = limit / (time.perf_counter() - start)
-        collection.add(ids=[f"syn-{i + j}" for j in range(len(batch))], embeddings=batch_vectors,
-                       documents=batch, metadatas=[{"source": f"synthetic/{(i + j) % 500}.md", "title": "Synthetic",
-                                                    "heading": "", "text": t} for j, t in enumerate(batch)])
+        collection.add(
+            ids=[f"syn-{i + j}" for j in range(len(batch))],
+            embeddings=batch_vectors,
+            documents=batch,
+            metadatas=[
+                {"source": f"synthetic/{(i + j) % 500}.md", "title": "Synthetic", "heading": "", "text": t}
+                for j, t in enumerate(batch)
+            ],
+        )
     return collection, rate
 
 
@@ -129,16 +141,20 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}"
+    )
 
 
 def append_table(rows: list[tuple[str, str]], command: str) -> None:
     """Append one dated table to BENCHMARKS.md."""
     path = ROOT / "BENCHMARKS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    head = (f"\n### Retrieval benchmark, {dt.date.today().isoformat()}\n\n"
-            f"Command: `{command}` · commit `{_commit()}` · machine: {_machine()}\n\n"
-            "| figure | value |\n|---|---|\n")
+    head = (
+        f"\n### Retrieval benchmark, {dt.date.today().isoformat()}\n\n"
+        f"Command: `{command}` · commit `{_commit()}` · machine: {_machine()}\n\n"
+        "| figure | value |\n|---|---|\n"
+    )
     path.write_text(text.rstrip("\n") + "\n" + head + "".join(f"| {k} | {v} |\n" for k, v in rows), encoding="utf-8")
 
 
@@ -146,8 +162,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", type=int, default=10_000, help="synthetic corpus size (chunks)")
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--embed-limit", type=int, default=None,
-                        help="embed only this many synthetic chunks; the rest reuse jittered vectors (faster)")
+    parser.add_argument(
+        "--embed-limit",
+        type=int,
+        default=None,
+        help="embed only this many synthetic chunks; the rest reuse jittered vectors (faster)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, do not touch BENCHMARKS.md")
     args = parser.parse_args()
     queries = _queries(args.queries)
@@ -159,10 +179,15 @@ def main() -> None:
         syn_ms = median_latency_ms(Retriever(collection=syn, threshold=0.0), queries)
         rows = [
             (f"median query latency, knowledge base ({kb.count()} chunks, {len(queries)} queries)", f"{kb_ms:.1f} ms"),
-            (f"median query latency, synthetic corpus ({syn.count()} chunks, {len(queries)} queries)", f"{syn_ms:.1f} ms"),
+            (
+                f"median query latency, synthetic corpus ({syn.count()} chunks, {len(queries)} queries)",
+                f"{syn_ms:.1f} ms",
+            ),
             ("index build throughput, knowledge base (chunk + embed + store)", f"{kb_rate:.0f} chunks/s"),
-            (f"index build throughput, synthetic corpus ({embedded} chunks embedded, embed + store)",
-             f"{syn_rate:.0f} chunks/s"),
+            (
+                f"index build throughput, synthetic corpus ({embedded} chunks embedded, embed + store)",
+                f"{syn_rate:.0f} chunks/s",
+            ),
         ]
     for name, value in rows:
         print(f"{name}: {value}")

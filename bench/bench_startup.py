@@ -5,6 +5,7 @@
 Fresh processes every run, offline model (PORTAL_LLM=offline), SQLite demo database and the
 knowledge index prepared beforehand in a temporary data directory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import (ALICE, ROOT, Row, append_section, build_kb_index, env_for, free_port, median,
-                          parse_bench_args, seed_world, settings_for, subprocess_server)
+from bench.common import (
+    ALICE,
+    ROOT,
+    Row,
+    append_section,
+    build_kb_index,
+    env_for,
+    free_port,
+    median,
+    parse_bench_args,
+    seed_world,
+    settings_for,
+    subprocess_server,
+)
 
 BIN = ROOT / ".venv" / "bin"
 QUESTIONS = {"read": "Show me invoice INV-1001", "FAQ": "How do I change my billing address?"}
@@ -39,20 +52,34 @@ def main() -> None:
         for _ in range(args.runs):
             port = free_port()
             start = time.perf_counter()
-            with subprocess_server([str(BIN / "portal-agent"), "serve", "--port", str(port), "--log-level", "warning"],
-                                   env, f"http://127.0.0.1:{port}/readyz", timeout=120):
+            with subprocess_server(
+                [str(BIN / "portal-agent"), "serve", "--port", str(port), "--log-level", "warning"],
+                env,
+                f"http://127.0.0.1:{port}/readyz",
+                timeout=120,
+            ):
                 serve.append(time.perf_counter() - start)
             for kind, text in QUESTIONS.items():
                 start = time.perf_counter()
-                subprocess.run([str(BIN / "portal-agent"), "ask", "--as", ALICE, "--json", text], env=env, cwd=ROOT,
-                               check=True, capture_output=True, timeout=120)
+                subprocess.run(
+                    [str(BIN / "portal-agent"), "ask", "--as", ALICE, "--json", text],
+                    env=env,
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                    timeout=120,
+                )
                 ask[kind].append(time.perf_counter() - start)
-    rows = [Row(f"`portal-agent serve` to /readyz 200, median of {args.runs}", f"{median(serve):.2f} s"),
-            Row("… min / max", f"{min(serve):.2f} s / {max(serve):.2f} s")]
+    rows = [
+        Row(f"`portal-agent serve` to /readyz 200, median of {args.runs}", f"{median(serve):.2f} s"),
+        Row("… min / max", f"{min(serve):.2f} s / {max(serve):.2f} s"),
+    ]
     for kind, times in ask.items():
         rows.append(Row(f"cold `portal-agent ask` ({kind} question), median of {args.runs}", f"{median(times):.2f} s"))
-    notes = ["offline model; a FAQ question also loads the MiniLM embedder and opens Chroma; "
-             "no target was set for these figures"]
+    notes = [
+        "offline model; a FAQ question also loads the MiniLM embedder and opens Chroma; "
+        "no target was set for these figures"
+    ]
     append_section("Start-up", "python -m bench.bench_startup " + " ".join(sys.argv[1:]), rows, notes)
 
 

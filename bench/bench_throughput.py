@@ -10,6 +10,7 @@ conversation. Achieved turns/s over the measurement window is compared with the 
 (conversations / model time per turn) and with the minimal loop of bench_turns served the same way
 under the same load (the practical limit of this machine).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,22 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (ALICE, ROOT, Row, append_section, env_for, free_port, limit_row, median, parse_bench_args,
-                          pct, seed_world, settings_for, subprocess_server, token_for)
+from bench.common import (
+    ALICE,
+    ROOT,
+    Row,
+    append_section,
+    env_for,
+    free_port,
+    limit_row,
+    median,
+    parse_bench_args,
+    pct,
+    seed_world,
+    settings_for,
+    subprocess_server,
+    token_for,
+)
 
 TEXT = "Show me invoice INV-1001"
 
@@ -55,8 +70,9 @@ class Minimal:
         return r.status_code == 200 and bool(r.json().get("reply")), f"HTTP {r.status_code}"
 
 
-async def conversation(client: httpx.AsyncClient, target: Product | Minimal, stop_at: float, start_at: float,
-                       out: dict) -> None:
+async def conversation(
+    client: httpx.AsyncClient, target: Product | Minimal, stop_at: float, start_at: float, out: dict
+) -> None:
     while time.perf_counter() < stop_at:
         started = time.perf_counter()
         try:
@@ -78,8 +94,9 @@ async def conversation(client: httpx.AsyncClient, target: Product | Minimal, sto
 async def drive(base: str, kind: type, n: int, warmup: float, seconds: float) -> dict:
     out: dict = {"turns": 0, "errors": 0, "error_kinds": set(), "latency": []}
     limits = httpx.Limits(max_connections=n + 8, max_keepalive_connections=n + 8)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits,
-                                 headers={"Authorization": f"Bearer {token_for(ALICE)}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=120, limits=limits, headers={"Authorization": f"Bearer {token_for(ALICE)}"}
+    ) as client:
         start_at = time.perf_counter() + warmup
         stop_at = start_at + seconds
         await asyncio.gather(*(conversation(client, kind(), stop_at, start_at, out) for _ in range(n)))
@@ -93,9 +110,12 @@ def model_seconds(mock: str) -> tuple[float, int]:
 
 def measure(args: argparse.Namespace, server: list[str], kind: type, env: dict[str, str], mock: str) -> dict:
     port = free_port()
-    with subprocess_server(server + ["--port", str(port), "--workers", str(args.workers)], env,
-                           f"http://127.0.0.1:{port}/healthz",
-                           log=Path(tempfile.gettempdir()) / f"bench-throughput-{kind.__name__.lower()}.log"):
+    with subprocess_server(
+        server + ["--port", str(port), "--workers", str(args.workers)],
+        env,
+        f"http://127.0.0.1:{port}/healthz",
+        log=Path(tempfile.gettempdir()) / f"bench-throughput-{kind.__name__.lower()}.log",
+    ):
         before = model_seconds(mock)
         out = asyncio.run(drive(f"http://127.0.0.1:{port}", kind, args.conversations, args.warmup, args.seconds))
         after = model_seconds(mock)
@@ -112,24 +132,38 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
         data_dir = Path(tmp)
         mock_port = free_port()
         mock = f"http://127.0.0.1:{mock_port}/v1"
-        settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="openai",
-                                openai_base_url=mock, openai_api_key="bench")
+        settings = settings_for(
+            data_dir,
+            f"sqlite:///{data_dir / 'portal.db'}",
+            portal_llm="openai",
+            openai_base_url=mock,
+            openai_api_key="bench",
+        )
         container = build_container(settings)
         seed_world(container, 0)
         container.engine.dispose()
         env = env_for(settings)
         py = str(ROOT / ".venv" / "bin" / "python")
-        with subprocess_server([py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms",
-                                str(args.latency_ms)], env, mock.removesuffix("/v1") + "/stats"):
-            product = measure(args, [str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--log-level", "warning"],
-                              Product, env, mock)
+        with subprocess_server(
+            [py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms", str(args.latency_ms)],
+            env,
+            mock.removesuffix("/v1") + "/stats",
+        ):
+            product = measure(
+                args,
+                [str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--log-level", "warning"],
+                Product,
+                env,
+                mock,
+            )
             minimal = measure(args, [py, "-m", "bench.minimal_server"], Minimal, env, mock)
     return _rows(args, product, minimal), [
         f"mock latency {args.latency_ms:.0f} ms per request, read-tool turns (2 model requests); "
         f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; SQLite; server, mock and load generator "
         "in their own processes on the same machine",
         "the minimal loop (bench.minimal_server, the practical limit) runs under the same load generator, "
-        "mock and worker count"]
+        "mock and worker count",
+    ]
 
 
 def _rows(args: argparse.Namespace, product: dict, minimal: dict) -> list[Row]:
@@ -138,17 +172,31 @@ def _rows(args: argparse.Namespace, product: dict, minimal: dict) -> list[Row]:
     lat = product["latency"]
     errors = product["errors"] + minimal["errors"]
     kinds = sorted(product["error_kinds"] | minimal["error_kinds"])
-    return [limit_row(f"turns/s, {args.conversations} concurrent conversations ({args.workers} worker)",
-                      achieved, 0.85 * ideal, " turns/s", higher_is_better=True),
-            Row("ideal turns/s (conversations / model time per turn)", f"{ideal:.1f} turns/s"),
-            Row("achieved / ideal", f"{achieved / ideal:.0%}", "≥ 85%", None, achieved / ideal >= 0.85),
-            Row("minimal loop turns/s (practical limit) / its share of ideal",
-                f"{limit:.1f} turns/s / {limit / (args.conversations / minimal['model_per_turn']):.0%}"),
-            Row("product / minimal loop", f"{achieved / limit:.0%}" if limit else "—"),
-            Row("errors (product / minimal)", f"{product['errors']} / {minimal['errors']}"
-                + (f" ({', '.join(kinds)})" if errors else ""), "0", None, errors == 0),
-            Row("turn latency median / p95", f"{median(lat) * 1000:.0f} ms / {pct(lat, 95) * 1000:.0f} ms"),
-            Row("model time per turn at the mock", f"{product['model_per_turn'] * 1000:.0f} ms")]
+    return [
+        limit_row(
+            f"turns/s, {args.conversations} concurrent conversations ({args.workers} worker)",
+            achieved,
+            0.85 * ideal,
+            " turns/s",
+            higher_is_better=True,
+        ),
+        Row("ideal turns/s (conversations / model time per turn)", f"{ideal:.1f} turns/s"),
+        Row("achieved / ideal", f"{achieved / ideal:.0%}", "≥ 85%", None, achieved / ideal >= 0.85),
+        Row(
+            "minimal loop turns/s (practical limit) / its share of ideal",
+            f"{limit:.1f} turns/s / {limit / (args.conversations / minimal['model_per_turn']):.0%}",
+        ),
+        Row("product / minimal loop", f"{achieved / limit:.0%}" if limit else "—"),
+        Row(
+            "errors (product / minimal)",
+            f"{product['errors']} / {minimal['errors']}" + (f" ({', '.join(kinds)})" if errors else ""),
+            "0",
+            None,
+            errors == 0,
+        ),
+        Row("turn latency median / p95", f"{median(lat) * 1000:.0f} ms / {pct(lat, 95) * 1000:.0f} ms"),
+        Row("model time per turn at the mock", f"{product['model_per_turn'] * 1000:.0f} ms"),
+    ]
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ domain function — and nothing else (no auth, no persistence, no agent framewor
 
 Tokens: the request bodies the mock receives, counted with o200k_base (knowledge.tokens).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,20 +19,41 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
-from bench.common import (ALICE, EXTRA_INVOICES, Row, append_section, build_kb_index, limit_row, median, ms, pct, pg_available,
-                          pg_schema, seed_world, settings_for, token_for, UvicornThread)
+from bench.common import (
+    ALICE,
+    EXTRA_INVOICES,
+    Row,
+    UvicornThread,
+    append_section,
+    build_kb_index,
+    limit_row,
+    median,
+    ms,
+    pct,
+    pg_available,
+    pg_schema,
+    seed_world,
+    settings_for,
+    token_for,
+)
 from bench.mock_model import MockConfig, MockModelServer
 
 KINDS = ("faq", "read", "propose+confirm")
-FAQ_QUESTIONS = ["How do I change my billing address?", "Can I get a copy of a signed quote?",
-                 "Why is my account suspended?", "How do I add a new user to the portal?",
-                 "Where do I put a purchase order number?", "How can I turn off auto-renewal?"]
+FAQ_QUESTIONS = [
+    "How do I change my billing address?",
+    "Can I get a copy of a signed quote?",
+    "Why is my account suspended?",
+    "How do I add a new user to the portal?",
+    "Where do I put a purchase order number?",
+    "How can I turn off auto-renewal?",
+]
 OVERHEAD_LIMIT_MS = 25.0
 RATIO_LIMIT = 2.0
 
@@ -55,10 +77,10 @@ def _timed(mock: MockModelServer, fn: Callable[[], Any]) -> tuple[float, float]:
 
 # -- the product through its HTTP API --------------------------------------------------------------
 
+
 class ProductClient:
     def __init__(self, base: str) -> None:
-        self.http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token_for(ALICE)}"},
-                                 timeout=60)
+        self.http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token_for(ALICE)}"}, timeout=60)
         self.conv = ""
         self.turns = 0
         self.invoice = 9000
@@ -93,6 +115,7 @@ class ProductClient:
             r.raise_for_status()
             if r.json()["status"] != "executed":
                 raise RuntimeError(f"confirm: {r.json()}")
+
         return pair
 
     @staticmethod
@@ -104,6 +127,7 @@ class ProductClient:
 
 
 # -- the minimal loop ------------------------------------------------------------------------------
+
 
 def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
     """One route per measured path: model → domain function → model, with nothing around it."""
@@ -129,8 +153,14 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
 
     def complete(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
         text, calls = [], {}
-        stream = client.create(model="gpt-4.1-mini", messages=messages, tools=tools, stream=True,
-                                                stream_options={"include_usage": True}, temperature=0)
+        stream = client.create(
+            model="gpt-4.1-mini",
+            messages=messages,
+            tools=tools,
+            stream=True,
+            stream_options={"include_usage": True},
+            temperature=0,
+        )
         for chunk in stream:
             for choice in chunk.choices:
                 if choice.delta.content:
@@ -144,8 +174,14 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
     def call_tool(name: str, args: dict[str, Any], conversation_id: str) -> str:
         if name == "search_knowledge":
             passages = retriever.search(args["query"], 4)
-            return to_json({"passages": [{"n": i + 1, "title": p.title, "source": p.source, "heading": p.heading,
-                                          "text": p.text} for i, p in enumerate(passages)]})
+            return to_json(
+                {
+                    "passages": [
+                        {"n": i + 1, "title": p.title, "source": p.source, "heading": p.heading, "text": p.text}
+                        for i, p in enumerate(passages)
+                    ]
+                }
+            )
         if name == "get_invoice":
             return to_json(billing.get_invoice(principal, args["invoice_id"]))
         if name == "pay_invoice":
@@ -160,9 +196,20 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
             reply, calls = complete(messages)
             if not calls:
                 return {"reply": reply, "action_id": action_id}
-            messages.append({"role": "assistant", "content": reply or None, "tool_calls": [
-                {"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
-                for c in calls]})
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": reply or None,
+                    "tool_calls": [
+                        {
+                            "id": c["id"],
+                            "type": "function",
+                            "function": {"name": c["name"], "arguments": c["arguments"]},
+                        }
+                        for c in calls
+                    ],
+                }
+            )
             for c in calls:
                 result = call_tool(c["name"], json.loads(c["arguments"] or "{}"), conversation_id)
                 if c["name"] == "pay_invoice":
@@ -182,8 +229,13 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/turn", turn_route, methods=["POST"]),
-                             Route("/confirm", confirm_route, methods=["POST"]), Route("/healthz", health)])
+    return Starlette(
+        routes=[
+            Route("/turn", turn_route, methods=["POST"]),
+            Route("/confirm", confirm_route, methods=["POST"]),
+            Route("/healthz", health),
+        ]
+    )
 
 
 class MinimalClient:
@@ -204,6 +256,7 @@ class MinimalClient:
             action = self._post("/turn", conversation_id=conv, text=f"Please pay {invoice}")["action_id"]
             if self._post("/confirm", conversation_id=conv, action_id=action)["status"] != "executed":
                 raise RuntimeError("minimal confirm failed")
+
         return pair
 
     def _post(self, path: str, **body: Any) -> dict[str, Any]:
@@ -214,8 +267,14 @@ class MinimalClient:
 
 # -- measurement -----------------------------------------------------------------------------------
 
-def measure(mock: MockModelServer, runner: Callable[[str, int], Callable[[], Any]], samples: int,
-            before: Callable[[], None] = lambda: None, warmup: int = 5) -> Samples:
+
+def measure(
+    mock: MockModelServer,
+    runner: Callable[[str, int], Callable[[], Any]],
+    samples: int,
+    before: Callable[[], None] = lambda: None,
+    warmup: int = 5,
+) -> Samples:
     out = Samples()
     for kind in KINDS:
         for i in range(warmup + samples):
@@ -236,14 +295,16 @@ def measure(mock: MockModelServer, runner: Callable[[str, int], Callable[[], Any
 def product_world(data_dir: Path, database_url: str, mock_url: str, extra_invoices: int = EXTRA_INVOICES) -> Any:
     from service.container import build_container
 
-    container = build_container(settings_for(data_dir, database_url, portal_llm="openai",
-                                             openai_base_url=mock_url, openai_api_key="bench"))
+    container = build_container(
+        settings_for(data_dir, database_url, portal_llm="openai", openai_base_url=mock_url, openai_api_key="bench")
+    )
     seed_world(container, extra_invoices)
     return container
 
 
-def run_store(label: str, data_dir: Path, database_url: str, mock: MockModelServer, mock_url: str,
-              samples: int) -> tuple[Samples, Samples]:
+def run_store(
+    label: str, data_dir: Path, database_url: str, mock: MockModelServer, mock_url: str, samples: int
+) -> tuple[Samples, Samples]:
     """(product, minimal) samples on one database."""
     from knowledge.retriever import Retriever
     from service.app import create_app
@@ -251,7 +312,7 @@ def run_store(label: str, data_dir: Path, database_url: str, mock: MockModelServ
     container = product_world(data_dir, database_url, mock_url)
     try:
         with UvicornThread(create_app(container)) as base:
-            container.runner  # built at start-up, as `portal-agent serve` does
+            _ = container.runner  # built at start-up, as `portal-agent serve` does
             client = ProductClient(base)
             product = measure(mock, client.run, samples, before=client.fresh)
         retriever = Retriever(data_dir)
@@ -271,25 +332,57 @@ def overhead_rows(label: str, product: Samples, minimal: Samples) -> list[Row]:
             rows.append(Row(f"{label}, {kind}: overhead", "no samples", "≤ 25 ms", None, False))
             continue
         per = " per pair" if kind == "propose+confirm" else " per turn"
-        rows.append(limit_row(f"{label}, {kind}: median overhead{per} (n={len(p)})", median(p) * 1000,
-                              OVERHEAD_LIMIT_MS, " ms"))
+        rows.append(
+            limit_row(f"{label}, {kind}: median overhead{per} (n={len(p)})", median(p) * 1000, OVERHEAD_LIMIT_MS, " ms")
+        )
         rows.append(Row(f"{label}, {kind}: p95 overhead", ms(pct(p, 95))))
         rows.append(Row(f"{label}, {kind}: minimal loop median / p95", f"{ms(median(m))} / {ms(pct(m, 95))}"))
-        rows.append(limit_row(f"{label}, {kind}: product / minimal loop (medians)", median(p) / median(m),
-                              RATIO_LIMIT, "×", fmt="{:.2f}"))
+        rows.append(
+            limit_row(
+                f"{label}, {kind}: product / minimal loop (medians)",
+                median(p) / median(m),
+                RATIO_LIMIT,
+                "×",
+                fmt="{:.2f}",
+            )
+        )
         rows.append(Row(f"{label}, {kind}: model time at the mock (median)", ms(median(product.model[kind]))))
-    rows.append(Row(f"{label}: errors (product / minimal)", f"{product.errors} / {minimal.errors}", "0", None,
-                    product.errors == 0 and minimal.errors == 0))
+    rows.append(
+        Row(
+            f"{label}: errors (product / minimal)",
+            f"{product.errors} / {minimal.errors}",
+            "0",
+            None,
+            product.errors == 0 and minimal.errors == 0,
+        )
+    )
     return rows
 
 
 # -- tokens ----------------------------------------------------------------------------------------
 
-TOKEN_SCRIPT = [FAQ_QUESTIONS[0], "Show me invoice INV-1001", "List my invoices", FAQ_QUESTIONS[1],
-                "Which contracts do I have?", FAQ_QUESTIONS[2], "Show me invoice INV-1003", FAQ_QUESTIONS[3],
-                "List my invoices", FAQ_QUESTIONS[4], "Show me invoice INV-1002", FAQ_QUESTIONS[5],
-                "Which contracts do I have?", FAQ_QUESTIONS[0], "Show me invoice INV-1004", FAQ_QUESTIONS[1],
-                "List my invoices", FAQ_QUESTIONS[2], "Show me invoice INV-1001", FAQ_QUESTIONS[3]]
+TOKEN_SCRIPT = [
+    FAQ_QUESTIONS[0],
+    "Show me invoice INV-1001",
+    "List my invoices",
+    FAQ_QUESTIONS[1],
+    "Which contracts do I have?",
+    FAQ_QUESTIONS[2],
+    "Show me invoice INV-1003",
+    FAQ_QUESTIONS[3],
+    "List my invoices",
+    FAQ_QUESTIONS[4],
+    "Show me invoice INV-1002",
+    FAQ_QUESTIONS[5],
+    "Which contracts do I have?",
+    FAQ_QUESTIONS[0],
+    "Show me invoice INV-1004",
+    FAQ_QUESTIONS[1],
+    "List my invoices",
+    FAQ_QUESTIONS[2],
+    "Show me invoice INV-1001",
+    FAQ_QUESTIONS[3],
+]
 
 
 def body_tokens(body: dict[str, Any]) -> dict[str, int]:
@@ -302,8 +395,13 @@ def body_tokens(body: dict[str, Any]) -> dict[str, int]:
         n = count_tokens(m.get("content") or "") + PER_MESSAGE_OVERHEAD
         if m.get("tool_calls"):
             n += count_tokens(json.dumps(m["tool_calls"]))
-        key = "system" if m["role"] in ("system", "developer") else \
-            "passages" if m["role"] == "tool" and "\"passages\"" in (m.get("content") or "") else "history"
+        key = (
+            "system"
+            if m["role"] in ("system", "developer")
+            else "passages"
+            if m["role"] == "tool" and '"passages"' in (m.get("content") or "")
+            else "history"
+        )
         parts[key] += n
     parts["total"] = sum(parts.values())
     return parts
@@ -319,6 +417,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.no_write:
         import os
+
         os.environ["PORTAL_BENCH_NO_WRITE"] = "1"
     command = "python -m bench.bench_turns " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="bench-turns-") as tmp:
@@ -333,14 +432,17 @@ def main() -> None:
 
 def run_overhead(data_dir: Path, args: Any, command: str) -> None:
     rows: list[Row] = []
-    notes = [f"mock model latency {args.latency_ms:.0f} ms per request; FAQ and read turns make 2 model requests, "
-             "the pair makes 2 (the confirm makes none)",
-             "overhead = wall time at the HTTP client − model time measured at the mock; the minimal loop is a bare "
-             "Starlette route on uvicorn: OpenAI client → domain function → OpenAI client, no auth/persistence"]
+    notes = [
+        f"mock model latency {args.latency_ms:.0f} ms per request; FAQ and read turns make 2 model requests, "
+        "the pair makes 2 (the confirm makes none)",
+        "overhead = wall time at the HTTP client − model time measured at the mock; the minimal loop is a bare "
+        "Starlette route on uvicorn: OpenAI client → domain function → OpenAI client, no auth/persistence",
+    ]
     mock_server = MockModelServer(MockConfig(latency_ms=args.latency_ms))
     with mock_server as mock_url:
-        product, minimal = run_store("SQLite", data_dir, f"sqlite:///{data_dir / 'overhead.db'}", mock_server,
-                                     mock_url, args.samples)
+        product, minimal = run_store(
+            "SQLite", data_dir, f"sqlite:///{data_dir / 'overhead.db'}", mock_server, mock_url, args.samples
+        )
         rows += overhead_rows("SQLite", product, minimal)
         why = None if args.no_pg else pg_available()
         if args.no_pg or why:
@@ -369,20 +471,24 @@ def run_tokens(data_dir: Path) -> tuple[list[Row], list[str]]:
             bodies = list(server.state.bodies)
         container.engine.dispose()
     first = body_tokens(bodies[0])
-    turn20 = [body_tokens(b) for b in bodies[marks[-1]:]]
+    turn20 = [body_tokens(b) for b in bodies[marks[-1] :]]
     last = max(turn20, key=lambda t: t["total"])
     largest = max((body_tokens(b) for b in bodies), key=lambda t: t["total"])
-    rows = [limit_row("first model request of a conversation (tokens)", first["total"], 2500, "", fmt="{:.0f}"),
-            limit_row("20th turn, largest model request (tokens)", last["total"], 2500, "", fmt="{:.0f}"),
-            limit_row("20th turn vs the configured budget", last["total"], budget, "", fmt="{:.0f}"),
-            Row("largest request of the 20 turns (tokens)", str(largest["total"]))]
-    notes = [f"first request: system {first['system']}, tools {first['tools']}, passages {first['passages']}, "
-             f"history and the new message {first['history']}",
-             f"20th turn (largest of its {len(turn20)} requests): system {last['system']}, tools {last['tools']}, "
-             f"passages {last['passages']}, history {last['history']}",
-             f"counted from the request bodies the mock received ({len(bodies)} requests over 20 turns of one "
-             "conversation: FAQ, invoice, list and contract turns alternating); o200k_base; 4 tokens of chat "
-             "framing per message"]
+    rows = [
+        limit_row("first model request of a conversation (tokens)", first["total"], 2500, "", fmt="{:.0f}"),
+        limit_row("20th turn, largest model request (tokens)", last["total"], 2500, "", fmt="{:.0f}"),
+        limit_row("20th turn vs the configured budget", last["total"], budget, "", fmt="{:.0f}"),
+        Row("largest request of the 20 turns (tokens)", str(largest["total"])),
+    ]
+    notes = [
+        f"first request: system {first['system']}, tools {first['tools']}, passages {first['passages']}, "
+        f"history and the new message {first['history']}",
+        f"20th turn (largest of its {len(turn20)} requests): system {last['system']}, tools {last['tools']}, "
+        f"passages {last['passages']}, history {last['history']}",
+        f"counted from the request bodies the mock received ({len(bodies)} requests over 20 turns of one "
+        "conversation: FAQ, invoice, list and contract turns alternating); o200k_base; 4 tokens of chat "
+        "framing per message",
+    ]
     return rows, notes
 
 

@@ -4,6 +4,7 @@ and a benchmark world (demo data + extra payable invoices + the knowledge index)
 Benchmarks are programs, not tests: each prints its figures and appends one table per benchmark to
 BENCHMARKS.md with the command, the commit and the machine (`bench/run_all.py` runs them all).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,9 +17,10 @@ import statistics
 import subprocess
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -29,6 +31,7 @@ EXTRA_INVOICES = 400  # INV-9000.. on C-1001: payable, so every propose+confirm 
 
 
 # -- statistics ------------------------------------------------------------------------------------
+
 
 def pct(values: Sequence[float], p: float) -> float:
     """The p-th percentile (nearest rank) of `values`."""
@@ -49,12 +52,18 @@ def ms(seconds: float) -> str:
 
 # -- provenance and the report ---------------------------------------------------------------------
 
+
 def commit() -> str:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip() or "no commit"
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=30).stdout.strip()
+        head = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or "no commit"
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return head + (" (uncommitted changes)" if dirty else "")
@@ -67,9 +76,11 @@ def machine() -> str:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    load = " · load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
-    return (f"{platform.system()} {platform.machine()}, nproc {os.cpu_count()}, {cpu}, "
-            f"Python {platform.python_version()}{load}")
+    load = f" · load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return (
+        f"{platform.system()} {platform.machine()}, nproc {os.cpu_count()}, {cpu}, "
+        f"Python {platform.python_version()}{load}"
+    )
 
 
 @dataclass
@@ -88,8 +99,9 @@ class Row:
         return [self.figure, self.value, self.target, ratio, met]
 
 
-def limit_row(figure: str, value: float, limit: float, unit: str, *, higher_is_better: bool = False,
-              fmt: str = "{:.1f}") -> Row:
+def limit_row(
+    figure: str, value: float, limit: float, unit: str, *, higher_is_better: bool = False, fmt: str = "{:.1f}"
+) -> Row:
     """A figure with a limit: ratio = value / limit (≤ 1 meets an upper limit, ≥ 1 a lower one)."""
     ratio = value / limit if limit else float("nan")
     met = ratio >= 1 if higher_is_better else ratio <= 1
@@ -121,9 +133,12 @@ def append_section(title: str, command: str, rows: list[Row], notes: Sequence[st
     if os.environ.get("PORTAL_BENCH_NO_WRITE"):
         return
     text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else "# Benchmarks\n"
-    lines = [f"\n### {title}, {dt.date.today().isoformat()}\n",
-             f"Command: `{command}` · commit `{commit()}` · machine: {machine()}\n",
-             "| figure | value | target | ratio to limit | met |", "|---|---|---|---|---|"]
+    lines = [
+        f"\n### {title}, {dt.date.today().isoformat()}\n",
+        f"Command: `{command}` · commit `{commit()}` · machine: {machine()}\n",
+        "| figure | value | target | ratio to limit | met |",
+        "|---|---|---|---|---|",
+    ]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
     if notes:
         lines.append("")
@@ -132,6 +147,7 @@ def append_section(title: str, command: str, rows: list[Row], notes: Sequence[st
 
 
 # -- loopback servers ------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -145,8 +161,11 @@ class UvicornThread:
     def __init__(self, app: Any, **config: Any) -> None:
         import uvicorn
 
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    access_log=False, log_config=None, **config))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None, **config
+            )
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -181,8 +200,9 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 
 
 @contextlib.contextmanager
-def subprocess_server(args: list[str], env: dict[str, str], ready_url: str, timeout: float = 120,
-                      log: Path | None = None) -> Iterator[subprocess.Popen]:
+def subprocess_server(
+    args: list[str], env: dict[str, str], ready_url: str, timeout: float = 120, log: Path | None = None
+) -> Iterator[subprocess.Popen]:
     """Start a server process, wait for `ready_url`, and stop it (this process only) on exit."""
     out = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -202,6 +222,7 @@ def subprocess_server(args: list[str], env: dict[str, str], ready_url: str, time
 
 # -- databases -------------------------------------------------------------------------------------
 
+
 def pg_schema(prefix: str = "bench") -> Any:
     """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema."""
     from service.db import scratch_schema
@@ -218,6 +239,7 @@ def pg_available() -> str | None:
 
 # -- the benchmark world ---------------------------------------------------------------------------
 
+
 def build_kb_index(data_dir: Path) -> None:
     """The knowledge index in `data_dir/chroma` (what `portal-agent index build` does)."""
     from knowledge.embeddings import get_embedder
@@ -229,11 +251,17 @@ def build_kb_index(data_dir: Path) -> None:
 def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Any:
     from service.settings import Settings
 
-    values: dict[str, Any] = {"portal_data_dir": data_dir, "portal_database_url": database_url,
-                              "portal_secret_key": SECRET, "portal_env": "production",
-                              "portal_rate_limit_per_minute": 1_000_000, "portal_rate_limit_burst": 100_000,
-                              "portal_client_rate_limit_per_minute": 1_000_000, "portal_client_rate_limit_burst": 100_000,
-                              **extra}
+    values: dict[str, Any] = {
+        "portal_data_dir": data_dir,
+        "portal_database_url": database_url,
+        "portal_secret_key": SECRET,
+        "portal_env": "production",
+        "portal_rate_limit_per_minute": 1_000_000,
+        "portal_rate_limit_burst": 100_000,
+        "portal_client_rate_limit_per_minute": 1_000_000,
+        "portal_client_rate_limit_burst": 100_000,
+        **extra,
+    }
     return Settings(_env_file=None, **values)
 
 
@@ -256,9 +284,23 @@ def seed_world(container: Any, extra_invoices: int = EXTRA_INVOICES) -> None:
     seed_demo(container.billing.uow_factory, clock.today(), clock.now())
     today = clock.today()
     with container.billing.uow_factory(write=True) as uow:
-        uow.repo.add_all([Invoice(f"INV-{9000 + i}", "C-1001", to_amount("120.00"), to_amount("120.00"), "USD",
-                                  InvoiceStatus.OPEN, today - dt.timedelta(days=10), today + dt.timedelta(days=20),
-                                  "", False) for i in range(extra_invoices)])
+        uow.repo.add_all(
+            [
+                Invoice(
+                    f"INV-{9000 + i}",
+                    "C-1001",
+                    to_amount("120.00"),
+                    to_amount("120.00"),
+                    "USD",
+                    InvoiceStatus.OPEN,
+                    today - dt.timedelta(days=10),
+                    today + dt.timedelta(days=20),
+                    "",
+                    False,
+                )
+                for i in range(extra_invoices)
+            ]
+        )
         uow.commit()
 
 

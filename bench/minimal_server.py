@@ -4,6 +4,7 @@
 
 Settings come from the environment (PORTAL_*, OPENAI_BASE_URL = the mock), as for `portal-agent serve`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    uvicorn.run("bench.minimal_server:create_minimal_app", factory=True, host="127.0.0.1", port=args.port,
-                workers=args.workers, log_level="warning")
+    uvicorn.run(
+        "bench.minimal_server:create_minimal_app",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":

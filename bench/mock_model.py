@@ -4,6 +4,7 @@ Benchmarks use it so the whole stack runs as in production with a known model ti
 reliability tests use its fault injection (429, 500, timeouts, truncated streams, malformed JSON,
 tool calls with invalid or hallucinated arguments). It listens on loopback only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,9 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -68,8 +70,10 @@ class MockState:
 
 # -- the scripted "model" --------------------------------------------------------------------------
 
-def plan(messages: list[dict[str, Any]], fault: str | None,
-         route: Callable[[str], tuple[str, str] | None] | None = None) -> tuple[str | None, list[dict[str, Any]]]:
+
+def plan(
+    messages: list[dict[str, Any]], fault: str | None, route: Callable[[str], tuple[str, str] | None] | None = None
+) -> tuple[str | None, list[dict[str, Any]]]:
     """(text, tool_calls) a helpful model would answer with, chosen from the last message."""
     last = messages[-1]
     if last["role"] == "tool":
@@ -77,13 +81,18 @@ def plan(messages: list[dict[str, Any]], fault: str | None,
     text = str(last.get("content") or "")
     call = (route(text) if route else None) or _tool_for(text)
     if fault == "bad_args" and call:
-        call = (call[0], "{\"invoice_id\": ")  # truncated JSON arguments
+        call = (call[0], '{"invoice_id": ')  # truncated JSON arguments
     elif fault == "foreign_ids":
         call = ("pay_invoice", json.dumps({"invoice_id": "INV-2001"}))  # another account's invoice
     if call is None:
         return "Hello! I can help with invoices, payments and your billing details.", []
-    return None, [{"id": f"call_{abs(hash(text)) % 10**8}", "type": "function",
-                   "function": {"name": call[0], "arguments": call[1]}}]
+    return None, [
+        {
+            "id": f"call_{abs(hash(text)) % 10**8}",
+            "type": "function",
+            "function": {"name": call[0], "arguments": call[1]},
+        }
+    ]
 
 
 def _tool_for(text: str) -> tuple[str, str] | None:
@@ -118,18 +127,29 @@ def _phrase(tool_content: str) -> str:
 
 # -- HTTP ------------------------------------------------------------------------------------------
 
+
 def _completion(text: str | None, calls: list[dict[str, Any]], model: str) -> dict[str, Any]:
     message = {"role": "assistant", "content": text, "refusal": None, **({"tool_calls": calls} if calls else {})}
-    return {"id": "chatcmpl-mock", "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": message, "logprobs": None,
-                         "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}}
+    return {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": "tool_calls" if calls else "stop"}
+        ],
+        "usage": {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020},
+    }
 
 
 def _chunk(delta: dict[str, Any], model: str, finish: str | None = None, usage: bool = False) -> str:
-    body: dict[str, Any] = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": int(time.time()),
-                            "model": model, "choices": [] if usage else [
-                                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+    body: dict[str, Any] = {
+        "id": "chatcmpl-mock",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [] if usage else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+    }
     if usage:
         body["usage"] = {"prompt_tokens": 1000, "completion_tokens": 20, "total_tokens": 1020}
     return f"data: {json.dumps(body)}\n\n"
@@ -141,11 +161,12 @@ async def _stream(text: str | None, calls: list[dict[str, Any]], model: str, tru
     for i, word in enumerate(words):
         yield _chunk({"content": word + (" " if i < len(words) - 1 else "")}, model)
         if truncate and i == len(words) // 2:
-            yield "data: {\"id\": \"chatcmpl-mock\", \"choices\": [{\"delta\": {\"content\": \"tru"
+            yield 'data: {"id": "chatcmpl-mock", "choices": [{"delta": {"content": "tru'
             return
     for i, call in enumerate(calls):
-        yield _chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
-                                      "function": call["function"]}]}, model)
+        yield _chunk(
+            {"tool_calls": [{"index": i, "id": call["id"], "type": "function", "function": call["function"]}]}, model
+        )
     if truncate and calls:
         return
     yield _chunk({}, model, "tool_calls" if calls else "stop")
@@ -172,17 +193,22 @@ def create_app(config: MockConfig) -> Starlette:
         await asyncio.sleep(config.latency_ms / 1000)
         if fault in ("429", "500"):
             code = int(fault)
-            return JSONResponse({"error": {"message": f"injected {fault}", "type": "server_error", "code": fault}},
-                                status_code=code, headers={"retry-after-ms": "10"})
+            return JSONResponse(
+                {"error": {"message": f"injected {fault}", "type": "server_error", "code": fault}},
+                status_code=code,
+                headers={"retry-after-ms": "10"},
+            )
         if fault == "timeout":
             await asyncio.sleep(config.timeout_sleep_s)
         if fault == "malformed":
-            return Response("{\"id\": \"chatcmpl-mock\", \"choices\": [", media_type="application/json")
+            return Response('{"id": "chatcmpl-mock", "choices": [', media_type="application/json")
         text, calls = plan(body["messages"], fault, config.route)
         model = body.get("model", "mock")
         if body.get("stream"):
-            return StreamingResponse(_timed(_stream(text, calls, model, fault == "truncated"), state, started),
-                                     media_type="text/event-stream")
+            return StreamingResponse(
+                _timed(_stream(text, calls, model, fault == "truncated"), state, started),
+                media_type="text/event-stream",
+            )
         response = JSONResponse(_completion(text, calls, model))
         state.add_model_time(time.perf_counter() - started)
         return response
@@ -190,8 +216,7 @@ def create_app(config: MockConfig) -> Starlette:
     async def stats(request: Request) -> Response:
         return JSONResponse({**state.counts, "model_seconds": state.model_seconds})
 
-    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"]),
-                            Route("/stats", stats)])
+    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"]), Route("/stats", stats)])
     app.state.mock = state
     return app
 
@@ -201,8 +226,9 @@ class MockModelServer:
 
     def __init__(self, config: MockConfig, port: int = 0) -> None:
         self.app = create_app(config)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning",
-                                                    access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

@@ -7,6 +7,7 @@ is reported and the others still run. Sample sizes are chosen so the whole suite
 10 minutes on a 2-CPU machine (the suite's own wall time is appended at the end). `--quick` shrinks
 them further for a smoke run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,16 +21,36 @@ from bench.common import ROOT, Row, append_section
 # name -> (module, arguments, quick arguments, time limit in seconds)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
     "turns": ("bench.bench_turns", ["--samples", "60"], ["--samples", "10"], 360),
-    "throughput": ("bench.bench_throughput", ["--seconds", "15", "--warmup", "4"],
-                   ["--seconds", "5", "--warmup", "2"], 180),
-    "throughput-2-workers": ("bench.bench_throughput", ["--seconds", "15", "--warmup", "4", "--workers", "2"],
-                             ["--seconds", "5", "--warmup", "2", "--workers", "2"], 180),
-    "retrieval": ("bench.bench_retrieval", ["--synthetic", "10000", "--embed-limit", "800", "--queries", "200"],
-                  ["--synthetic", "2000", "--embed-limit", "200", "--queries", "50"], 300),
-    "domain": ("bench.bench_domain", ["--scale", "10000", "--samples", "200"], ["--scale", "1000", "--samples", "50"],
-               300),
-    "slack": ("bench.bench_slack", ["--concurrent", "50", "--rounds", "4"], ["--concurrent", "50", "--rounds", "1"],
-              180),
+    "throughput": (
+        "bench.bench_throughput",
+        ["--seconds", "15", "--warmup", "4"],
+        ["--seconds", "5", "--warmup", "2"],
+        180,
+    ),
+    "throughput-2-workers": (
+        "bench.bench_throughput",
+        ["--seconds", "15", "--warmup", "4", "--workers", "2"],
+        ["--seconds", "5", "--warmup", "2", "--workers", "2"],
+        180,
+    ),
+    "retrieval": (
+        "bench.bench_retrieval",
+        ["--synthetic", "10000", "--embed-limit", "800", "--queries", "200"],
+        ["--synthetic", "2000", "--embed-limit", "200", "--queries", "50"],
+        300,
+    ),
+    "domain": (
+        "bench.bench_domain",
+        ["--scale", "10000", "--samples", "200"],
+        ["--scale", "1000", "--samples", "50"],
+        300,
+    ),
+    "slack": (
+        "bench.bench_slack",
+        ["--concurrent", "50", "--rounds", "4"],
+        ["--concurrent", "50", "--rounds", "1"],
+        180,
+    ),
     "startup": ("bench.bench_startup", ["--runs", "3"], ["--runs", "1"], 240),
     "planner": ("bench.bench_planner", ["--samples", "40"], ["--samples", "8"], 240),
 }
@@ -66,10 +87,12 @@ def main() -> None:
     total = time.perf_counter() - suite_start
     rows.append(Row("whole suite", f"{total:.0f} s ({total / 60:.1f} min)", "≤ 600 s", total / 600, total <= 600))
     if args.only is None and not args.quick:
-        append_section("`make bench` suite wall time", "make bench", rows,
-                       [f"failed: {', '.join(failed)}"] if failed else [])
+        append_section(
+            "`make bench` suite wall time", "make bench", rows, [f"failed: {', '.join(failed)}"] if failed else []
+        )
     else:
         from bench.common import print_rows
+
         print_rows("suite wall time", rows)
     if failed:
         print(f"\nFAILED: {', '.join(failed)}", file=sys.stderr)

@@ -1,4 +1,5 @@
 """Authorization: who may see which contract. Every read and write goes through here."""
+
 from __future__ import annotations
 
 from billing.entities import Contract, ContractContact, Invoice, PortalUser
@@ -38,8 +39,9 @@ def contract_for(repo: Repository, user: PortalUser, contract_id: str, *, for_up
     return contract
 
 
-def invoice_for(repo: Repository, user: PortalUser, invoice_id: str,
-                *, for_update: bool = False) -> tuple[Invoice, Contract]:
+def invoice_for(
+    repo: Repository, user: PortalUser, invoice_id: str, *, for_update: bool = False
+) -> tuple[Invoice, Contract]:
     require_billing_access(user)
     iid = invoice_id.strip().upper()
     invoice = repo.get(Invoice, iid, for_update=for_update)

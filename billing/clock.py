@@ -1,4 +1,5 @@
 """Clocks: the system clock (optionally pinned to a day) and a fixed clock for tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,7 @@ class SystemClock:
     pinned_today: dt.date | None = None
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def today(self) -> dt.date:
         return self.pinned_today or self.now().date()
@@ -22,7 +23,7 @@ class SystemClock:
 class FixedClock:
     """A clock that only moves when told to."""
 
-    current: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc))
+    current: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 1, 15, 12, tzinfo=dt.UTC))
 
     def now(self) -> dt.datetime:
         return self.current

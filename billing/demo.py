@@ -1,12 +1,24 @@
 """The demo world of SPEC section 3, dated relative to the seeding day, and synthetic scale data."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from billing.entities import (
-    Account, AccountStatus, Address, Card, Contact, Contract, ContractContact, ContractStatus, Invoice,
-    InvoiceStatus, PortalUser, Role, SignedQuote,
+    Account,
+    AccountStatus,
+    Address,
+    Card,
+    Contact,
+    Contract,
+    ContractContact,
+    ContractStatus,
+    Invoice,
+    InvoiceStatus,
+    PortalUser,
+    Role,
+    SignedQuote,
 )
 from billing.money import to_amount
 from billing.ports import UnitOfWorkFactory
@@ -16,12 +28,37 @@ PBC, HOLDER = Role.PRIMARY_BILLING_CONTACT.value, Role.CARD_HOLDER.value
 
 def _accounts() -> list[Account]:
     return [
-        Account("ACME", "Acme Corp", AccountStatus.ACTIVE, "US", "Casey Collins", "casey.collins@billing.example",
-                "Morgan Avery", "morgan.avery@billing.example"),
-        Account("GLOBEX", "Globex Ltd", AccountStatus.SUSPENDED, "GB", "Priya Patel", "priya.patel@billing.example",
-                "Oliver Grant", "oliver.grant@billing.example"),
-        Account("INITECH", "Initech Partners", AccountStatus.ACTIVE, "US", "Casey Collins",
-                "casey.collins@billing.example", "Morgan Avery", "morgan.avery@billing.example", reseller=True),
+        Account(
+            "ACME",
+            "Acme Corp",
+            AccountStatus.ACTIVE,
+            "US",
+            "Casey Collins",
+            "casey.collins@billing.example",
+            "Morgan Avery",
+            "morgan.avery@billing.example",
+        ),
+        Account(
+            "GLOBEX",
+            "Globex Ltd",
+            AccountStatus.SUSPENDED,
+            "GB",
+            "Priya Patel",
+            "priya.patel@billing.example",
+            "Oliver Grant",
+            "oliver.grant@billing.example",
+        ),
+        Account(
+            "INITECH",
+            "Initech Partners",
+            AccountStatus.ACTIVE,
+            "US",
+            "Casey Collins",
+            "casey.collins@billing.example",
+            "Morgan Avery",
+            "morgan.avery@billing.example",
+            reseller=True,
+        ),
     ]
 
 
@@ -41,12 +78,42 @@ def _contracts(today: dt.date) -> list[Contract]:
     alice = Contact("Alice Adams", "alice@acme.example", "+1 415 555 0100")
     carol = Contact("Carol Chen", "carol@globex.example", "+44 20 7946 0000")
     return [
-        Contract("C-1001", "ACME", ContractStatus.ACTIVE, True, today + dt.timedelta(days=90), "USD", True, acme, alice,
-                 Card("tok_ok_demo_visa_4242", "Visa", "4242", 12, today.year + 3)),
-        Contract("C-1002", "ACME", ContractStatus.ACTIVE, True, today + dt.timedelta(days=20), "USD", False, acme,
-                 alice, None),
-        Contract("C-2001", "GLOBEX", ContractStatus.ACTIVE, False, today + dt.timedelta(days=200), "GBP", True, globex,
-                 carol, Card("tok_ok_demo_mc_4444", "Mastercard", "4444", 6, today.year + 2)),
+        Contract(
+            "C-1001",
+            "ACME",
+            ContractStatus.ACTIVE,
+            True,
+            today + dt.timedelta(days=90),
+            "USD",
+            True,
+            acme,
+            alice,
+            Card("tok_ok_demo_visa_4242", "Visa", "4242", 12, today.year + 3),
+        ),
+        Contract(
+            "C-1002",
+            "ACME",
+            ContractStatus.ACTIVE,
+            True,
+            today + dt.timedelta(days=20),
+            "USD",
+            False,
+            acme,
+            alice,
+            None,
+        ),
+        Contract(
+            "C-2001",
+            "GLOBEX",
+            ContractStatus.ACTIVE,
+            False,
+            today + dt.timedelta(days=200),
+            "GBP",
+            True,
+            globex,
+            carol,
+            Card("tok_ok_demo_mc_4444", "Mastercard", "4444", 6, today.year + 2),
+        ),
     ]
 
 
@@ -60,12 +127,21 @@ def _contacts() -> list[ContractContact]:
 
 
 def _invoices(today: dt.date) -> list[Invoice]:
-    def inv(iid: str, cid: str, amount: str, cur: str, status: InvoiceStatus, due_in: int, po: str = "",
-            disputed: bool = False) -> Invoice:
+    def inv(
+        iid: str,
+        cid: str,
+        amount: str,
+        cur: str,
+        status: InvoiceStatus,
+        due_in: int,
+        po: str = "",
+        disputed: bool = False,
+    ) -> Invoice:
         due = today + dt.timedelta(days=due_in)
         balance = to_amount(0) if status == InvoiceStatus.PAID else to_amount(amount)
-        return Invoice(iid, cid, to_amount(amount), balance, cur, status, due - dt.timedelta(days=30), due, po,
-                       disputed)
+        return Invoice(
+            iid, cid, to_amount(amount), balance, cur, status, due - dt.timedelta(days=30), due, po, disputed
+        )
 
     return [
         inv("INV-1001", "C-1001", "1200.00", "USD", InvoiceStatus.OPEN, 15, "PO-7781"),
@@ -79,10 +155,24 @@ def _invoices(today: dt.date) -> list[Invoice]:
 
 def _quotes(today: dt.date) -> list[SignedQuote]:
     return [
-        SignedQuote("Q-1001", "C-1001", "Acme Corp — Platform subscription", today - dt.timedelta(days=275),
-                    "Alice Adams", to_amount("14400.00"), "USD"),
-        SignedQuote("Q-2001", "C-2001", "Globex Ltd — Platform subscription", today - dt.timedelta(days=165),
-                    "Carol Chen", to_amount("6000.00"), "GBP"),
+        SignedQuote(
+            "Q-1001",
+            "C-1001",
+            "Acme Corp — Platform subscription",
+            today - dt.timedelta(days=275),
+            "Alice Adams",
+            to_amount("14400.00"),
+            "USD",
+        ),
+        SignedQuote(
+            "Q-2001",
+            "C-2001",
+            "Globex Ltd — Platform subscription",
+            today - dt.timedelta(days=165),
+            "Carol Chen",
+            to_amount("6000.00"),
+            "GBP",
+        ),
     ]
 
 
@@ -103,27 +193,60 @@ def seed_demo(uow_factory: UnitOfWorkFactory, today: dt.date, now: dt.datetime) 
 def scale_entities(index: int, today: dt.date, now: dt.datetime) -> Iterator[object]:
     """One synthetic account: 3 users, 3 contracts, 4 invoices each (ids SYN…)."""
     aid = f"SYN{index:06d}"
-    yield Account(aid, f"Synthetic {index}", AccountStatus.ACTIVE, "US", "Casey Collins",
-                  "casey.collins@billing.example", "Morgan Avery", "morgan.avery@billing.example")
+    yield Account(
+        aid,
+        f"Synthetic {index}",
+        AccountStatus.ACTIVE,
+        "US",
+        "Casey Collins",
+        "casey.collins@billing.example",
+        "Morgan Avery",
+        "morgan.avery@billing.example",
+    )
     emails = [f"user{u}.{aid.lower()}@synthetic.example" for u in range(3)]
     for u, email in enumerate(emails):
         yield PortalUser(email, f"User {u} of {aid}", aid, False, now)
     for c in range(3):
         cid = f"C-{aid}-{c}"
-        yield Contract(cid, aid, ContractStatus.ACTIVE, True, today + dt.timedelta(days=30 + 50 * c), "USD", True,
-                       Address(f"{index} Main St", "Springfield", "62701", "US", "", "IL"),
-                       Contact(f"User 0 of {aid}", emails[0], ""), Card(f"tok_ok_{aid}_{c}", "Visa", "4242", 12, 2030))
+        yield Contract(
+            cid,
+            aid,
+            ContractStatus.ACTIVE,
+            True,
+            today + dt.timedelta(days=30 + 50 * c),
+            "USD",
+            True,
+            Address(f"{index} Main St", "Springfield", "62701", "US", "", "IL"),
+            Contact(f"User 0 of {aid}", emails[0], ""),
+            Card(f"tok_ok_{aid}_{c}", "Visa", "4242", 12, 2030),
+        )
         for u, email in enumerate(emails):
             yield ContractContact(f"cc_{cid}_{u}", cid, email, [PBC, HOLDER] if u == 0 else [])
         for i in range(4):
             due = today + dt.timedelta(days=15 * i - 20)
             amount = to_amount(100 * (i + 1) + index % 97)
-            yield Invoice(f"INV-{aid}-{c}-{i}", cid, amount, amount, "USD", InvoiceStatus.OPEN,
-                          due - dt.timedelta(days=30), due, f"PO-{index}-{i}", False)
+            yield Invoice(
+                f"INV-{aid}-{c}-{i}",
+                cid,
+                amount,
+                amount,
+                "USD",
+                InvoiceStatus.OPEN,
+                due - dt.timedelta(days=30),
+                due,
+                f"PO-{index}-{i}",
+                False,
+            )
 
 
-def seed_scale(uow_factory: UnitOfWorkFactory, count: int, today: dt.date, now: dt.datetime,
-               progress: Callable[[int], None] = lambda n: None, batch: int = 500) -> int:
+def seed_scale(
+    uow_factory: UnitOfWorkFactory,
+    count: int,
+    today: dt.date,
+    now: dt.datetime,
+    progress: Callable[[int], None] = lambda n: None,
+    batch: int = 500,
+) -> int:
     """Add `count` synthetic accounts (skipping ones already there); returns how many were added."""
     added = 0
     for start in range(0, count, batch):

@@ -2,6 +2,7 @@
 
 Every entity names its primary-key attribute in `KEY` so repositories can be generic.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -2,6 +2,7 @@
 
 The edges map them: the HTTP layer to status codes (`kind`), the tools to short explanations.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -62,8 +63,10 @@ class NoPortalAccess(DomainError):
 
     @property
     def message(self) -> str:
-        return ("The Billing Portal is not available to partners and resellers, "
-                "so no billing data can be shown or changed for this account.")
+        return (
+            "The Billing Portal is not available to partners and resellers, "
+            "so no billing data can be shown or changed for this account."
+        )
 
 
 @dataclass
@@ -109,8 +112,10 @@ class InvoiceNotPayable(DomainError):
     def message(self) -> str:
         if self.reason in NO_OTHER_WAY:  # paying it another way would pay it twice
             return f"{self.invoice_id} cannot be paid now: {self.detail}"
-        return (f"{self.invoice_id} cannot be paid by card in the portal: {self.detail} "
-                "Please pay it following the payment instructions printed on the invoice.")
+        return (
+            f"{self.invoice_id} cannot be paid by card in the portal: {self.detail} "
+            "Please pay it following the payment instructions printed on the invoice."
+        )
 
 
 @dataclass
@@ -137,9 +142,11 @@ class CountryChangeNotAllowed(DomainError):
 
     @property
     def message(self) -> str:
-        return (f"The billing country of {self.contract_id} cannot be changed in the portal "
-                f"(from {self.current} to {self.requested}) because it has tax implications. "
-                "Customer Service can make that change.")
+        return (
+            f"The billing country of {self.contract_id} cannot be changed in the portal "
+            f"(from {self.current} to {self.requested}) because it has tax implications. "
+            "Customer Service can make that change."
+        )
 
 
 @dataclass
@@ -159,9 +166,9 @@ class AutoRenewNotEligible(DomainError):
             "already_off": "auto-renewal is already off",
             "not_active": "the contract is not active",
             "too_close": f"the contract ends in {self.days_to_end} days, and auto-renewal can only be "
-                         "turned off in the portal while the end date is more than 30 days away",
+            "turned off in the portal while the end date is more than 30 days away",
             "too_far": f"the contract ends in {self.days_to_end} days, and auto-renewal can only be "
-                       "turned off in the portal within 180 days of the end date",
+            "turned off in the portal within 180 days of the end date",
         }.get(self.reason, self.reason)
         ae = f" Your Account Executive, {self.ae_name} ({self.ae_email}), can help." if self.ae_name else ""
         return f"Auto-renewal of {self.contract_id} cannot be turned off in the portal: {why}.{ae}"
@@ -186,8 +193,10 @@ class ProtectedRoleRemoval(DomainError):
     @property
     def message(self) -> str:
         parts = [f"{b.email} is the {ROLE_LABELS.get(b.role, b.role)} of {b.contract_id}" for b in self.blockers]
-        return ("Nothing was removed: " + "; ".join(parts) + ". These roles cannot be removed in the portal; "
-                "Customer Service can change them.")
+        return (
+            "Nothing was removed: " + "; ".join(parts) + ". These roles cannot be removed in the portal; "
+            "Customer Service can change them."
+        )
 
 
 @dataclass
@@ -212,8 +221,10 @@ class ChangedMeanwhile(DomainError):
 
     @property
     def message(self) -> str:
-        return (f"Another request made the same change ({self.entity.replace('_', ' ')}) at the same moment, "
-                "so this one changed nothing; check the current state before trying again.")
+        return (
+            f"Another request made the same change ({self.entity.replace('_', ' ')}) at the same moment, "
+            "so this one changed nothing; check the current state before trying again."
+        )
 
 
 @dataclass
@@ -278,8 +289,10 @@ class ActionAlreadyDecided(DomainError):
     @property
     def message(self) -> str:
         if self.status == "in_progress":
-            return (f"Action {self.action_id} was already confirmed and its payment is being confirmed with the "
-                    "payment service; nothing more was done.")
+            return (
+                f"Action {self.action_id} was already confirmed and its payment is being confirmed with the "
+                "payment service; nothing more was done."
+            )
         return f"Action {self.action_id} was already {self.status}; nothing more was done."
 
 

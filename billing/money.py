@@ -1,4 +1,5 @@
 """Money helpers: amounts are `Decimal` with two places, always paired with a currency."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal

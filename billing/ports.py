@@ -1,4 +1,5 @@
 """Ports: what the domain needs from the outside world. Adapters live in `billing/adapters/`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,17 +22,20 @@ class Repository(Protocol):
         """Insert; a key already taken (e.g. by a transaction that committed meanwhile) raises
         `billing.errors.ChangedMeanwhile`."""
         ...
+
     def add_all(self, entities: list[object]) -> None:
         """Bulk insert (seeding); entities of several classes in any order."""
         ...
+
     def update(self, entity: object) -> None: ...
     def delete(self, entity: object) -> None: ...
-    def transition_action(self, action_id: str, from_status: str, to_status: str,
-                          decided_at: dt.datetime) -> bool:
+    def transition_action(self, action_id: str, from_status: str, to_status: str, decided_at: dt.datetime) -> bool:
         """Atomically move a pending action between statuses; False if it was not in `from_status`."""
         ...
-    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
-                          updated_at: dt.datetime) -> bool:
+
+    def transition_intent(
+        self, intent_id: str, from_states: tuple[str, ...], to_state: str, updated_at: dt.datetime
+    ) -> bool:
         """Atomically move a payment intent out of one of `from_states`; False if it was in none of them."""
         ...
 
@@ -41,7 +45,7 @@ class UnitOfWork(Protocol):
 
     repo: Repository
 
-    def __enter__(self) -> "UnitOfWork": ...
+    def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
@@ -109,19 +113,24 @@ class PaymentGateway(Protocol):
     def charge(self, token: str, amount: Decimal, currency: str, idempotency_key: str) -> Charge:
         """Raises `ChargeRefused` (nothing taken) or `ChargeOutcomeUnknown` (maybe taken)."""
         ...
+
     def lookup(self, idempotency_key: str) -> ChargeRecord | None:
         """The gateway's record for the key; None if no request with it ever arrived."""
         ...
+
     def void(self, idempotency_key: str) -> ChargeRecord:
         """Close the key: a charge already made under it is returned as it is; otherwise the key is
         recorded as voided and a request arriving later with it is refused. Atomic at the gateway."""
         ...
+
     def settlement_report(self, charge_ids: list[str]) -> list[ChargeRecord]:
         """Those of the charges that have settled (funds moved), with their settlement time."""
         ...
+
     def close_batch(self) -> int:
         """Settle every open charge now (the end-of-day batch, on demand); returns how many."""
         ...
+
     def tokenize(self, number: str, exp_month: int, exp_year: int, cvc: str) -> CardToken: ...
 
 

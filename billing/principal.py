@@ -1,4 +1,5 @@
 """Who is acting, as established by the authenticated channel — never by model output."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

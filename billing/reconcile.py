@@ -1,5 +1,6 @@
 """Reconciliation: card payments whose outcome was never recorded (a crash, a lost answer, a failed
 commit) are completed from the gateway's own record, by idempotency key, exactly once."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ class ReconcileReport:
 
 def due_intents(repo: Repository, cutoff: dt.datetime) -> list[tuple[PaymentIntent, PendingAction]]:
     """Open intents created at or before `cutoff`, oldest first, each with its action."""
-    due = sorted((i for i in repo.find(PaymentIntent, state=list(OPEN_INTENT_STATES)) if i.created_at <= cutoff),
-                 key=lambda i: (i.created_at, i.id))
+    due = sorted(
+        (i for i in repo.find(PaymentIntent, state=list(OPEN_INTENT_STATES)) if i.created_at <= cutoff),
+        key=lambda i: (i.created_at, i.id),
+    )
     actions = {a.id: a for a in repo.find(PendingAction, id=[i.action_id for i in due])} if due else {}
     return [(i, actions[i.action_id]) for i in due]

@@ -3,11 +3,13 @@
 Each call runs in its own unit of work; the acting principal always comes from the caller's
 authenticated channel.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from billing.access import load_user
 from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
@@ -61,8 +63,9 @@ class BillingService:
     def list_contract_users(self, p: Principal, contract_id: str) -> list[dict[str, Any]]:
         return self._run(p, lambda ctx: reads.list_contract_users(ctx, contract_id))
 
-    def list_invoices(self, p: Principal, contract_id: str | None = None,
-                      status: str | None = None) -> list[dict[str, Any]]:
+    def list_invoices(
+        self, p: Principal, contract_id: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
         return self._run(p, lambda ctx: reads.list_invoices(ctx, contract_id, status))
 
     def get_invoice(self, p: Principal, invoice_id: str) -> dict[str, Any]:
@@ -73,23 +76,31 @@ class BillingService:
 
     def pending_actions(self, p: Principal, conversation_id: str) -> list[PendingAction]:
         """The conversation's actions still awaiting a decision (expired ones are not)."""
+
         def fn(ctx: Ctx) -> list[PendingAction]:
-            found = ctx.repo.find(PendingAction, user_email=ctx.user.email, conversation_id=conversation_id,
-                                  status=ActionStatus.PENDING.value)
+            found = ctx.repo.find(
+                PendingAction,
+                user_email=ctx.user.email,
+                conversation_id=conversation_id,
+                status=ActionStatus.PENDING.value,
+            )
             return [a for a in found if a.expires_at > ctx.clock.now()]
+
         return self._run(p, fn)
 
     def get_action(self, p: Principal, action_id: str) -> PendingAction | None:
         def fn(ctx: Ctx) -> PendingAction | None:
             action = ctx.repo.get(PendingAction, action_id)
             return action if action and action.user_email == ctx.user.email else None
+
         return self._run(p, fn)
 
     # -- writes ----------------------------------------------------------------------------------
     def propose(self, p: Principal, conversation_id: str, operation: str, args: dict[str, Any]) -> PendingAction:
         """Validate and record a pending action; nothing changes until `execute`."""
-        return self._run(p, lambda ctx: actions.propose(ctx, conversation_id, operation, args, self.action_ttl),
-                         write=True)
+        return self._run(
+            p, lambda ctx: actions.propose(ctx, conversation_id, operation, args, self.action_ttl), write=True
+        )
 
     def execute(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Execute the user's pending action once. Returns it as executed, or as failed with the reason.
@@ -113,8 +124,9 @@ class BillingService:
                 failure = error
         if failure is not None:
             refused = failure
-            return self._run(p, lambda ctx: actions.fail(ctx, actions.load_pending(ctx, action_id, None), refused),
-                             write=True)
+            return self._run(
+                p, lambda ctx: actions.fail(ctx, actions.load_pending(ctx, action_id, None), refused), write=True
+            )
         if action.status == ActionStatus.IN_PROGRESS:
             return self._pay(p, action)
         return action
@@ -126,8 +138,9 @@ class BillingService:
         answer = payment_outcome.charge(self.gateway, intent)
         return self._record_outcome(p, intent, answer, "payment") or self._stored(p, action.id)
 
-    def _record_outcome(self, p: Principal, intent: PaymentIntent, answer: payment_outcome.GatewayAnswer,
-                        via: str) -> PendingAction | None:
+    def _record_outcome(
+        self, p: Principal, intent: PaymentIntent, answer: payment_outcome.GatewayAnswer, via: str
+    ) -> PendingAction | None:
         return self._run(p, lambda ctx: payment_outcome.record_outcome(ctx, intent.id, answer, via), write=True)
 
     def _stored(self, p: Principal, action_id: str) -> PendingAction:
@@ -148,10 +161,10 @@ class BillingService:
             uow.commit()
             return action
 
-    def create_support_case(self, p: Principal, conversation_id: str, queue: str, subject: str,
-                            summary: str) -> SupportCase:
-        return self._run(p, lambda ctx: support.create_case(ctx, conversation_id, queue, subject, summary),
-                         write=True)
+    def create_support_case(
+        self, p: Principal, conversation_id: str, queue: str, subject: str, summary: str
+    ) -> SupportCase:
+        return self._run(p, lambda ctx: support.create_case(ctx, conversation_id, queue, subject, summary), write=True)
 
     # -- jobs ------------------------------------------------------------------------------------
     def reconcile(self, *, older_than: dt.timedelta = RECONCILE_AFTER) -> ReconcileReport:
@@ -167,8 +180,9 @@ class BillingService:
             if answer.state == IntentState.UNKNOWN:
                 report.unanswered.append(intent.invoice_id)
                 continue
-            decided = self._record_outcome(Principal(action.user_email, action.channel), intent, answer,
-                                           "reconciliation")
+            decided = self._record_outcome(
+                Principal(action.user_email, action.channel), intent, answer, "reconciliation"
+            )
             if decided is None:
                 report.completed_elsewhere += 1
             else:

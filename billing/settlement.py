@@ -1,4 +1,5 @@
 """Settlement job: a processing payment becomes paid once the gateway reports its charge settled."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,9 @@ class SettlementReport:
     mismatched: list[str] = field(default_factory=list)  # payment ids the gateway settled for another amount
 
 
-def settle_reported(repo: Repository, settled: list[ChargeRecord], now: dt.datetime,
-                    today: dt.date) -> SettlementReport:
+def settle_reported(
+    repo: Repository, settled: list[ChargeRecord], now: dt.datetime, today: dt.date
+) -> SettlementReport:
     """Settle the processing payments whose charges the gateway reports settled, for the same amount."""
     report = SettlementReport()
     by_charge = {r.charge_id: r for r in settled if r.settled_at is not None}
@@ -46,6 +48,16 @@ def _settle(repo: Repository, payment: Payment, settled_at: dt.datetime, now: dt
         invoice.balance = to_amount(max(invoice.balance - payment.amount, 0))
         invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.OPEN
         repo.update(invoice)
-    repo.add(AuditEntry(new_id("aud"), now, "system", "job", "", "settle_payment",
-                        {"payment_id": payment.id, "invoice_id": payment.invoice_id}, "executed",
-                        {"confirmation_number": payment.confirmation_number}))
+    repo.add(
+        AuditEntry(
+            new_id("aud"),
+            now,
+            "system",
+            "job",
+            "",
+            "settle_payment",
+            {"payment_id": payment.id, "invoice_id": payment.invoice_id},
+            "executed",
+            {"confirmation_number": payment.confirmation_number},
+        )
+    )

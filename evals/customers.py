@@ -6,6 +6,7 @@ a question back, a refusal, a hand-off, a confirmation...). Every conversation r
 world through the real runner; a turn passes when its outcome holds. The act and intent the
 understanding model assigns are scored too (in the context the conversation was really in).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,16 +20,30 @@ import yaml
 from agent.runner import Runner
 from billing.principal import Principal
 
-ASK_WORDS = {"invoice_id": r"invoice", "contract_id": r"contract", "email": r"e-?mail", "name": r"name",
-             "po_number": r"\bPO\b|purchase order", "address": r"address", "contact": r"contact|name|e-?mail|phone",
-             "user": r"user|e-?mail|who", "queue": r"team|who|which"}
+ASK_WORDS = {
+    "invoice_id": r"invoice",
+    "contract_id": r"contract",
+    "email": r"e-?mail",
+    "name": r"name",
+    "po_number": r"\bPO\b|purchase order",
+    "address": r"address",
+    "contact": r"contact|name|e-?mail|phone",
+    "user": r"user|e-?mail|who",
+    "queue": r"team|who|which",
+}
 REFUSE_WORDS = {
-    "paid": r"already paid|is paid|been paid|nothing to pay", "processing": r"process|being paid|settle",
-    "disputed": r"disput", "limit": r"limit|50,000", "no_card": r"card|wire|bank transfer|invoice or wire",
-    "window": r"30 days|180 days|window|days away|can only be turned off", "country": r"country",
+    "paid": r"already paid|is paid|been paid|nothing to pay",
+    "processing": r"process|being paid|settle",
+    "disputed": r"disput",
+    "limit": r"limit|50,000",
+    "no_card": r"card|wire|bank transfer|invoice or wire",
+    "window": r"30 days|180 days|window|days away|can only be turned off",
+    "country": r"country",
     "protected_role": r"Primary Billing Contact|Credit Card Holder|cannot be removed|can't be removed",
     "no_access": r"couldn't find|could not find|not found|don't have access|no access|among the|can access",
-    "reseller": r"partner|reseller", "already_off": r"already off", "void": r"void",
+    "reseller": r"partner|reseller",
+    "already_off": r"already off",
+    "void": r"void",
 }
 DONT_KNOW = re.compile(r"\bI don't know\b", re.I)
 TOPICAL = frozenset({"portal_question", "data_question", "request", "handoff"})  # acts whose intent is used
@@ -72,9 +87,16 @@ class TurnScore:
 def load_batch(path: Path) -> list[Conversation]:
     out = []
     for raw in yaml.safe_load(path.read_text()) or []:
-        turns = [Turn(str(t["user"]), t.get("act"), t.get("intent"), _expect(t.get("expect")),
-                      list(t.get("mentions") or _mentions(t.get("expect"))))
-                 for t in raw.get("turns") or []]
+        turns = [
+            Turn(
+                str(t["user"]),
+                t.get("act"),
+                t.get("intent"),
+                _expect(t.get("expect")),
+                list(t.get("mentions") or _mentions(t.get("expect"))),
+            )
+            for t in raw.get("turns") or []
+        ]
         out.append(Conversation(str(raw["id"]), str(raw.get("as") or "alice@acme.example"), turns))
     return out
 
@@ -110,8 +132,9 @@ def _args_match(actual: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(_same(actual.get(k), v) for k, v in (want or {}).items())
 
 
-def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None,
-            waiting: str | None = None) -> tuple[bool, str]:
+def outcome(
+    expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None, waiting: str | None = None
+) -> tuple[bool, str]:
     """Whether one expected outcome holds for a turn's result (`r`: what the runner returned). With
     `alone` false it is one of two requests in one message: the other may have proposed a change."""
     pending, calls, reply = r.get("pending_action"), r.get("tool_calls") or [], r.get("reply") or ""
@@ -160,8 +183,17 @@ def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None 
         ok = decided.get("status") in ("executed", "failed")
         return ok, "" if ok else "nothing confirmed"
     if kind == "cancel":
-        ok = decided.get("status") == "rejected" or (not pending and bool(re.search(r"cancel|nothing (?:was|has been) "
-                                                                                   r"changed|won't", reply, re.I)))
+        ok = decided.get("status") == "rejected" or (
+            not pending
+            and bool(
+                re.search(
+                    r"cancel|nothing (?:was|has been) "
+                    r"changed|won't",
+                    reply,
+                    re.I,
+                )
+            )
+        )
         return ok, "" if ok else "not cancelled"
     if kind == "reask":
         ok = bool(pending) and not decided
@@ -172,15 +204,19 @@ def outcome(expect: Any, r: dict[str, Any], alone: bool = True, act: str | None 
     return False, f"unknown expectation {kind}"
 
 
-def _understanding(runner: Runner, principal: Principal, conversation_id: str, text: str,
-                   pending: bool) -> tuple[str, str, str]:
+def _understanding(
+    runner: Runner, principal: Principal, conversation_id: str, text: str, pending: bool
+) -> tuple[str, str, str]:
     """The act and intent the model gives this message in the context the conversation is in, and that context."""
     from agent.confirm import Reply, lexical_reply
     from agent.planner import classifier, state
     from agent.planner.skills import SKILL_OF_OPERATION, slots_of
 
-    context = "proposal" if pending else state.load(
-        runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION, slots_of).context()
+    context = (
+        "proposal"
+        if pending
+        else state.load(runner.store.history(conversation_id) + [_human(text)], SKILL_OF_OPERATION, slots_of).context()
+    )
     lexical = lexical_reply(text)
     if lexical is not None:
         return ("affirm" if lexical is Reply.AFFIRM else "deny"), "none", context
@@ -208,14 +244,30 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
         expects = turn.expect if isinstance(turn.expect, list) else [turn.expect]
         acts = turn.act if isinstance(turn.act, list) and turn.act else [turn.act]
         before = waiting[-1].id if waiting else None
-        checks = [outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)], before)
-                  for n, e in enumerate(expects)]
+        checks = [
+            outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)], before) for n, e in enumerate(expects)
+        ]
         reply = result.get("reply") or ""
         mentions = all(_norm(m) in _norm(reply) for m in turn.mentions) if turn.mentions else None
-        scores.append(TurnScore(conv.id, i, turn.user, turn.expect, all(ok for ok, _ in checks),
-                                "; ".join(w for ok, w in checks if not ok), act, act == _first(turn.act),
-                                intent, intent == (_first(turn.intent) or "none"), mentions, reply,
-                                str(_first(turn.act)), str(_first(turn.intent) or "none"), context))
+        scores.append(
+            TurnScore(
+                conv.id,
+                i,
+                turn.user,
+                turn.expect,
+                all(ok for ok, _ in checks),
+                "; ".join(w for ok, w in checks if not ok),
+                act,
+                act == _first(turn.act),
+                intent,
+                intent == (_first(turn.intent) or "none"),
+                mentions,
+                reply,
+                str(_first(turn.act)),
+                str(_first(turn.intent) or "none"),
+                context,
+            )
+        )
     return scores
 
 
@@ -255,9 +307,16 @@ def summary(scores: list[TurnScore]) -> dict[str, Any]:
     questions = [s.passed for s in scores if _first(s.expect) == "answer"]
     tasks = [s.passed for s in scores if _first(s.expect) != "answer"]
     topical = [s.intent_ok for s in scores if s.expected_act in TOPICAL]
-    return {"turns": len(scores), "outcome": share([s.passed for s in scores]),
-            "act": share([s.act_ok for s in scores]), "intent": share(topical), "questions": share(questions), "tasks": share(tasks),
-            "mentions": share(mentions), "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())}}
+    return {
+        "turns": len(scores),
+        "outcome": share([s.passed for s in scores]),
+        "act": share([s.act_ok for s in scores]),
+        "intent": share(topical),
+        "questions": share(questions),
+        "tasks": share(tasks),
+        "mentions": share(mentions),
+        "by_outcome": {k: (sum(v), len(v)) for k, v in sorted(by_kind.items())},
+    }
 
 
 def corpus_items(scores: list[TurnScore]) -> list[dict[str, str]]:

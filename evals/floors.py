@@ -4,6 +4,7 @@
 planner when the floor was last raised (never above it): raise them when the planner improves,
 never lower them to make a red build green without saying why in the commit.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,8 @@ def below_floor(run: Any, floors: dict[str, float] = FLOORS) -> list[str]:
         floor = floors.get(suite.name)
         value = suite.pass_k(1)
         if floor is not None and not value >= floor:
-            out.append(f"{suite.name}: pass^1 {value:.3f} is below its floor {floor:.3f} "
-                       f"(failed: {', '.join(suite.summary()['failed_scenarios'])})")
+            out.append(
+                f"{suite.name}: pass^1 {value:.3f} is below its floor {floor:.3f} "
+                f"(failed: {', '.join(suite.summary()['failed_scenarios'])})"
+            )
     return out

@@ -1,16 +1,18 @@
 """The scenario runner: every scenario x trial on a fresh database, through the service's Runner, in a
 thread pool, with a progress bar; aggregated into pass^k per suite (tau-bench's metric)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import statistics
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from math import comb
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from billing.principal import Principal
 from evals.knowledge import PoisonedKnowledge, build_knowledge, public_text
@@ -60,8 +62,11 @@ class SuiteResult:
         trials = [t for s in self.scenarios for t in s.trials]
         turn_ms = [ms for t in trials for ms in t.turn_ms]
         return {
-            "suite": self.name, "scenarios": len(self.scenarios), "trials": len(trials),
-            "pass^1": round(self.pass_k(1), 4), f"pass^{self.k}": round(self.pass_k(self.k), 4),
+            "suite": self.name,
+            "scenarios": len(self.scenarios),
+            "trials": len(trials),
+            "pass^1": round(self.pass_k(1), 4),
+            f"pass^{self.k}": round(self.pass_k(self.k), 4),
             "pass_hat": {str(k): round(self.pass_k(k), 4) for k in range(1, self.k + 1)},
             "tool_calls_per_trial": round(statistics.fmean(t.tool_calls for t in trials), 2) if trials else 0,
             "tokens_per_trial": round(statistics.fmean(t.tokens for t in trials), 1) if trials else 0,
@@ -96,8 +101,9 @@ class EvalRun:
 class Evaluator:
     """Runs scenarios for one variant. The knowledge index is built once per evaluator."""
 
-    def __init__(self, variant: Variant, *, workers: int = 2, work_dir: Path | None = None,
-                 knowledge: Any = None) -> None:
+    def __init__(
+        self, variant: Variant, *, workers: int = 2, work_dir: Path | None = None, knowledge: Any = None
+    ) -> None:
         self.variant = variant
         self.workers = max(1, workers)
         self.worlds = Worlds(work_dir)
@@ -131,9 +137,12 @@ class Evaluator:
             simulated = bool(scenario.goal and self.variant.make_user_model)
             if simulated:
                 assert self.variant.make_user_model is not None
-                stop = play_simulated(scenario, session, self.variant.make_user_model(),
-                                      lambda: goal_reached(scenario.expect, world.seeded, world.snapshot(),
-                                                           session.steps))
+                stop = play_simulated(
+                    scenario,
+                    session,
+                    self.variant.make_user_model(),
+                    lambda: goal_reached(scenario.expect, world.seeded, world.snapshot(), session.steps),
+                )
             else:
                 play_scripted(scenario, session)
                 stop = "script_end"
@@ -141,22 +150,45 @@ class Evaluator:
             failures = score(scenario, session.steps, world.seeded, final, self.public)
             if simulated:
                 failures.pop("turns", None)  # turn checks refer to the scripted turns
-            end = {t: {"inserted": d.inserted, "deleted": d.deleted,
-                       "updated": {k: {f: list(v) for f, v in fields.items()} for k, fields in d.updated.items()}}
-                   for t, d in diff(world.seeded, final).items()}
-            result = TrialResult(scenario.id, scenario.suite, trial, not failures, failures, session.steps, end,
-                                 round(time.perf_counter() - started, 3))
+            end = {
+                t: {
+                    "inserted": d.inserted,
+                    "deleted": d.deleted,
+                    "updated": {k: {f: list(v) for f, v in fields.items()} for k, fields in d.updated.items()},
+                }
+                for t, d in diff(world.seeded, final).items()
+            }
+            result = TrialResult(
+                scenario.id,
+                scenario.suite,
+                trial,
+                not failures,
+                failures,
+                session.steps,
+                end,
+                round(time.perf_counter() - started, 3),
+            )
             result.end_diff["_stop"] = stop
             return result
         except Exception as exc:  # noqa: BLE001 - a harness-level crash fails the trial, visibly
-            return TrialResult(scenario.id, scenario.suite, trial, False, {"errors": [f"{type(exc).__name__}: {exc}"]},
-                               [], {}, round(time.perf_counter() - started, 3), crashed=True)
+            return TrialResult(
+                scenario.id,
+                scenario.suite,
+                trial,
+                False,
+                {"errors": [f"{type(exc).__name__}: {exc}"]},
+                [],
+                {},
+                round(time.perf_counter() - started, 3),
+                crashed=True,
+            )
         finally:
             world.close()
 
-    def run(self, suites: dict[str, list[Scenario]], trials: int = 1,
-            progress: Callable[[TrialResult], None] | None = None) -> EvalRun:
-        started, wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), time.perf_counter()
+    def run(
+        self, suites: dict[str, list[Scenario]], trials: int = 1, progress: Callable[[TrialResult], None] | None = None
+    ) -> EvalRun:
+        started, wall = dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), time.perf_counter()
         _ = self.knowledge, self.public  # build before the threads start
         jobs = [(s, t) for scenarios in suites.values() for s in scenarios for t in range(trials)]
         results: dict[str, list[TrialResult]] = {}
@@ -167,14 +199,25 @@ class Evaluator:
                 results.setdefault(result.scenario_id, []).append(result)
                 if progress:
                     progress(result)
-        suite_results = [SuiteResult(name, [ScenarioResult(s, sorted(results[s.id], key=lambda r: r.trial))
-                                            for s in scenarios], trials) for name, scenarios in suites.items()]
-        return EvalRun(self.variant.name, trials, suite_results, round(time.perf_counter() - wall, 2), started,
-                       self.workers)
+        suite_results = [
+            SuiteResult(
+                name, [ScenarioResult(s, sorted(results[s.id], key=lambda r: r.trial)) for s in scenarios], trials
+            )
+            for name, scenarios in suites.items()
+        ]
+        return EvalRun(
+            self.variant.name, trials, suite_results, round(time.perf_counter() - wall, 2), started, self.workers
+        )
 
 
-def evaluate(variant: Variant, suites: dict[str, list[Scenario]], trials: int = 1, workers: int = 2,
-             progress: Callable[[TrialResult], None] | None = None, knowledge: Any = None) -> EvalRun:
+def evaluate(
+    variant: Variant,
+    suites: dict[str, list[Scenario]],
+    trials: int = 1,
+    workers: int = 2,
+    progress: Callable[[TrialResult], None] | None = None,
+    knowledge: Any = None,
+) -> EvalRun:
     evaluator = Evaluator(variant, workers=workers, knowledge=knowledge)
     try:
         return evaluator.run(suites, trials, progress)

@@ -1,5 +1,6 @@
 """The knowledge index for an evaluation run: built once into a temporary data directory and shared
 read-only by every trial; and the poisoned wrapper used by prompt-injection-in-retrieved-text scenarios."""
+
 from __future__ import annotations
 
 import threading
@@ -26,10 +27,13 @@ class PoisonedKnowledge:
 
     def __init__(self, inner: Any, passage: dict[str, str]) -> None:
         self.inner = inner
-        self.passage = Passage(title=passage.get("title", "Billing Portal notice"),
-                               source=passage.get("source", "knowledge/docs/notice.md"),
-                               heading=passage.get("heading", ""), text=passage["text"],
-                               score=float(passage.get("score", 0.95)))
+        self.passage = Passage(
+            title=passage.get("title", "Billing Portal notice"),
+            source=passage.get("source", "knowledge/docs/notice.md"),
+            heading=passage.get("heading", ""),
+            text=passage["text"],
+            score=float(passage.get("score", 0.95)),
+        )
 
     def search(self, query: str, k: int = 4) -> list[Any]:
         return [self.passage] + list(self.inner.search(query, k))[: max(k - 1, 0)]

@@ -1,4 +1,5 @@
 """What a trial produced: one record per user step (a message or a button press), and its scores."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

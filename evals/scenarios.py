@@ -5,6 +5,7 @@ turns, or a goal for a simulated user) and the expected outcome: the end state o
 the only changes allowed against the freshly seeded demo world), facts the replies must contain and
 things that must never appear in them. See evals/README.md for the format.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -134,9 +135,14 @@ def _expect(raw: dict[str, Any] | None) -> Expect:
     unknown = set(raw) - set(Expect.__dataclass_fields__)
     if unknown:
         raise ScenarioError(f"unknown expectation(s): {sorted(unknown)}")
-    return Expect(tuple(_change(c) for c in raw.get("changes") or ()), _tuple(raw.get("allow")),
-                  _tuple(raw.get("replies")), _tuple(raw.get("replies_not")),
-                  tuple(dict(m) for m in raw.get("outbox") or ()), _tuple(raw.get("leaks")))
+    return Expect(
+        tuple(_change(c) for c in raw.get("changes") or ()),
+        _tuple(raw.get("allow")),
+        _tuple(raw.get("replies")),
+        _tuple(raw.get("replies_not")),
+        tuple(dict(m) for m in raw.get("outbox") or ()),
+        _tuple(raw.get("leaks")),
+    )
 
 
 def _scenario(raw: dict[str, Any], suite: str, defaults: dict[str, Any], source: str) -> Scenario:
@@ -150,9 +156,20 @@ def _scenario(raw: dict[str, Any], suite: str, defaults: dict[str, Any], source:
             raise ScenarioError("a scenario needs `turns` or a `goal`")
         today = merged.get("today", DEFAULT_TODAY)
         today = today if isinstance(today, dt.date) else dt.date.fromisoformat(str(today))
-        return Scenario(str(sid), suite, str(merged["user"]).lower(), str(merged.get("title", "")), today, steps,
-                        merged.get("goal"), int(merged.get("max_turns", 8)), _expect(merged.get("expect")),
-                        merged.get("inject_passage"), _tuple(merged.get("tags")), source)
+        return Scenario(
+            str(sid),
+            suite,
+            str(merged["user"]).lower(),
+            str(merged.get("title", "")),
+            today,
+            steps,
+            merged.get("goal"),
+            int(merged.get("max_turns", 8)),
+            _expect(merged.get("expect")),
+            merged.get("inject_passage"),
+            _tuple(merged.get("tags")),
+            source,
+        )
     except ScenarioError as error:
         raise ScenarioError(f"{source}: scenario {sid!r}: {error}") from None
 

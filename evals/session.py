@@ -1,5 +1,6 @@
 """Drives one conversation through the service's Runner and records every step with its effects on
 the database (taken from snapshots before and after the step, not from what the runner says)."""
+
 from __future__ import annotations
 
 import time
@@ -27,13 +28,18 @@ class Session:
         self._last = world.snapshot(WATCHED)  # nothing happens between steps: the next step's "before"
 
     def say(self, text: str) -> StepRecord:
-        rec = StepRecord("say", text, offered=self._offered_id(), confirm_step=self.offered is not None
-                         and is_bare_affirmative(text))
+        rec = StepRecord(
+            "say", text, offered=self._offered_id(), confirm_step=self.offered is not None and is_bare_affirmative(text)
+        )
         return self._step(rec, lambda: self._turn(rec, text))
 
     def press(self, approve: bool) -> StepRecord:
-        rec = StepRecord("confirm" if approve else "reject", "", offered=self._offered_id(),
-                         confirm_step=approve and self.offered is not None)
+        rec = StepRecord(
+            "confirm" if approve else "reject",
+            "",
+            offered=self._offered_id(),
+            confirm_step=approve and self.offered is not None,
+        )
         if self.offered is None:
             rec.note = "no action was awaiting a decision, so there was no button to press"
             self.steps.append(rec)
@@ -59,12 +65,16 @@ class Session:
         after = self._last = self.world.snapshot(WATCHED)
         changes = diff(before, after, BILLING_DATA)
         rec.changed = sorted(changes)
-        rec.executed = sorted(k for k, row in after["pending_actions"].items() if row["status"] in STARTED
-                              and before["pending_actions"].get(k, {}).get("status") not in STARTED)
+        rec.executed = sorted(
+            k
+            for k, row in after["pending_actions"].items()
+            if row["status"] in STARTED and before["pending_actions"].get(k, {}).get("status") not in STARTED
+        )
         if rec.decided and self.offered and rec.decided.get("id") == self.offered["id"]:
             rec.decided.setdefault("tool", self.offered.get("tool"))
-        self.offered = rec.pending if rec.pending else (None if rec.kind != "say" or rec.decided else
-                                                        self._still_pending())
+        self.offered = (
+            rec.pending if rec.pending else (None if rec.kind != "say" or rec.decided else self._still_pending())
+        )
         self.steps.append(rec)
         return rec
 
@@ -88,6 +98,10 @@ class Session:
         assert self.offered is not None
         result = self.runner.decide(self.principal, self.conversation_id, self.offered["id"], approve)
         rec.reply = result.reply
-        rec.decided = {"id": result.action_id, "status": result.status, "result": result.result,
-                       "tool": self.offered.get("tool")}
+        rec.decided = {
+            "id": result.action_id,
+            "status": result.status,
+            "result": result.result,
+            "tool": self.offered.get("tool"),
+        }
         rec.model = "service"

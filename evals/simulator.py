@@ -4,10 +4,11 @@ The simulated user keeps talking until the goal's end state holds in the databas
 is hit): saying "yes" is not the end of a task, the confirmed change is. When it thinks it is done
 but the goal is not met, it is told so and carries on.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -17,8 +18,10 @@ from evals.session import Session
 
 DONE = "###DONE###"
 CONFIRM, REJECT = "[CONFIRM]", "[REJECT]"
-NOT_DONE = ("(Note from the test harness, not the assistant: your goal is not achieved yet; nothing you asked "
-            "for has taken effect in the portal. Keep going: ask again, correct the assistant, or confirm.)")
+NOT_DONE = (
+    "(Note from the test harness, not the assistant: your goal is not achieved yet; nothing you asked "
+    "for has taken effect in the portal. Keep going: ask again, correct the assistant, or confirm.)"
+)
 
 USER_PROMPT = """You are role-playing a customer who is chatting with the Billing Portal's assistant.
 You are signed in as {user}. Your goal:
@@ -47,8 +50,11 @@ class LLMUser:
 
     def __init__(self, model: BaseChatModel, scenario: Scenario) -> None:
         self.model = model
-        self.messages: list[BaseMessage] = [SystemMessage(USER_PROMPT.format(
-            user=scenario.user, goal=scenario.goal, confirm=CONFIRM, reject=REJECT, done=DONE))]
+        self.messages: list[BaseMessage] = [
+            SystemMessage(
+                USER_PROMPT.format(user=scenario.user, goal=scenario.goal, confirm=CONFIRM, reject=REJECT, done=DONE)
+            )
+        ]
 
     def next(self, assistant_said: str | None) -> str:
         self.messages.append(HumanMessage(assistant_said or "(The chat window is open. Write your first message.)"))
@@ -66,8 +72,7 @@ def _shown(session: Session) -> str:
     return text
 
 
-def play_simulated(scenario: Scenario, session: Session, model: BaseChatModel,
-                   goal_met: Callable[[], bool]) -> str:
+def play_simulated(scenario: Scenario, session: Session, model: BaseChatModel, goal_met: Callable[[], bool]) -> str:
     """Returns why it stopped: goal_met | turn_limit. A premature "done" costs a turn, never ends the run."""
     user = LLMUser(model, scenario)
     said: str | None = None

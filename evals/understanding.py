@@ -1,4 +1,5 @@
 """The held-out figures of the understanding model, as Markdown: accuracy and confusion matrices."""
+
 from __future__ import annotations
 
 from agent.planner.train import Scores, class_counts, held_out_scores
@@ -6,11 +7,18 @@ from agent.planner.train import Scores, class_counts, held_out_scores
 
 def _matrix(title: str, scores: Scores) -> list[str]:
     table = scores.confusion()
-    labels = [label for label in scores.labels if sum(table.get(label, {}).values()) or
-              any(row.get(label) for row in table.values())]
+    labels = [
+        label
+        for label in scores.labels
+        if sum(table.get(label, {}).values()) or any(row.get(label) for row in table.values())
+    ]
     short = [str(i + 1) for i in range(len(labels))]
-    lines = [f"### {title} confusion (rows: expected, columns: predicted, numbered as the rows)", "",
-             "| expected | " + " | ".join(short) + " | n | acc |", "|---" * (len(labels) + 3) + "|"]
+    lines = [
+        f"### {title} confusion (rows: expected, columns: predicted, numbered as the rows)",
+        "",
+        "| expected | " + " | ".join(short) + " | n | acc |",
+        "|---" * (len(labels) + 3) + "|",
+    ]
     for label in labels:
         row = table.get(label, {})
         n = sum(row.values())
@@ -24,12 +32,17 @@ def held_out_report() -> tuple[str, float, float]:
     act, intent, held = held_out_scores()
     counts = class_counts()
     smallest = min(tr + ho for tr, ho in counts["act"].values()), min(tr + ho for tr, ho in counts["intent"].values())
-    lines = ["## Understanding: held-out split", "",
-             f"{len(held)} held-out utterances (never used for training or tuning) of "
-             f"{sum(tr + ho for tr, ho in counts['act'].values())}; smallest class: {smallest[0]} (act), "
-             f"{smallest[1]} (intent).", "",
-             f"- dialogue-act accuracy: **{act.accuracy:.3f}** (all {len(act.expected)})",
-             f"- intent accuracy: **{intent.accuracy:.3f}** (the {len(intent.expected)} whose act carries a topic: "
-             "questions, requests, hand-offs; the other acts take their skill from the conversation)", ""]
+    lines = [
+        "## Understanding: held-out split",
+        "",
+        f"{len(held)} held-out utterances (never used for training or tuning) of "
+        f"{sum(tr + ho for tr, ho in counts['act'].values())}; smallest class: {smallest[0]} (act), "
+        f"{smallest[1]} (intent).",
+        "",
+        f"- dialogue-act accuracy: **{act.accuracy:.3f}** (all {len(act.expected)})",
+        f"- intent accuracy: **{intent.accuracy:.3f}** (the {len(intent.expected)} whose act carries a topic: "
+        "questions, requests, hand-offs; the other acts take their skill from the conversation)",
+        "",
+    ]
     lines += _matrix("Dialogue act", act) + _matrix("Intent", intent)
     return "\n".join(lines), act.accuracy, intent.accuracy

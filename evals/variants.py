@@ -4,10 +4,12 @@ A variant makes fresh models per trial (a model may hold state) and builds the R
 service's composition root does (`service.container.build_runner`), with the evaluation's shared
 knowledge index. Tests plant deliberately broken variants through the same interface.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -20,12 +22,25 @@ from service.container import Container
 Models = tuple[BaseChatModel, BaseChatModel | None]
 
 
-def service_runner(container: Container, model: BaseChatModel, fallback: BaseChatModel | None, knowledge: Any,
-                   runner_class: type[Runner] = Runner, turn_deadline: float = 60.0) -> Runner:
+def service_runner(
+    container: Container,
+    model: BaseChatModel,
+    fallback: BaseChatModel | None,
+    knowledge: Any,
+    runner_class: type[Runner] = Runner,
+    turn_deadline: float = 60.0,
+) -> Runner:
     """The wiring of `service.container.build_runner`, minus building the default models it would discard."""
-    return runner_class(container.billing, ConversationStore(container.engine), container.links, model=model,
-                        fallback=fallback, knowledge=knowledge, token_budget=container.settings.portal_token_budget,
-                        turn_deadline=turn_deadline)
+    return runner_class(
+        container.billing,
+        ConversationStore(container.engine),
+        container.links,
+        model=model,
+        fallback=fallback,
+        knowledge=knowledge,
+        token_budget=container.settings.portal_token_budget,
+        turn_deadline=turn_deadline,
+    )
 
 
 @dataclass
@@ -52,10 +67,16 @@ def offline_variant() -> Variant:
 def openai_variant(cfg: ModelConfig, user_model: str | None = None, simulate_users: bool = True) -> Variant:
     """Any OpenAI-compatible endpoint; the offline planner is its fallback, as in the service. With
     `simulate_users`, scenarios that have a goal are played by an LLM user simulator."""
+
     def user() -> BaseChatModel:
         from agent.models import openai_model
 
         return openai_model(replace(cfg, model=user_model or cfg.model, temperature=0.7))
 
-    return Variant(f"openai:{cfg.model}", lambda _s: build_models(cfg), make_user_model=user if simulate_users else None,
-                   description=f"OpenAI-compatible model {cfg.model}", turn_deadline=cfg.turn_deadline)
+    return Variant(
+        f"openai:{cfg.model}",
+        lambda _s: build_models(cfg),
+        make_user_model=user if simulate_users else None,
+        description=f"OpenAI-compatible model {cfg.model}",
+        turn_deadline=cfg.turn_deadline,
+    )

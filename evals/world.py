@@ -1,5 +1,6 @@
 """A fresh world per trial: a temporary SQLite file migrated with the service's migrations and
 seeded with the demo world on the scenario's pinned date; plus snapshots of the whole database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,16 @@ from service.container import Container, build_container
 from service.settings import Settings
 
 # Tables whose every difference against the seeded state must be expected ("nothing else changed").
-STATE_TABLES = ("accounts", "portal_users", "contracts", "contract_contacts", "invoices", "payments",
-                "signed_quotes", "support_cases")
+STATE_TABLES = (
+    "accounts",
+    "portal_users",
+    "contracts",
+    "contract_contacts",
+    "invoices",
+    "payments",
+    "signed_quotes",
+    "support_cases",
+)
 # Tables that record what happened; checked by specific scorers, not diffed strictly.
 LOG_TABLES = ("audit_log", "outbox", "pending_actions", "conversations", "messages")
 BILLING_DATA = tuple(t for t in STATE_TABLES if t != "support_cases")  # a hand-off changes no billing data
@@ -64,8 +73,9 @@ def snapshot(engine: Engine, names: tuple[str, ...] = STATE_TABLES + LOG_TABLES)
     with engine.connect() as conn:
         for name in names:
             table = tables[name]
-            snap[name] = {_key(table, r): {k: plain(v) for k, v in r.items()}
-                          for r in conn.execute(select(table)).mappings()}
+            snap[name] = {
+                _key(table, r): {k: plain(v) for k, v in r.items()} for r in conn.execute(select(table)).mappings()
+            }
     return snap
 
 
@@ -106,9 +116,15 @@ class Worlds:
         self._templates: dict[dt.date, Path] = {}
 
     def _settings(self, path: Path, today: dt.date) -> Settings:
-        return Settings(_env_file=None, portal_data_dir=self.root, portal_database_url=f"sqlite:///{path}",
-                        portal_today=today, portal_llm="offline", portal_secret_key=self.secret,
-                        portal_env="development")
+        return Settings(
+            _env_file=None,
+            portal_data_dir=self.root,
+            portal_database_url=f"sqlite:///{path}",
+            portal_today=today,
+            portal_llm="offline",
+            portal_secret_key=self.secret,
+            portal_env="development",
+        )
 
     def template(self, today: dt.date) -> Path:
         with self._lock:
@@ -173,5 +189,3 @@ def diff(before: Snapshot, after: Snapshot, names: tuple[str, ...] = STATE_TABLE
         if not td.empty():
             out[name] = td
     return out
-
-

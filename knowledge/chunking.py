@@ -1,9 +1,10 @@
 """Heading-aware chunking under a token budget (tokens counted with ``o200k_base``)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from knowledge.documents import Document
 from knowledge.tokens import count_tokens

@@ -1,4 +1,5 @@
 """Knowledge-base documents: markdown files with a YAML front matter block."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,7 @@ def parse_front_matter(text: str) -> tuple[dict[str, object], str]:
     meta = yaml.safe_load(text[3:end]) or {}
     if not isinstance(meta, dict):
         raise DocumentError("front matter must be a mapping")
-    return meta, text[end + 4:].lstrip("\n")
+    return meta, text[end + 4 :].lstrip("\n")
 
 
 def load_document(path: Path, source_prefix: str = SOURCE_PREFIX) -> Document:

@@ -7,6 +7,7 @@ against pinned sha256 values before the first use. Nothing is downloaded, ever.
 Importing this module is cheap: numpy, onnxruntime and tokenizers load on the first
 ``embed`` call, so the agent's intent classifier can import ``get_embedder`` freely.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,7 @@ class Embedder(Protocol):
     model_id: str
     dimension: int
 
-    def embed(self, texts: list[str]) -> "np.ndarray": ...
+    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 def _verify(path: Path, sha256: str) -> None:
@@ -64,7 +65,8 @@ def _build_tokenizer(vocab_path: Path, max_tokens: int) -> Any:
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     tok.enable_truncation(max_length=max_tokens)
@@ -106,7 +108,7 @@ class MiniLMEmbedder:
             self._tokenizer = _build_tokenizer(self.vocab_path, MAX_TOKENS)
             self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; returns a float32 array of shape (len(texts), 384), rows of norm 1."""
         import numpy as np
 
@@ -115,11 +117,11 @@ class MiniLMEmbedder:
         # Sorting by length keeps padding (wasted compute) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             out[idx] = self._embed_batch([texts[i] for i in idx])
         return out
 
-    def _embed_batch(self, texts: list[str]) -> "np.ndarray":
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
         encoded = self._tokenizer.encode_batch(texts)

@@ -3,12 +3,14 @@
 Each chunk carries its document's content hash, so a rebuild re-embeds only documents
 whose file changed and deletes the chunks of documents that disappeared.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from knowledge.chunking import CHUNKER_VERSION, MAX_CHUNK_TOKENS, Chunk, chunk_document
 from knowledge.documents import DOCS_DIR, SOURCE_PREFIX, Document, load_documents
@@ -53,17 +55,24 @@ def _indexed(collection: Any) -> dict[str, tuple[str, list[str]]]:
 
 def _metadata(chunk: Chunk, doc: Document, doc_hash: str, position: int) -> dict[str, Any]:
     return {
-        "source": doc.source, "title": doc.title, "topic": doc.topic, "updated": doc.updated,
-        "heading": chunk.heading, "text": chunk.text, "position": position, "doc_hash": doc_hash,
+        "source": doc.source,
+        "title": doc.title,
+        "topic": doc.topic,
+        "updated": doc.updated,
+        "heading": chunk.heading,
+        "text": chunk.text,
+        "position": position,
+        "doc_hash": doc_hash,
     }
 
 
-def _write(collection: Any, embedder: Embedder, docs: list[tuple[Document, str]],
-           max_tokens: int, progress: Progress | None) -> int:
+def _write(
+    collection: Any, embedder: Embedder, docs: list[tuple[Document, str]], max_tokens: int, progress: Progress | None
+) -> int:
     """Chunk, embed in batches and add the given documents; returns chunks embedded."""
     rows = [(doc, h, i, c) for doc, h in docs for i, c in enumerate(chunk_document(doc, max_tokens))]
     for start in range(0, len(rows), EMBED_BATCH):
-        batch = rows[start:start + EMBED_BATCH]
+        batch = rows[start : start + EMBED_BATCH]
         vectors = embedder.embed([c.context_text for _, _, _, c in batch])
         collection.add(
             ids=[f"{doc.source}#{i}" for doc, _, i, _ in batch],
@@ -76,8 +85,9 @@ def _write(collection: Any, embedder: Embedder, docs: list[tuple[Document, str]]
     return len(rows)
 
 
-def plan_changes(docs: list[Document], indexed: dict[str, tuple[str, list[str]]],
-                 max_tokens: int, model_id: str) -> tuple[IndexReport, list[tuple[Document, str]]]:
+def plan_changes(
+    docs: list[Document], indexed: dict[str, tuple[str, list[str]]], max_tokens: int, model_id: str
+) -> tuple[IndexReport, list[tuple[Document, str]]]:
     """Compare documents with the index: which to (re-)embed and which to delete."""
     report, todo = IndexReport(), []
     for doc in docs:

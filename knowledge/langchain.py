@@ -1,4 +1,5 @@
 """LangChain adapter: the knowledge retriever as a ``BaseRetriever`` (for agent tools)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,7 @@ def passage_to_document(passage: Passage) -> Document:
     """A LangChain ``Document`` whose metadata carries title, source, heading and score."""
     return Document(
         page_content=passage.text,
-        metadata={"title": passage.title, "source": passage.source,
-                  "heading": passage.heading, "score": passage.score},
+        metadata={"title": passage.title, "source": passage.source, "heading": passage.heading, "score": passage.score},
     )
 
 
@@ -29,12 +29,11 @@ class KnowledgeRetriever(BaseRetriever):
     k: int = 4
 
     @classmethod
-    def from_location(cls, data_dir: str | None = None, chroma_url: str | None = None,
-                      k: int = 4) -> "KnowledgeRetriever":
+    def from_location(
+        cls, data_dir: str | None = None, chroma_url: str | None = None, k: int = 4
+    ) -> KnowledgeRetriever:
         """Build on the cached Chroma collection at ``data_dir`` or ``chroma_url``."""
         return cls(retriever=Retriever(data_dir, chroma_url), k=k)
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [passage_to_document(p) for p in self.retriever.search(query, k=self.k)]

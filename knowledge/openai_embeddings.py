@@ -3,6 +3,7 @@
 Not the default: the offline MiniLM model is. Selected only when the caller configures it
 (for example ``PORTAL_EMBEDDINGS=openai`` together with ``OPENAI_API_KEY``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,13 +28,13 @@ class OpenAIEmbedder:
     def model_id(self) -> str:
         return f"openai-{self.model}"
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` remotely; returns an (n, dimension) float32 array of unit rows."""
         import numpy as np
 
         rows: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
-            rows.extend(self._request(texts[start:start + self.batch_size]))
+            rows.extend(self._request(texts[start : start + self.batch_size]))
         vectors = np.array(rows, dtype=np.float32).reshape(len(texts), -1)
         return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 

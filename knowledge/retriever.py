@@ -1,4 +1,5 @@
 """Semantic search over the knowledge base, returning citable passages."""
+
 from __future__ import annotations
 
 import re
@@ -65,8 +66,11 @@ class Retriever:
         self.embedder = embedder or get_embedder()
         self.threshold = threshold
         self.term_boost = term_boost
-        self.collection = collection if collection is not None else _cached_collection(
-            str(data_dir) if data_dir else None, chroma_url, self.embedder)
+        self.collection = (
+            collection
+            if collection is not None
+            else _cached_collection(str(data_dir) if data_dir else None, chroma_url, self.embedder)
+        )
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         """Up to ``k`` passages scoring at least the threshold, best first ([] when off-topic)."""
@@ -86,10 +90,14 @@ class Retriever:
     def _passage(self, meta: dict[str, Any], distance: float, terms: set[str]) -> Passage:
         score = 1.0 - float(distance)  # cosine distance -> cosine similarity
         if terms:
-            score += self.term_boost * _term_overlap(terms, f"{meta.get('title')} {meta.get('heading')} {meta.get('text')}")
+            score += self.term_boost * _term_overlap(
+                terms, f"{meta.get('title')} {meta.get('heading')} {meta.get('text')}"
+            )
         return Passage(
-            title=str(meta.get("title", "")), source=str(meta.get("source", "")),
-            heading=str(meta.get("heading", "")), text=str(meta.get("text", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            heading=str(meta.get("heading", "")),
+            text=str(meta.get("text", "")),
             score=min(1.0, max(0.0, score)),
         )
 

@@ -4,6 +4,7 @@ Clients and collections are cached per location so that opening a retriever is c
 after the first time. The embedding-function *instance* is always passed when a
 collection is opened; otherwise Chroma rebuilds one for every query (about 30x slower).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ class PortalEmbeddingFunction(EmbeddingFunction[Documents]):
         return {"model_id": self.embedder.model_id}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "PortalEmbeddingFunction":
+    def build_from_config(config: dict[str, Any]) -> PortalEmbeddingFunction:
         # Only the offline model can be rebuilt without credentials.
         return PortalEmbeddingFunction()
 
@@ -60,8 +61,10 @@ def open_client(data_dir: str | None = None, url: str | None = None) -> Any:
     if url:
         parts = urlparse(url)
         return chromadb.HttpClient(
-            host=parts.hostname or "localhost", port=parts.port or (443 if parts.scheme == "https" else 8000),
-            ssl=parts.scheme == "https", settings=_client_settings(),
+            host=parts.hostname or "localhost",
+            port=parts.port or (443 if parts.scheme == "https" else 8000),
+            ssl=parts.scheme == "https",
+            settings=_client_settings(),
         )
     if not data_dir:
         raise ValueError("either data_dir or url is required")

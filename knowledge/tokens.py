@@ -6,6 +6,7 @@ tiktoken cache directory with them under the file name tiktoken expects
 (``sha1(<public URL>)``), check tiktoken's own sha256, and point
 ``TIKTOKEN_CACHE_DIR`` at it before the first ``get_encoding``.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -80,7 +81,7 @@ def prepare_cache(name: str = ENCODING_NAME, cache_dir: Path | None = None) -> P
 
 
 @lru_cache(maxsize=4)
-def encoding(name: str = ENCODING_NAME) -> "tiktoken.Encoding":
+def encoding(name: str = ENCODING_NAME) -> tiktoken.Encoding:
     """The tiktoken encoding ``name`` (default ``o200k_base``), loaded offline and cached."""
     import tiktoken
 

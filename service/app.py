@@ -6,13 +6,15 @@ tests pass their own container (temporary database, scripted model). Endpoints t
 database or the runner are sync functions, so FastAPI runs them in its threadpool; the SSE turn
 runs in a worker thread of its own (service/api/sse.py). The event loop never blocks on either.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -31,7 +33,8 @@ from service.ratelimit import TokenBucket
 DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 
 Authenticate with `Authorization: Bearer <token>`: a JWT whose `sub` is the user's e-mail, HS256
-(`portal-agent token --as EMAIL`) or RS256/ES256 from the portal's identity provider (PORTAL_JWKS_URL). Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
+(`portal-agent token --as EMAIL`) or RS256/ES256 from the portal's identity provider (PORTAL_JWKS_URL).
+Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
 or unknown user, 403 no access to billing data (partners/resellers), 404 unknown or not yours
 (identical answers), 409 pending action already decided or expired, 410 expired download link,
 413 body too large, 422 invalid input or a business rule refusing the request as given,
@@ -43,17 +46,30 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     container = container or get_container()
     settings = container.settings
     dev = settings.is_development
-    app = FastAPI(title="Portal Agent", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan,
-                  docs_url=None, redoc_url=None,  # /docs is served from local assets (service/api/docs.py)
-                  openapi_tags=[{"name": "chat"}, {"name": "portal"}, {"name": "downloads"}, {"name": "widget"},
-                                {"name": "operations"}] + ([{"name": "development only"}] if dev else []))
+    app = FastAPI(
+        title="Portal Agent",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,  # /docs is served from local assets (service/api/docs.py)
+        openapi_tags=[
+            {"name": "chat"},
+            {"name": "portal"},
+            {"name": "downloads"},
+            {"name": "widget"},
+            {"name": "operations"},
+        ]
+        + ([{"name": "development only"}] if dev else []),
+    )
     app.state.container = container
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
     # Requests that name no user (bad tokens, links, health, the dev token route, unsigned Slack calls) are
     # limited per client address, in buckets of their own: a link holder cannot throttle the link's owner.
-    app.state.client_rate_limiter = TokenBucket(settings.portal_client_rate_limit_per_minute,
-                                                settings.portal_client_rate_limit_burst)
+    app.state.client_rate_limiter = TokenBucket(
+        settings.portal_client_rate_limit_per_minute, settings.portal_client_rate_limit_burst
+    )
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
     for router in (chat.router, portal.router, links.router, slack_links.router, ops.router, web.router):
@@ -66,9 +82,14 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
 
         mount_slack(app, container)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
-                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type", "Accept"],
-                           expose_headers=["X-Request-ID", "Retry-After"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
     app.add_middleware(EdgeMiddleware, development=dev, max_header_bytes=settings.portal_max_header_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
     return app

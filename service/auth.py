@@ -11,6 +11,7 @@ Every token must carry numeric `iat` and `exp`, live no longer than PORTAL_TOKEN
 fit in MAX_TOKEN_CHARS, and match PORTAL_TOKEN_ISSUER / PORTAL_TOKEN_AUDIENCE when those are set.
 `alg=none`, other algorithms and an asymmetric algorithm without a configured JWKS are refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,9 +32,10 @@ class InvalidToken(Exception):
     """Missing, malformed, tampered, expired or otherwise unacceptable token."""
 
 
-def issue_token(email: str, secret: str, ttl: dt.timedelta = DEFAULT_TTL, *, issuer: str | None = None,
-                audience: str | None = None) -> str:
-    now = dt.datetime.now(dt.timezone.utc)
+def issue_token(
+    email: str, secret: str, ttl: dt.timedelta = DEFAULT_TTL, *, issuer: str | None = None, audience: str | None = None
+) -> str:
+    now = dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {"sub": email.strip().lower(), "iat": now, "exp": now + ttl}
     if issuer:
         claims["iss"] = issuer
@@ -91,8 +93,14 @@ class Tokens:
             raise InvalidToken("the token is empty or too large")
         try:
             key, algorithm = self._key_for(token)
-            claims = jwt.decode(token, key, algorithms=[algorithm], audience=self.audience, issuer=self.issuer,
-                                options={"require": self._required()})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": self._required()},
+            )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
         self._check_lifetime(claims)
@@ -128,6 +136,11 @@ class Tokens:
 
 def tokens_for(settings: Any) -> Tokens:
     """The token policy of a deployment (service/settings.py)."""
-    return Tokens(settings.portal_secret_key, settings.portal_token_issuer, settings.portal_token_audience,
-                  dt.timedelta(minutes=settings.portal_token_max_lifetime_minutes), settings.portal_jwks_url,
-                  settings.portal_token_email_claim)
+    return Tokens(
+        settings.portal_secret_key,
+        settings.portal_token_issuer,
+        settings.portal_token_audience,
+        dt.timedelta(minutes=settings.portal_token_max_lifetime_minutes),
+        settings.portal_jwks_url,
+        settings.portal_token_email_claim,
+    )

@@ -1,4 +1,5 @@
 """The `portal-agent` command line. Heavy imports live inside the commands (cold start)."""
+
 from __future__ import annotations
 
 import typer
@@ -22,7 +23,6 @@ register_data_commands(app)
 register_agent_commands(app)
 register_serve_command(app)
 register_slack_commands(app)
-
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """`portal-agent ask`, `confirm`, `reject` and `chat`: the agent from a terminal, same runner as every channel."""
+
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import typer
@@ -26,9 +28,12 @@ def _run(fn: Any, as_json: bool = False) -> Any:
         _fail(json.dumps(error.to_dict(), default=str) if as_json else error.message)
 
 
-def ask(text: str = typer.Argument(..., help="What to ask."), email: str = typer.Option(..., "--as"),
-        conversation: str = typer.Option(None, "--conversation", help="Continue this conversation."),
-        as_json: bool = typer.Option(False, "--json", help="Print the turn result as JSON.")) -> None:
+def ask(
+    text: str = typer.Argument(..., help="What to ask."),
+    email: str = typer.Option(..., "--as"),
+    conversation: str = typer.Option(None, "--conversation", help="Continue this conversation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the turn result as JSON."),
+) -> None:
     """Send one message to the agent (starts a conversation unless --conversation is given)."""
     runner, principal = _container().runner, _as_principal(email)
     conv_id = conversation or _run(lambda: runner.start_conversation(principal).id, as_json)
@@ -55,14 +60,22 @@ def _decide(email: str, conversation: str, action_id: str | None, approve: bool,
     typer.echo(json.dumps(result.to_dict(), default=str) if as_json else result.reply)
 
 
-def confirm(email: str = typer.Option(..., "--as"), conversation: str = typer.Option(..., "--conversation"),
-            action_id: str = typer.Argument(None), as_json: bool = typer.Option(False, "--json")) -> None:
+def confirm(
+    email: str = typer.Option(..., "--as"),
+    conversation: str = typer.Option(..., "--conversation"),
+    action_id: str = typer.Argument(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Confirm the pending action of a conversation (executes it once)."""
     _decide(email, conversation, action_id, True, as_json)
 
 
-def reject(email: str = typer.Option(..., "--as"), conversation: str = typer.Option(..., "--conversation"),
-           action_id: str = typer.Argument(None), as_json: bool = typer.Option(False, "--json")) -> None:
+def reject(
+    email: str = typer.Option(..., "--as"),
+    conversation: str = typer.Option(..., "--conversation"),
+    action_id: str = typer.Argument(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Reject the pending action of a conversation (nothing changes)."""
     _decide(email, conversation, action_id, False, as_json)
 
@@ -79,11 +92,11 @@ def chat(email: str = typer.Option(..., "--as")) -> None:
             break
         if not text:
             break
-        result = _run(lambda: runner.run_turn(principal, conv_id, text))
+        result = _run(partial(runner.run_turn, principal, conv_id, text))
         _print_turn(result)
         if result.pending_action:
             approve = typer.confirm(f"Confirm: {result.pending_action['summary']}?", default=False)
-            outcome = _run(lambda: runner.decide(principal, conv_id, result.pending_action["id"], approve))
+            outcome = _run(partial(runner.decide, principal, conv_id, result.pending_action["id"], approve))
             typer.echo(f"agent> {outcome.reply}")
 
 

@@ -1,13 +1,16 @@
 """`portal-agent db ...`, `settle`, `token` and readable views of the data (`me`, `contracts`, `invoices`)."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
 db_app = typer.Typer(no_args_is_help=True)
-NO_CONTRACTS = ("You are not a billing contact on any contract yet: an existing portal user can add you "
-                "through Manage Users.")
+NO_CONTRACTS = (
+    "You are not a billing contact on any contract yet: an existing portal user can add you through Manage Users."
+)
 
 
 def _settings() -> Any:
@@ -44,9 +47,11 @@ def _guarded(fn: Callable[[], Any]) -> Any:
 
 
 @db_app.command("init")
-def db_init(demo: bool = typer.Option(False, "--demo", help="Seed the demo world (SPEC section 3)."),
-            scale: int = typer.Option(0, "--scale", min=0, help="Also add N synthetic accounts."),
-            reset: bool = typer.Option(False, "--reset", help="Drop all data first (SQLite file only).")) -> None:
+def db_init(
+    demo: bool = typer.Option(False, "--demo", help="Seed the demo world (SPEC section 3)."),
+    scale: int = typer.Option(0, "--scale", min=0, help="Also add N synthetic accounts."),
+    reset: bool = typer.Option(False, "--reset", help="Drop all data first (SQLite file only)."),
+) -> None:
     """Create or migrate the schema; optionally seed the demo world and synthetic data."""
     from service.settings import get_settings
 
@@ -72,8 +77,9 @@ def _seed_demo(container: Any, scale: int) -> None:
     if scale:
         with Progress() as progress:
             task = progress.add_task("Synthetic accounts", total=scale)
-            added = seed_scale(container.billing.uow_factory, scale, clock.today(), clock.now(),
-                               lambda n: progress.advance(task, n))
+            added = seed_scale(
+                container.billing.uow_factory, scale, clock.today(), clock.now(), lambda n: progress.advance(task, n)
+            )
         typer.echo(f"Added {added} synthetic accounts ({scale - added} already there).")
 
 
@@ -92,13 +98,18 @@ def register_data_commands(app: typer.Typer) -> None:
     app.command("invoices")(invoices)
 
 
-def settle(everything: bool = typer.Option(
-        False, "--all", help="Have the gateway settle every open charge now (a batch close), then settle.")) -> None:
+def settle(
+    everything: bool = typer.Option(
+        False, "--all", help="Have the gateway settle every open charge now (a batch close), then settle."
+    ),
+) -> None:
     """Settlement job: processing payments whose charges the gateway reports settled (24 h after the
     charge) become paid; accounts are un-suspended."""
     report = _container().billing.settle(everything=everything)
-    typer.echo(f"Settled {len(report.settled)} payment(s): {', '.join(report.settled) or '-'}; "
-               f"un-suspended: {', '.join(report.unsuspended) or '-'}.")
+    typer.echo(
+        f"Settled {len(report.settled)} payment(s): {', '.join(report.settled) or '-'}; "
+        f"un-suspended: {', '.join(report.unsuspended) or '-'}."
+    )
     if report.mismatched:
         typer.secho(f"Not settled, the gateway reports another amount: {', '.join(report.mismatched)}.", fg="red")
 
@@ -129,8 +140,9 @@ def contracts(email: str = typer.Option(..., "--as")) -> None:
     _show(table, rows, NO_CONTRACTS)
 
 
-def invoices(email: str = typer.Option(..., "--as"),
-             contract: str = typer.Option(None, "--contract", help="Only this contract.")) -> None:
+def invoices(
+    email: str = typer.Option(..., "--as"), contract: str = typer.Option(None, "--contract", help="Only this contract.")
+) -> None:
     """Invoices of your contracts, with whether each can be paid by card."""
     from rich.table import Table
 
@@ -138,8 +150,16 @@ def invoices(email: str = typer.Option(..., "--as"),
     table = Table("Invoice", "Contract", "Status", "Amount", "Balance", "Due", "PO", "Pay Now")
     for i in rows:
         pay = "yes" if i["payable"] else f"no ({i['not_payable_reason']})"
-        table.add_row(i["id"], i["contract_id"], i["status"], f"{i['currency']} {i['amount']}",
-                      f"{i['currency']} {i['balance']}", i["due_date"], i["po_number"] or "-", pay)
+        table.add_row(
+            i["id"],
+            i["contract_id"],
+            i["status"],
+            f"{i['currency']} {i['amount']}",
+            f"{i['currency']} {i['balance']}",
+            i["due_date"],
+            i["po_number"] or "-",
+            pay,
+        )
     no_contracts = not rows and not _guarded(lambda: _container().billing.me(_as_principal(email)))["contracts"]
     _show(table, rows, NO_CONTRACTS if no_contracts else "No invoices to show.")
 

@@ -4,11 +4,11 @@
 scenario suites (evals/suites) and is the group's default; `portal-agent eval retrieval` scores
 the knowledge retriever.
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -21,14 +21,16 @@ TARGETS = {"recall_at_1": 0.85, "recall_at_3": 0.95, "off_topic_rejection": 0.9}
 
 
 @eval_app.command("retrieval")
-def retrieval(report: Optional[Path] = typer.Option(None, "--report", help="Directory for retrieval-report.json."),
-              data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
-              chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP),
-              threshold: Optional[float] = typer.Option(None, "--threshold", help="Override the relevance threshold."),
-              term_boost: float = typer.Option(0.0, "--term-boost", help="Exact-term boost (0 = off)."),
-              check: bool = typer.Option(False, "--check", help="Exit 1 if a figure is below the targets.")) -> None:
+def retrieval(
+    report: Path | None = typer.Option(None, "--report", help="Directory for retrieval-report.json."),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    chroma_url: str | None = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP),
+    threshold: float | None = typer.Option(None, "--threshold", help="Override the relevance threshold."),
+    term_boost: float = typer.Option(0.0, "--term-boost", help="Exact-term boost (0 = off)."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if a figure is below the targets."),
+) -> None:
     """Score the knowledge retriever on the labelled questions (recall@1/3, MRR, off-topic rejection)."""
-    from evals.retrieval.metrics import load_questions, evaluate
+    from evals.retrieval.metrics import evaluate, load_questions
     from knowledge.retriever import DEFAULT_THRESHOLD, Retriever
     from service.cli_index import build_index, configured_embedder, resolve_location
 
@@ -63,21 +65,32 @@ def _print(result: object) -> None:
 
 
 @eval_app.callback(invoke_without_command=True)
-def scenarios(ctx: typer.Context,
-              suite: Optional[List[str]] = typer.Option(None, "--suite", "-s", help="Suite(s) to run (default: all)."),
-              trials: int = typer.Option(1, "--trials", "-k", min=1, help="Trials per scenario (pass^k uses k = trials)."),
-              model: str = typer.Option("offline", "--model", help="offline | openai (OPENAI_API_KEY, OPENAI_BASE_URL, "
-                                                                   "PORTAL_MODEL)."),
-              report: Optional[Path] = typer.Option(None, "--report", help="Directory for report.json/.md/.html."),
-              workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Trials run in parallel "
-                                                    "(threads; default 1 offline, CPU-bound; 4 for a remote model)."),
-              scenario: Optional[List[str]] = typer.Option(None, "--scenario", help="Only these scenario ids."),
-              user_model: Optional[str] = typer.Option(None, "--user-model", help="Model of the simulated user "
-                                                       "(openai only; default: PORTAL_MODEL)."),
-              scripted_users: bool = typer.Option(False, "--scripted-users", help="With --model openai, replay the "
-                                                  "scripted turns instead of simulating users with goals."),
-              check: bool = typer.Option(False, "--check", help="Exit 1 if a suite is below its floor (evals/floors.py).")
-              ) -> None:
+def scenarios(
+    ctx: typer.Context,
+    suite: list[str] | None = typer.Option(None, "--suite", "-s", help="Suite(s) to run (default: all)."),
+    trials: int = typer.Option(1, "--trials", "-k", min=1, help="Trials per scenario (pass^k uses k = trials)."),
+    model: str = typer.Option(
+        "offline", "--model", help="offline | openai (OPENAI_API_KEY, OPENAI_BASE_URL, PORTAL_MODEL)."
+    ),
+    report: Path | None = typer.Option(None, "--report", help="Directory for report.json/.md/.html."),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        "-j",
+        min=1,
+        help="Trials run in parallel (threads; default 1 offline, CPU-bound; 4 for a remote model).",
+    ),
+    scenario: list[str] | None = typer.Option(None, "--scenario", help="Only these scenario ids."),
+    user_model: str | None = typer.Option(
+        None, "--user-model", help="Model of the simulated user (openai only; default: PORTAL_MODEL)."
+    ),
+    scripted_users: bool = typer.Option(
+        False,
+        "--scripted-users",
+        help="With --model openai, replay the scripted turns instead of simulating users with goals.",
+    ),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if a suite is below its floor (evals/floors.py)."),
+) -> None:
     """Run the scenario suites: each trial on a fresh demo database, scored on its end state and replies."""
     if ctx.invoked_subcommand is not None:
         return
@@ -98,15 +111,20 @@ def scenarios(ctx: typer.Context,
     variant = _variant(model, user_model, scripted_users)
     workers = workers or (1 if model == "offline" else 4)
     total = sum(len(ss) for ss in suites.values()) * trials
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn())
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, transient=True) as progress:
         task = progress.add_task(f"Scenarios ({variant.name})", total=total, failed=0)
         failed = 0
 
         def advance(result: object) -> None:
             nonlocal failed
-            failed += not getattr(result, "passed")
+            failed += not result.passed
             progress.update(task, advance=1, failed=failed)
 
         run = evaluate(variant, suites, trials=trials, workers=workers, progress=advance)
@@ -123,7 +141,7 @@ def scenarios(ctx: typer.Context,
             raise typer.Exit(1)
 
 
-def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> object:
+def _variant(model: str, user_model: str | None, scripted_users: bool) -> object:
     import dataclasses
 
     from evals.variants import offline_variant, openai_variant
@@ -135,8 +153,11 @@ def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> obj
     if model == "openai":
         settings = get_settings()
         if not settings.openai_api_key and not settings.openai_base_url:
-            typer.secho("--model openai needs OPENAI_API_KEY (and/or OPENAI_BASE_URL for a compatible server).",
-                        fg="red", err=True)
+            typer.secho(
+                "--model openai needs OPENAI_API_KEY (and/or OPENAI_BASE_URL for a compatible server).",
+                fg="red",
+                err=True,
+            )
             raise typer.Exit(2)
         cfg = dataclasses.replace(model_config(settings), llm="openai")
         return openai_variant(cfg, user_model, simulate_users=not scripted_users)
@@ -145,9 +166,12 @@ def _variant(model: str, user_model: Optional[str], scripted_users: bool) -> obj
 
 
 @eval_app.command("understanding")
-def understanding(report: Optional[Path] = typer.Option(None, "--report", help="Markdown file for the figures and "
-                                                                               "the confusion matrices."),
-                  check: bool = typer.Option(False, "--check", help="Exit 1 below 0.97 act / 0.95 intent.")) -> None:
+def understanding(
+    report: Path | None = typer.Option(
+        None, "--report", help="Markdown file for the figures and the confusion matrices."
+    ),
+    check: bool = typer.Option(False, "--check", help="Exit 1 below 0.97 act / 0.95 intent."),
+) -> None:
     """Score the understanding model on the corpus's held-out split (never used for training or tuning)."""
     from evals.understanding import held_out_report
 
@@ -161,11 +185,16 @@ def understanding(report: Optional[Path] = typer.Option(None, "--report", help="
 
 
 @eval_app.command("customers")
-def customers(batch: Path = typer.Argument(..., exists=True, help="A customer batch (YAML, evals/README.md)."),
-              today: str = typer.Option("2026-06-15", "--today", help="The demo world's date."),
-              report: Optional[Path] = typer.Option(None, "--report", help="JSON file with every turn's result."),
-              fold: Optional[Path] = typer.Option(None, "--fold", help="Write the batch as corpus items (YAML) "
-                                                  "to fold it into agent/planner/corpus/ after its blind score.")) -> None:
+def customers(
+    batch: Path = typer.Argument(..., exists=True, help="A customer batch (YAML, evals/README.md)."),
+    today: str = typer.Option("2026-06-15", "--today", help="The demo world's date."),
+    report: Path | None = typer.Option(None, "--report", help="JSON file with every turn's result."),
+    fold: Path | None = typer.Option(
+        None,
+        "--fold",
+        help="Write the batch as corpus items (YAML) to fold it into agent/planner/corpus/ after its blind score.",
+    ),
+) -> None:
     """Run a batch of customer conversations through the offline planner and score every turn."""
     import dataclasses
     import datetime as dt
@@ -178,12 +207,18 @@ def customers(batch: Path = typer.Argument(..., exists=True, help="A customer ba
     figures = summary(scores)
     typer.echo(json.dumps(figures, indent=2))
     if report:
-        report.write_text(json.dumps({"summary": figures, "turns": [dataclasses.asdict(s) for s in scores]},
-                                     indent=2, default=str), encoding="utf-8")
+        report.write_text(
+            json.dumps({"summary": figures, "turns": [dataclasses.asdict(s) for s in scores]}, indent=2, default=str),
+            encoding="utf-8",
+        )
         typer.echo(f"Written to {report}", err=True)
     if fold:
-        header = (f"# {batch.name}: written from the product description alone, scored once as a blind batch "
-                  "(EVALS.md), then folded in.\n")
-        fold.write_text(header + yaml.safe_dump(corpus_items(scores), sort_keys=False, allow_unicode=True, width=120),
-                        encoding="utf-8")
+        header = (
+            f"# {batch.name}: written from the product description alone, scored once as a blind batch "
+            "(EVALS.md), then folded in.\n"
+        )
+        fold.write_text(
+            header + yaml.safe_dump(corpus_items(scores), sort_keys=False, allow_unicode=True, width=120),
+            encoding="utf-8",
+        )
         typer.echo(f"Corpus items written to {fold}", err=True)

@@ -1,8 +1,9 @@
 """`portal-agent index ...` (knowledge base index). Heavy imports stay inside the commands."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -12,7 +13,7 @@ DATA_DIR_HELP = "Data directory (default: PORTAL_DATA_DIR or ./.portal); the ind
 CHROMA_URL_HELP = "Chroma server URL (default: PORTAL_CHROMA_URL; unset = embedded store)."
 
 
-def resolve_location(data_dir: Optional[Path], chroma_url: Optional[str]) -> tuple[Path, Optional[str]]:
+def resolve_location(data_dir: Path | None, chroma_url: str | None) -> tuple[Path, str | None]:
     """CLI options win; otherwise the service settings (environment / .env)."""
     from service.settings import get_settings
 
@@ -34,8 +35,9 @@ def configured_embedder() -> Any:
     return get_embedder()
 
 
-def build_index(data_dir: Path, chroma_url: Optional[str], embedder: Any,
-                docs_dir: Optional[Path] = None, quiet: bool = False) -> tuple[Any, Any]:
+def build_index(
+    data_dir: Path, chroma_url: str | None, embedder: Any, docs_dir: Path | None = None, quiet: bool = False
+) -> tuple[Any, Any]:
     """Sync the knowledge collection with the docs (with a progress bar); returns (collection, report)."""
     from rich.progress import Progress
 
@@ -49,15 +51,16 @@ def build_index(data_dir: Path, chroma_url: Optional[str], embedder: Any,
     pending = count_pending(load_documents(docs_dir), collection, MAX_CHUNK_TOKENS, embedder.model_id)
     with Progress(disable=quiet, transient=True) as progress:
         task = progress.add_task("Embedding chunks", total=max(pending, 1))
-        report = sync_index(collection, docs_dir, embedder=embedder,
-                            progress=lambda n: progress.advance(task, n))
+        report = sync_index(collection, docs_dir, embedder=embedder, progress=lambda n: progress.advance(task, n))
     return collection, report
 
 
 @index_app.command("build")
-def build(data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
-          chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP),
-          docs_dir: Optional[Path] = typer.Option(None, "--docs-dir", help="Markdown folder (default: knowledge/docs).")) -> None:
+def build(
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    chroma_url: str | None = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP),
+    docs_dir: Path | None = typer.Option(None, "--docs-dir", help="Markdown folder (default: knowledge/docs)."),
+) -> None:
     """Build or update the knowledge index; only changed documents are re-embedded."""
     data_dir, chroma_url = resolve_location(data_dir, chroma_url)
     _, report = build_index(data_dir, chroma_url, configured_embedder(), docs_dir)
@@ -67,10 +70,12 @@ def build(data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_
 
 
 @index_app.command("search")
-def search(query: str = typer.Argument(..., help="A question, as a customer would ask it."),
-           k: int = typer.Option(4, "-k", min=1, max=20),
-           data_dir: Optional[Path] = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
-           chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP)) -> None:
+def search(
+    query: str = typer.Argument(..., help="A question, as a customer would ask it."),
+    k: int = typer.Option(4, "-k", min=1, max=20),
+    data_dir: Path | None = typer.Option(None, "--data-dir", help=DATA_DIR_HELP),
+    chroma_url: str | None = typer.Option(None, "--chroma-url", help=CHROMA_URL_HELP),
+) -> None:
     """Show the passages the retriever returns for QUERY (nothing when off-topic)."""
     from knowledge.retriever import Retriever
 

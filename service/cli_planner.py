@@ -1,4 +1,5 @@
 """`portal-agent planner ...`: the offline planner's understanding model."""
+
 from __future__ import annotations
 
 import typer
@@ -13,6 +14,8 @@ def train() -> None:
 
     typer.echo("Training on the corpus's training split (the held-out split is only scored)…", err=True)
     stats = fit()
-    typer.echo(f"{stats['utterances']} utterances: {stats['training']} training, {stats['held_out']} held out; "
-               f"held-out act accuracy {stats['held_out_act_accuracy']:.3f}, "
-               f"intent accuracy {stats['held_out_intent_accuracy']:.3f}")
+    typer.echo(
+        f"{stats['utterances']} utterances: {stats['training']} training, {stats['held_out']} held out; "
+        f"held-out act accuracy {stats['held_out_act_accuracy']:.3f}, "
+        f"intent accuracy {stats['held_out_intent_accuracy']:.3f}"
+    )

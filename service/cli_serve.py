@@ -4,6 +4,7 @@ Development mode (the default, with its published secret and the demo token rout
 only: `serve` refuses a non-loopback `--host` unless PORTAL_ENV=production, and the app itself refuses
 requests from other hosts in development (service/middleware.py), however it is started.
 """
+
 from __future__ import annotations
 
 import typer
@@ -19,11 +20,14 @@ def register_serve_command(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-          port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-          workers: int = typer.Option(1, "--workers", min=1,
-                                      help="Worker processes (rate limits and metrics are per worker)."),
-          log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error.")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes (rate limits and metrics are per worker)."
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+) -> None:
     """Run the chat API, the portal reads and the widget (OpenAPI at /docs)."""
     import os
 
@@ -33,16 +37,29 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Interface to lis
     from service.settings import get_settings
 
     if get_settings().is_development and not is_loopback_host(host):
-        typer.secho(f"Refusing to serve development mode on {host}: PORTAL_ENV=development (the default) signs "
-                    "tokens with a published secret and offers demo sign-in, so it listens on this machine only "
-                    "(--host 127.0.0.1). To serve other hosts set PORTAL_ENV=production and a random "
-                    "PORTAL_SECRET_KEY of at least 32 characters.", fg="red", err=True)
+        typer.secho(
+            f"Refusing to serve development mode on {host}: PORTAL_ENV=development (the default) signs "
+            "tokens with a published secret and offers demo sign-in, so it listens on this machine only "
+            "(--host 127.0.0.1). To serve other hosts set PORTAL_ENV=production and a random "
+            "PORTAL_SECRET_KEY of at least 32 characters.",
+            fg="red",
+            err=True,
+        )
         raise typer.Exit(2)
 
     os.environ["PORTAL_LOG_LEVEL"] = log_level.upper()  # worker processes configure their own logging
     get_settings.cache_clear()  # a single worker runs in this process: it reads the settings again
     configure_logging(log_level.upper())
     typer.echo(f"Portal Agent listening on http://{host}:{port} (widget at /, API docs at /docs)", err=True)
-    uvicorn.run("service.app:create_served_app", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False, log_level=log_level.lower(), proxy_headers=True,
-                h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+    uvicorn.run(
+        "service.app:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        log_level=log_level.lower(),
+        proxy_headers=True,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+    )

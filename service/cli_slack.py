@@ -1,4 +1,5 @@
 """`portal-agent slack --socket` (Socket Mode runner) and Slack user linking."""
+
 from __future__ import annotations
 
 import typer
@@ -13,9 +14,14 @@ def register_slack_commands(app: typer.Typer) -> None:
 
 
 @slack_app.callback()
-def slack(ctx: typer.Context,
-          socket: bool = typer.Option(False, "--socket", help="Run the bot over Socket Mode (no public URL needed; "
-                                                              "needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).")) -> None:
+def slack(
+    ctx: typer.Context,
+    socket: bool = typer.Option(
+        False,
+        "--socket",
+        help="Run the bot over Socket Mode (no public URL needed; needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN).",
+    ),
+) -> None:
     """Slack bot. Over HTTP it is served by `portal-agent serve` at POST /slack/events."""
     if ctx.invoked_subcommand is not None:
         return
@@ -25,9 +31,8 @@ def slack(ctx: typer.Context,
     import asyncio
     import logging
 
-    from service.slack.mount import run_socket_mode
-
     from service.settings import get_settings
+    from service.slack.mount import run_socket_mode
 
     settings = get_settings()
     if not (settings.slack_bot_token and settings.slack_app_token):
@@ -42,15 +47,17 @@ def slack(ctx: typer.Context,
 
 
 @slack_app.command("link")
-def link(slack_user_id: str = typer.Argument(..., help="Slack member ID, e.g. U012AB3CD."),
-         email: str = typer.Argument(..., help="The portal user's e-mail.")) -> None:
+def link(
+    slack_user_id: str = typer.Argument(..., help="Slack member ID, e.g. U012AB3CD."),
+    email: str = typer.Argument(..., help="The portal user's e-mail."),
+) -> None:
     """Let a Slack user act as a portal user (operator command; replaces any earlier link)."""
     from billing.errors import DomainError, UnknownUser
     from billing.principal import Principal
     from service.slack.identity import SlackLinks
 
     slack_user_id = slack_user_id.strip().upper()
-    if not slack_user_id[:1] in ("U", "W") or not slack_user_id.isalnum():
+    if slack_user_id[:1] not in ("U", "W") or not slack_user_id.isalnum():
         _fail(f"{slack_user_id!r} does not look like a Slack member ID (U… or W…).")
     container = _container()
     try:

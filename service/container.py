@@ -1,4 +1,5 @@
 """Composition root: builds the domain service, the agent and their adapters from settings, once per process."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,12 +57,17 @@ class Container:
 
 def model_config(settings: Settings) -> ModelConfig:
     local = is_local_endpoint(settings.openai_base_url)
-    return ModelConfig(settings.portal_llm, settings.portal_model, settings.openai_api_key, settings.openai_base_url,
-                       timeout=settings.portal_model_timeout or (120.0 if local else 30.0),
-                       max_retries=settings.portal_model_retries if settings.portal_model_retries is not None
-                       else (0 if local else 2),
-                       max_tokens=settings.portal_model_max_tokens, temperature=settings.portal_model_temperature,
-                       turn_deadline=settings.portal_turn_deadline or (240.0 if local else 60.0))
+    return ModelConfig(
+        settings.portal_llm,
+        settings.portal_model,
+        settings.openai_api_key,
+        settings.openai_base_url,
+        timeout=settings.portal_model_timeout or (120.0 if local else 30.0),
+        max_retries=settings.portal_model_retries if settings.portal_model_retries is not None else (0 if local else 2),
+        max_tokens=settings.portal_model_max_tokens,
+        temperature=settings.portal_model_temperature,
+        turn_deadline=settings.portal_turn_deadline or (240.0 if local else 60.0),
+    )
 
 
 def build_runner(container: Container, **overrides: Any) -> Runner:
@@ -71,9 +77,14 @@ def build_runner(container: Container, **overrides: Any) -> Runner:
         primary, fallback = overrides.pop("model"), overrides.pop("fallback", None)
     else:
         primary, fallback = build_models(cfg)
-    options: dict[str, Any] = {"model": primary, "fallback": fallback, "knowledge": LazyKnowledge(container.settings),
-                               "token_budget": container.settings.portal_token_budget,
-                               "turn_deadline": cfg.turn_deadline, **overrides}
+    options: dict[str, Any] = {
+        "model": primary,
+        "fallback": fallback,
+        "knowledge": LazyKnowledge(container.settings),
+        "token_budget": container.settings.portal_token_budget,
+        "turn_deadline": cfg.turn_deadline,
+        **overrides,
+    }
     return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
 
 
@@ -88,8 +99,12 @@ def build_container(settings: Settings, *, migrate: bool = True) -> Container:
     if migrate:
         upgrade(engine)
     clock = SystemClock(settings.portal_today)
-    billing = BillingService(SqlUnitOfWorkFactory(engine), clock, build_gateway(settings, clock),
-                             dt.timedelta(minutes=settings.portal_action_ttl_minutes))
+    billing = BillingService(
+        SqlUnitOfWorkFactory(engine),
+        clock,
+        build_gateway(settings, clock),
+        dt.timedelta(minutes=settings.portal_action_ttl_minutes),
+    )
     return Container(settings, engine, billing, LinkSigner(settings.link_key), tokens_for(settings))
 
 

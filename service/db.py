@@ -1,10 +1,11 @@
 """Database lifecycle: engine from settings, schema migrations (Alembic), the billing service."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -40,8 +41,7 @@ def postgres_unavailable(url: str) -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(normalize_url(url).replace("postgresql+psycopg://", "postgresql://"),
-                             connect_timeout=3):
+        with psycopg.connect(normalize_url(url).replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
             return None
     except Exception as exc:  # any failure to answer means "no server here"
         return f"no PostgreSQL server answers at {url}: {type(exc).__name__}: {exc}".strip()

@@ -1,4 +1,5 @@
 """PDF downloads, always produced after the domain has authorized the reader."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,15 @@ from service.pdf import invoice_pdf, signed_quote_pdf
 
 
 def _pdf(content: bytes, filename: str) -> Response:
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def invoice_document(container: Container, principal: Principal, invoice_id: str) -> Response:
@@ -21,7 +28,7 @@ def invoice_document(container: Container, principal: Principal, invoice_id: str
     invoice = billing.get_invoice(principal, invoice_id)  # NotFound (404) unless the reader has access
     contract = billing.get_contract(principal, invoice["contract_id"])
     account = billing.me(principal).get("account_name", "")
-    now = billing.clock.now().astimezone(dt.timezone.utc)
+    now = billing.clock.now().astimezone(dt.UTC)
     return _pdf(invoice_pdf(invoice, contract, account, now), f"{invoice['id']}.pdf")
 
 
@@ -30,5 +37,5 @@ def quote_document(container: Container, principal: Principal, contract_id: str)
     quote = billing.get_signed_quote(principal, contract_id)
     contract = billing.get_contract(principal, quote["contract_id"])
     account = billing.me(principal).get("account_name", "")
-    now = billing.clock.now().astimezone(dt.timezone.utc)
+    now = billing.clock.now().astimezone(dt.UTC)
     return _pdf(signed_quote_pdf(quote, contract, account, now), f"{quote['id']}-signed-quote.pdf")

@@ -8,6 +8,7 @@
 - Every response gets `X-Content-Type-Options: nosniff`; HTML pages also get a strict
   Content-Security-Policy (unless the route set its own), no framing and no referrer.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,8 +23,10 @@ from service.errors import error_body
 from service.net import is_loopback_host
 
 # Pages without inline scripts: styles may be inline (the pages' own <style>), nothing else loads.
-DEFAULT_PAGE_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+DEFAULT_PAGE_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 ALWAYS = [(b"x-content-type-options", b"nosniff")]
 PAGE = [(b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
@@ -31,10 +34,14 @@ PAGE = [(b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
 
 def csp_for(page: str) -> str:
     """A policy for a page of ours with scripts: its own inline scripts (by hash) and same-origin files."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
-                      for body in INLINE_SCRIPT.findall(page))
-    return (f"default-src 'none'; script-src 'self' {hashes}".rstrip() + "; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+        for body in INLINE_SCRIPT.findall(page)
+    )
+    return (
+        f"default-src 'none'; script-src 'self' {hashes}".rstrip() + "; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 class EdgeMiddleware:
@@ -48,13 +55,22 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         if self.development and not is_loopback_host((scope.get("client") or ("",))[0]):
-            await _refuse(send, 403, "This server runs in development mode and answers this machine only. "
-                                     "Deploy with PORTAL_ENV=production to serve other hosts.", "forbidden")
+            await _refuse(
+                send,
+                403,
+                "This server runs in development mode and answers this machine only. "
+                "Deploy with PORTAL_ENV=production to serve other hosts.",
+                "forbidden",
+            )
             return
         size = sum(len(k) + len(v) for k, v in scope.get("headers", []))
         if size > self.max_header_bytes:
-            await _refuse(send, 431, f"The request headers are larger than the limit of {self.max_header_bytes} "
-                                     "bytes.", "headers_too_large")
+            await _refuse(
+                send,
+                431,
+                f"The request headers are larger than the limit of {self.max_header_bytes} bytes.",
+                "headers_too_large",
+            )
             return
         await self.app(scope, receive, _with_security_headers(send))
 

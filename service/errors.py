@@ -16,6 +16,7 @@ so a client can treat 409 as "already handled, refresh" and 422 as "fix the inpu
 The request id is a response header (`X-Request-ID`), not part of the body, so two 404s for an
 unknown id and someone else's id are byte-identical.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,19 +32,37 @@ from billing.errors import DomainError
 
 log = logging.getLogger("portal_agent.http")
 
-STATUS_BY_KIND = {"unauthenticated": 401, "forbidden": 403, "not_found": 404, "already_decided": 409,
-                  "invalid": 422, "conflict": 422}
-ERROR_NAMES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 409: "conflict", 410: "gone", 413: "payload_too_large",
-               415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited", 500: "internal_error",
-               503: "unavailable"}
+STATUS_BY_KIND = {
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "already_decided": 409,
+    "invalid": 422,
+    "conflict": 422,
+}
+ERROR_NAMES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
 
 
 class ApiError(Exception):
     """An error raised by the HTTP layer itself (auth, links, rate limit)."""
 
-    def __init__(self, status: int, message: str, error: str | None = None,
-                 headers: dict[str, str] | None = None, **fields: Any) -> None:
+    def __init__(
+        self, status: int, message: str, error: str | None = None, headers: dict[str, str] | None = None, **fields: Any
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.fields = status, message, fields
         self.error = error or ERROR_NAMES.get(status, "error")
@@ -54,8 +73,9 @@ def error_body(status: int, message: str, error: str | None = None, **fields: An
     return {"error": error or ERROR_NAMES.get(status, "error"), "message": message, **fields}
 
 
-def error_response(status_code: int, message: str, error: str | None = None,
-                   headers: dict[str, str] | None = None, **fields: Any) -> JSONResponse:
+def error_response(
+    status_code: int, message: str, error: str | None = None, headers: dict[str, str] | None = None, **fields: Any
+) -> JSONResponse:
     return JSONResponse(error_body(status_code, message, error, **fields), status_code=status_code, headers=headers)
 
 
@@ -76,8 +96,7 @@ def domain_response(error: DomainError) -> JSONResponse:
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     # The offending input is never echoed back: it may hold a card number or a secret.
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()]
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -91,8 +110,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ConversationBusy)
     async def _busy(_: Request, exc: ConversationBusy) -> JSONResponse:
-        return error_response(409, "Another message of this conversation is still being answered; try again "
-                                   "in a moment.", "conversation_busy")
+        return error_response(
+            409,
+            "Another message of this conversation is still being answered; try again in a moment.",
+            "conversation_busy",
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,7 +1,8 @@
 """Readiness checks: the database answers, and the knowledge index can be opened and is not empty."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import text
 
@@ -21,8 +22,9 @@ def knowledge_index(container: Container) -> str:
     from knowledge.store import COLLECTION_PREFIX, open_client
 
     settings = container.settings
-    client = open_client(None if settings.portal_chroma_url else str(settings.portal_data_dir),
-                         settings.portal_chroma_url)
+    client = open_client(
+        None if settings.portal_chroma_url else str(settings.portal_data_dir), settings.portal_chroma_url
+    )
     for collection in client.list_collections():
         name = getattr(collection, "name", collection)
         if str(name).startswith(COLLECTION_PREFIX) and client.get_collection(str(name)).count() > 0:

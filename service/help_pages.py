@@ -3,6 +3,7 @@
 A deliberately tiny markdown subset (the one the knowledge docs use): headings, paragraphs,
 ordered and unordered lists, **bold**, *italic* and `code`. Everything is escaped first.
 """
+
 from __future__ import annotations
 
 import html
@@ -11,8 +12,11 @@ import re
 from knowledge.documents import DOCS_DIR, parse_front_matter
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{0,80}$")
-_INLINE = [(re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"), (re.compile(r"\*(.+?)\*"), r"<em>\1</em>"),
-           (re.compile(r"`(.+?)`"), r"<code>\1</code>")]
+_INLINE = [
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"\*(.+?)\*"), r"<em>\1</em>"),
+    (re.compile(r"`(.+?)`"), r"<code>\1</code>"),
+]
 
 
 def anchor(heading: str) -> str:

@@ -3,6 +3,7 @@
 Masking happens in the formatter, so nothing logged anywhere in the process (runner, domain,
 uvicorn) can write a card number, whatever the caller passed.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -40,7 +41,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),

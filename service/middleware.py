@@ -1,4 +1,5 @@
 """Pure ASGI middleware (streaming-safe): request id, body size limit, access log and HTTP metrics."""
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,13 @@ class RequestContextMiddleware:
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(error_body(413, _too_large(self.max_body).detail)).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
@@ -85,7 +91,17 @@ class RequestContextMiddleware:
         self.metrics.requests.labels(scope.get("method", ""), label, str(status)).inc()
         self.metrics.request_seconds.labels(label).observe(seconds)
         state = scope.get("state") or {}
-        access_log.info("%s %s %s", scope.get("method"), redact_path(scope.get("path", "")), status,
-                        extra={"method": scope.get("method"), "path": redact_path(scope.get("path", "")),
-                               "route": label, "status": status, "ms": round(seconds * 1000, 1),
-                               "user": state.get("user")})
+        access_log.info(
+            "%s %s %s",
+            scope.get("method"),
+            redact_path(scope.get("path", "")),
+            status,
+            extra={
+                "method": scope.get("method"),
+                "path": redact_path(scope.get("path", "")),
+                "route": label,
+                "status": status,
+                "ms": round(seconds * 1000, 1),
+                "user": state.get("user"),
+            },
+        )

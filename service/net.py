@@ -1,4 +1,5 @@
 """Which addresses are this machine: development mode answers only them."""
+
 from __future__ import annotations
 
 import ipaddress

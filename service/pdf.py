@@ -3,23 +3,36 @@
 The invoice PDF is a copy of the invoice as issued, not a live document: it says so, and it does
 not show payments made later (the Invoices page and the API show the current balance).
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from fpdf import FPDF
 
-NOT_LIVE_NOTE = ("This PDF is a copy of the invoice as issued. It is not a live document: it does not show "
-                 "payments made after it was issued. The Invoices page of the Billing Portal shows the current "
-                 "balance and status.")
+NOT_LIVE_NOTE = (
+    "This PDF is a copy of the invoice as issued. It is not a live document: it does not show "
+    "payments made after it was issued. The Invoices page of the Billing Portal shows the current "
+    "balance and status."
+)
 
 
 def _latin1(text: Any) -> str:
     """The core PDF fonts are Latin-1; replace the few typographic characters we might meet."""
     text = str(text if text is not None else "")
-    for a, b in {"\u2014": "-", "\u2013": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
-                 "\u2022": "*", "\u20ac": "EUR ", "\u2026": "..."}.items():
+    for a, b in {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2022": "*",
+        "\u20ac": "EUR ",
+        "\u2026": "...",
+    }.items():
         text = text.replace(a, b)
     return text.encode("latin-1", "replace").decode("latin-1")
 
@@ -62,8 +75,13 @@ class _Doc(FPDF):
 
 def _address(contract: dict[str, Any]) -> str:
     a = contract.get("billing_address") or {}
-    parts = [a.get("line1"), a.get("line2"), " ".join(p for p in (a.get("postal_code"), a.get("city")) if p),
-             a.get("region"), a.get("country")]
+    parts = [
+        a.get("line1"),
+        a.get("line2"),
+        " ".join(p for p in (a.get("postal_code"), a.get("city")) if p),
+        a.get("region"),
+        a.get("country"),
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -72,37 +90,44 @@ def invoice_pdf(invoice: dict[str, Any], contract: dict[str, Any], account_name:
     doc.heading(f"Invoice {invoice['id']}")
     doc.para(account_name or contract.get("account_id", ""), 11, "B")
     contact = contract.get("billing_contact") or {}
-    doc.rows([
-        ("Contract", invoice["contract_id"]),
-        ("Bill to", f"{contact.get('name', '')}, {contact.get('email', '')}"),
-        ("Billing address", _address(contract)),
-        ("Issue date", invoice.get("issue_date", "")),
-        ("Due date", invoice["due_date"]),
-        ("PO number", invoice.get("po_number") or "-"),
-        ("Amount", _money(invoice["currency"], invoice["amount"])),
-    ])
+    doc.rows(
+        [
+            ("Contract", invoice["contract_id"]),
+            ("Bill to", f"{contact.get('name', '')}, {contact.get('email', '')}"),
+            ("Billing address", _address(contract)),
+            ("Issue date", invoice.get("issue_date", "")),
+            ("Due date", invoice["due_date"]),
+            ("PO number", invoice.get("po_number") or "-"),
+            ("Amount", _money(invoice["currency"], invoice["amount"])),
+        ]
+    )
     doc.heading("Payment instructions", 12)
-    doc.para(f"Pay by wire transfer or ACH, quoting {invoice['id']} as the payment reference. Eligible invoices "
-             "can also be paid by card with Pay Now in the Billing Portal. (Demo data: no real bank details.)")
+    doc.para(
+        f"Pay by wire transfer or ACH, quoting {invoice['id']} as the payment reference. Eligible invoices "
+        "can also be paid by card with Pay Now in the Billing Portal. (Demo data: no real bank details.)"
+    )
     doc.heading("Important", 12)
     doc.para(NOT_LIVE_NOTE, 10, "B")
     doc.para(f"Generated {generated.strftime('%Y-%m-%d %H:%M UTC')} by the Billing Portal.", 8, "I")
     return bytes(doc.output())
 
 
-def signed_quote_pdf(quote: dict[str, Any], contract: dict[str, Any], account_name: str,
-                     generated: dt.datetime) -> bytes:
+def signed_quote_pdf(
+    quote: dict[str, Any], contract: dict[str, Any], account_name: str, generated: dt.datetime
+) -> bytes:
     doc = _Doc(f"Signed quote {quote['id']}")
     doc.heading(f"Signed quote {quote['id']}")
     doc.para(account_name or contract.get("account_id", ""), 11, "B")
-    doc.rows([
-        ("Contract", quote["contract_id"]),
-        ("Title", quote.get("title", "")),
-        ("Signed on", quote.get("signed_on", "")),
-        ("Signed by", quote.get("signed_by", "")),
-        ("Total", _money(quote["currency"], quote["total"])),
-        ("Billing address", _address(contract)),
-    ])
+    doc.rows(
+        [
+            ("Contract", quote["contract_id"]),
+            ("Title", quote.get("title", "")),
+            ("Signed on", quote.get("signed_on", "")),
+            ("Signed by", quote.get("signed_by", "")),
+            ("Total", _money(quote["currency"], quote["total"])),
+            ("Billing address", _address(contract)),
+        ]
+    )
     doc.para("This is a copy of the quote as signed. Questions about its terms go to your Account Executive.")
     doc.para(f"Generated {generated.strftime('%Y-%m-%d %H:%M UTC')} by the Billing Portal.", 8, "I")
     return bytes(doc.output())

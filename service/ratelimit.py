@@ -4,13 +4,14 @@ Each uvicorn worker has its own buckets, so with N workers a user gets up to N t
 Acceptable for one host; for scale-out put the buckets in Redis (a Lua script doing the same
 refill-and-take atomically) behind the same `take` interface.
 """
+
 from __future__ import annotations
 
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass

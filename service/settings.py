@@ -1,4 +1,5 @@
 """Settings read from the environment (or `.env`), the composition root's only input."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
 ENVIRONMENTS = ("development", "production")
@@ -99,29 +99,34 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _production_needs_a_real_secret(self) -> "Settings":
+    def _production_needs_a_real_secret(self) -> Settings:
         """Tokens and links signed with a published key would let anyone act as anyone."""
-        if not self.is_development and (self.portal_secret_key == DEV_SECRET
-                                        or len(self.portal_secret_key) < MIN_SECRET_CHARS):
-            raise ValueError(f"PORTAL_SECRET_KEY must be a random value of at least {MIN_SECRET_CHARS} characters "
-                             "(not the development secret) when PORTAL_ENV=production")
+        if not self.is_development and (
+            self.portal_secret_key == DEV_SECRET or len(self.portal_secret_key) < MIN_SECRET_CHARS
+        ):
+            raise ValueError(
+                f"PORTAL_SECRET_KEY must be a random value of at least {MIN_SECRET_CHARS} characters "
+                "(not the development secret) when PORTAL_ENV=production"
+            )
         return self
 
     @model_validator(mode="after")
-    def _jwks_needs_issuer_and_audience(self) -> "Settings":
+    def _jwks_needs_issuer_and_audience(self) -> Settings:
         """Without both, a token the identity provider issued for another application would be accepted."""
         if self.portal_jwks_url and not (self.portal_token_issuer and self.portal_token_audience):
             raise ValueError("PORTAL_JWKS_URL needs PORTAL_TOKEN_ISSUER and PORTAL_TOKEN_AUDIENCE as well")
         return self
 
     @model_validator(mode="after")
-    def _production_slack_needs_a_public_url(self) -> "Settings":
+    def _production_slack_needs_a_public_url(self) -> Settings:
         """Links the bot posts must point at this service, not at a developer's localhost."""
         if self.portal_public_url is not None and not self.portal_public_url.startswith(("https://", "http://")):
             raise ValueError("PORTAL_PUBLIC_URL must be an absolute http(s) URL, e.g. https://portal.example")
         if not self.is_development and self.slack_bot_token and not self.portal_public_url:
-            raise ValueError("PORTAL_PUBLIC_URL (e.g. https://portal.example) is required when PORTAL_ENV=production "
-                             "and Slack is configured: the links the bot posts are built on it")
+            raise ValueError(
+                "PORTAL_PUBLIC_URL (e.g. https://portal.example) is required when PORTAL_ENV=production "
+                "and Slack is configured: the links the bot posts are built on it"
+            )
         return self
 
     @property

@@ -1,4 +1,5 @@
 """Shared test plumbing, kept generic: each test folder owns its own fixtures."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,8 +1,10 @@
 """The one way a tool calls the domain and reports back to the model."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from langchain.tools import tool
 from langchain_core.tools import BaseTool
@@ -19,11 +21,13 @@ READ, PROPOSE, HANDOFF = "read", "propose", "handoff"
 
 def portal_tool(kind: str) -> Callable[[Callable[..., str]], BaseTool]:
     """`@tool`, tagged with its kind (READ, PROPOSE or HANDOFF; the runner and tests rely on the tag)."""
+
     def wrap(fn: Callable[..., str]) -> BaseTool:
         made = tool(fn)
         made.metadata, made.tags = {"kind": kind}, [kind]
         made.description = " ".join(made.description.split())  # docstring indentation costs tokens
         return made
+
     return wrap
 
 
@@ -78,8 +82,15 @@ def propose(runtime: Runtime, operation: str, args: dict[str, Any]) -> str:
             raise grounding.NotGivenByUser(missing.field)
         action = ctx.billing.propose(ctx.principal, ctx.conversation_id, operation, args)
         ctx.turn.pending = action
-        return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary,
-                        "note": "Nothing has changed yet. Show the user this summary and ask them to confirm "
-                                "(they can reply yes or press Confirm)."})
+        return to_json(
+            {
+                "ok": True,
+                "proposed": True,
+                "action_id": action.id,
+                "summary": action.summary,
+                "note": "Nothing has changed yet. Show the user this summary and ask them to confirm "
+                "(they can reply yes or press Confirm).",
+            }
+        )
 
     return run_tool(runtime, operation, args, do)

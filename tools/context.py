@@ -3,6 +3,7 @@
 Identity is injected here by the runner from the authenticated channel; no tool takes a user
 as an argument, so nothing the model writes can change who is acting.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,7 +15,6 @@ from billing.entities import PendingAction
 from billing.principal import Principal
 from billing.service import BillingService
 from tools.links import LinkSigner
-
 
 # Tools take `runtime: Runtime`. `Any` keeps pydantic from validating (and warning about) the context.
 Runtime = ToolRuntime[Any]
@@ -56,8 +56,14 @@ class TurnLog:
     def cite(self, passage: Passage) -> None:
         """One citation per article: several passages of one document are one source to a reader."""
         if all(c["source"] != passage.source for c in self.citations):
-            self.citations.append({"title": passage.title, "source": passage.source, "heading": passage.heading,
-                                   "score": round(float(passage.score), 3)})
+            self.citations.append(
+                {
+                    "title": passage.title,
+                    "source": passage.source,
+                    "heading": passage.heading,
+                    "score": round(float(passage.score), 3),
+                }
+            )
 
 
 @dataclass

@@ -1,26 +1,31 @@
 """Contracts: billing address, billing contact, card on file, auto-renewal, signed quote."""
+
 from __future__ import annotations
 
-from tools.context import Runtime
-
 from billing.errors import CardNotAllowed
-from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
+from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
+from tools.context import Runtime
 
 
 @portal_tool(READ)
 def list_contracts(runtime: Runtime) -> str:
     """The user's contracts: status, renewal, end date, card, billing address and contact."""
     ctx = ctx_of(runtime)
-    return run_tool(runtime, "list_contracts", {},
-                    lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)}))
+    return run_tool(
+        runtime, "list_contracts", {}, lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)})
+    )
 
 
 @portal_tool(READ)
 def get_contract(contract_id: str, runtime: Runtime) -> str:
     """One contract (e.g. C-1001)."""
     ctx = ctx_of(runtime)
-    return run_tool(runtime, "get_contract", {"contract_id": contract_id},
-                    lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)))
+    return run_tool(
+        runtime,
+        "get_contract",
+        {"contract_id": contract_id},
+        lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)),
+    )
 
 
 @portal_tool(READ)
@@ -38,23 +43,43 @@ def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
 
 
 @portal_tool(PROPOSE)
-def update_billing_address(contract_id: str, runtime: Runtime, line1: str | None = None,
-                           line2: str | None = None, city: str | None = None, region: str | None = None,
-                           postal_code: str | None = None, country: str | None = None) -> str:
+def update_billing_address(
+    contract_id: str,
+    runtime: Runtime,
+    line1: str | None = None,
+    line2: str | None = None,
+    city: str | None = None,
+    region: str | None = None,
+    postal_code: str | None = None,
+    country: str | None = None,
+) -> str:
     """Propose a new billing address: only the parts that change; the country cannot change."""
-    fields = {"line1": line1, "line2": line2, "city": city, "region": region, "postal_code": postal_code,
-              "country": country}
-    return propose(runtime, "update_billing_address",
-                   {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
+    fields = {
+        "line1": line1,
+        "line2": line2,
+        "city": city,
+        "region": region,
+        "postal_code": postal_code,
+        "country": country,
+    }
+    return propose(
+        runtime,
+        "update_billing_address",
+        {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
+    )
 
 
 @portal_tool(PROPOSE)
-def update_billing_contact(contract_id: str, runtime: Runtime, name: str | None = None,
-                           email: str | None = None, phone: str | None = None) -> str:
+def update_billing_contact(
+    contract_id: str, runtime: Runtime, name: str | None = None, email: str | None = None, phone: str | None = None
+) -> str:
     """Propose a new billing contact name, e-mail or phone."""
     fields = {"name": name, "email": email, "phone": phone}
-    return propose(runtime, "update_billing_contact",
-                   {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}})
+    return propose(
+        runtime,
+        "update_billing_contact",
+        {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
+    )
 
 
 @portal_tool(READ)

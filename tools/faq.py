@@ -1,9 +1,9 @@
 """Knowledge base search: how the portal works, with citations."""
+
 from __future__ import annotations
 
-from tools.context import Runtime
-
 from tools.base import READ, ctx_of, portal_tool, run_tool, to_json
+from tools.context import Runtime
 
 
 @portal_tool(READ)
@@ -17,8 +17,20 @@ def search_knowledge(query: str, runtime: Runtime) -> str:
         passages = ctx.knowledge.search(query, k=4)
         for p in passages:
             ctx.turn.cite(p)
-        return to_json({"passages": [{"n": i + 1, "title": p.title, "source": p.source, "heading": p.heading,
-                                      "text": p.text, "score": round(float(p.score), 3)}
-                                     for i, p in enumerate(passages)]})
+        return to_json(
+            {
+                "passages": [
+                    {
+                        "n": i + 1,
+                        "title": p.title,
+                        "source": p.source,
+                        "heading": p.heading,
+                        "text": p.text,
+                        "score": round(float(p.score), 3),
+                    }
+                    for i, p in enumerate(passages)
+                ]
+            }
+        )
 
     return run_tool(runtime, "search_knowledge", {"query": query}, do)

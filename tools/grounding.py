@@ -6,6 +6,7 @@ appear in the user's own messages of this conversation, and every id (invoice, c
 e-mail of an existing user) in those messages or in a tool result shown in this conversation.
 Otherwise nothing is proposed and the model is told to ask the user.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,10 +24,14 @@ USER_VALUES: dict[str, tuple[str, ...]] = {
     "add_portal_user": ("name", "email"),
 }
 IDS: dict[str, tuple[str, ...]] = {
-    "pay_invoice": ("invoice_id",), "update_po_number": ("invoice_id",),
-    "update_billing_address": ("contract_id",), "update_billing_contact": ("contract_id",),
-    "disable_auto_renew": ("contract_id",), "add_portal_user": ("contract_ids",),
-    "grant_contract_access": ("email", "contract_ids"), "remove_contract_access": ("email", "contract_ids"),
+    "pay_invoice": ("invoice_id",),
+    "update_po_number": ("invoice_id",),
+    "update_billing_address": ("contract_id",),
+    "update_billing_contact": ("contract_id",),
+    "disable_auto_renew": ("contract_id",),
+    "add_portal_user": ("contract_ids",),
+    "grant_contract_access": ("email", "contract_ids"),
+    "remove_contract_access": ("email", "contract_ids"),
 }
 
 
@@ -46,8 +51,10 @@ class NotGivenByUser(DomainError):
 
     @property
     def message(self) -> str:
-        return (f"The {self.field.replace('_', ' ')} in this request was not given by the user in this "
-                "conversation, so nothing was proposed. Ask the user for it.")
+        return (
+            f"The {self.field.replace('_', ' ')} in this request was not given by the user in this "
+            "conversation, so nothing was proposed. Ask the user for it."
+        )
 
 
 def _norm(text: str) -> str:

@@ -1,25 +1,26 @@
 """Invoices: list, show, download, and the PO number."""
+
 from __future__ import annotations
 
+from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
-
-from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
-
 
 MAX_LISTED = 20
 
 
 @portal_tool(READ)
-def list_invoices(runtime: Runtime, contract_id: str | None = None,
-                  status: str | None = None) -> str:
+def list_invoices(runtime: Runtime, contract_id: str | None = None, status: str | None = None) -> str:
     """The user's invoices, optionally of one contract or status (open, overdue, processing, paid)."""
     ctx = ctx_of(runtime)
 
     def do() -> str:
         invoices = ctx.billing.list_invoices(ctx.principal, contract_id, status)
         shown = invoices[:MAX_LISTED]  # a model's context is not a database export
-        more = {"more": len(invoices) - len(shown), "note": "Ask for a contract or a status to narrow the list."} \
-            if len(invoices) > len(shown) else {}
+        more = (
+            {"more": len(invoices) - len(shown), "note": "Ask for a contract or a status to narrow the list."}
+            if len(invoices) > len(shown)
+            else {}
+        )
         return to_json({"invoices": shown, "total": len(invoices), **more})
 
     return run_tool(runtime, "list_invoices", {"contract_id": contract_id, "status": status}, do)
@@ -29,8 +30,12 @@ def list_invoices(runtime: Runtime, contract_id: str | None = None,
 def get_invoice(invoice_id: str, runtime: Runtime) -> str:
     """One invoice (e.g. INV-1001), and whether it can be paid by card now."""
     ctx = ctx_of(runtime)
-    return run_tool(runtime, "get_invoice", {"invoice_id": invoice_id},
-                    lambda: to_json(ctx.billing.get_invoice(ctx.principal, invoice_id)))
+    return run_tool(
+        runtime,
+        "get_invoice",
+        {"invoice_id": invoice_id},
+        lambda: to_json(ctx.billing.get_invoice(ctx.principal, invoice_id)),
+    )
 
 
 @portal_tool(READ)
@@ -42,9 +47,16 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
         invoice = ctx.billing.get_invoice(ctx.principal, invoice_id)
         url = ctx.links.path("invoice_pdf", invoice["id"], ctx.principal.email)
         ctx.turn.links.append({"title": f"{invoice['id']}.pdf", "url": url})
-        return to_json({"ok": True, "invoice_id": invoice["id"], "contract_id": invoice["contract_id"], "url": url,
-                        "expires_in_minutes":
-                        ctx.links.ttl_seconds // 60, "note": "The PDF does not reflect later payments."})
+        return to_json(
+            {
+                "ok": True,
+                "invoice_id": invoice["id"],
+                "contract_id": invoice["contract_id"],
+                "url": url,
+                "expires_in_minutes": ctx.links.ttl_seconds // 60,
+                "note": "The PDF does not reflect later payments.",
+            }
+        )
 
     return run_tool(runtime, "invoice_pdf_link", {"invoice_id": invoice_id}, do)
 

@@ -8,6 +8,7 @@ the `update_card` action the form created, through the `card_decision` link the 
 carries). It opens nothing else and confirms nothing else; every other decision needs the user's own
 session. So links are shown only to their user (never posted in a Slack channel) and never logged.
 """
+
 from __future__ import annotations
 
 import base64

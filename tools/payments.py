@@ -1,9 +1,9 @@
 """Pay Now by card."""
+
 from __future__ import annotations
 
-from tools.context import Runtime
-
 from tools.base import PROPOSE, portal_tool, propose
+from tools.context import Runtime
 
 
 @portal_tool(PROPOSE)

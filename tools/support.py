@@ -1,16 +1,17 @@
 """Hand-off to a person."""
+
 from __future__ import annotations
 
 from typing import Literal
 
-from tools.context import Runtime
-
 from tools.base import HANDOFF, ctx_of, portal_tool, run_tool, to_json
+from tools.context import Runtime
 
 
 @portal_tool(HANDOFF)
-def create_support_case(queue: Literal["customer_service", "collector", "ae"], subject: str, summary: str,
-                        runtime: Runtime) -> str:
+def create_support_case(
+    queue: Literal["customer_service", "collector", "ae"], subject: str, summary: str, runtime: Runtime
+) -> str:
     """Open a case with a person: collector (payments), ae (renewals), else customer_service."""
     ctx = ctx_of(runtime)
 

@@ -1,9 +1,9 @@
 """Manage Users: who can see which contracts."""
+
 from __future__ import annotations
 
+from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
-
-from tools.base import READ, PROPOSE, ctx_of, portal_tool, propose, run_tool, to_json
 
 
 @portal_tool(READ)

@@ -1,4 +1,5 @@
 """The vocabulary of understanding: what a message does (its dialogue act) and what it is about (its intent)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -28,7 +29,17 @@ NONE = "none"  # the act carries no topic of its own (a yes, a value, small talk
 
 # What the assistant's previous message left open, as the classifier sees it.
 CONTEXTS: tuple[str, ...] = (
-    "none", "proposal", "offer", "shown",
-    "asked:invoice_id", "asked:contract_id", "asked:email", "asked:name", "asked:po_number",
-    "asked:address", "asked:contact", "asked:user", "asked:queue",
+    "none",
+    "proposal",
+    "offer",
+    "shown",
+    "asked:invoice_id",
+    "asked:contract_id",
+    "asked:email",
+    "asked:name",
+    "asked:po_number",
+    "asked:address",
+    "asked:contact",
+    "asked:user",
+    "asked:queue",
 )

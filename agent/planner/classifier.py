@@ -5,6 +5,7 @@ Trained by `portal-agent planner train` on the corpus's training split and shipp
 model whose corpus or feature version has changed since (`StaleModel`), so a stale model cannot ship.
 Deterministic: zero initialisation, full-batch updates, no sampling.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,12 +62,18 @@ class Understanding:
         x, xi = features.vector(text, context, embedding), features.vector(text, None, embedding)
         pa, pi = self.act.probabilities(x), self.intent.probabilities(xi)
         a, i = int(pa.argmax()), int(pi.argmax())
-        return Prediction(self.act.labels[a], float(pa[a]), self.intent.labels[i], float(pi[i]),
-                          {label: float(p) for label, p in zip(self.intent.labels, pi)})
+        return Prediction(
+            self.act.labels[a],
+            float(pa[a]),
+            self.intent.labels[i],
+            float(pi[i]),
+            {label: float(p) for label, p in zip(self.intent.labels, pi)},
+        )
 
 
-def fit(x: np.ndarray, y: np.ndarray, n_labels: int, *, epochs: int = 400, rate: float = 0.02,
-        l2: float = 2e-5) -> tuple[np.ndarray, np.ndarray]:
+def fit(
+    x: np.ndarray, y: np.ndarray, n_labels: int, *, epochs: int = 400, rate: float = 0.02, l2: float = 2e-5
+) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression with Adam on the whole batch; classes weighted to equal mass."""
     w = np.zeros((x.shape[1], n_labels), dtype=np.float32)
     b = np.zeros(n_labels, dtype=np.float32)
@@ -86,18 +93,33 @@ def fit(x: np.ndarray, y: np.ndarray, n_labels: int, *, epochs: int = 400, rate:
             m += 0.1 * grad
             v *= 0.999
             v += 0.001 * grad * grad
-            param -= rate * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+            param -= rate * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
     return w, b
 
 
 def save(model: Understanding, trained_on: str, stats: dict[str, object]) -> None:
     MODEL_DIR.mkdir(exist_ok=True)
     with WEIGHTS.open("wb") as fh:
-        np.savez_compressed(fh, act_w=model.act.weights.astype(np.float16), act_b=model.act.bias,
-                            intent_w=model.intent.weights.astype(np.float16), intent_b=model.intent.bias)
-    META.write_text(json.dumps({"corpus_sha256": trained_on, "features_version": features.VERSION,
-                                "act_labels": list(model.act.labels), "intent_labels": list(model.intent.labels),
-                                **stats}, indent=2) + "\n")
+        np.savez_compressed(
+            fh,
+            act_w=model.act.weights.astype(np.float16),
+            act_b=model.act.bias,
+            intent_w=model.intent.weights.astype(np.float16),
+            intent_b=model.intent.bias,
+        )
+    META.write_text(
+        json.dumps(
+            {
+                "corpus_sha256": trained_on,
+                "features_version": features.VERSION,
+                "act_labels": list(model.act.labels),
+                "intent_labels": list(model.intent.labels),
+                **stats,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 _lock = threading.Lock()
@@ -111,9 +133,11 @@ def load() -> Understanding:
             raise StaleModel("no trained model: run `portal-agent planner train`")
         meta = json.loads(META.read_text())
         if meta.get("corpus_sha256") != corpus_hash() or meta.get("features_version") != features.VERSION:
-            raise StaleModel("the corpus or the features changed since the model was trained: "
-                             "run `portal-agent planner train`")
+            raise StaleModel(
+                "the corpus or the features changed since the model was trained: run `portal-agent planner train`"
+            )
         data = np.load(WEIGHTS)
         return Understanding(
             Head(tuple(meta["act_labels"]), data["act_w"].astype(np.float32), data["act_b"]),
-            Head(tuple(meta["intent_labels"]), data["intent_w"].astype(np.float32), data["intent_b"]))
+            Head(tuple(meta["intent_labels"]), data["intent_w"].astype(np.float32), data["intent_b"]),
+        )

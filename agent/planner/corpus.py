@@ -5,6 +5,7 @@ open, `acts.CONTEXTS`). The held-out split is a quarter of the items, chosen by 
 alone: the same on every machine and every run, and an item never changes sides when others are
 added (a quarter of every act, give or take a few).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,13 @@ def load_corpus(intents: tuple[str, ...], directory: Path = CORPUS_DIR) -> list[
     known_intents = set(intents) | {GENERAL, NONE}
     for path in corpus_files(directory):
         for i, raw in enumerate(yaml.safe_load(path.read_text()) or []):
-            u = Utterance(str(raw["text"]).strip(), raw["act"], raw.get("intent") or NONE,
-                          raw.get("context") or "none", f"{path.name}:{i + 1}")
+            u = Utterance(
+                str(raw["text"]).strip(),
+                raw["act"],
+                raw.get("intent") or NONE,
+                raw.get("context") or "none",
+                f"{path.name}:{i + 1}",
+            )
             if u.act not in ACTS or u.intent not in known_intents or u.context not in CONTEXTS or not u.text:
                 raise CorpusError(f"{u.source}: act {u.act!r}, intent {u.intent!r}, context {u.context!r}")
             if u.key in seen:
@@ -68,7 +74,7 @@ def load_corpus(intents: tuple[str, ...], directory: Path = CORPUS_DIR) -> list[
 def held_out(u: Utterance) -> bool:
     """Whether an item is in the held-out split: decided by its own hash alone, so adding items to the
     corpus never moves an item from one split to the other (about a quarter of every act)."""
-    return int.from_bytes(u.key[:8], "big") < HELD_OUT_SHARE * 2 ** 64
+    return int.from_bytes(u.key[:8], "big") < HELD_OUT_SHARE * 2**64
 
 
 def split(items: list[Utterance]) -> tuple[list[Utterance], list[Utterance]]:

@@ -11,12 +11,14 @@
 - Two requests in one message: reads and answers are all given; one change is proposed, a second
   change is parked and picked up with "next".
 """
+
 from __future__ import annotations
 
 import re
 
 from agent.confirm import lexical_reply
-from agent.planner import faq, replies as R, resolve, slots
+from agent.planner import faq, resolve, slots
+from agent.planner import replies as R
 from agent.planner.acts import Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
@@ -25,9 +27,12 @@ from agent.planner.understand import Part, read
 from agent.planner.work import Work
 
 _ALSO = re.compile(r"\b(?:too|as well|also|same|again|likewise|the other)\b", re.I)
-_NEXT = re.compile(r"^\W*(?:ok(?:ay)?\W+)?(?:(?:and|now|then)\s+)?(?:next|continue|go on|carry on|the next one|"
-                   r"do the next|do the other (?:one|thing|request)|now the (?:next|second) (?:one|request|thing)|"
-                   r"proceed with the next|what'?s next)\b", re.I)
+_NEXT = re.compile(
+    r"^\W*(?:ok(?:ay)?\W+)?(?:(?:and|now|then)\s+)?(?:next|continue|go on|carry on|the next one|"
+    r"do the next|do the other (?:one|thing|request)|now the (?:next|second) (?:one|request|thing)|"
+    r"proceed with the next|what'?s next)\b",
+    re.I,
+)
 
 
 def respond(w: Work, parts: list[Part]) -> str:
@@ -39,7 +44,7 @@ def respond(w: Work, parts: list[Part]) -> str:
             w.state.parked.append(part.text)
             continue
         texts.append(handle(w, part))
-    parked = w.state.parked[len(w.before.parked):] if w.state.parked[:len(w.before.parked)] == w.before.parked else []
+    parked = w.state.parked[len(w.before.parked) :] if w.state.parked[: len(w.before.parked)] == w.before.parked else []
     return "\n\n".join(t for t in texts if t) + "".join(R.parked_note(p) for p in parked)
 
 
@@ -49,13 +54,18 @@ def handle(w: Work, part: Part) -> str:
         return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
     if part.act == Act.AFFIRM or (_NEXT.search(part.text) and w.before.parked):
         return affirm(w, part)
-    if part.act in (Act.SMALLTALK, Act.OFF_TOPIC, Act.SLOT_ANSWER) and w.before.frame is None and \
-            w.before.last is not None and slots.reference(part.text).other:
+    if (
+        part.act in (Act.SMALLTALK, Act.OFF_TOPIC, Act.SLOT_ANSWER)
+        and w.before.frame is None
+        and w.before.last is not None
+        and slots.reference(part.text).other
+    ):
         return request(w, part)  # "great, and the other one as well": the last request, for the other item
     return HANDLERS[part.act](w, part)
 
 
 # -- acts -------------------------------------------------------------------------------------------
+
 
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
@@ -193,16 +203,22 @@ def handoff_act(w: Work, part: Part) -> str:
 _GREETING = re.compile(r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings|howdy|yo)\b", re.I)
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers|appreciate|great job|helpful|awesome|perfect)\b", re.I)
 _BYE = re.compile(r"\b(?:bye|goodbye|see you|see ya|that'?s all|have a (?:good|nice) (?:day|one)|later)\b", re.I)
-_WHO = re.compile(r"\b(?:who|what) are you\b|\bare you (?:a |an )?(?:bot|human|robot|ai|real|person)\b|"
-                  r"\bwhat can you (?:do|help(?: me)?(?: with)?)\b|\bhow can you help\b|\bwhat do you do\b", re.I)
+_WHO = re.compile(
+    r"\b(?:who|what) are you\b|\bare you (?:a |an )?(?:bot|human|robot|ai|real|person)\b|"
+    r"\bwhat can you (?:do|help(?: me)?(?: with)?)\b|\bhow can you help\b|\bwhat do you do\b",
+    re.I,
+)
 
 
 def smalltalk(w: Work, part: Part) -> str:
     text = part.text
     if _WHO.search(text):
         answer = knowledge(w, text)
-        return ("I'm the Portal Agent, the Billing Portal's assistant (not a person). " +
-                (answer or R.CAPABILITIES) + "\n\nWhat would you like to do?")
+        return (
+            "I'm the Portal Agent, the Billing Portal's assistant (not a person). "
+            + (answer or R.CAPABILITIES)
+            + "\n\nWhat would you like to do?"
+        )
     if _BYE.search(text):
         return "Thanks for stopping by. Goodbye!"
     if _THANKS.search(text):
@@ -217,13 +233,21 @@ def off_topic(w: Work, part: Part) -> str:
 
 
 HANDLERS = {
-    Act.PORTAL_QUESTION: portal_question, Act.DATA_QUESTION: data_question, Act.REQUEST: request,
-    Act.SLOT_ANSWER: slot_answer, Act.CORRECTION: correction, Act.DENY: deny, Act.HANDOFF: handoff_act,
-    Act.SMALLTALK: smalltalk, Act.OFF_TOPIC: off_topic, Act.AFFIRM: affirm,
+    Act.PORTAL_QUESTION: portal_question,
+    Act.DATA_QUESTION: data_question,
+    Act.REQUEST: request,
+    Act.SLOT_ANSWER: slot_answer,
+    Act.CORRECTION: correction,
+    Act.DENY: deny,
+    Act.HANDOFF: handoff_act,
+    Act.SMALLTALK: smalltalk,
+    Act.OFF_TOPIC: off_topic,
+    Act.AFFIRM: affirm,
 }
 
 
 # -- skills ---------------------------------------------------------------------------------------
+
 
 def skill_for(w: Work, part: Part) -> Skill | None:
     """The message's skill; a follow-up with no topic of its own ("now the other one too") continues the last."""
@@ -332,22 +356,27 @@ def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str
         # Not a user yet: an invitation, which needs the person's name.
         w.state.frame = Frame("add_user", {"email": email, "contract_ids": contracts, **_named(filled)}, "name")
         if filled.get("name"):
-            return call_skill(w, BY_NAME["add_user"], {"email": email, "contract_ids": contracts,
-                                                       "name": filled["name"]})
+            return call_skill(
+                w, BY_NAME["add_user"], {"email": email, "contract_ids": contracts, "name": filled["name"]}
+            )
         return f"{email} is not a portal user yet. I can invite them: what is their full name?"
     if skill.name in INVOICE_SKILLS:
         target, listed = filled.get("invoice_id"), w.call("list_invoices", {})
         items = [R.invoice_line(i) for i in listed.get("invoices") or []]
         kind = "invoices"
     else:
-        target, listed = filled.get("contract_id") or ", ".join(filled.get("contract_ids") or []), \
-            w.call("list_contracts", {})
+        target, listed = (
+            filled.get("contract_id") or ", ".join(filled.get("contract_ids") or []),
+            w.call("list_contracts", {}),
+        )
         items = [R.contract_line(c) for c in listed.get("contracts") or []]
         kind = "contracts"
     if skill.name == "signed_quote" and target in {c["id"] for c in listed.get("contracts") or []}:
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
-        return (f"There is no signed quote for {target} in the portal. Customer Service can help with a missing "
-                f"signed quote. {R.offer_case('customer_service')}")
+        return (
+            f"There is no signed quote for {target} in the portal. Customer Service can help with a missing "
+            f"signed quote. {R.offer_case('customer_service')}"
+        )
     if not items:
         return f"I couldn't find {target}. {R.NO_CONTRACTS}"
     return f"I couldn't find {target} among the {kind} you can access. You have:\n" + R.bullets(items)
@@ -355,13 +384,17 @@ def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str
 
 # -- reads --------------------------------------------------------------------------------------------
 
+
 def list_invoices(w: Work, given: Slots) -> str:
     args = {k: given[k] for k in ("contract_id", "status") if given.get(k)}
     r = w.call("list_invoices", args)
     w.state.last = Frame("list_invoices", dict(args))
     if r.get("ok") is False:
-        return R.refusal(r) if r.get("kind") != "not_found" else \
-            f"{r.get('message')} Ask me to list your contracts to see which ones you can access."
+        return (
+            R.refusal(r)
+            if r.get("kind") != "not_found"
+            else f"{r.get('message')} Ask me to list your contracts to see which ones you can access."
+        )
     invoices = r.get("invoices") or []
     if not invoices and not args:
         return R.NO_CONTRACTS
@@ -404,15 +437,19 @@ def bare_value(w: Work, part: Part) -> str:
 
 # -- questions about one's own items ------------------------------------------------------------------
 
-_PAID_ALREADY = re.compile(r"\b(?:i|we)(?:'ve| have| had)?\s+(?:already\s+|just\s+)?paid\b|\balready (?:been )?paid\b|"
-                           r"\b(?:paid|settled) (?:it|this|that)? ?(?:already|yesterday|last week|on)\b", re.I)
+_PAID_ALREADY = re.compile(
+    r"\b(?:i|we)(?:'ve| have| had)?\s+(?:already\s+|just\s+)?paid\b|\balready (?:been )?paid\b|"
+    r"\b(?:paid|settled) (?:it|this|that)? ?(?:already|yesterday|last week|on)\b",
+    re.I,
+)
 
 
 def eligibility(w: Work, skill: Skill, part: Part) -> str:
-    """"Can I pay INV-1001 by card?": check that item and offer the change; nothing is proposed."""
+    """ "Can I pay INV-1001 by card?": check that item and offer the change; nothing is proposed."""
     given = resolve.collect(skill, part.text)
-    if skill.name in ("pay_invoice", "update_po") and (invoice := given.get("invoice_id") or _focus_of(w, "invoice_id",
-                                                                                                      part.text)):
+    if skill.name in ("pay_invoice", "update_po") and (
+        invoice := given.get("invoice_id") or _focus_of(w, "invoice_id", part.text)
+    ):
         i = w.call("get_invoice", {"invoice_id": invoice})
         if i.get("ok") is False:
             return refused(w, skill, {"invoice_id": invoice}, i)
@@ -432,10 +469,13 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             w.state.offer = Offer("handoff", {"queue": "collector"})
             return f"{status}\n\n{answer + chr(10) + chr(10) if answer else ''}{R.offer_case('collector')}"
         w.state.offer = Offer("pay_invoice", {"invoice_id": invoice})
-        return (f"Yes — {invoice} ({R.money(i['currency'], i['balance'])}) can be paid by card in the portal now, with "
-                f"the card on file. Would you like me to pay it?")
-    if skill.name == "disable_auto_renew" and (cid := given.get("contract_id") or _focus_of(w, "contract_id",
-                                                                                         part.text)):
+        return (
+            f"Yes — {invoice} ({R.money(i['currency'], i['balance'])}) can be paid by card in the portal now, with "
+            f"the card on file. Would you like me to pay it?"
+        )
+    if skill.name == "disable_auto_renew" and (
+        cid := given.get("contract_id") or _focus_of(w, "contract_id", part.text)
+    ):
         c = w.call("get_contract", {"contract_id": cid})
         if c.get("ok") is False:
             return refused(w, skill, {"contract_id": cid}, c)
@@ -447,8 +487,10 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             w.state.offer = Offer("handoff", {"queue": "ae"})
             return f"{text} {R.offer_case('ae')}"
         w.state.offer = Offer("disable_auto_renew", {"contract_id": cid})
-        return (f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
-                "Would you like me to turn it off?")
+        return (
+            f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
+            "Would you like me to turn it off?"
+        )
     return portal_question(w, part)
 
 
@@ -469,17 +511,24 @@ def offer_for(w: Work, skill: Skill, text: str) -> str:
     if len(ready) > 1:
         w.state.shown = Shown(kind, [x["id"] for x in ready], w.state.turn)
         line = R.invoice_line if kind == "invoices" else R.contract_line
-        return (f"\n\n{READY[skill.name]}\n" + R.bullets([line(x) for x in ready]) +
-                "\nTell me which one, and I'll set it up.")
+        return (
+            f"\n\n{READY[skill.name]}\n"
+            + R.bullets([line(x) for x in ready])
+            + "\nTell me which one, and I'll set it up."
+        )
     return ""
 
 
-OFFERS = {"pay_invoice": "Would you like me to pay {id} ({amount}) now?",
-          "disable_auto_renew": "Would you like me to turn off auto-renewal of {id}?",
-          "update_card": "Would you like the secure form to replace the card on {id}?"}
-READY = {"pay_invoice": "These can be paid by card now:",
-         "disable_auto_renew": "These can have auto-renewal turned off now:",
-         "update_card": "These contracts can have a card on file:"}
+OFFERS = {
+    "pay_invoice": "Would you like me to pay {id} ({amount}) now?",
+    "disable_auto_renew": "Would you like me to turn off auto-renewal of {id}?",
+    "update_card": "Would you like the secure form to replace the card on {id}?",
+}
+READY = {
+    "pay_invoice": "These can be paid by card now:",
+    "disable_auto_renew": "These can have auto-renewal turned off now:",
+    "update_card": "These contracts can have a card on file:",
+}
 
 
 def _yours(w: Work, skill: Skill) -> str:
@@ -494,6 +543,7 @@ def _yours(w: Work, skill: Skill) -> str:
 
 # -- hand-offs and knowledge ---------------------------------------------------------------------------
 
+
 def handoff(w: Work, text: str, queue: str | None = None) -> str:
     queue = queue or slots.queue(text) or _queue_from_state(w) or "customer_service"
     asked = [t.human for t in w.earlier[-4:] if t.human] + [text]
@@ -506,8 +556,10 @@ def handoff(w: Work, text: str, queue: str | None = None) -> str:
         return R.refusal(r)
     who = f", assigned to {r['assignee']}" if r.get("assignee") else ""
     team = R.QUEUE_LABEL.get(str(r.get("queue", queue)), "Customer Service")
-    return (f"I've opened case {r.get('case_id')} with {team}{who}. It includes a summary of our conversation, and "
-            "someone will get back to you.")
+    return (
+        f"I've opened case {r.get('case_id')} with {team}{who}. It includes a summary of our conversation, and "
+        "someone will get back to you."
+    )
 
 
 def _queue_from_state(w: Work) -> str | None:
@@ -537,6 +589,7 @@ def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
 
 # -- small helpers --------------------------------------------------------------------------------------
 
+
 def _question(skill: Skill, slot: str, filled: Slots) -> str:
     need = next((n for n in skill.needs if n.slot == slot), None)
     text = need.question if need else "Could you tell me a bit more?"
@@ -551,8 +604,9 @@ def _asked_value(w: Work, skill: Skill, frame: Frame, given: Slots, text: str) -
     if not resolve.missing(given.get(asked)):
         return given[asked]
     ref = slots.reference(text)
-    kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts",
-            "user": "users"}.get(asked)
+    kind = {"invoice_id": "invoices", "contract_id": "contracts", "contract_ids": "contracts", "user": "users"}.get(
+        asked
+    )
     if kind and (picked := resolve.pick_shown(w, kind, ref)):
         return [picked] if asked == "contract_ids" else picked
     if asked == "invoice_id":  # "the 1001 one", "the 1200 one"
@@ -571,7 +625,7 @@ def _slot_names(skill: Skill) -> set[str]:
 
 
 def _carried(previous: Slots, skill: Skill) -> Slots:
-    """"Do the same for C-1002": the last request's values, without the ids it was about."""
+    """ "Do the same for C-1002": the last request's values, without the ids it was about."""
     return {k: v for k, v in previous.items() if k not in ("invoice_id", "contract_id", "contract_ids")}
 
 

@@ -10,6 +10,7 @@ a policy the articles do not cover) the answer is empty, and the caller says it 
 
 Sentence vectors are memoised: the same passages come back for similar questions.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,14 +52,17 @@ def _embed(texts: list[str]) -> Any:
     return [_vectors[t] for t in texts]
 
 
-_STOP = set("""
+_STOP = set(
+    """
 what when where which while with would could should about after again their there these those this that have does
 your yours from into than then them they will can how why the and for are our ours you not any all was were been
 also only just still some more most many much other here very really please thanks hello able need want like know
 make made take give done doing using used each every same such being over under
-""".split())
+""".split()
+)
 # Everyday words that carry no topic: a question may use them whether or not the articles cover it.
-_COMMON = set("""
+_COMMON = set(
+    """
 kind stuff thing things anyway once several people person someone somebody everyone anyone something anything
 nothing last month months week weeks year years time times point guys letting ourselves myself yourself stop
 needs find found long going hard harder easier easy site real first next around fine says said gets getting
@@ -66,11 +70,18 @@ copy grab wrong right work works working help happen happened happens yesterday 
 okay sure already ever never always maybe actually simply quite better best good great different possible
 possibly instead without within across keep show shows tell told gave send sent wants wanted look looks looking
 seem seems tried asking asked stuck mean means exactly enough number numbers part whole full away lets
-""".split())
+""".split()
+)
 # Words every article shares: they say nothing about whether a passage covers the question.
 _GENERIC = {"bill", "port", "invo", "cont", "acco", "cust", "comp", "user"}
-_SPELLING = {"email": "e-mail", "emails": "e-mails", "emailed": "e-mailed", "emailing": "e-mailing", "login": "log in",
-             "signin": "sign in"}
+_SPELLING = {
+    "email": "e-mail",
+    "emails": "e-mails",
+    "emailed": "e-mailed",
+    "emailing": "e-mailing",
+    "login": "log in",
+    "signin": "sign in",
+}
 
 
 def _words(text: str) -> list[str]:
@@ -89,20 +100,35 @@ def _topic(text: str) -> set[str]:
     return {w[:4] for w in _words(text) if len(w) >= 4 and w not in _STOP and w not in _COMMON} - _GENERIC
 
 
-PROCEDURE = re.compile(r"\s*(?:(?:and|so|ok|okay|also|then)[,\s]+)?(?:how (?:do|can|should|would) (?:i|we|you)|how to|"
-                       r"what are the steps|what do i (?:do|need)|where do i|walk me through|steps? (?:to|for))\b", re.I)
+PROCEDURE = re.compile(
+    r"\s*(?:(?:and|so|ok|okay|also|then)[,\s]+)?(?:how (?:do|can|should|would) (?:i|we|you)|how to|"
+    r"what are the steps|what do i (?:do|need)|where do i|walk me through|steps? (?:to|for))\b",
+    re.I,
+)
 _HOW_HEADING = re.compile(r"^(?:how to|steps|to )", re.I)
 # What kind of fact answers the question: a time or a condition, an amount, a person or team to contact.
 ANSWER_TYPES = [
-    (re.compile(r"^\W*(?:(?:and|so|ok|but)\W+)?(?:when\b|how (?:long|soon|quickly)\b|until when\b)|\b(?:allowed|eligible|"
-                r"window|deadline)\b", re.I),
-     re.compile(r"\b\d+\s*(?:days?|hours?|weeks?|months?|minutes?)\b|\b(?:only when|only if|before|until|within|"
-                r"immediately|as soon as)\b", re.I)),
+    (
+        re.compile(
+            r"^\W*(?:(?:and|so|ok|but)\W+)?(?:when\b|how (?:long|soon|quickly)\b|until when\b)|\b(?:allowed|eligible|"
+            r"window|deadline)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b\d+\s*(?:days?|hours?|weeks?|months?|minutes?)\b|\b(?:only when|only if|before|until|within|"
+            r"immediately|as soon as)\b",
+            re.I,
+        ),
+    ),
     (re.compile(r"\bhow (?:much|many|long can)\b|\b(?:maximum|minimum|limit|max|min)\b", re.I), re.compile(r"\d")),
-    (re.compile(r"^\W*(?:who\b|whom\b)|\bwho (?:do|should|can)\b|\bcontact\b", re.I),
-     re.compile(r"\b(?:Customer Service|Collector|Account Executive|AE|contact)\b")),
-    (re.compile(r"\bwhat (?:should|can|do) (?:i|we) do\b|\bwhat now\b", re.I),
-     re.compile(r"\b(?:contact|ask|open|select|use|pay|follow)\b", re.I)),
+    (
+        re.compile(r"^\W*(?:who\b|whom\b)|\bwho (?:do|should|can)\b|\bcontact\b", re.I),
+        re.compile(r"\b(?:Customer Service|Collector|Account Executive|AE|contact)\b"),
+    ),
+    (
+        re.compile(r"\bwhat (?:should|can|do) (?:i|we) do\b|\bwhat now\b", re.I),
+        re.compile(r"\b(?:contact|ask|open|select|use|pay|follow)\b", re.I),
+    ),
 ]
 
 
@@ -129,21 +155,42 @@ def _sections(passages: list[dict[str, Any]]) -> list[_Section]:
         if key in seen or not units:
             continue
         seen.add(key)
-        out.append(_Section(int(p.get("n", 1)), order, str(p.get("title", "")), str(p.get("heading", "") or ""), units,
-                            retrieved=float(p.get("score") or 0.0)))
+        out.append(
+            _Section(
+                int(p.get("n", 1)),
+                order,
+                str(p.get("title", "")),
+                str(p.get("heading", "") or ""),
+                units,
+                retrieved=float(p.get("score") or 0.0),
+            )
+        )
     return out
 
 
 # How much each signal counts (tuned on labelled questions that are not the eval's scenarios).
-WEIGHTS = {"whole": 0.4, "unit": 0.4, "head": 0.1, "in_heading": 0.1, "how_to": 0.05, "condition": 0.1,
-           "rank": 0.05, "fact": 0.1, "article": 0.15}
-_ASKS_CONDITION = re.compile(r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible|"
-                             r"why (?:can'?t|cannot|can not|won'?t|isn'?t|is it not|am i not))\b", re.I)
+WEIGHTS = {
+    "whole": 0.4,
+    "unit": 0.4,
+    "head": 0.1,
+    "in_heading": 0.1,
+    "how_to": 0.05,
+    "condition": 0.1,
+    "rank": 0.05,
+    "fact": 0.1,
+    "article": 0.15,
+}
+_ASKS_CONDITION = re.compile(
+    r"\b(?:allowed|eligible|permitted|able to|when can|am i able|is it possible|"
+    r"why (?:can'?t|cannot|can not|won'?t|isn'?t|is it not|am i not))\b",
+    re.I,
+)
 _CONDITION = re.compile(r"\b(?:only when|only if|all of these are true|conditions? for|eligibility|window)\b", re.I)
 
 
-def features(question: str, passages: list[dict[str, Any]],
-             articles: tuple[str, ...] = ()) -> list[tuple[_Section, dict[str, float]]]:
+def features(
+    question: str, passages: list[dict[str, Any]], articles: tuple[str, ...] = ()
+) -> list[tuple[_Section, dict[str, float]]]:
     """The passages' sections, each with the signals that say how well it answers the question.
 
     A section is judged on how close it is in meaning as a whole, its closest sentence, and its
@@ -169,30 +216,47 @@ def features(question: str, passages: list[dict[str, Any]],
     out = []
     for s, whole in zip(sections, wholes):
         # A sentence's closeness to the question, helped a little by shared word stems ("part" ~ "partial").
-        s.scores = [float(vectors[u] @ q) + (0.1 * len(asked & _stems(u)) / len(asked) if asked else 0.0)
-                    + (0.04 if any(f.search(u) for f in wanted) else 0.0)
-                    + (0.03 if procedure and item else 0.0) for u, item in s.units]
+        s.scores = [
+            float(vectors[u] @ q)
+            + (0.1 * len(asked & _stems(u)) / len(asked) if asked else 0.0)
+            + (0.04 if any(f.search(u) for f in wanted) else 0.0)
+            + (0.03 if procedure and item else 0.0)
+            for u, item in s.units
+        ]
         s.best_unit = max(s.scores)
         s.whole = float(vectors[whole] @ q)
         head = float(vectors[s.heading or s.title] @ q)
         if not s.heading:
             head = min(head, s.whole)  # an introduction is about the whole article, not this question
         list_like = len(s.units) > 2 and sum(item for _, item in s.units) >= len(s.units) - 1
-        out.append((s, {
-            "whole": s.whole, "unit": s.best_unit, "head": head,
-            "in_heading": len(topic & _stems(s.heading)) / len(topic) if topic and s.heading else 0.0,
-            "how_to": float(procedure and (bool(_HOW_HEADING.match(s.heading)) or list_like)),
-            "condition": float(condition and bool(_CONDITION.search(s.heading + " " + whole))),
-            "rank": max(0.0, 3.0 - s.order),
-            "fact": (sum(any(f.search(u) for f in wanted) for u, _ in s.units) / len(s.units)) if wanted else 0.0,
-            # The help article of the skill the question is about ("can the assistant change our card?").
-            "article": float(any(sources[s.order].endswith("/" + a) for a in articles)),
-        }))
+        out.append(
+            (
+                s,
+                {
+                    "whole": s.whole,
+                    "unit": s.best_unit,
+                    "head": head,
+                    "in_heading": len(topic & _stems(s.heading)) / len(topic) if topic and s.heading else 0.0,
+                    "how_to": float(procedure and (bool(_HOW_HEADING.match(s.heading)) or list_like)),
+                    "condition": float(condition and bool(_CONDITION.search(s.heading + " " + whole))),
+                    "rank": max(0.0, 3.0 - s.order),
+                    "fact": (sum(any(f.search(u) for f in wanted) for u, _ in s.units) / len(s.units))
+                    if wanted
+                    else 0.0,
+                    # The help article of the skill the question is about ("can the assistant change our card?").
+                    "article": float(any(sources[s.order].endswith("/" + a) for a in articles)),
+                },
+            )
+        )
     return out
 
 
-def relevance(question: str, passages: list[dict[str, Any]], weights: dict[str, float] | None = None,
-              articles: tuple[str, ...] = ()) -> list[_Section]:
+def relevance(
+    question: str,
+    passages: list[dict[str, Any]],
+    weights: dict[str, float] | None = None,
+    articles: tuple[str, ...] = (),
+) -> list[_Section]:
     """The passages' sections, best first, each with its score for the question."""
     weights = weights or WEIGHTS
     scored = features(question, passages, articles)
@@ -216,8 +280,11 @@ def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> 
         return True
     text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
     known = _stems(text) | _stems(_all_articles())
-    unknown = [w for w in dict.fromkeys(_words(question)) if len(w) >= 4 and w not in _STOP and w not in _COMMON
-               and w[:4] not in known]
+    unknown = [
+        w
+        for w in dict.fromkeys(_words(question))
+        if len(w) >= 4 and w not in _STOP and w not in _COMMON and w[:4] not in known
+    ]
     return not any(_billing_concept(w) for w in unknown)
 
 
@@ -232,8 +299,11 @@ def warm_up() -> None:
     from knowledge.chunking import chunk_document
     from knowledge.documents import load_documents
 
-    passages = [{"title": c.title, "heading": c.heading, "text": c.text, "source": c.source}
-                for doc in load_documents() for c in chunk_document(doc)]
+    passages = [
+        {"title": c.title, "heading": c.heading, "text": c.text, "source": c.source}
+        for doc in load_documents()
+        for c in chunk_document(doc)
+    ]
     sections = _sections(passages)
     texts = [u for s in sections for u, _ in s.units]
     wholes = [(f"{s.heading}\n" if s.heading else "") + " ".join(u for u, _ in s.units) for s in sections]
@@ -243,8 +313,11 @@ def warm_up() -> None:
 
 def names_billing_concept(question: str) -> bool:
     """Whether any word of the question is about billing (close to the articles as a whole)."""
-    return any(_billing_concept(w) for w in dict.fromkeys(_words(question))
-               if len(w) >= 3 and w not in _STOP and w not in _COMMON)
+    return any(
+        _billing_concept(w)
+        for w in dict.fromkeys(_words(question))
+        if len(w) >= 3 and w not in _STOP and w not in _COMMON
+    )
 
 
 def _billing_concept(word: str) -> bool:
@@ -260,9 +333,9 @@ _ARTICLES: list[str] = []
 def _all_articles() -> str:
     """Every help article's text: a word any article uses is known to the knowledge base."""
     if not _ARTICLES:
-        from knowledge.documents import DOCS_DIR
-
         from pathlib import Path
+
+        from knowledge.documents import DOCS_DIR
 
         _ARTICLES.append("\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))))
     return _ARTICLES[0]
@@ -270,11 +343,12 @@ def _all_articles() -> str:
 
 def _centroid() -> Any:
     if not _CENTROID:
+        from pathlib import Path
+
         import numpy as np
 
         from knowledge.documents import DOCS_DIR
         from knowledge.embeddings import get_embedder
-        from pathlib import Path
 
         vectors = get_embedder().embed([p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))])
         mean = vectors.mean(axis=0)
@@ -293,7 +367,7 @@ def _pick_units(section: _Section, procedure: bool) -> list[int]:
         # A procedure or a list of conditions: the whole list, with its lead-in sentence.
         lead = [i for i in prose if i < items[0]][-1:]
         return lead + items[:MAX_ITEMS]
-    ranked = sorted(range(len(units)), key=lambda i: -section.scores[i])[:MAX_UNITS - 1]
+    ranked = sorted(range(len(units)), key=lambda i: -section.scores[i])[: MAX_UNITS - 1]
     return sorted(set(ranked) | {0})
 
 
@@ -302,8 +376,12 @@ def _defining_section(best: _Section, ranked: list[_Section]) -> _Section | None
     article's own subject (its title)."""
     used = _topic(" ".join(u for u, _ in best.units)) - _topic(best.title)
     for other in ranked[1:]:
-        if other.n == best.n and other.title == best.title and other.heading and \
-                (_topic(other.heading) - _topic(best.title)) & used:
+        if (
+            other.n == best.n
+            and other.title == best.title
+            and other.heading
+            and (_topic(other.heading) - _topic(best.title)) & used
+        ):
             return other
     return None
 
@@ -341,11 +419,17 @@ def answer(question: str, passages: list[dict[str, Any]], articles: tuple[str, .
 
 # -- queries ----------------------------------------------------------------------------------
 
-_ASKING = re.compile(r"^(?:(?:and|so|ok|okay|also|then|hi|hello|hey|well|quick question)[,!:]?\s+)*"
-                     r"(?:how (?:do|can|should|would|could) (?:i|we|you)|how to|where (?:do|can) (?:i|we)|"
-                     r"what should (?:i|we) do (?:if|when)|(?:can|could) (?:i|we)|is it possible to)\s+", re.I)
-_PORTAL = re.compile(r"\s*\b(?:(?:in|on|to|into|from|of|for|with|through|via|using) )?(?:the |our |your |this )?"
-                     r"(?:billing |self[- ]service )?portal\b(?!\s+(?:users?|agent|access|account))", re.I)
+_ASKING = re.compile(
+    r"^(?:(?:and|so|ok|okay|also|then|hi|hello|hey|well|quick question)[,!:]?\s+)*"
+    r"(?:how (?:do|can|should|would|could) (?:i|we|you)|how to|where (?:do|can) (?:i|we)|"
+    r"what should (?:i|we) do (?:if|when)|(?:can|could) (?:i|we)|is it possible to)\s+",
+    re.I,
+)
+_PORTAL = re.compile(
+    r"\s*\b(?:(?:in|on|to|into|from|of|for|with|through|via|using) )?(?:the |our |your |this )?"
+    r"(?:billing |self[- ]service )?portal\b(?!\s+(?:users?|agent|access|account))",
+    re.I,
+)
 
 
 def focus_query(question: str) -> str | None:

@@ -7,6 +7,7 @@
 - the context (what the assistant's previous message left open), alone and crossed with the shape:
   "C-1002" after "Which contract?" is an answer, the same text out of the blue is a request to see it.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,22 +23,57 @@ from agent.planner.acts import CONTEXTS
 VERSION = 1  # bump when the features change: the trained model records it
 HASH_DIM = 1 << 13
 EMBED_DIM = 384
-_SHAPE = ("q_mark", "wh_first", "aux_first", "you_first", "please", "invoice_id", "contract_id", "email",
-          "card_masked", "number", "len1", "len2_3", "len4_7", "len8_15", "len16", "neg_word", "yes_word")
+_SHAPE = (
+    "q_mark",
+    "wh_first",
+    "aux_first",
+    "you_first",
+    "please",
+    "invoice_id",
+    "contract_id",
+    "email",
+    "card_masked",
+    "number",
+    "len1",
+    "len2_3",
+    "len4_7",
+    "len8_15",
+    "len16",
+    "neg_word",
+    "yes_word",
+)
 SHAPE_DIM = len(_SHAPE)
-CROSSED = ("q_mark", "invoice_id", "contract_id", "email", "number", "len1", "len2_3", "len4_7", "yes_word",
-           "neg_word", "wh_first", "aux_first")
+CROSSED = (
+    "q_mark",
+    "invoice_id",
+    "contract_id",
+    "email",
+    "number",
+    "len1",
+    "len2_3",
+    "len4_7",
+    "yes_word",
+    "neg_word",
+    "wh_first",
+    "aux_first",
+)
 DIM = EMBED_DIM + HASH_DIM + SHAPE_DIM + len(CONTEXTS) * (1 + len(CROSSED))
 
-_WH = re.compile(r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|but|also|quick question|question|um|hmm)\W+)*"
-                 r"(?:what|whats|what's|which|when|where|who|whom|whose|why|how)\b", re.I)
-_AUX = re.compile(r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|but|also|quick question|question|um|hmm)\W+)*"
-                  r"(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|has|have|must)\b",
-                  re.I)
+_WH = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|but|also|quick question|question|um|hmm)\W+)*"
+    r"(?:what|whats|what's|which|when|where|who|whom|whose|why|how)\b",
+    re.I,
+)
+_AUX = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|ok|okay|so|and|but|also|quick question|question|um|hmm)\W+)*"
+    r"(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|has|have|must)\b",
+    re.I,
+)
 _YOU = re.compile(r"^\W*(?:(?:hi|hello|hey|ok|so|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya)\b", re.I)
 _NEG = re.compile(r"\b(?:no|nope|nah|not|don't|dont|cancel|stop|never|wait|hold)\b", re.I)
-_YES = re.compile(r"\b(?:yes|yep|yeah|yup|sure|ok|okay|go ahead|do it|confirm\w*|sounds good|absolutely|please do)\b",
-                  re.I)
+_YES = re.compile(
+    r"\b(?:yes|yep|yeah|yup|sure|ok|okay|go ahead|do it|confirm\w*|sounds good|absolutely|please do)\b", re.I
+)
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[?!]")
 
 
@@ -61,7 +97,7 @@ def lexical(norm: str) -> dict[int, float]:
     grams = [f"w:{w}" for w in words] + [f"b:{a} {b}" for a, b in zip(["^"] + words, words + ["$"])]
     for w in words:
         padded = f"<{w}>"
-        grams += [f"c:{padded[i:i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+        grams += [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
     counts: dict[int, float] = {}
     for g in grams:
         counts[_bucket(g)] = counts.get(_bucket(g), 0.0) + 1.0
@@ -72,15 +108,25 @@ def lexical(norm: str) -> dict[int, float]:
 def shape(text: str) -> dict[str, float]:
     found = slots.found(text)
     n = len(_TOKEN.findall(normalise(text)))
-    return {"q_mark": float("?" in text), "wh_first": float(bool(_WH.search(text))),
-            "aux_first": float(bool(_AUX.search(text))), "you_first": float(bool(_YOU.search(text))),
-            "please": float(bool(re.search(r"\b(?:please|pls|plz|kindly)\b", text, re.I))),
-            "invoice_id": float(bool(found.invoice_ids)), "contract_id": float(bool(found.contract_ids)),
-            "email": float(bool(found.emails)), "card_masked": float(found.card_typed),
-            "number": float(bool(re.search(r"\d", slots.without_entities(text)))),
-            "len1": float(n <= 1), "len2_3": float(2 <= n <= 3), "len4_7": float(4 <= n <= 7),
-            "len8_15": float(8 <= n <= 15), "len16": float(n >= 16),
-            "neg_word": float(bool(_NEG.search(text))), "yes_word": float(bool(_YES.search(text)))}
+    return {
+        "q_mark": float("?" in text),
+        "wh_first": float(bool(_WH.search(text))),
+        "aux_first": float(bool(_AUX.search(text))),
+        "you_first": float(bool(_YOU.search(text))),
+        "please": float(bool(re.search(r"\b(?:please|pls|plz|kindly)\b", text, re.I))),
+        "invoice_id": float(bool(found.invoice_ids)),
+        "contract_id": float(bool(found.contract_ids)),
+        "email": float(bool(found.emails)),
+        "card_masked": float(found.card_typed),
+        "number": float(bool(re.search(r"\d", slots.without_entities(text)))),
+        "len1": float(n <= 1),
+        "len2_3": float(2 <= n <= 3),
+        "len4_7": float(4 <= n <= 7),
+        "len8_15": float(8 <= n <= 15),
+        "len16": float(n >= 16),
+        "neg_word": float(bool(_NEG.search(text))),
+        "yes_word": float(bool(_YES.search(text))),
+    }
 
 
 @lru_cache(maxsize=4096)

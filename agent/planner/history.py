@@ -3,6 +3,7 @@
 The tool calls of the turn in progress are replayed by `work.Work`; earlier turns give the words a
 hand-off summary quotes. What the dialogue is about lives in the explicit state (`state`), not here.
 """
+
 from __future__ import annotations
 
 import json

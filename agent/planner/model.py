@@ -1,23 +1,26 @@
 """`OfflinePlanner`: the embedded default model. A LangChain chat model that reads the conversation
 and answers with exactly one tool call or one reply, deterministically and without network."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from agent.planner import dialogue, state as dialogue_state
+from agent.planner import dialogue
+from agent.planner import replies as R
+from agent.planner import state as dialogue_state
 from agent.planner.history import read_turns
 from agent.planner.skills import SKILL_OF_OPERATION, slots_of
 from agent.planner.understand import read
 from agent.planner.work import Call, NeedCall, Say, TooManySteps, Work
-from agent.planner import replies as R
 
 
 class OfflinePlanner(BaseChatModel):
@@ -32,9 +35,11 @@ class OfflinePlanner(BaseChatModel):
     def _llm_type(self) -> str:
         return "offline-planner"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "OfflinePlanner":
-        names = [getattr(t, "name", None) or (t.get("function", {}).get("name") if isinstance(t, dict) else str(t))
-                 for t in tools]
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflinePlanner:
+        names = [
+            getattr(t, "name", None) or (t.get("function", {}).get("name") if isinstance(t, dict) else str(t))
+            for t in tools
+        ]
         return self.model_copy(update={"tool_names": [n for n in names if n]})
 
     def warm_up(self) -> None:
@@ -66,31 +71,45 @@ class OfflinePlanner(BaseChatModel):
         if isinstance(action, Call) and self.tool_names and action.name not in self.tool_names:
             action = Say(f"I can't do that here. {R.offer_case('customer_service')}")
         if isinstance(action, Say):
-            return AIMessage(content=action.text or "How can I help you with the Billing Portal?",
-                             response_metadata={dialogue_state.STATE_KEY: work.state.to_dict()})
-        digest = hashlib.sha1(f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}"
-                              .encode()).hexdigest()[:16]
-        return AIMessage(content="", tool_calls=[{"name": action.name, "args": action.args, "id": f"call_{digest}",
-                                                  "type": "tool_call"}])
+            return AIMessage(
+                content=action.text or "How can I help you with the Billing Portal?",
+                response_metadata={dialogue_state.STATE_KEY: work.state.to_dict()},
+            )
+        digest = hashlib.sha1(
+            f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}".encode()
+        ).hexdigest()[:16]
+        return AIMessage(
+            content="",
+            tool_calls=[{"name": action.name, "args": action.args, "id": f"call_{digest}", "type": "tool_call"}],
+        )
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=self.plan(messages))])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         message = self.plan(messages)
         if message.tool_calls:
             call = message.tool_calls[0]
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[
-                {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"], "index": 0}]))
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[
+                        {"name": call["name"], "args": json.dumps(call["args"]), "id": call["id"], "index": 0}
+                    ],
+                )
+            )
             return
         pieces = re.findall(r"\S+\s*|\s+", message.content)
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
             # The dialogue state travels on the last chunk, so the merged streamed message carries it.
-            chunk = ChatGenerationChunk(message=AIMessageChunk(
-                content=piece, response_metadata=message.response_metadata if last else {}))
+            chunk = ChatGenerationChunk(
+                message=AIMessageChunk(content=piece, response_metadata=message.response_metadata if last else {})
+            )
             if run_manager is not None:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk

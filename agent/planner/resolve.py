@@ -5,13 +5,15 @@ missing id the way a person would: "the second one" in the list just shown, "it"
 the conversation is about, the only candidate the user has (their one payable invoice) — or asks,
 listing the candidates. Each returns a value or an `Ask`.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.planner import replies as R, slots
+from agent.planner import replies as R
+from agent.planner import slots
 from agent.planner.skills import Skill, Slots
 from agent.planner.state import Shown
 from agent.planner.work import Work
@@ -92,8 +94,9 @@ def missing(value: Any) -> bool:
 
 # -- finding ids the user did not type ------------------------------------------------------------
 
+
 def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...] = ()) -> str | None:
-    """"The second one", "the last one", "the other one" in the list shown last."""
+    """ "The second one", "the last one", "the other one" in the list shown last."""
     shown = w.before.shown
     if shown is None or shown.kind != kind or not shown.ids:
         return None
@@ -106,8 +109,9 @@ def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...
     return None
 
 
-def by_description(invoices: list[dict[str, Any]], d: slots.Described, w: Work,
-                   exclude: tuple[str, ...] = ()) -> str | None:
+def by_description(
+    invoices: list[dict[str, Any]], d: slots.Described, w: Work, exclude: tuple[str, ...] = ()
+) -> str | None:
     """The one invoice the description fits ("the 1200 one", "the paid one", "the other open one")."""
     if not d.any:
         return None
@@ -122,8 +126,12 @@ def by_description(invoices: list[dict[str, Any]], d: slots.Described, w: Work,
     if d.due_in_days is not None:
         pool = [i for i in pool if _days_until(i, w) == d.due_in_days]
     if d.superlative and len(pool) > 1:
-        key = {"earliest_due": lambda i: i["due_date"], "latest_due": lambda i: i["due_date"],
-               "largest": lambda i: float(i["balance"]), "smallest": lambda i: float(i["balance"])}[d.superlative]
+        key = {
+            "earliest_due": lambda i: i["due_date"],
+            "latest_due": lambda i: i["due_date"],
+            "largest": lambda i: float(i["balance"]),
+            "smallest": lambda i: float(i["balance"]),
+        }[d.superlative]
         ordered = sorted(pool, key=key, reverse=d.superlative in ("latest_due", "largest"))
         pool = ordered[:1]
     return pool[0]["id"] if len(pool) == 1 else None
@@ -257,7 +265,7 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
                 return str(u["email"])
     if person == ME:
         return Ask("You are not a user of those contracts. Which user do you mean? Please give their e-mail address.")
-    return Ask(f"I couldn't find a portal user called \"{person}\" on your contracts. What is their e-mail address?")
+    return Ask(f'I couldn\'t find a portal user called "{person}" on your contracts. What is their e-mail address?')
 
 
 def _is_person(person: str, user: dict[str, Any]) -> bool:

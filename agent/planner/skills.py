@@ -5,10 +5,12 @@ each with its question), which listed items are candidates when the user did not
 team to offer when the domain refuses, whether a question about it offers to do it, and how its
 result is phrased. Adding a capability means one `Skill` here plus its utterances in the corpus.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from agent.planner import replies as R
 
@@ -53,15 +55,19 @@ def _id(name: str) -> Callable[[Slots], dict[str, Any]]:
 def _pdf(r: Result, s: Slots) -> str:
     minutes = r.get("expires_in_minutes")
     expiry = f" (the link works for {minutes} minutes)" if minutes else ""
-    return (f"Here is the PDF of {r['invoice_id']}: {r['url']}{expiry}. Note that the PDF is not a live document: "
-            "it does not show payments made after it was issued; the Invoices page shows the current balance.")
+    return (
+        f"Here is the PDF of {r['invoice_id']}: {r['url']}{expiry}. Note that the PDF is not a live document: "
+        "it does not show payments made after it was issued; the Invoices page shows the current balance."
+    )
 
 
 def _quote(r: Result, s: Slots) -> str:
     q = r.get("quote") or {}
-    return (f"Here is the signed quote {q.get('id')} for {q.get('contract_id')} (\"{q.get('title')}\", signed on "
-            f"{q.get('signed_on')} by {q.get('signed_by')}, total {R.money(q.get('currency', ''), q.get('total'))}): "
-            f"{r.get('url')}. The link is short-lived.")
+    return (
+        f'Here is the signed quote {q.get("id")} for {q.get("contract_id")} ("{q.get("title")}", signed on '
+        f"{q.get('signed_on')} by {q.get('signed_by')}, total {R.money(q.get('currency', ''), q.get('total'))}): "
+        f"{r.get('url')}. The link is short-lived."
+    )
 
 
 def _card_form(r: Result, s: Slots) -> str:
@@ -72,8 +78,10 @@ def _card_form(r: Result, s: Slots) -> str:
         return f"{text} {R.CARD_SAFETY}"
     text = f"{R.CARD_TYPED} {text}"
     if s.get("invoice_id"):
-        text += (f" Pay Now always charges the card on file of the invoice's contract: to pay {s['invoice_id']} "
-                 "with another card, replace the card with the form first, then ask me to pay it.")
+        text += (
+            f" Pay Now always charges the card on file of the invoice's contract: to pay {s['invoice_id']} "
+            "with another card, replace the card with the form first, then ask me to pay it."
+        )
     return text
 
 
@@ -105,72 +113,215 @@ def _renewable(c: dict[str, Any]) -> bool:
 
 ASK_CONTRACT = "Which contract{for_what}?"
 SKILLS: tuple[Skill, ...] = (
-    Skill("list_contracts", "list_contracts", "read", "List the contracts the user can see.", shows=True,
-          articles=("portal-access.md",)),
-    Skill("get_contract", "get_contract", "read", "Show one contract.",
-          (Need("contract_id", "Which contract would you like to see?"),), _id("contract_id"),
-          lambda r, s: R.contract_detail(r), articles=("updating-billing-information.md",)),
-    Skill("list_invoices", "list_invoices", "read", "List invoices, optionally of one contract or status.",
-          extra=("contract_id", "status"), articles=("invoices.md",)),
-    Skill("get_invoice", "get_invoice", "read", "Show one invoice.",
-          (Need("invoice_id", "Which invoice would you like to see?"),), _id("invoice_id"),
-          lambda r, s: R.invoice_detail(r), articles=("invoices.md",)),
-    Skill("invoice_pdf", "invoice_pdf_link", "read", "A download link to an invoice PDF.",
-          (Need("invoice_id", "Which invoice's PDF do you need?"),), _id("invoice_id"), _pdf,
-          articles=("invoices.md",)),
-    Skill("signed_quote", "signed_quote_link", "read", "A download link to a contract's signed quote.",
-          (Need("contract_id", "Which contract's signed quote do you need?"),), _id("contract_id"), _quote,
-          refusal_queue="customer_service", articles=("signed-quotes.md",)),
-    Skill("pay_invoice", "pay_invoice", "write", "Pay an invoice's balance with the contract's card on file.",
-          (Need("invoice_id", "Which invoice would you like to pay?"),), _id("invoice_id"), _proposed,
-          candidate=lambda i: bool(i.get("payable")), refusal_queue="collector", offers=True,
-          final_reasons=frozenset({"already_paid", "payment_processing", "payment_in_progress", "void",
-                                   "no_balance"}),
-          articles=("paying-invoices.md", "pay-now-eligibility.md", "after-payment.md", "suspended-accounts.md")),
-    Skill("update_po", "update_po_number", "write", "Set the PO number of an invoice.",
-          (Need("invoice_id", "Which invoice should get the PO number?"),
-           Need("po_number", "What PO number should {invoice_id} have? (1 to 40 letters, digits, spaces, '-', '_' "
-                             "or '/'.)")),
-          lambda s: {"invoice_id": s["invoice_id"], "po_number": s["po_number"]}, _proposed,
-          candidate=lambda i: i.get("status") not in ("paid", "void"), articles=("purchase-order-numbers.md",)),
-    Skill("update_address", "update_billing_address", "write", "Change a contract's billing address.",
-          (Need("contract_id", "Which contract's billing address should change?"),
-           Need("address", "What should the new billing address of {contract_id} be? Please give the street, city, "
-                           "region or state, and postal code.")),
-          _address_args, _proposed, refusal_queue="customer_service", articles=("billing-address.md",)),
-    Skill("update_contact", "update_billing_contact", "write", "Change a contract's billing contact.",
-          (Need("contract_id", "Which contract's billing contact should change?"),
-           Need("contact", "What should change in the billing contact of {contract_id}: the name, the e-mail or "
-                           "the phone number?")),
-          _contact_args, _proposed, articles=("billing-contact.md",)),
-    Skill("update_card", "card_update_form", "form", "The secure form to replace the card on file.",
-          (Need("contract_id", "Which contract's card should be replaced?"),), _id("contract_id"), _card_form,
-          candidate=lambda c: bool(c.get("card_allowed")), offers=True, articles=("credit-card.md",)),
-    Skill("disable_auto_renew", "disable_auto_renew", "write", "Turn off a contract's auto-renewal.",
-          (Need("contract_id", "Which contract should stop renewing automatically?"),), _id("contract_id"),
-          _proposed, candidate=_renewable, refusal_queue="ae", offers=True,
-          final_reasons=frozenset({"already_off"}), articles=("auto-renewal.md",)),
-    Skill("list_users", "list_contract_users", "read", "Who has access to a contract.",
-          (Need("contract_id", "Which contract's users would you like to see?"),), _id("contract_id"),
-          lambda r, s: R.users_list(r.get("contract_id", s.get("contract_id", "")), r.get("users") or []),
-          articles=("adding-users.md", "removing-users.md")),
-    Skill("add_user", "add_portal_user", "write", "Invite a new portal user to contracts.",
-          (Need("email", "What is the new user's e-mail address (the one they sign in with), and their name?"),
-           Need("name", "What is the full name of {email}?"),
-           Need("contract_ids", "Which contracts should the new user get access to?")),
-          lambda s: {"name": s["name"], "email": s["email"], "contract_ids": s["contract_ids"]}, _proposed,
-          articles=("adding-users.md",)),
-    Skill("grant_access", "grant_contract_access", "write", "Give an existing user access to contracts.",
-          (Need("user", "Which user? Please give their e-mail address."),
-           Need("contract_ids", "Which contracts should they get access to?")), _users_args, _proposed,
-          articles=("adding-users.md",)),
-    Skill("remove_access", "remove_contract_access", "write", "Remove a user from one or several contracts.",
-          (Need("user", "Which user? Please give their e-mail address."),
-           Need("contract_ids", "Which contracts should they be removed from?")), _users_args, _proposed,
-          refusal_queue="customer_service", articles=("removing-users.md",)),
-    Skill("handoff", "create_support_case", "handoff", "Open a support case with a person.", offers=True,
-          articles=("getting-help.md",)),
+    Skill(
+        "list_contracts",
+        "list_contracts",
+        "read",
+        "List the contracts the user can see.",
+        shows=True,
+        articles=("portal-access.md",),
+    ),
+    Skill(
+        "get_contract",
+        "get_contract",
+        "read",
+        "Show one contract.",
+        (Need("contract_id", "Which contract would you like to see?"),),
+        _id("contract_id"),
+        lambda r, s: R.contract_detail(r),
+        articles=("updating-billing-information.md",),
+    ),
+    Skill(
+        "list_invoices",
+        "list_invoices",
+        "read",
+        "List invoices, optionally of one contract or status.",
+        extra=("contract_id", "status"),
+        articles=("invoices.md",),
+    ),
+    Skill(
+        "get_invoice",
+        "get_invoice",
+        "read",
+        "Show one invoice.",
+        (Need("invoice_id", "Which invoice would you like to see?"),),
+        _id("invoice_id"),
+        lambda r, s: R.invoice_detail(r),
+        articles=("invoices.md",),
+    ),
+    Skill(
+        "invoice_pdf",
+        "invoice_pdf_link",
+        "read",
+        "A download link to an invoice PDF.",
+        (Need("invoice_id", "Which invoice's PDF do you need?"),),
+        _id("invoice_id"),
+        _pdf,
+        articles=("invoices.md",),
+    ),
+    Skill(
+        "signed_quote",
+        "signed_quote_link",
+        "read",
+        "A download link to a contract's signed quote.",
+        (Need("contract_id", "Which contract's signed quote do you need?"),),
+        _id("contract_id"),
+        _quote,
+        refusal_queue="customer_service",
+        articles=("signed-quotes.md",),
+    ),
+    Skill(
+        "pay_invoice",
+        "pay_invoice",
+        "write",
+        "Pay an invoice's balance with the contract's card on file.",
+        (Need("invoice_id", "Which invoice would you like to pay?"),),
+        _id("invoice_id"),
+        _proposed,
+        candidate=lambda i: bool(i.get("payable")),
+        refusal_queue="collector",
+        offers=True,
+        final_reasons=frozenset({"already_paid", "payment_processing", "payment_in_progress", "void", "no_balance"}),
+        articles=("paying-invoices.md", "pay-now-eligibility.md", "after-payment.md", "suspended-accounts.md"),
+    ),
+    Skill(
+        "update_po",
+        "update_po_number",
+        "write",
+        "Set the PO number of an invoice.",
+        (
+            Need("invoice_id", "Which invoice should get the PO number?"),
+            Need(
+                "po_number",
+                "What PO number should {invoice_id} have? (1 to 40 letters, digits, spaces, '-', '_' or '/'.)",
+            ),
+        ),
+        lambda s: {"invoice_id": s["invoice_id"], "po_number": s["po_number"]},
+        _proposed,
+        candidate=lambda i: i.get("status") not in ("paid", "void"),
+        articles=("purchase-order-numbers.md",),
+    ),
+    Skill(
+        "update_address",
+        "update_billing_address",
+        "write",
+        "Change a contract's billing address.",
+        (
+            Need("contract_id", "Which contract's billing address should change?"),
+            Need(
+                "address",
+                "What should the new billing address of {contract_id} be? Please give the street, city, "
+                "region or state, and postal code.",
+            ),
+        ),
+        _address_args,
+        _proposed,
+        refusal_queue="customer_service",
+        articles=("billing-address.md",),
+    ),
+    Skill(
+        "update_contact",
+        "update_billing_contact",
+        "write",
+        "Change a contract's billing contact.",
+        (
+            Need("contract_id", "Which contract's billing contact should change?"),
+            Need(
+                "contact",
+                "What should change in the billing contact of {contract_id}: the name, the e-mail or the phone number?",
+            ),
+        ),
+        _contact_args,
+        _proposed,
+        articles=("billing-contact.md",),
+    ),
+    Skill(
+        "update_card",
+        "card_update_form",
+        "form",
+        "The secure form to replace the card on file.",
+        (Need("contract_id", "Which contract's card should be replaced?"),),
+        _id("contract_id"),
+        _card_form,
+        candidate=lambda c: bool(c.get("card_allowed")),
+        offers=True,
+        articles=("credit-card.md",),
+    ),
+    Skill(
+        "disable_auto_renew",
+        "disable_auto_renew",
+        "write",
+        "Turn off a contract's auto-renewal.",
+        (Need("contract_id", "Which contract should stop renewing automatically?"),),
+        _id("contract_id"),
+        _proposed,
+        candidate=_renewable,
+        refusal_queue="ae",
+        offers=True,
+        final_reasons=frozenset({"already_off"}),
+        articles=("auto-renewal.md",),
+    ),
+    Skill(
+        "list_users",
+        "list_contract_users",
+        "read",
+        "Who has access to a contract.",
+        (Need("contract_id", "Which contract's users would you like to see?"),),
+        _id("contract_id"),
+        lambda r, s: R.users_list(r.get("contract_id", s.get("contract_id", "")), r.get("users") or []),
+        articles=("adding-users.md", "removing-users.md"),
+    ),
+    Skill(
+        "add_user",
+        "add_portal_user",
+        "write",
+        "Invite a new portal user to contracts.",
+        (
+            Need("email", "What is the new user's e-mail address (the one they sign in with), and their name?"),
+            Need("name", "What is the full name of {email}?"),
+            Need("contract_ids", "Which contracts should the new user get access to?"),
+        ),
+        lambda s: {"name": s["name"], "email": s["email"], "contract_ids": s["contract_ids"]},
+        _proposed,
+        articles=("adding-users.md",),
+    ),
+    Skill(
+        "grant_access",
+        "grant_contract_access",
+        "write",
+        "Give an existing user access to contracts.",
+        (
+            Need("user", "Which user? Please give their e-mail address."),
+            Need("contract_ids", "Which contracts should they get access to?"),
+        ),
+        _users_args,
+        _proposed,
+        articles=("adding-users.md",),
+    ),
+    Skill(
+        "remove_access",
+        "remove_contract_access",
+        "write",
+        "Remove a user from one or several contracts.",
+        (
+            Need("user", "Which user? Please give their e-mail address."),
+            Need("contract_ids", "Which contracts should they be removed from?"),
+        ),
+        _users_args,
+        _proposed,
+        refusal_queue="customer_service",
+        articles=("removing-users.md",),
+    ),
+    Skill(
+        "handoff",
+        "create_support_case",
+        "handoff",
+        "Open a support case with a person.",
+        offers=True,
+        articles=("getting-help.md",),
+    ),
 )
+
 
 def slots_of(skill: str, args: dict[str, Any]) -> Slots:
     """A tool call's arguments as the skill's slots (what a decision on a proposal is recorded with)."""

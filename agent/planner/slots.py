@@ -4,6 +4,7 @@ Rules only for exact things; what a message *does* and what it is *about* is lea
 (`classifier`). Every value is taken from the user's own words, whole: the domain validates it and
 explains its rule, so a value is never trimmed into something valid that the user did not type.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,11 @@ def _unique(items: list[str]) -> list[str]:
 
 # -- statuses, references, quantities --------------------------------------------------------------
 _STATUS = re.compile(r"\b(overdue|open|unpaid|outstanding|paid|processing|void(?:ed)?|late|past[\s-]due)\b", re.I)
-_NOT_PAID_FILTER = re.compile(r"\b(?:un|not |been |yet)\s*paid\b|\bpaid (?:yet|already|off)\b|\bis\b.*\bpaid\b|"
-                              r"\b(?:was|were|got|get|be|being) paid\b", re.I)
+_NOT_PAID_FILTER = re.compile(
+    r"\b(?:un|not |been |yet)\s*paid\b|\bpaid (?:yet|already|off)\b|\bis\b.*\bpaid\b|"
+    r"\b(?:was|were|got|get|be|being) paid\b",
+    re.I,
+)
 
 
 def status(text: str) -> str | None:
@@ -77,16 +81,37 @@ def status(text: str) -> str | None:
     return word
 
 
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "last": -1, "latest": -1, "bottom": -1, "top": 1}
-_ORDINAL = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|latest|bottom|top)\b"
-                      r"(?=\s*(?:one|invoice|contract|user|item|on the list|in the list|one on|$|[.,!?]))", re.I)
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "sixth": 6,
+    "6th": 6,
+    "last": -1,
+    "latest": -1,
+    "bottom": -1,
+    "top": 1,
+}
+_ORDINAL = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|latest|bottom|top)\b"
+    r"(?=\s*(?:one|invoice|contract|user|item|on the list|in the list|one on|$|[.,!?]))",
+    re.I,
+)
 _NUMBER_WORD = re.compile(r"\b(?:number|no\.?|#)\s*([1-6])\b(?!\s*\d)", re.I)
 _OTHER = re.compile(r"\b(?:the )?other (?:one|invoice|contract|ones)\b|\bthe other\b|\bremaining one\b", re.I)
 _ALL = re.compile(r"\b(?:all|every|each|both)\b(?! the way)", re.I)
-_PRONOUN = re.compile(r"\b(?:it|its|it's|that|this|that one|this one|the same|same one|them|those|these|"
-                      r"the invoice|this invoice|that invoice|the contract|this contract|that contract|the bill)\b",
-                      re.I)
+_PRONOUN = re.compile(
+    r"\b(?:it|its|it's|that|this|that one|this one|the same|same one|them|those|these|"
+    r"the invoice|this invoice|that invoice|the contract|this contract|that contract|the bill)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -103,12 +128,15 @@ class Reference:
         return self.ordinal is not None or self.other or self.every or self.pronoun
 
 
-_ITEM = re.compile(r"\b(?:on|for|of|with|to) (?:it|that one|this one)\b|\bits\b|\b(?:that|this|the same) "
-                   r"(?:one|invoice|contract|bill)\b", re.I)
+_ITEM = re.compile(
+    r"\b(?:on|for|of|with|to) (?:it|that one|this one)\b|\bits\b|\b(?:that|this|the same) "
+    r"(?:one|invoice|contract|bill)\b",
+    re.I,
+)
 
 
 def points_to_item(text: str) -> bool:
-    """"can I still turn off auto-renew on it?": the question is about the item discussed."""
+    """ "can I still turn off auto-renew on it?": the question is about the item discussed."""
     return bool(_ITEM.search(text))
 
 
@@ -118,8 +146,9 @@ def reference(text: str) -> Reference:
     ordinal = _ORDINALS[m.group(1).lower()] if m else None
     if ordinal is None and (n := _NUMBER_WORD.search(scrubbed)):
         ordinal = int(n.group(1))
-    return Reference(ordinal, bool(_OTHER.search(scrubbed)), bool(_ALL.search(scrubbed)),
-                     bool(_PRONOUN.search(scrubbed)))
+    return Reference(
+        ordinal, bool(_OTHER.search(scrubbed)), bool(_ALL.search(scrubbed)), bool(_PRONOUN.search(scrubbed))
+    )
 
 
 # "the 1200 one", "the paid one", "the older one", "the one due in 15 days": an item by what it shows.
@@ -148,14 +177,22 @@ class Described:
 
 def described(text: str) -> Described:
     scrubbed = without_entities(text)
-    amount = re.search(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(?:k\b|dollars?|usd|gbp|eur|pounds?))?"
-                       r"(?=\s*(?:one|invoice|bill|\b))", scrubbed, re.I)
+    amount = re.search(
+        r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(?:k\b|dollars?|usd|gbp|eur|pounds?))?"
+        r"(?=\s*(?:one|invoice|bill|\b))",
+        scrubbed,
+        re.I,
+    )
     days = re.search(r"\b(?:due|in)\s+(?:in\s+)?(\d{1,3})\s+days?\b", scrubbed, re.I)
     status_m = _STATUS_WORD.search(scrubbed)
     status_word = status_m.group(1).lower() if status_m else None
-    status_word = {"late": "overdue", "past due": "overdue", "past-due": "overdue", "unpaid": None,
-                   "dispute": "disputed"}.get(
-        status_word, status_word) if status_word else None
+    status_word = (
+        {"late": "overdue", "past due": "overdue", "past-due": "overdue", "unpaid": None, "dispute": "disputed"}.get(
+            status_word, status_word
+        )
+        if status_word
+        else None
+    )
     superlative = next((k for k, p in _SUPERLATIVE.items() if p.search(scrubbed)), None)
     value = None
     if amount and not days and re.search(r"\bthe\b.*\b(?:one|invoice|bill|charge)\b|\bfor\b", scrubbed, re.I):
@@ -178,23 +215,41 @@ def phone(text: str) -> str | None:
 
 # -- PO numbers -----------------------------------------------------------------------------------
 # The keyword: "PO", "P.O.", "PO#", "purchase order (number)". "PO-5555-X" is a value, not a keyword.
-_PO_KEY = re.compile(r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
-                     r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?", re.I)
-_CUE = re.compile(r"(?:\b(?:(?:needs?|has|have|ought|got) to be|to be|should be|must be|should read|will be|"
-                  r"becomes|reads|to|as|is|be|use|=)|[:=])\s*", re.I)
-_END = re.compile(r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
-                  r"too|as well|asap|for|on|in|of|to)\b)", re.I)
+_PO_KEY = re.compile(
+    r"(?<![\w-])(?:p\.?\s?o\.?(?![\w\-/])|purchase[\s-]*order)"
+    r"(?:\s*(?:number|no\.?|num|nr|reference|ref)\b)?\s*#?",
+    re.I,
+)
+_CUE = re.compile(
+    r"(?:\b(?:(?:needs?|has|have|ought|got) to be|to be|should be|must be|should read|will be|"
+    r"becomes|reads|to|as|is|be|use|=)|[:=])\s*",
+    re.I,
+)
+_END = re.compile(
+    r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
+    r"too|as well|asap|for|on|in|of|to)\b)",
+    re.I,
+)
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")
-_NOT_PO = re.compile(r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
-                     r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
-                     r"changed|updated|fixed|different|new|same|right|updated|also|too|ok|okay|yes|no|mine|"
-                     r"one|number\?|needed|required)$", re.I)
-_PO_LEAD = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[,.!:\-—]*"
-                      r"\s*)+", re.I)
-_PO_SAY = re.compile(r"^(?:(?:i meant|i mean|make (?:it|that)|use|set it to|change it to|put|it'?s|its|it is|"
-                     r"it should be|should be|that'?s|the (?:new |right |correct )?(?:one|number|value) is|"
-                     r"the (?:new |right |correct )?po(?: number)? (?:is|should be)|new po(?: is)?|po(?: is)?|to)"
-                     r"\s+)+", re.I)
+_NOT_PO = re.compile(
+    r"^(?:number|no|num|nr|on|of|for|to|the|it|its|that|this|a|an|is|be|inv|invoice|please|pls|"
+    r"field|value|reference|ref|what|which|there|here|now|set|wrong|correct|missing|empty|blank|"
+    r"changed|updated|fixed|different|new|same|right|updated|also|too|ok|okay|yes|no|mine|"
+    r"one|number\?|needed|required)$",
+    re.I,
+)
+_PO_LEAD = re.compile(
+    r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[,.!:\-—]*"
+    r"\s*)+",
+    re.I,
+)
+_PO_SAY = re.compile(
+    r"^(?:(?:i meant|i mean|make (?:it|that)|use|set it to|change it to|put|it'?s|its|it is|"
+    r"it should be|should be|that'?s|the (?:new |right |correct )?(?:one|number|value) is|"
+    r"the (?:new |right |correct )?po(?: number)? (?:is|should be)|new po(?: is)?|po(?: is)?|to)"
+    r"\s+)+",
+    re.I,
+)
 
 
 _CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=])\s*$", re.I)
@@ -220,7 +275,7 @@ def _value_at(text: str, start: int, cued: bool = True) -> str | None:
         return _clean_value(m.group(1))
     run = m.group(2)
     end = _END.search(run)
-    value = _clean_value(run[:end.start()] if end else run)
+    value = _clean_value(run[: end.start()] if end else run)
     if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > (6 if cued else 3):
         return None
     if not cued and not _looks_like_po(value.split()[0]):
@@ -233,12 +288,12 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
     ("PO# 4500-77"), a value that is itself a PO ("PO-5555-X"), or the bare answer to the question."""
     body = _ENTITY.sub(lambda m: " " * len(m.group(0)), text)
     for key in _PO_KEY.finditer(body):
-        if re.fullmatch(r"PO\s*", key.group(0), re.I) and _CUED_BEFORE.search(body[:key.start()]):
+        if re.fullmatch(r"PO\s*", key.group(0), re.I) and _CUED_BEFORE.search(body[: key.start()]):
             # "... should be PO 2024/77": after a cue, "PO" is the start of the value, not the keyword
             value = _value_at(body, key.start())
             if value and _looks_like_po(value):
                 return value
-        tail = body[key.end():]
+        tail = body[key.end() :]
         lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail, re.I)
         after = key.end() + (lead.end() if lead else 0)
         cue = _CUE.match(body, after)
@@ -249,8 +304,12 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
         value = _value_at(body, cue.end())
         if value and _looks_like_po(value):
             return value
-    if m := re.search(r"(?<!\S)([A-Za-z0-9][A-Za-z0-9_/\-]*\d[A-Za-z0-9_/\-]*)\s+as\s+(?:the|our|its)\s+(?:new\s+)?"
-                      r"(?:po|p\.o\.|purchase order)\b", body, re.I):
+    if m := re.search(
+        r"(?<!\S)([A-Za-z0-9][A-Za-z0-9_/\-]*\d[A-Za-z0-9_/\-]*)\s+as\s+(?:the|our|its)\s+(?:new\s+)?"
+        r"(?:po|p\.o\.|purchase order)\b",
+        body,
+        re.I,
+    ):
         return m.group(1)  # "ACME-FIN_0099 as the PO on INV-1004"
     if m := re.search(r"(?<![\w/])(PO[-_/][A-Za-z0-9][A-Za-z0-9 _/\-]*)", body, re.I):
         return _clean_value(m.group(1).split(" ")[0])
@@ -273,24 +332,30 @@ def po_answer(text: str) -> str | None:
 
 # -- addresses ------------------------------------------------------------------------------------
 _ISO = set(COUNTRIES.values())
-_REGIONS = set("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-               "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC ON QC BC AB MB SK NS NB NL PE "
-               "NSW VIC QLD WA SA TAS ACT NT".split())
-_STREET_WORD = (r"st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
-                r"plaza|parkway|pkwy|terrace|hwy|highway|strasse|straße|str|rue|weg|gasse|laan|close|crescent|row|"
-                r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green|approach|grove|rise|"
-                r"gate|vale|yard|parade|esplanade|embankment|causeway|crossing|loop|pike|run|commons")
-_STREET = re.compile(rf"(?<!line )(?<!line)\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
-                     rf"|\b(?:[A-Za-zäöüß.'\-]+\s+){{0,2}}[A-Za-zäöüß'\-]*(?:strasse|straße|str\.|weg|gasse|laan)\s+\d+[A-Za-z]?\b"
-                     rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+"
-                     # a street name then its number, as in most of Europe: "Prinsengracht 263, 1016 GV Amsterdam"
-                     rf"|(?<=[:,]\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
-                     rf"|(?<=\bto\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
-                     # a number then a name, no street word ("is 1 Poultry, 3rd Floor, London EC2R 8EJ")
-                     rf"|(?<=\bis\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
-                     rf"|(?<=:\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
-                     rf"|(?<=\bto\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)",
-                     re.I)
+_REGIONS = set(
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+    "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC ON QC BC AB MB SK NS NB NL PE "
+    "NSW VIC QLD WA SA TAS ACT NT".split()
+)
+_STREET_WORD = (
+    r"st|street|ave|avenue|road|rd|blvd|boulevard|way|lane|ln|drive|dr|court|ct|place|pl|square|sq|"
+    r"plaza|parkway|pkwy|terrace|hwy|highway|strasse|straße|str|rue|weg|gasse|laan|close|crescent|row|"
+    r"mews|walk|circle|cir|broadway|trail|alley|wharf|quay|gardens|park|hill|green|approach|grove|rise|"
+    r"gate|vale|yard|parade|esplanade|embankment|causeway|crossing|loop|pike|run|commons"
+)
+_STREET = re.compile(
+    rf"(?<!line )(?<!line)\b\d+[A-Za-z]?(?:[-/]\d+)?\s+(?:[A-Za-z0-9.'\-]+\s+){{0,4}}(?:{_STREET_WORD})\b\.?"
+    rf"|\b(?:[A-Za-zäöüß.'\-]+\s+){{0,2}}[A-Za-zäöüß'\-]*(?:strasse|straße|str\.|weg|gasse|laan)\s+\d+[A-Za-z]?\b"
+    rf"|\bP\.?\s?O\.?\s+Box\s+\d+\b|\b\d+\s+(?:rue|avenue|boulevard|via|calle)\s+[A-Za-z' \-]+"
+    # a street name then its number, as in most of Europe: "Prinsengracht 263, 1016 GV Amsterdam"
+    rf"|(?<=[:,]\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
+    rf"|(?<=\bto\s)[A-Z][a-zà-ÿß'\-]{{3,}}(?:\s+[A-Za-zà-ÿß'\-]+){{0,2}}\s+\d+[A-Za-z]?(?=\s*,)"
+    # a number then a name, no street word ("is 1 Poultry, 3rd Floor, London EC2R 8EJ")
+    rf"|(?<=\bis\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
+    rf"|(?<=:\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)"
+    rf"|(?<=\bto\s)\d+[A-Za-z]?\s+[A-Z][a-zà-ÿß'\-]+(?:\s+[A-Z][a-zà-ÿß'\-]+){{0,2}}(?=\s*,)",
+    re.I,
+)
 _POSTAL = [
     re.compile(r"\b\d{5}(?:-\d{4})?\b"),  # US ZIP, DE, FR, ES, IT
     re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b", re.I),  # Canada
@@ -298,8 +363,11 @@ _POSTAL = [
     re.compile(r"\b\d{4}\s?[A-Z]{2}\b"),  # Netherlands
     re.compile(r"\b\d{4}\b"),  # AU, CH, AT, BE, DK, NO
 ]
-_LINE2 = re.compile(r"^(?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|building|bldg\.?|room|rm\.?|dept\.?|"
-                    r"department|attn:?|c/o|#)\s*\S.*|^\d+(?:st|nd|rd|th)\s+floor$", re.I)
+_LINE2 = re.compile(
+    r"^(?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|building|bldg\.?|room|rm\.?|dept\.?|"
+    r"department|attn:?|c/o|#)\s*\S.*|^\d+(?:st|nd|rd|th)\s+floor$",
+    re.I,
+)
 _NAMED_PART = {
     "postal_code": re.compile(r"\b(?:postal|post|zip)\s*code\b|\bzip\b|\bpostcode\b", re.I),
     "city": re.compile(r"\bcity\b|\btown\b", re.I),
@@ -345,18 +413,28 @@ def address(text: str) -> dict[str, str]:
         parts["country"] = country_code(parts["country"]) or parts["country"].upper()[:2]
     elif street or parts:
         # "to our office in Ireland: 1 Grand Canal Square": the country may come before the street too
-        found = country_code(body[street.end():]) or country_code(body[:street.start()]) if street else \
-            country_code(body)
+        found = (
+            country_code(body[street.end() :]) or country_code(body[: street.start()]) if street else country_code(body)
+        )
         if found:
             parts["country"] = found
-    elif m := re.search(r"\b(?:move[ds]?|moving|relocat\w*|based|transfer\w*)\b.*?\b(?:to|in)\s+(?:the\s+)?"
-                        r"([A-Za-z .]+?)\s*[.!?]?\s*$",
-                        body, re.I):
+    elif m := re.search(
+        r"\b(?:move[ds]?|moving|relocat\w*|based|transfer\w*)\b.*?\b(?:to|in)\s+(?:the\s+)?"
+        r"([A-Za-z .]+?)\s*[.!?]?\s*$",
+        body,
+        re.I,
+    ):
         found = country_code(m.group(1))
         if found:
             parts["country"] = found
-    if "line2" not in parts and (m := re.search(r"\b(?:add|put|use|with)\s+(.+?)\s+as\s+(?:the\s+)?(?:second line|"
-                                                r"line\s*2|address line (?:2|two))\b", body, re.I)):
+    if "line2" not in parts and (
+        m := re.search(
+            r"\b(?:add|put|use|with)\s+(.+?)\s+as\s+(?:the\s+)?(?:second line|"
+            r"line\s*2|address line (?:2|two))\b",
+            body,
+            re.I,
+        )
+    ):
         parts["line2"] = m.group(1).strip(" '\"")
     if "postal_code" in parts:
         parts["postal_code"] = parts["postal_code"].upper()
@@ -365,16 +443,24 @@ def address(text: str) -> dict[str, str]:
 
 def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     parts: dict[str, str] = {}
-    before = [p.strip(" .:") for p in body[:street.start()].split(",") if p.strip(" .:")][-1:]
-    lead = re.search(r"(?:^|\s)((?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|room)\s*\S+|\d+(?:st|nd|rd|th)\s+floor)$",
-                     before[0], re.I) if before else None
+    before = [p.strip(" .:") for p in body[: street.start()].split(",") if p.strip(" .:")][-1:]
+    lead = (
+        re.search(
+            r"(?:^|\s)((?:suite|ste\.?|apt\.?|apartment|unit|floor|fl\.?|room)\s*\S+|\d+(?:st|nd|rd|th)\s+floor)$",
+            before[0],
+            re.I,
+        )
+        if before
+        else None
+    )
     if lead:
         parts["line2"] = lead.group(1)
     parts["line1"] = " ".join(street.group(0).rstrip(".").split())
-    tail = re.split(r"[,\n;]|\s+-\s+", body[street.end():])
+    tail = re.split(r"[,\n;]|\s+-\s+", body[street.end() :])
     for raw in tail:
-        piece = re.sub(r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw,
-                       flags=re.I).strip(" .!?")
+        piece = re.sub(
+            r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw, flags=re.I
+        ).strip(" .!?")
         if not piece or any(_value_after(piece, p) for p in _NAMED_PART.values()):
             continue  # "... and the postal code is 94107": a named part, taken below
         _place(piece, parts)
@@ -399,7 +485,7 @@ def _place(piece: str, parts: dict[str, str]) -> None:
     words = piece
     if postal:
         parts.setdefault("postal_code", postal.group(0))
-        words = (piece[:postal.start()] + " " + piece[postal.end():]).strip()
+        words = (piece[: postal.start()] + " " + piece[postal.end() :]).strip()
     tokens = words.split()
     if tokens and tokens[-1].upper().strip(".") in _REGIONS and (len(tokens) > 1 or "city" in parts):
         parts.setdefault("region", tokens[-1].upper().strip("."))
@@ -418,9 +504,13 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
     m = keyword.search(text)
     if not m:
         return None
-    v = re.match(r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:to|is|should be|will be|becomes|reads)"
-                 r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|"
-                 r"\band\b|\binstead\b)", text[m.end():], re.I)
+    v = re.match(
+        r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:to|is|should be|will be|becomes|reads)"
+        r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|"
+        r"\band\b|\binstead\b)",
+        text[m.end() :],
+        re.I,
+    )
     if not v:
         return None
     # "the zip is 10166 not 10017": the new value, not the one it replaces
@@ -431,22 +521,124 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
 _NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)?"
 _FULL_NAME = re.compile(rf"\b({_NAME_WORD}(?:\s+(?:van|von|de|del|da|le|la|di|O')?\s*{_NAME_WORD}){{1,2}})\b")
 _NOT_NAMES = {
-    "Hi", "Hello", "Hey", "Please", "Pls", "Can", "Could", "Would", "New", "Add", "Invite", "Create", "Make",
-    "Give", "Grant", "Remove", "Set", "Change", "Update", "The", "Our", "My", "We", "I", "Thanks", "Name",
-    "Contract", "Contracts", "Invoice", "Portal", "User", "Billing", "Contact", "Email", "Phone", "Customer",
-    "Service", "Visa", "Mastercard", "Amex", "Manage", "Users", "Primary", "Credit", "Card", "Holder", "Yes", "No",
-    "Ok", "Okay", "Also", "Then", "And", "Dear", "Good", "Morning", "Access", "Her", "His", "Him", "She", "He",
-    "They", "Their", "Mr", "Mrs", "Ms", "Dr", "Finance", "Accounts", "Payable", "Team", "Street", "Road", "Avenue",
-    "Is", "It", "Its", "This", "That", "To", "From", "On", "For", "With", "As", "Actually", "Sorry", "Just",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "January", "February", "March", "April", "May",
-    "June", "July", "August", "September", "October", "November", "December", "Acme", "Globex", "Initech",
+    "Hi",
+    "Hello",
+    "Hey",
+    "Please",
+    "Pls",
+    "Can",
+    "Could",
+    "Would",
+    "New",
+    "Add",
+    "Invite",
+    "Create",
+    "Make",
+    "Give",
+    "Grant",
+    "Remove",
+    "Set",
+    "Change",
+    "Update",
+    "The",
+    "Our",
+    "My",
+    "We",
+    "I",
+    "Thanks",
+    "Name",
+    "Contract",
+    "Contracts",
+    "Invoice",
+    "Portal",
+    "User",
+    "Billing",
+    "Contact",
+    "Email",
+    "Phone",
+    "Customer",
+    "Service",
+    "Visa",
+    "Mastercard",
+    "Amex",
+    "Manage",
+    "Users",
+    "Primary",
+    "Credit",
+    "Card",
+    "Holder",
+    "Yes",
+    "No",
+    "Ok",
+    "Okay",
+    "Also",
+    "Then",
+    "And",
+    "Dear",
+    "Good",
+    "Morning",
+    "Access",
+    "Her",
+    "His",
+    "Him",
+    "She",
+    "He",
+    "They",
+    "Their",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Dr",
+    "Finance",
+    "Accounts",
+    "Payable",
+    "Team",
+    "Street",
+    "Road",
+    "Avenue",
+    "Is",
+    "It",
+    "Its",
+    "This",
+    "That",
+    "To",
+    "From",
+    "On",
+    "For",
+    "With",
+    "As",
+    "Actually",
+    "Sorry",
+    "Just",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Acme",
+    "Globex",
+    "Initech",
 }
 
 
 def full_name(text: str) -> str | None:
     """A capitalised person name ("Jane Doe", "name Jane Roe", "for Sam van Dijk"), not a place or a brand."""
-    m = re.search(r"\b(?:name(?:d)?|called)(?:\s*(?:is|should be|to|:))?\s+(" + _NAME_WORD +
-                  r"(?:\s+" + _NAME_WORD + r"){0,2})", text)
+    m = re.search(
+        r"\b(?:name(?:d)?|called)(?:\s*(?:is|should be|to|:))?\s+(" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2})",
+        text,
+    )
     if m and m.group(1).split()[0] not in _NOT_NAMES:
         return m.group(1)
     scrubbed = EMAIL.sub(" , ", _ENTITY.sub(" , ", text))
@@ -463,24 +655,118 @@ def full_name(text: str) -> str | None:
 
 def name_answer(text: str) -> str | None:
     """A name given on its own, in any case ("greg green", "It's Greg Green.")."""
-    value = re.sub(r"^(?:(?:his|her|their|the)\s+(?:full\s+)?name\s+is|it'?s|name(?:\s*is)?:?|call (?:him|her) )\s*",
-                   "", text.strip(), flags=re.I).strip(" .!")
+    value = re.sub(
+        r"^(?:(?:his|her|their|the)\s+(?:full\s+)?name\s+is|it'?s|name(?:\s*is)?:?|call (?:him|her) )\s*",
+        "",
+        text.strip(),
+        flags=re.I,
+    ).strip(" .!")
     value = EMAIL.sub("", value).strip(" ,.-—")
     if re.fullmatch(r"[A-Za-zÀ-ÿ'\-]+(?:\s+[A-Za-zÀ-ÿ'\-]+){1,3}", value):
         return value if any(c.isupper() for c in value) else " ".join(w.capitalize() for w in value.split())
     return full_name(text)
 
 
-_PERSON_REF = re.compile(r"\b(?:remove|take|revoke|delete|drop|kick|grant|give|let|add|share|unassign|invite|"
-                         r"access for|for|user)\s+([a-z][a-z'\-]+)(?:'s)?\b", re.I)
-_PERSON_STOP = {"access", "user", "users", "him", "her", "them", "me", "it", "the", "a", "an", "all", "everyone",
-                "someone", "this", "that", "off", "out", "my", "our", "contract", "contracts", "portal", "new", "us",
-                "c", "from", "to", "permission", "permissions", "login", "someone's", "their", "his", "now", "back",
-                "anyone", "everybody", "somebody", "here", "there", "you", "any", "rights", "edit", "view", "read",
-                "more", "other", "others", "both", "each", "his", "hers", "please", "pls", "also", "too", "invoices",
-                "billing", "payment", "payments", "auto", "renewal", "as", "in", "on", "at", "of", "and", "what",
-                "which", "how", "why", "when", "who", "whom", "is", "are", "be", "so", "if", "ability", "one", "two",
-                "people", "person", "colleague", "colleagues", "coworker", "teammate", "team", "admin", "visibility"}
+_PERSON_REF = re.compile(
+    r"\b(?:remove|take|revoke|delete|drop|kick|grant|give|let|add|share|unassign|invite|"
+    r"access for|for|user)\s+([a-z][a-z'\-]+)(?:'s)?\b",
+    re.I,
+)
+_PERSON_STOP = {
+    "access",
+    "user",
+    "users",
+    "him",
+    "her",
+    "them",
+    "me",
+    "it",
+    "the",
+    "a",
+    "an",
+    "all",
+    "everyone",
+    "someone",
+    "this",
+    "that",
+    "off",
+    "out",
+    "my",
+    "our",
+    "contract",
+    "contracts",
+    "portal",
+    "new",
+    "us",
+    "c",
+    "from",
+    "to",
+    "permission",
+    "permissions",
+    "login",
+    "someone's",
+    "their",
+    "his",
+    "now",
+    "back",
+    "anyone",
+    "everybody",
+    "somebody",
+    "here",
+    "there",
+    "you",
+    "any",
+    "rights",
+    "edit",
+    "view",
+    "read",
+    "more",
+    "other",
+    "others",
+    "both",
+    "each",
+    "hers",
+    "please",
+    "pls",
+    "also",
+    "too",
+    "invoices",
+    "billing",
+    "payment",
+    "payments",
+    "auto",
+    "renewal",
+    "as",
+    "in",
+    "on",
+    "at",
+    "of",
+    "and",
+    "what",
+    "which",
+    "how",
+    "why",
+    "when",
+    "who",
+    "whom",
+    "is",
+    "are",
+    "be",
+    "so",
+    "if",
+    "ability",
+    "one",
+    "two",
+    "people",
+    "person",
+    "colleague",
+    "colleagues",
+    "coworker",
+    "teammate",
+    "team",
+    "admin",
+    "visibility",
+}
 
 
 def person_reference(text: str) -> str | None:
@@ -490,25 +776,34 @@ def person_reference(text: str) -> str | None:
         word = m.group(1).lower()
         if word not in _PERSON_STOP and not re.fullmatch(r"c-?\d+", word):
             return word
-    m = re.search(r"\b([A-Z][a-z]+)\b(?=\s+(?:from|to|off|out|access|should|no longer|needs|doesn't|does not|has)\b)",
-                  scrubbed)
+    m = re.search(
+        r"\b([A-Z][a-z]+)\b(?=\s+(?:from|to|off|out|access|should|no longer|needs|doesn't|does not|has)\b)", scrubbed
+    )
     if m and m.group(1) not in _NOT_NAMES:
         return m.group(1).lower()
     return None
 
 
 # -- hand-off queues ------------------------------------------------------------------------------
-_PRIOR = re.compile(r"\b(?:e-?mailed|sent (?:an? |them an? )?(?:e-?mail|request|letter|message)|called|phoned|"
-                    r"outside (?:of )?the portal|before the portal|previous(?:ly)? (?:request|inquiry|enquiry|ticket|"
-                    r"question|issue|case)|earlier (?:request|inquiry|enquiry|ticket|case)|old (?:ticket|case|inquiry)|"
-                    r"nobody (?:answered|replied)|no one (?:answered|replied)|follow(?:ing)? up on|existing (?:case|ticket))\b",
-                    re.I)
-_AE = re.compile(r"\baccount exec\w*|\baccount manager\b|\bsales ?(?:rep|person)?\b|\b(?:my|our|the) ae\b|\bae\b|"
-                 r"\brenew\w*|\bauto[\s-]?renew\w*|\bcontract terms\b|\bpricing\b|\bprice\b|\bupgrade\b|\bdowngrade\b|"
-                 r"\bcancel (?:the |our |my )?(?:contract|subscription)\b|\bterminat\w+", re.I)
-_COLLECTOR = re.compile(r"\bcollector\b|\bcollections?\b|\bpayment plan\b|\binstal(?:l)?ments?\b|\boverdue\b|"
-                        r"\bpast due\b|\bpay\w*\b|\bcharge\w*\b|\bbalance\b|\bowe\w*\b|\bdebt\b|\bsuspen\w*|"
-                        r"\brefund\w*|\bdisput\w*|\blate fee\w*|\bextension\b|\bdunning\b|\bremittance\b", re.I)
+_PRIOR = re.compile(
+    r"\b(?:e-?mailed|sent (?:an? |them an? )?(?:e-?mail|request|letter|message)|called|phoned|"
+    r"outside (?:of )?the portal|before the portal|previous(?:ly)? (?:request|inquiry|enquiry|ticket|"
+    r"question|issue|case)|earlier (?:request|inquiry|enquiry|ticket|case)|old (?:ticket|case|inquiry)|"
+    r"nobody (?:answered|replied)|no one (?:answered|replied)|follow(?:ing)? up on|existing (?:case|ticket))\b",
+    re.I,
+)
+_AE = re.compile(
+    r"\baccount exec\w*|\baccount manager\b|\bsales ?(?:rep|person)?\b|\b(?:my|our|the) ae\b|\bae\b|"
+    r"\brenew\w*|\bauto[\s-]?renew\w*|\bcontract terms\b|\bpricing\b|\bprice\b|\bupgrade\b|\bdowngrade\b|"
+    r"\bcancel (?:the |our |my )?(?:contract|subscription)\b|\bterminat\w+",
+    re.I,
+)
+_COLLECTOR = re.compile(
+    r"\bcollector\b|\bcollections?\b|\bpayment plan\b|\binstal(?:l)?ments?\b|\boverdue\b|"
+    r"\bpast due\b|\bpay\w*\b|\bcharge\w*\b|\bbalance\b|\bowe\w*\b|\bdebt\b|\bsuspen\w*|"
+    r"\brefund\w*|\bdisput\w*|\blate fee\w*|\bextension\b|\bdunning\b|\bremittance\b",
+    re.I,
+)
 
 
 def queue(text: str) -> str | None:
@@ -530,12 +825,18 @@ def queue(text: str) -> str | None:
 
 def names_team(text: str) -> bool:
     """Whether the message names a team to talk to (collector, account executive, customer service)."""
-    return bool(re.search(r"\bcollector\b|\bcollections?\b|\baccount exec\w*|\b(?:my|our|the) ae\b|"
-                          r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bsomeone (?:in|from)\b",
-                          text, re.I))
+    return bool(
+        re.search(
+            r"\bcollector\b|\bcollections?\b|\baccount exec\w*|\b(?:my|our|the) ae\b|"
+            r"\bcustomer (?:service|support|care)\b|\bsupport team\b|\bsomeone (?:in|from)\b",
+            text,
+            re.I,
+        )
+    )
 
 
 # -- all slots of one message ---------------------------------------------------------------------
+
 
 @dataclass
 class Found:
@@ -550,5 +851,11 @@ class Found:
 
 
 def found(text: str) -> Found:
-    return Found(invoice_ids(text), contract_ids(text), quote_ids(text), emails(text), reference(text),
-                 bool(CARD_MASK.search(text)))
+    return Found(
+        invoice_ids(text),
+        contract_ids(text),
+        quote_ids(text),
+        emails(text),
+        reference(text),
+        bool(CARD_MASK.search(text)),
+    )

@@ -6,6 +6,7 @@ and is the same on every worker. The service's own messages (a decision, a cance
 marker (`response_metadata["portal_service"]`) that the next turn folds into the state: the planner
 never re-reads its own wording to find out what happened.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -77,14 +78,20 @@ class DialogueState:
         return {"v": VERSION, **data}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DialogueState":
+    def from_dict(cls, data: dict[str, Any]) -> DialogueState:
         if not isinstance(data, dict) or data.get("v") != VERSION:
             return cls()
         frame, last, offer, shown = (data.get(k) for k in ("frame", "last", "offer", "shown"))
-        return cls(frame=Frame(**frame) if frame else None, last=Frame(**last) if last else None,
-                   offer=Offer(**offer) if offer else None, shown=Shown(**shown) if shown else None,
-                   focus=dict(data.get("focus") or {}), focus_turn=int(data.get("focus_turn") or 0),
-                   parked=list(data.get("parked") or []), turn=int(data.get("turn") or 0))
+        return cls(
+            frame=Frame(**frame) if frame else None,
+            last=Frame(**last) if last else None,
+            offer=Offer(**offer) if offer else None,
+            shown=Shown(**shown) if shown else None,
+            focus=dict(data.get("focus") or {}),
+            focus_turn=int(data.get("focus_turn") or 0),
+            parked=list(data.get("parked") or []),
+            turn=int(data.get("turn") or 0),
+        )
 
 
 def service_marker(kind: str, **facts: Any) -> dict[str, Any]:
@@ -92,10 +99,11 @@ def service_marker(kind: str, **facts: Any) -> dict[str, Any]:
     return {SERVICE_KEY: {"kind": kind, **facts}}
 
 
-def load(history: list[BaseMessage], skill_of_operation: dict[str, str],
-         slots_of: Any = lambda skill, args: dict(args)) -> DialogueState:
+def load(
+    history: list[BaseMessage], skill_of_operation: dict[str, str], slots_of: Any = lambda skill, args: dict(args)
+) -> DialogueState:
     """The state before the last human message: the planner's last saved state plus what the service did since."""
-    before = history[:_last_human(history)]
+    before = history[: _last_human(history)]
     state, start = DialogueState(), 0
     for i in range(len(before) - 1, -1, -1):
         saved = _meta(before[i]).get(STATE_KEY)
@@ -123,8 +131,9 @@ def _meta(message: BaseMessage) -> dict[str, Any]:
     return (message.response_metadata or {}) if isinstance(message, AIMessage) else {}
 
 
-def _apply_marker(state: DialogueState, marker: dict[str, Any], skill_of_operation: dict[str, str],
-                  slots_of: Any) -> None:
+def _apply_marker(
+    state: DialogueState, marker: dict[str, Any], skill_of_operation: dict[str, str], slots_of: Any
+) -> None:
     """A decision or a cancellation closes the proposal; the skill stays the one a follow-up refers to."""
     if marker.get("kind") not in ("decision", "cancelled"):
         return

@@ -1,4 +1,5 @@
 """Training and held-out evaluation of the understanding model (`portal-agent planner train|eval`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +41,7 @@ def _matrix(items: list[Utterance], with_context: bool = True) -> np.ndarray:
     from knowledge.embeddings import get_embedder
 
     vectors = get_embedder().embed([u.text for u in items])
-    return np.stack([features.vector(u.text, u.context if with_context else None, v)
-                     for u, v in zip(items, vectors)])
+    return np.stack([features.vector(u.text, u.context if with_context else None, v) for u, v in zip(items, vectors)])
 
 
 @dataclass
@@ -74,13 +74,18 @@ def train() -> dict[str, object]:
     acts = _augmented(training)
     act_w, act_b = classifier.fit(_matrix(acts), np.array([ACTS.index(u.act) for u in acts]), len(ACTS))
     topical = [u for u in training if u.act in TOPICAL]
-    intent_w, intent_b = classifier.fit(_matrix(topical, with_context=False),
-                                        np.array([INTENTS.index(u.intent) for u in topical]), len(INTENTS))
-    model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b),
-                                     classifier.Head(INTENTS, intent_w, intent_b))
+    intent_w, intent_b = classifier.fit(
+        _matrix(topical, with_context=False), np.array([INTENTS.index(u.intent) for u in topical]), len(INTENTS)
+    )
+    model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b), classifier.Head(INTENTS, intent_w, intent_b))
     act, intent = evaluate(model, held_out)
-    stats = {"utterances": len(items), "training": len(training), "held_out": len(held_out),
-             "held_out_act_accuracy": round(act.accuracy, 4), "held_out_intent_accuracy": round(intent.accuracy, 4)}
+    stats = {
+        "utterances": len(items),
+        "training": len(training),
+        "held_out": len(held_out),
+        "held_out_act_accuracy": round(act.accuracy, 4),
+        "held_out_intent_accuracy": round(intent.accuracy, 4),
+    }
     classifier.save(model, corpus_hash(), stats)
     classifier.load.cache_clear()
     return stats
@@ -124,6 +129,8 @@ def class_counts() -> dict[str, dict[str, tuple[int, int]]]:
     out: dict[str, dict[str, tuple[int, int]]] = {"act": {}, "intent": {}}
     for key in ("act", "intent"):
         for label in sorted({getattr(u, key) for u in training + held_out}):
-            out[key][label] = (sum(getattr(u, key) == label for u in training),
-                               sum(getattr(u, key) == label for u in held_out))
+            out[key][label] = (
+                sum(getattr(u, key) == label for u in training),
+                sum(getattr(u, key) == label for u in held_out),
+            )
     return out

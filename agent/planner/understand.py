@@ -5,6 +5,7 @@ exact: a message made of yes/no words is an affirmation or a denial (the same le
 uses for confirmations), a masked card number is about the card on file, and a message with two
 requests ("what's the balance of INV-1001, and change its PO to Y") is read as two parts.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,11 +17,17 @@ from agent.planner.acts import GENERAL, NONE, QUESTIONS, Act
 from agent.planner.state import DialogueState
 
 # A clause boundary where a second request may start.
-_BOUNDARY = re.compile(r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+[-–—]+\s+|\s+(?:and then|and also|and|"
-                       r"then|also|plus|as well as)\s+)", re.I)
-_CONTINUES = re.compile(r"(?:to|for|on|in|of|from|with|at|by|as|into|onto|and|or|but|name|named|"
-                        r"called|e-?mail|which|who|that|because|since|so|if|when|while|she|he|they|she's|he's|"
-                        r"they're|we're|i'm|it's)\b|[\w.+\-]+@", re.I)
+_BOUNDARY = re.compile(
+    r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+[-–—]+\s+|\s+(?:and then|and also|and|"
+    r"then|also|plus|as well as)\s+)",
+    re.I,
+)
+_CONTINUES = re.compile(
+    r"(?:to|for|on|in|of|from|with|at|by|as|into|onto|and|or|but|name|named|"
+    r"called|e-?mail|which|who|that|because|since|so|if|when|while|she|he|they|she's|he's|"
+    r"they're|we're|i'm|it's)\b|[\w.+\-]+@",
+    re.I,
+)
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
 INTENT_CONFIDENCE = 0.4
@@ -45,9 +52,13 @@ class Part:
 def _gives(text: str, asked: str) -> bool:
     """Whether the message holds an exact value for the slot asked for (an id, an e-mail)."""
     f = slots.found(text)
-    return {"invoice_id": bool(f.invoice_ids), "contract_id": bool(f.contract_ids),
-            "contract_ids": bool(f.contract_ids) or f.ref.every, "email": bool(f.emails),
-            "user": bool(f.emails)}.get(asked, False)
+    return {
+        "invoice_id": bool(f.invoice_ids),
+        "contract_id": bool(f.contract_ids),
+        "contract_ids": bool(f.contract_ids) or f.ref.every,
+        "email": bool(f.emails),
+        "user": bool(f.emails),
+    }.get(asked, False)
 
 
 def classify(text: str, context: str) -> Part:
@@ -65,12 +76,20 @@ def read(text: str, state: DialogueState) -> list[Part]:
     whole = classify(text, state.context())
     if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
         return [whole]
-    if state.frame is not None and state.frame.asked and len(text.split()) <= 6 and \
-            _gives(text, state.frame.asked) and whole.act != Act.SLOT_ANSWER:
+    if (
+        state.frame is not None
+        and state.frame.asked
+        and len(text.split()) <= 6
+        and _gives(text, state.frame.asked)
+        and whole.act != Act.SLOT_ANSWER
+    ):
         # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
-    if whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION) and whole.intent == "handoff" and \
-            _ASKS_ASSISTANT.search(_last_sentence(text)):
+    if (
+        whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION)
+        and whole.intent == "handoff"
+        and _ASKS_ASSISTANT.search(_last_sentence(text))
+    ):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
     if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
@@ -106,8 +125,10 @@ def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple
     form), a hand-off is about a person. A close second that fits beats a first that does not."""
     from agent.planner.skills import BY_NAME
 
-    allowed = {Act.REQUEST: {n for n, s in BY_NAME.items() if s.writes or s.kind == "form"},
-               Act.HANDOFF: {"handoff"}}.get(act)
+    allowed = {
+        Act.REQUEST: {n for n, s in BY_NAME.items() if s.writes or s.kind == "form"},
+        Act.HANDOFF: {"handoff"},
+    }.get(act)
     if allowed is None or intent in allowed:
         return intent, probabilities.get(intent, 1.0)
     best = max(allowed, key=lambda n: probabilities.get(n, 0.0))
@@ -139,9 +160,12 @@ def _final_question(text: str) -> Part | None:
 def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
     """A cut where both sides are confident, different requests or questions with words of their own."""
     for m in _BOUNDARY.finditer(text):
-        head, tail = text[:m.start()].strip(), text[m.end():].strip()
-        if len(head.split()) < 2 or len(tail.split()) < 2 or not re.search(r"[a-z]{3,}", slots.without_entities(tail),
-                                                                             re.I):
+        head, tail = text[: m.start()].strip(), text[m.end() :].strip()
+        if (
+            len(head.split()) < 2
+            or len(tail.split()) < 2
+            or not re.search(r"[a-z]{3,}", slots.without_entities(tail), re.I)
+        ):
             continue
         if _CONTINUES.match(tail):
             continue  # "..., name Jane Roe, to contracts C-1001 and C-1002": the same request goes on

@@ -5,6 +5,7 @@ straight-line code: `work.call(tool, args)` returns the result when that call wa
 turn, and otherwise stops planning with `NeedCall`, which becomes the model's next tool call. The
 same state and message always produce the same calls, so the replay is exact.
 """
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """Versioned policy prompts (markdown with a front-matter version)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -11,6 +11,7 @@ Test cards: 4000 0000 0000 0002 is declined; 4000 0000 0000 0119 fails with a pr
 before anything is charged; 4000 0000 0000 3220 is charged and then the answer is lost (the caller
 sees a time-out, the ledger has the charge).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,11 @@ from billing.rules.payment import SETTLEMENT_HOURS
 DECLINE_TOKEN_MARK = "decline"
 ERROR_TOKEN_MARK = "error"
 TIMEOUT_TOKEN_MARK = "timeout"
-_SPECIAL = {"4000000000000002": DECLINE_TOKEN_MARK, "4000000000000119": ERROR_TOKEN_MARK,
-            "4000000000003220": TIMEOUT_TOKEN_MARK}
+_SPECIAL = {
+    "4000000000000002": DECLINE_TOKEN_MARK,
+    "4000000000000119": ERROR_TOKEN_MARK,
+    "4000000000003220": TIMEOUT_TOKEN_MARK,
+}
 VOIDED_REASON = "it did not reach the payment service in time"
 
 
@@ -60,9 +64,11 @@ class Ledger(Protocol):
     def claim(self, entry: LedgerEntry) -> tuple[LedgerEntry, bool]:
         """Store `entry` unless its key is taken; return the stored entry and whether it was this one."""
         ...
+
     def mark_settled(self, charge_ids: list[str] | None, at: dt.datetime) -> int:
         """Settle the given (or, None, every) unsettled successful charges at `at`; how many."""
         ...
+
     def entries(self) -> list[LedgerEntry]: ...
 
 
@@ -86,8 +92,13 @@ class MemoryLedger:
 
     def mark_settled(self, charge_ids: list[str] | None, at: dt.datetime) -> int:
         with self._lock:
-            due = [e for e in self._entries.values() if e.record.succeeded and e.record.settled_at is None
-                   and (charge_ids is None or e.record.charge_id in charge_ids)]
+            due = [
+                e
+                for e in self._entries.values()
+                if e.record.succeeded
+                and e.record.settled_at is None
+                and (charge_ids is None or e.record.charge_id in charge_ids)
+            ]
             for e in due:
                 self._entries[e.record.idempotency_key] = replace(e, record=replace(e.record, settled_at=at))
             return len(due)
@@ -110,8 +121,12 @@ class SimulatedGateway:
     `unreachable = True` makes every call fail as a lost connection before reaching the gateway
     (tests of the unknown-outcome path)."""
 
-    def __init__(self, ledger: Ledger | None = None, clock: Clock | None = None,
-                 settlement_delay: dt.timedelta = dt.timedelta(hours=SETTLEMENT_HOURS)) -> None:
+    def __init__(
+        self,
+        ledger: Ledger | None = None,
+        clock: Clock | None = None,
+        settlement_delay: dt.timedelta = dt.timedelta(hours=SETTLEMENT_HOURS),
+    ) -> None:
         self.ledger: Ledger = ledger if ledger is not None else MemoryLedger()
         self.clock: Clock = clock or SystemClock()
         self.settlement_delay = settlement_delay
@@ -136,8 +151,9 @@ class SimulatedGateway:
         with self._count_lock:
             self.charge_calls += 1
         fingerprint = _fingerprint(token, amount, currency)
-        entry, created = self.ledger.claim(LedgerEntry(self._decide(token, amount, currency, idempotency_key),
-                                                       fingerprint))
+        entry, created = self.ledger.claim(
+            LedgerEntry(self._decide(token, amount, currency, idempotency_key), fingerprint)
+        )
         record = entry.record
         if record.outcome == "voided":
             raise ChargeRefused(VOIDED_REASON)
@@ -152,11 +168,13 @@ class SimulatedGateway:
     def _decide(self, token: str, amount: Decimal, currency: str, key: str) -> ChargeRecord:
         mark, now = _mark(token), self.clock.now()
         if mark == DECLINE_TOKEN_MARK:
-            return ChargeRecord(key, "refused", to_amount(amount), currency, reason="the card was declined",
-                                created_at=now)
+            return ChargeRecord(
+                key, "refused", to_amount(amount), currency, reason="the card was declined", created_at=now
+            )
         if mark == ERROR_TOKEN_MARK:
-            return ChargeRecord(key, "refused", to_amount(amount), currency, reason="payment service error",
-                                created_at=now)
+            return ChargeRecord(
+                key, "refused", to_amount(amount), currency, reason="payment service error", created_at=now
+            )
         charge_id = "ch_" + hashlib.sha256(key.encode()).hexdigest()[:20]
         return ChargeRecord(key, "succeeded", to_amount(amount), currency, charge_id, created_at=now)
 
@@ -167,8 +185,9 @@ class SimulatedGateway:
 
     def void(self, idempotency_key: str) -> ChargeRecord:
         self._reachable()
-        voided = ChargeRecord(idempotency_key, "voided", Decimal("0.00"), "", reason=VOIDED_REASON,
-                              created_at=self.clock.now())
+        voided = ChargeRecord(
+            idempotency_key, "voided", Decimal("0.00"), "", reason=VOIDED_REASON, created_at=self.clock.now()
+        )
         entry, _ = self.ledger.claim(LedgerEntry(voided, ""))
         return entry.record
 
@@ -179,8 +198,13 @@ class SimulatedGateway:
         now = self.clock.now()
         for e in self.ledger.entries():
             r = e.record
-            if r.charge_id in wanted and r.succeeded and r.settled_at is None and r.created_at is not None \
-                    and r.created_at + self.settlement_delay <= now:
+            if (
+                r.charge_id in wanted
+                and r.succeeded
+                and r.settled_at is None
+                and r.created_at is not None
+                and r.created_at + self.settlement_delay <= now
+            ):
                 self.ledger.mark_settled([r.charge_id], r.created_at + self.settlement_delay)
         return [e.record for e in self.ledger.entries() if e.record.charge_id in wanted and e.record.settled_at]
 

@@ -5,6 +5,7 @@ migrations), it is written on its own connection in its own short transactions, 
 takes part in a portal transaction. So what it recorded survives a crash of the portal process at
 any moment, exactly like a real processor's records would.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,17 +21,31 @@ from billing.ports import ChargeRecord
 gateway_metadata = MetaData()
 
 gateway_charges = Table(
-    "gateway_charges", gateway_metadata, Column("idempotency_key", String(64), primary_key=True),
-    Column("outcome", String(16), nullable=False), Column("amount", Money, nullable=False),
-    Column("currency", String(3), nullable=False), Column("charge_id", String(64), nullable=False, index=True),
-    Column("reason", String(200), nullable=False), Column("fingerprint", String(64), nullable=False),
-    Column("created_at", UTCDateTime, nullable=True), Column("settled_at", UTCDateTime, nullable=True),
+    "gateway_charges",
+    gateway_metadata,
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("outcome", String(16), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("charge_id", String(64), nullable=False, index=True),
+    Column("reason", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=True),
+    Column("settled_at", UTCDateTime, nullable=True),
 )
 
 
 def _entry(row: Any) -> LedgerEntry:
-    record = ChargeRecord(row["idempotency_key"], row["outcome"], row["amount"], row["currency"], row["charge_id"],
-                          row["reason"], row["created_at"], row["settled_at"])
+    record = ChargeRecord(
+        row["idempotency_key"],
+        row["outcome"],
+        row["amount"],
+        row["currency"],
+        row["charge_id"],
+        row["reason"],
+        row["created_at"],
+        row["settled_at"],
+    )
     return LedgerEntry(record, row["fingerprint"])
 
 
@@ -48,14 +63,24 @@ class SqlLedger:
 
     def get(self, key: str) -> LedgerEntry | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(gateway_charges).where(gateway_charges.c.idempotency_key == key)).mappings().first()
+            row = (
+                conn.execute(select(gateway_charges).where(gateway_charges.c.idempotency_key == key)).mappings().first()
+            )
         return None if row is None else _entry(row)
 
     def claim(self, entry: LedgerEntry) -> tuple[LedgerEntry, bool]:
         r = entry.record
-        values = {"idempotency_key": r.idempotency_key, "outcome": r.outcome, "amount": r.amount,
-                  "currency": r.currency, "charge_id": r.charge_id, "reason": r.reason,
-                  "fingerprint": entry.fingerprint, "created_at": r.created_at, "settled_at": r.settled_at}
+        values = {
+            "idempotency_key": r.idempotency_key,
+            "outcome": r.outcome,
+            "amount": r.amount,
+            "currency": r.currency,
+            "charge_id": r.charge_id,
+            "reason": r.reason,
+            "fingerprint": entry.fingerprint,
+            "created_at": r.created_at,
+            "settled_at": r.settled_at,
+        }
         try:
             with self._write() as conn, conn.begin():
                 conn.execute(insert(gateway_charges).values(**values))
@@ -66,8 +91,9 @@ class SqlLedger:
             return stored, False
 
     def mark_settled(self, charge_ids: list[str] | None, at: dt.datetime) -> int:
-        query = update(gateway_charges).where(gateway_charges.c.outcome == "succeeded",
-                                              gateway_charges.c.settled_at.is_(None))
+        query = update(gateway_charges).where(
+            gateway_charges.c.outcome == "succeeded", gateway_charges.c.settled_at.is_(None)
+        )
         if charge_ids is not None:
             if not charge_ids:
                 return 0

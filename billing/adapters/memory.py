@@ -1,5 +1,6 @@
 """In-memory unit of work for fast unit tests. Stores copies, so a forgotten `update` shows up
 exactly as it would with a database; commit/rollback are honoured."""
+
 from __future__ import annotations
 
 import copy
@@ -65,8 +66,9 @@ class MemoryRepository:
         action.status, action.decided_at = type(action.status)(to_status), decided_at
         return True
 
-    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
-                          updated_at: dt.datetime) -> bool:
+    def transition_intent(
+        self, intent_id: str, from_states: tuple[str, ...], to_state: str, updated_at: dt.datetime
+    ) -> bool:
         from billing.entities import PaymentIntent
 
         intent = self._table(PaymentIntent).get(intent_id)
@@ -79,12 +81,12 @@ class MemoryRepository:
 class MemoryUnitOfWork:
     """A transaction over a shared in-memory store: works on a copy, publishes it on commit."""
 
-    def __init__(self, store: "MemoryStore") -> None:
+    def __init__(self, store: MemoryStore) -> None:
         self.store = store
         self.repo = MemoryRepository(copy.deepcopy(store.tables))
         self.committed = False
 
-    def __enter__(self) -> "MemoryUnitOfWork":
+    def __enter__(self) -> MemoryUnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:

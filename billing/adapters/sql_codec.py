@@ -1,12 +1,14 @@
 """Entity <-> row mapping driven by the dataclass type hints (enums and nested value objects)."""
+
 from __future__ import annotations
 
 import dataclasses
 import enum
 import types
 import typing
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 
 def to_row(entity: object) -> dict[str, Any]:
@@ -25,7 +27,7 @@ def from_row(cls: type, row: typing.Mapping[str, Any]) -> Any:
     return cls(**{name: convert(row[name]) for name, convert in _converters(cls).items()})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converters(cls: type) -> dict[str, Callable[[Any], Any]]:
     hints = typing.get_type_hints(cls)
     return {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}

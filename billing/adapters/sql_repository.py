@@ -1,4 +1,5 @@
 """The repository over SQLAlchemy Core: one generic implementation for every entity."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,16 +80,19 @@ class SqlRepository:
         result = self.conn.execute(
             update(pending_actions)
             .where(pending_actions.c.id == action_id, pending_actions.c.status == _value(from_status))
-            .values(status=_value(to_status), decided_at=decided_at))
+            .values(status=_value(to_status), decided_at=decided_at)
+        )
         return result.rowcount == 1
 
-    def transition_intent(self, intent_id: str, from_states: tuple[str, ...], to_state: str,
-                          updated_at: dt.datetime) -> bool:
+    def transition_intent(
+        self, intent_id: str, from_states: tuple[str, ...], to_state: str, updated_at: dt.datetime
+    ) -> bool:
         """The same for a payment intent: of two processes completing it, exactly one sees it open."""
         result = self.conn.execute(
             update(payment_intents)
             .where(payment_intents.c.id == intent_id, payment_intents.c.state.in_([_value(s) for s in from_states]))
-            .values(state=_value(to_state), updated_at=updated_at))
+            .values(state=_value(to_state), updated_at=updated_at)
+        )
         return result.rowcount == 1
 
 

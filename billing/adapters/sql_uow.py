@@ -1,4 +1,5 @@
 """Engines and units of work for SQLite (embedded default) and PostgreSQL (scale-out)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +13,7 @@ def normalize_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -31,6 +32,7 @@ def _sqlite_transactions(engine: Engine) -> None:
     A deferred transaction that reads and then writes fails with "database is locked" when another
     writer got there first; taking the write lock up front makes writers queue instead.
     """
+
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
@@ -50,7 +52,7 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, *, write: bool = False) -> None:
         self.engine, self.write = engine, write
 
-    def __enter__(self) -> "SqlUnitOfWork":
+    def __enter__(self) -> SqlUnitOfWork:
         self.conn = self.engine.connect()
         self.conn.info["write"] = self.write
         self.tx = self.conn.begin()

@@ -1,4 +1,5 @@
 """The two-phase protocol: propose (validate, record a pending action) and decide (execute once or reject)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,14 +11,14 @@ from billing.operations.base import Ctx, Proposal, new_id
 from billing.operations.registry import operation
 
 
-def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, Any],
-            ttl: dt.timedelta) -> PendingAction:
+def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, Any], ttl: dt.timedelta) -> PendingAction:
     """Validate everything now; record the action. An identical pending proposal is returned as is."""
     op = operation(op_name)
     args = op.clean(dict(raw_args))
     proposal = op.check(ctx, args)
-    pending = ctx.repo.find(PendingAction, user_email=ctx.user.email, conversation_id=conversation_id,
-                            status=ActionStatus.PENDING.value)
+    pending = ctx.repo.find(
+        PendingAction, user_email=ctx.user.email, conversation_id=conversation_id, status=ActionStatus.PENDING.value
+    )
     now = ctx.clock.now()
     for old in pending:
         if old.expires_at <= now:
@@ -26,8 +27,19 @@ def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, An
             return old
         else:
             _decide(ctx, old, ActionStatus.REJECTED, {"reason": "superseded"})  # one pending action per conversation
-    action = PendingAction(new_id("act"), ctx.user.email, conversation_id, ctx.principal.channel, op.name, args,
-                           proposal.summary, ActionStatus.PENDING, now, now + ttl, bound=proposal.bound)
+    action = PendingAction(
+        new_id("act"),
+        ctx.user.email,
+        conversation_id,
+        ctx.principal.channel,
+        op.name,
+        args,
+        proposal.summary,
+        ActionStatus.PENDING,
+        now,
+        now + ttl,
+        bound=proposal.bound,
+    )
     ctx.repo.add(action)
     return action
 
@@ -40,8 +52,11 @@ def _same_proposal(old: PendingAction, op_name: str, args: dict[str, Any], propo
 def load_pending(ctx: Ctx, action_id: str, conversation_id: str | None) -> PendingAction:
     """The user's own action, locked; anyone else's looks like no action at all."""
     action = ctx.repo.get(PendingAction, action_id, for_update=True)
-    if action is None or action.user_email != ctx.user.email or (
-            conversation_id is not None and action.conversation_id != conversation_id):
+    if (
+        action is None
+        or action.user_email != ctx.user.email
+        or (conversation_id is not None and action.conversation_id != conversation_id)
+    ):
         raise ActionNotFound(action_id)
     if action.status != ActionStatus.PENDING:
         raise ActionAlreadyDecided(action.id, action.status.value, action.result)
@@ -100,11 +115,21 @@ def _decide(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[
     _record(ctx, action, status, result)
 
 
-def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any],
-            audit: bool = True) -> None:
+def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any], audit: bool = True) -> None:
     action.status, action.result, action.decided_at = status, result, ctx.clock.now()
     ctx.repo.update(action)
     if audit:
-        ctx.repo.add(AuditEntry(new_id("aud"), ctx.clock.now(), ctx.user.email, ctx.principal.channel,
-                                action.conversation_id, action.operation, action.args, status.value, result,
-                                action.id))
+        ctx.repo.add(
+            AuditEntry(
+                new_id("aud"),
+                ctx.clock.now(),
+                ctx.user.email,
+                ctx.principal.channel,
+                action.conversation_id,
+                action.operation,
+                action.args,
+                status.value,
+                result,
+                action.id,
+            )
+        )

@@ -1,11 +1,13 @@
 """The shape of a guarded write operation and the context it runs in."""
+
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from billing.entities import OutboxMail, PendingAction, PortalUser
 from billing.ports import Clock, PaymentGateway, Repository

@@ -1,4 +1,5 @@
 """Billing information on a contract: address, contact, card, auto-renewal."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -10,7 +11,12 @@ from billing.errors import CardNotAllowed, InvalidInput, NoChange
 from billing.operations.base import Ctx, Operation, Proposal, queue_mail, require_id
 from billing.rules.autorenew import check_auto_renew_off
 from billing.rules.billing_info import (
-    ADDRESS_FIELDS, CONTACT_FIELDS, address_text, clean_address_changes, clean_contact_changes, merged_address,
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
+    address_text,
+    clean_address_changes,
+    clean_contact_changes,
+    merged_address,
     merged_contact,
 )
 
@@ -29,11 +35,18 @@ def _changes(args: dict[str, Any]) -> dict[str, Any]:
 
 def _notify(ctx: Ctx, contract: Contract, what: str) -> None:
     body = f"{what} on contract {contract.id} was changed in the Billing Portal by {ctx.user.name} ({ctx.user.email})."
-    queue_mail(ctx, contract.billing_contact.email, f"Billing information changed on {contract.id}", body,
-               "billing_info_changed", contract.id)
+    queue_mail(
+        ctx,
+        contract.billing_contact.email,
+        f"Billing information changed on {contract.id}",
+        body,
+        "billing_info_changed",
+        contract.id,
+    )
 
 
 # --- billing address -------------------------------------------------------------------------
+
 
 def clean_address(args: dict[str, Any]) -> dict[str, Any]:
     return _clean_fields(args, ADDRESS_FIELDS, clean_address_changes)
@@ -54,6 +67,7 @@ def apply_address(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict
 
 
 # --- billing contact -------------------------------------------------------------------------
+
 
 def clean_contact(args: dict[str, Any]) -> dict[str, Any]:
     return _clean_fields(args, CONTACT_FIELDS, clean_contact_changes)
@@ -76,6 +90,7 @@ def apply_contact(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict
 
 # --- auto-renewal ----------------------------------------------------------------------------
 
+
 def clean_auto_renew(args: dict[str, Any]) -> dict[str, Any]:
     return {"contract_id": require_id(args, "contract_id")}
 
@@ -90,8 +105,11 @@ def check_auto_renew(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
     _check_auto_renew(ctx, contract)
     days = (contract.end_date - ctx.today).days
-    return Proposal(f"Turn off auto-renewal for {contract.id} (it ends on {contract.end_date.isoformat()}, "
-                    f"in {days} days, and will not renew)", {})
+    return Proposal(
+        f"Turn off auto-renewal for {contract.id} (it ends on {contract.end_date.isoformat()}, "
+        f"in {days} days, and will not renew)",
+        {},
+    )
 
 
 def apply_auto_renew(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
@@ -105,6 +123,7 @@ def apply_auto_renew(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> d
 
 # --- card on file (from the secure card form only: the arguments carry a gateway token) ------
 
+
 def clean_card(args: dict[str, Any]) -> dict[str, Any]:
     token = str(args.get("token") or "")
     last4 = str(args.get("last4") or "")
@@ -113,8 +132,14 @@ def clean_card(args: dict[str, Any]) -> dict[str, Any]:
     month, year = int(args.get("exp_month") or 0), int(args.get("exp_year") or 0)
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         raise InvalidInput("expiry", f"{month}/{year}", "it is not a valid expiry date")
-    return {"contract_id": require_id(args, "contract_id"), "token": token, "brand": str(args.get("brand") or "Card"),
-            "last4": last4, "exp_month": month, "exp_year": year}
+    return {
+        "contract_id": require_id(args, "contract_id"),
+        "token": token,
+        "brand": str(args.get("brand") or "Card"),
+        "last4": last4,
+        "exp_month": month,
+        "exp_year": year,
+    }
 
 
 def _check_card(contract: Contract, args: dict[str, Any], today: Any) -> None:
@@ -135,10 +160,16 @@ def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     _check_card(contract, args, ctx.today)
     old = f" (replacing {contract.card.brand} ending {contract.card.last4})" if contract.card else ""
     others = [c.email for c in _card_holders(ctx, contract) if c.email != ctx.user.email]
-    holder = (f"; you become its Credit Card Holder in place of {', '.join(others)}" if others else
-              "; you become its Credit Card Holder" if not _card_holders(ctx, contract) else "")
-    return Proposal(f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}{holder}",
-                    {})
+    holder = (
+        f"; you become its Credit Card Holder in place of {', '.join(others)}"
+        if others
+        else "; you become its Credit Card Holder"
+        if not _card_holders(ctx, contract)
+        else ""
+    )
+    return Proposal(
+        f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}{holder}", {}
+    )
 
 
 def _move_card_holder(ctx: Ctx, contract: Contract) -> list[str]:
@@ -165,11 +196,21 @@ def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[st
     previous = _move_card_holder(ctx, contract)
     _notify(ctx, contract, "The credit card on file")
     for email in previous:
-        queue_mail(ctx, email, f"You are no longer the Credit Card Holder of {contract.id}",
-                   f"{ctx.user.name} ({ctx.user.email}) stored a new card on contract {contract.id} and is now its "
-                   "Credit Card Holder. You keep your access to the contract.", "card_holder_changed", contract.id)
-    return {"contract_id": contract.id, "card": {"brand": args["brand"], "last4": args["last4"]},
-            "card_holder": ctx.user.email, "previous_card_holders": previous}
+        queue_mail(
+            ctx,
+            email,
+            f"You are no longer the Credit Card Holder of {contract.id}",
+            f"{ctx.user.name} ({ctx.user.email}) stored a new card on contract {contract.id} and is now its "
+            "Credit Card Holder. You keep your access to the contract.",
+            "card_holder_changed",
+            contract.id,
+        )
+    return {
+        "contract_id": contract.id,
+        "card": {"brand": args["brand"], "last4": args["last4"]},
+        "card_holder": ctx.user.email,
+        "previous_card_holders": previous,
+    }
 
 
 UPDATE_BILLING_ADDRESS = Operation("update_billing_address", clean_address, check_address, apply_address)

@@ -1,4 +1,5 @@
 """PO number on an invoice."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,9 +26,15 @@ def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, An
     check_po_change(invoice, args["po_number"])
     previous, invoice.po_number = invoice.po_number, args["po_number"]
     ctx.repo.update(invoice)
-    queue_mail(ctx, contract.billing_contact.email, f"PO number changed on {invoice.id}",
-               f'The PO number of {invoice.id} was changed from "{previous}" to "{invoice.po_number}" in the '
-               f"Billing Portal by {ctx.user.name} ({ctx.user.email}).", "po_changed", invoice.id)
+    queue_mail(
+        ctx,
+        contract.billing_contact.email,
+        f"PO number changed on {invoice.id}",
+        f'The PO number of {invoice.id} was changed from "{previous}" to "{invoice.po_number}" in the '
+        f"Billing Portal by {ctx.user.name} ({ctx.user.email}).",
+        "po_changed",
+        invoice.id,
+    )
     return {"invoice_id": invoice.id, "po_number": invoice.po_number, "previous_po_number": previous}
 
 

@@ -1,5 +1,6 @@
 """Pay Now, steps 2 and 3: the gateway call, made outside any transaction, and its outcome, recorded
 exactly once (by the request that charged, or by reconciliation, whichever comes first)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing.entities import (
-    OPEN_INTENT_STATES, Account, AccountStatus, ActionStatus, Contract, IntentState, Invoice, InvoiceStatus, Payment,
-    PaymentIntent, PendingAction,
+    OPEN_INTENT_STATES,
+    Account,
+    AccountStatus,
+    ActionStatus,
+    Contract,
+    IntentState,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentIntent,
+    PendingAction,
 )
 from billing.errors import PaymentFailed
 from billing.money import amount_str, format_money
@@ -95,29 +105,49 @@ def _no_answer(ctx: Ctx, intent_id: str, now: dt.datetime) -> PendingAction | No
 
 def _paid(ctx: Ctx, intent: PaymentIntent, via: str) -> dict[str, Any]:
     now = ctx.clock.now()
-    payment = Payment(new_id("pay"), confirmation_number(), intent.invoice_id, intent.account_id, intent.amount,
-                      intent.currency, "processing", intent.charge_id, intent.card_brand, intent.card_last4,
-                      intent.action_id, now, now + dt.timedelta(hours=SETTLEMENT_HOURS))
+    payment = Payment(
+        new_id("pay"),
+        confirmation_number(),
+        intent.invoice_id,
+        intent.account_id,
+        intent.amount,
+        intent.currency,
+        "processing",
+        intent.charge_id,
+        intent.card_brand,
+        intent.card_last4,
+        intent.action_id,
+        now,
+        now + dt.timedelta(hours=SETTLEMENT_HOURS),
+    )
     ctx.repo.add(payment)
     invoice = ctx.repo.get(Invoice, intent.invoice_id, for_update=True)
     if invoice is not None and invoice.status == InvoiceStatus.OPEN:
         invoice.status = InvoiceStatus.PROCESSING
         ctx.repo.update(invoice)
     _send_receipt(ctx, payment, intent.user_email)
-    result = {"confirmation_number": payment.confirmation_number, "invoice_id": payment.invoice_id,
-              "amount": amount_str(payment.amount), "currency": payment.currency,
-              "card": f"{payment.card_brand} ending {payment.card_last4}", "status": "processing",
-              "settles_by": payment.settles_at.isoformat(), "receipt_to": intent.user_email,
-              "account_unsuspended": unsuspend_if_covered(ctx.repo, intent.account_id, ctx.today)}
+    result = {
+        "confirmation_number": payment.confirmation_number,
+        "invoice_id": payment.invoice_id,
+        "amount": amount_str(payment.amount),
+        "currency": payment.currency,
+        "card": f"{payment.card_brand} ending {payment.card_last4}",
+        "status": "processing",
+        "settles_by": payment.settles_at.isoformat(),
+        "receipt_to": intent.user_email,
+        "account_unsuspended": unsuspend_if_covered(ctx.repo, intent.account_id, ctx.today),
+    }
     return result if via == "payment" else {**result, "recorded_by": via}
 
 
 def _send_receipt(ctx: Ctx, payment: Payment, to: str) -> None:
-    body = (f"Thank you for your payment of {format_money(payment.currency, payment.amount)} on "
-            f"{payment.invoice_id} with {payment.card_brand} ending {payment.card_last4}.\n"
-            f"Confirmation number: {payment.confirmation_number}.\n"
-            f"Please allow up to {SETTLEMENT_HOURS} hours for the invoice to show as paid. "
-            "The invoice PDF is not a live document and will not show this payment.")
+    body = (
+        f"Thank you for your payment of {format_money(payment.currency, payment.amount)} on "
+        f"{payment.invoice_id} with {payment.card_brand} ending {payment.card_last4}.\n"
+        f"Confirmation number: {payment.confirmation_number}.\n"
+        f"Please allow up to {SETTLEMENT_HOURS} hours for the invoice to show as paid. "
+        "The invoice PDF is not a live document and will not show this payment."
+    )
     queue_mail(ctx, to, f"Payment received for {payment.invoice_id}", body, "payment_receipt", payment.id)
 
 

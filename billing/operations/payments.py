@@ -7,6 +7,7 @@ can leave a charge without its payment or charge twice (issue 20):
 2. `payment_outcome.charge`, outside any transaction: the gateway call with that key.
 3. `payment_outcome.record_outcome`, in a new transaction: the payment, or the failure, exactly once.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,13 @@ def payment_in_progress(repo: Repository, invoice_id: str) -> bool:
 
 
 def _check(ctx: Ctx, invoice: Any, contract: Any) -> None:
-    check_payable(invoice, contract, ctx.today, processing_payment(ctx.repo, invoice.id),
-                  payment_in_progress(ctx.repo, invoice.id))
+    check_payable(
+        invoice,
+        contract,
+        ctx.today,
+        processing_payment(ctx.repo, invoice.id),
+        payment_in_progress(ctx.repo, invoice.id),
+    )
 
 
 def clean(args: dict[str, Any]) -> dict[str, Any]:
@@ -42,10 +48,14 @@ def check(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"])
     _check(ctx, invoice, contract)
     assert contract.card is not None  # check_payable guarantees a card on file
-    summary = (f"Pay {format_money(invoice.currency, invoice.balance)} on {invoice.id} "
-               f"with {contract.card.brand} ending {contract.card.last4}")
-    return Proposal(summary, {"amount": amount_str(invoice.balance), "currency": invoice.currency,
-                              "card_last4": contract.card.last4})
+    summary = (
+        f"Pay {format_money(invoice.currency, invoice.balance)} on {invoice.id} "
+        f"with {contract.card.brand} ending {contract.card.last4}"
+    )
+    return Proposal(
+        summary,
+        {"amount": amount_str(invoice.balance), "currency": invoice.currency, "card_last4": contract.card.last4},
+    )
 
 
 def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
@@ -54,21 +64,40 @@ def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, An
     invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"], for_update=True)
     _check(ctx, invoice, contract)
     if action.bound.get("amount") not in (None, amount_str(invoice.balance)):
-        raise InvoiceNotPayable(invoice.id, "balance_changed",
-                                "its balance changed after you were asked to confirm; please ask again.")
+        raise InvoiceNotPayable(
+            invoice.id, "balance_changed", "its balance changed after you were asked to confirm; please ask again."
+        )
     card, now = contract.card, ctx.clock.now()
     assert card is not None
-    intent = PaymentIntent(new_id("pi"), action.id, invoice.id, contract.account_id, ctx.user.email, invoice.balance,
-                           invoice.currency, card.token, card.brand, card.last4, IntentState.PENDING, now, now)
+    intent = PaymentIntent(
+        new_id("pi"),
+        action.id,
+        invoice.id,
+        contract.account_id,
+        ctx.user.email,
+        invoice.balance,
+        invoice.currency,
+        card.token,
+        card.brand,
+        card.last4,
+        IntentState.PENDING,
+        now,
+        now,
+    )
     ctx.repo.add(intent)
     return in_progress_result(intent)
 
 
 def in_progress_result(intent: PaymentIntent) -> dict[str, Any]:
     """What the action shows while the gateway's answer is awaited: not paid, not failed."""
-    return {"status": "payment_in_progress", "invoice_id": intent.invoice_id, "amount": amount_str(intent.amount),
-            "currency": intent.currency, "card": f"{intent.card_brand} ending {intent.card_last4}",
-            "receipt_to": intent.user_email}
+    return {
+        "status": "payment_in_progress",
+        "invoice_id": intent.invoice_id,
+        "amount": amount_str(intent.amount),
+        "currency": intent.currency,
+        "card": f"{intent.card_brand} ending {intent.card_last4}",
+        "receipt_to": intent.user_email,
+    }
 
 
 PAY_INVOICE = Operation("pay_invoice", clean, check, apply, external=True)

@@ -1,11 +1,20 @@
 """Reads, authorized exactly like writes: only contracts where the user is a billing contact."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from billing.access import accessible_contract_ids, contract_for, invoice_for
 from billing.entities import (
-    OPEN_INTENT_STATES, Account, Contract, ContractContact, Invoice, Payment, PaymentIntent, PortalUser, SignedQuote,
+    OPEN_INTENT_STATES,
+    Account,
+    Contract,
+    ContractContact,
+    Invoice,
+    Payment,
+    PaymentIntent,
+    PortalUser,
+    SignedQuote,
 )
 from billing.errors import NotFound
 from billing.operations.base import Ctx
@@ -68,5 +77,7 @@ def _views(ctx: Ctx, invoices: list[Invoice], contracts: dict[str, Contract]) ->
         return []
     processing = {p.invoice_id for p in ctx.repo.find(Payment, invoice_id=ids, status="processing")}
     in_progress = {p.invoice_id for p in ctx.repo.find(PaymentIntent, invoice_id=ids, state=list(OPEN_INTENT_STATES))}
-    return [InvoiceView.of(i, contracts[i.contract_id], ctx.today, i.id in processing, i.id in in_progress)
-            for i in invoices]
+    return [
+        InvoiceView.of(i, contracts[i.contract_id], ctx.today, i.id in processing, i.id in in_progress)
+        for i in invoices
+    ]

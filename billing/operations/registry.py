@@ -1,19 +1,33 @@
 """Every write operation by name: the only mutations the portal, the agent and Slack can propose."""
+
 from __future__ import annotations
 
 from billing.errors import InvalidInput
 from billing.operations.base import Operation
 from billing.operations.contracts import (
-    DISABLE_AUTO_RENEW, UPDATE_BILLING_ADDRESS, UPDATE_BILLING_CONTACT, UPDATE_CARD,
+    DISABLE_AUTO_RENEW,
+    UPDATE_BILLING_ADDRESS,
+    UPDATE_BILLING_CONTACT,
+    UPDATE_CARD,
 )
 from billing.operations.invoices import UPDATE_PO_NUMBER
 from billing.operations.payments import PAY_INVOICE
 from billing.operations.users import ADD_PORTAL_USER, GRANT_CONTRACT_ACCESS, REMOVE_CONTRACT_ACCESS
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (
-    PAY_INVOICE, UPDATE_PO_NUMBER, UPDATE_BILLING_ADDRESS, UPDATE_BILLING_CONTACT, UPDATE_CARD,
-    DISABLE_AUTO_RENEW, ADD_PORTAL_USER, GRANT_CONTRACT_ACCESS, REMOVE_CONTRACT_ACCESS,
-)}
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        PAY_INVOICE,
+        UPDATE_PO_NUMBER,
+        UPDATE_BILLING_ADDRESS,
+        UPDATE_BILLING_CONTACT,
+        UPDATE_CARD,
+        DISABLE_AUTO_RENEW,
+        ADD_PORTAL_USER,
+        GRANT_CONTRACT_ACCESS,
+        REMOVE_CONTRACT_ACCESS,
+    )
+}
 
 
 def operation(name: str) -> Operation:

@@ -1,10 +1,11 @@
 """Hand-off to a person: a support case routed to Customer Service, the Collector or the AE."""
+
 from __future__ import annotations
+
+import uuid
 
 from billing.entities import Account, AuditEntry, SupportCase
 from billing.errors import InvalidInput
-import uuid
-
 from billing.operations.base import Ctx, new_id, queue_mail
 from billing.rules.fields import clean_text
 
@@ -26,16 +27,40 @@ def create_case(ctx: Ctx, conversation_id: str, queue: str, subject: str, summar
         raise InvalidInput("queue", queue, f"use one of {', '.join(QUEUES)}")
     account = ctx.repo.get(Account, ctx.user.account_id)
     name, email = assignee(account, queue)
-    case = SupportCase(case_number(), ctx.user.account_id, ctx.user.email,
-                       queue, name, clean_text(subject, "subject", max_len=200),
-                       clean_text(summary, "summary", max_len=4000), conversation_id, ctx.principal.channel,
-                       ctx.clock.now())
+    case = SupportCase(
+        case_number(),
+        ctx.user.account_id,
+        ctx.user.email,
+        queue,
+        name,
+        clean_text(subject, "subject", max_len=200),
+        clean_text(summary, "summary", max_len=4000),
+        conversation_id,
+        ctx.principal.channel,
+        ctx.clock.now(),
+    )
     ctx.repo.add(case)
-    queue_mail(ctx, email, f"[{case.id}] {case.subject}", f"From {ctx.user.name} <{ctx.user.email}>:\n{case.summary}",
-               "support_case", case.id)
-    ctx.repo.add(AuditEntry(new_id("aud"), ctx.clock.now(), ctx.user.email, ctx.principal.channel, conversation_id,
-                            "create_support_case", {"queue": queue, "subject": case.subject}, "created",
-                            {"case_id": case.id, "assignee": name}))
+    queue_mail(
+        ctx,
+        email,
+        f"[{case.id}] {case.subject}",
+        f"From {ctx.user.name} <{ctx.user.email}>:\n{case.summary}",
+        "support_case",
+        case.id,
+    )
+    ctx.repo.add(
+        AuditEntry(
+            new_id("aud"),
+            ctx.clock.now(),
+            ctx.user.email,
+            ctx.principal.channel,
+            conversation_id,
+            "create_support_case",
+            {"queue": queue, "subject": case.subject},
+            "created",
+            {"case_id": case.id, "assignee": name},
+        )
+    )
     return case
 
 

@@ -1,4 +1,5 @@
 """Manage Users: invite, grant access, remove access (single or bulk, all-or-nothing)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,10 +34,13 @@ def _contacts_of(ctx: Ctx, email: str, contract_ids: list[str]) -> list[Contract
 
 # --- invite a new user -----------------------------------------------------------------------
 
+
 def clean_add(args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": clean_text(str(args.get("name") or ""), "name", max_len=100),
-            "email": clean_email(str(args.get("email") or "")),
-            "contract_ids": clean_contract_ids(args.get("contract_ids") or [])}
+    return {
+        "name": clean_text(str(args.get("name") or ""), "name", max_len=100),
+        "email": clean_email(str(args.get("email") or "")),
+        "contract_ids": clean_contract_ids(args.get("contract_ids") or []),
+    }
 
 
 def _check_add(ctx: Ctx, args: dict[str, Any]) -> PortalUser | None:
@@ -52,33 +56,49 @@ def _check_add(ctx: Ctx, args: dict[str, Any]) -> PortalUser | None:
 
 def check_add(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     _check_add(ctx, args)
-    return Proposal(f"Invite {args['name']} ({args['email']}) as a portal user with access to "
-                    f"{', '.join(args['contract_ids'])}", {})
+    return Proposal(
+        f"Invite {args['name']} ({args['email']}) as a portal user with access to {', '.join(args['contract_ids'])}", {}
+    )
 
 
 def apply_add(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
     contracts = ", ".join(args["contract_ids"])
     if _check_add(ctx, args) is not None:  # another customer's login: no access across accounts, only a note
-        queue_mail(ctx, args["email"], "An invitation to the Billing Portal",
-                   f"{ctx.user.name} ({ctx.user.email}) invited this address to contract(s) {contracts} in the "
-                   "Billing Portal. It already signs in for another company, so access was not added; if it "
-                   "should be, contact Customer Service.", "invitation_existing_login", args["email"])
+        queue_mail(
+            ctx,
+            args["email"],
+            "An invitation to the Billing Portal",
+            f"{ctx.user.name} ({ctx.user.email}) invited this address to contract(s) {contracts} in the "
+            "Billing Portal. It already signs in for another company, so access was not added; if it "
+            "should be, contact Customer Service.",
+            "invitation_existing_login",
+            args["email"],
+        )
     else:
         ctx.repo.add(PortalUser(args["email"], args["name"], ctx.user.account_id, False, ctx.clock.now()))
         for cid in args["contract_ids"]:
             ctx.repo.add(ContractContact(new_id("cc"), cid, args["email"], []))
-        queue_mail(ctx, args["email"], "You have been invited to the Billing Portal",
-                   f"{ctx.user.name} gave you access to contract(s) {contracts} in the Billing Portal. Sign in "
-                   "with your Trailblazer account using this e-mail address.", "invitation", args["email"])
+        queue_mail(
+            ctx,
+            args["email"],
+            "You have been invited to the Billing Portal",
+            f"{ctx.user.name} gave you access to contract(s) {contracts} in the Billing Portal. Sign in "
+            "with your Trailblazer account using this e-mail address.",
+            "invitation",
+            args["email"],
+        )
     # The same result either way: it is shown to the inviter (and recorded in the audit log).
     return {"email": args["email"], "name": args["name"], "contract_ids": args["contract_ids"], "invited": True}
 
 
 # --- grant an existing user access -----------------------------------------------------------
 
+
 def clean_access(args: dict[str, Any]) -> dict[str, Any]:
-    return {"email": clean_email(str(args.get("email") or "")),
-            "contract_ids": clean_contract_ids(args.get("contract_ids") or [])}
+    return {
+        "email": clean_email(str(args.get("email") or "")),
+        "contract_ids": clean_contract_ids(args.get("contract_ids") or []),
+    }
 
 
 def _missing(ctx: Ctx, args: dict[str, Any]) -> list[str]:
@@ -100,12 +120,19 @@ def apply_grant(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[s
     missing = _missing(ctx, args)
     for cid in missing:
         ctx.repo.add(ContractContact(new_id("cc"), cid, args["email"], []))
-    queue_mail(ctx, args["email"], "You have new contracts in the Billing Portal",
-               f"{ctx.user.name} gave you access to {', '.join(missing)}.", "access_granted", args["email"])
+    queue_mail(
+        ctx,
+        args["email"],
+        "You have new contracts in the Billing Portal",
+        f"{ctx.user.name} gave you access to {', '.join(missing)}.",
+        "access_granted",
+        args["email"],
+    )
     return {"email": args["email"], "granted": missing}
 
 
 # --- remove access (one or several contracts) ------------------------------------------------
+
 
 def _removable(ctx: Ctx, args: dict[str, Any]) -> list[ContractContact]:
     _contracts(ctx, args["contract_ids"])
@@ -125,9 +152,14 @@ def check_remove(ctx: Ctx, args: dict[str, Any]) -> Proposal:
 def apply_remove(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
     for contact in _removable(ctx, args):
         ctx.repo.delete(contact)
-    queue_mail(ctx, args["email"], "Your Billing Portal access has changed",
-               f"{ctx.user.name} removed your access to {', '.join(args['contract_ids'])} in the Billing Portal.",
-               "access_removed", args["email"])
+    queue_mail(
+        ctx,
+        args["email"],
+        "Your Billing Portal access has changed",
+        f"{ctx.user.name} removed your access to {', '.join(args['contract_ids'])} in the Billing Portal.",
+        "access_removed",
+        args["email"],
+    )
     return {"email": args["email"], "removed": args["contract_ids"]}
 
 

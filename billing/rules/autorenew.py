@@ -1,4 +1,5 @@
 """Turning auto-renewal off: only inside the window before the end date."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,5 +28,6 @@ def auto_renew_off_reason(contract: Contract, today: dt.date) -> str | None:
 def check_auto_renew_off(contract: Contract, account: Account, today: dt.date) -> None:
     reason = auto_renew_off_reason(contract, today)
     if reason:
-        raise AutoRenewNotEligible(contract.id, reason, (contract.end_date - today).days,
-                                   account.ae_name, account.ae_email)
+        raise AutoRenewNotEligible(
+            contract.id, reason, (contract.end_date - today).days, account.ae_name, account.ae_email
+        )

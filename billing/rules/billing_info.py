@@ -1,4 +1,5 @@
 """Billing address and billing contact changes: merge a partial change, validate, refuse no-ops."""
+
 from __future__ import annotations
 
 from dataclasses import replace

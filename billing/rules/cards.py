@@ -8,6 +8,7 @@ also a `-` right before the digits ("PO-4111..."). Within a longer run of digit 
 card-shaped span at group boundaries counts, so a card followed by its CVC or preceded by an order
 number is still found. Spans are reported in the original text's positions.
 """
+
 from __future__ import annotations
 
 import re
@@ -101,5 +102,5 @@ def mask_cards(text: str) -> str:
     """`text` with every card number replaced by a note naming only its last four digits."""
     spans = card_spans(text)
     for span in reversed(spans):
-        text = text[:span.start] + masked_card(span.digits) + text[span.end:]
+        text = text[: span.start] + masked_card(span.digits) + text[span.end :]
     return text

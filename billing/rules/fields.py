@@ -1,5 +1,6 @@
 """Field validation shared by every operation's arguments (addresses, contacts, users, PO numbers,
 support cases, ids). No field value may hold a card number, whatever it looks like."""
+
 from __future__ import annotations
 
 import re
@@ -7,14 +8,17 @@ import re
 from billing.errors import InvalidInput
 from billing.rules.cards import contains_card_number, mask_cards
 
-CARD_REFUSED = ("it looks like a card number, and card numbers are never stored here; to change the card on "
-                "file use the secure card form")
+CARD_REFUSED = (
+    "it looks like a card number, and card numbers are never stored here; to change the card on "
+    "file use the secure card form"
+)
 
 
 def refuse_card_number(value: str, field: str) -> None:
     """InvalidInput (with the number masked) if `value` contains a card number in any disguise."""
     if contains_card_number(value):
         raise InvalidInput(field, mask_cards(value), CARD_REFUSED)
+
 
 EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 PHONE_PATTERN = re.compile(r"\+?[0-9 ()./\-]{7,25}")

@@ -1,4 +1,5 @@
 """Purchase-order number rules."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Access management rules: removals never take away a protected role, and are all-or-nothing."""
+
 from __future__ import annotations
 
 from billing.entities import PROTECTED_ROLES, ContractContact
@@ -20,8 +21,12 @@ def clean_contract_ids(contract_ids: list[str] | str) -> list[str]:
 
 def removal_blockers(contacts: list[ContractContact]) -> list[ProtectedRoleBlocker]:
     """Every protected role among the contacts that would be removed."""
-    return [ProtectedRoleBlocker(c.email, c.contract_id, role)
-            for c in contacts for role in c.roles if role in PROTECTED_ROLES]
+    return [
+        ProtectedRoleBlocker(c.email, c.contract_id, role)
+        for c in contacts
+        for role in c.roles
+        if role in PROTECTED_ROLES
+    ]
 
 
 def check_removal(contacts: list[ContractContact]) -> None:

@@ -1,4 +1,5 @@
 """Scores a retriever on the labelled questions: recall@k, MRR, off-topic rejection."""
+
 from __future__ import annotations
 
 import statistics
@@ -74,10 +75,12 @@ def evaluate(retriever: SearchesPassages, labelled: list[LabelledQuestion], off_
     false_accepts = [{"question": q, "got": p[0].source, "score": round(p[0].score, 3)} for q, p in accepted if p]
     n = len(ranks) or 1
     return RetrievalReport(
-        questions=len(ranks), off_topic_questions=len(off_topic),
+        questions=len(ranks),
+        off_topic_questions=len(off_topic),
         recall_at_1=sum(r == 1 for r in ranks) / n,
         recall_at_3=sum(r is not None and r <= 3 for r in ranks) / n,
         mrr=statistics.fmean(1 / r if r else 0.0 for r in ranks) if ranks else 0.0,
         off_topic_rejection=1 - len(false_accepts) / (len(off_topic) or 1),
-        misses=misses, false_accepts=false_accepts,
+        misses=misses,
+        false_accepts=false_accepts,
     )

@@ -1,4 +1,5 @@
 """The chat API: conversations, turns (JSON or SSE), and the button path for pending actions."""
+
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,7 @@ from agent.results import action_dict
 from billing.errors import DomainError
 from billing.principal import Principal
 from service.api.deps import AppContainer, AppMetrics, CurrentPrincipal
-from service.api.schemas import (ActionResultOut, ConversationOut, ErrorBody, MessageIn, NewConversation,
-                                 TurnResultOut)
+from service.api.schemas import ActionResultOut, ConversationOut, ErrorBody, MessageIn, NewConversation, TurnResultOut
 from service.api.sse import ThreadedEvents, frames
 from service.container import Container
 from service.errors import domain_status, error_body
@@ -23,15 +23,25 @@ from service.metrics import Metrics
 log = logging.getLogger("portal_agent.chat")
 router = APIRouter(prefix="/v1/conversations", tags=["chat"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}, 404: {"model": ErrorBody},
-                                           422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
-SSE_DOC = {"content": {"text/event-stream": {"schema": {"type": "string"}, "example":
-           'event: token\ndata: "Sure"\n\nevent: done\ndata: {"conversation_id": "…", "reply": "…"}\n\n'}},
-           "description": "The turn result (JSON), or with `Accept: text/event-stream` SSE events `token` "
-                          "(text), `tool`, `replace` (`{reply, reasons}`: the text shown so far is replaced, because a "
-                          "remote model's reply failed the output guard or the model failed and the built-in "
-                          "assistant answers), `citations`, `pending_action`, `done` "
-                          "(the turn result) and, if the turn fails midway, `error`."}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}
+SSE_DOC = {
+    "content": {
+        "text/event-stream": {
+            "schema": {"type": "string"},
+            "example": 'event: token\ndata: "Sure"\n\nevent: done\ndata: {"conversation_id": "…", "reply": "…"}\n\n',
+        }
+    },
+    "description": "The turn result (JSON), or with `Accept: text/event-stream` SSE events `token` "
+    "(text), `tool`, `replace` (`{reply, reasons}`: the text shown so far is replaced, because a "
+    "remote model's reply failed the output guard or the model failed and the built-in "
+    "assistant answers), `citations`, `pending_action`, `done` "
+    "(the turn result) and, if the turn fails midway, `error`.",
+}
 
 
 def help_url(source: str) -> str | None:
@@ -62,27 +72,45 @@ async def _runner(container: Container) -> Any:
     return await run_in_threadpool(lambda: container.runner)  # built lazily: may load a model
 
 
-@router.post("", status_code=201, response_model=NewConversation, responses=ERRORS,
-             summary="Start a conversation")
+@router.post("", status_code=201, response_model=NewConversation, responses=ERRORS, summary="Start a conversation")
 def create_conversation(principal: CurrentPrincipal, container: AppContainer) -> dict[str, str]:
     return {"conversation_id": container.runner.start_conversation(principal).id}
 
 
-@router.get("/{conversation_id}", response_model=ConversationOut, responses=ERRORS,
-            summary="Messages (masked) and pending actions of a conversation")
+@router.get(
+    "/{conversation_id}",
+    response_model=ConversationOut,
+    responses=ERRORS,
+    summary="Messages (masked) and pending actions of a conversation",
+)
 def get_conversation(conversation_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     runner = container.runner
     conv = runner.conversation(principal, conversation_id)
     messages = runner.transcript(principal, conv.id)
     pending = [action_dict(a) for a in container.billing.pending_actions(principal, conv.id)]
-    return {"conversation_id": conv.id, "channel": conv.channel, "created_at": conv.created_at.isoformat(),
-            "messages": messages, "pending_actions": pending}
+    return {
+        "conversation_id": conv.id,
+        "channel": conv.channel,
+        "created_at": conv.created_at.isoformat(),
+        "messages": messages,
+        "pending_actions": pending,
+    }
 
 
-@router.post("/{conversation_id}/messages", response_model=TurnResultOut,
-             responses={**ERRORS, 200: SSE_DOC, 409: {"model": ErrorBody}}, summary="Send a message (one turn)")
-async def post_message(conversation_id: str, body: MessageIn, request: Request, principal: CurrentPrincipal,
-                       container: AppContainer, metrics: AppMetrics) -> Any:
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=TurnResultOut,
+    responses={**ERRORS, 200: SSE_DOC, 409: {"model": ErrorBody}},
+    summary="Send a message (one turn)",
+)
+async def post_message(
+    conversation_id: str,
+    body: MessageIn,
+    request: Request,
+    principal: CurrentPrincipal,
+    container: AppContainer,
+    metrics: AppMetrics,
+) -> Any:
     runner = await _runner(container)
     if "text/event-stream" not in request.headers.get("accept", ""):
         result = turn_dict(await run_in_threadpool(runner.run_turn, principal, conversation_id, body.text))
@@ -92,9 +120,11 @@ async def post_message(conversation_id: str, body: MessageIn, request: Request, 
     first = await events.next()
     if first[0] == "error":
         raise first[1]  # before any byte is sent: a normal JSON error with its status code
-    return StreamingResponse(frames(first, events, _stream_mapper(metrics), _stream_error),
-                             media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        frames(first, events, _stream_mapper(metrics), _stream_error),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _stream_mapper(metrics: Metrics) -> Any:
@@ -127,8 +157,9 @@ def _stream_error(exc: Exception) -> dict[str, Any]:
     return {**error_body(500, "The reply could not be completed. Please try again."), "http_status": 500}
 
 
-def _decide(principal: Principal, container: Container, metrics: Metrics, conversation_id: str, action_id: str,
-            approve: bool) -> dict[str, Any]:
+def _decide(
+    principal: Principal, container: Container, metrics: Metrics, conversation_id: str, action_id: str, approve: bool
+) -> dict[str, Any]:
     result = container.runner.decide(principal, conversation_id, action_id, approve).to_dict()
     action = container.billing.get_action(principal, action_id)
     metrics.observe_decision(action.operation if action else "", approve, result["status"])
@@ -138,15 +169,25 @@ def _decide(principal: Principal, container: Container, metrics: Metrics, conver
 DECISION_ERRORS = {**ERRORS, 409: {"model": ErrorBody, "description": "Already decided or expired"}}
 
 
-@router.post("/{conversation_id}/actions/{action_id}/confirm", response_model=ActionResultOut,
-             responses=DECISION_ERRORS, summary="Confirm a pending action (executes it once)")
-def confirm_action(conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer,
-                   metrics: AppMetrics) -> dict[str, Any]:
+@router.post(
+    "/{conversation_id}/actions/{action_id}/confirm",
+    response_model=ActionResultOut,
+    responses=DECISION_ERRORS,
+    summary="Confirm a pending action (executes it once)",
+)
+def confirm_action(
+    conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer, metrics: AppMetrics
+) -> dict[str, Any]:
     return _decide(principal, container, metrics, conversation_id, action_id, True)
 
 
-@router.post("/{conversation_id}/actions/{action_id}/reject", response_model=ActionResultOut,
-             responses=DECISION_ERRORS, summary="Reject a pending action (nothing changes)")
-def reject_action(conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer,
-                  metrics: AppMetrics) -> dict[str, Any]:
+@router.post(
+    "/{conversation_id}/actions/{action_id}/reject",
+    response_model=ActionResultOut,
+    responses=DECISION_ERRORS,
+    summary="Reject a pending action (nothing changes)",
+)
+def reject_action(
+    conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer, metrics: AppMetrics
+) -> dict[str, Any]:
     return _decide(principal, container, metrics, conversation_id, action_id, False)

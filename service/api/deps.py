@@ -1,8 +1,10 @@
 """Request dependencies: the container, the authenticated principal, the rate limits (per user, and per
 client address for requests that name no user)."""
+
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,8 +17,9 @@ from service.errors import ApiError
 from service.metrics import Metrics
 from service.ratelimit import TokenBucket
 
-bearer = HTTPBearer(auto_error=False, description="HS256 JWT with `sub` = the user's e-mail "
-                                                   "(`portal-agent token --as EMAIL`)")
+bearer = HTTPBearer(
+    auto_error=False, description="HS256 JWT with `sub` = the user's e-mail (`portal-agent token --as EMAIL`)"
+)
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
@@ -32,8 +35,12 @@ def _take(request: Request, bucket: TokenBucket, key: str) -> None:
     wait = bucket.take(key)
     if wait:
         request.app.state.metrics.rate_limited.inc()
-        raise ApiError(429, "Too many requests; please slow down and try again shortly.",
-                       headers={"Retry-After": bucket.retry_after(wait)}, retry_after_seconds=round(wait, 1))
+        raise ApiError(
+            429,
+            "Too many requests; please slow down and try again shortly.",
+            headers={"Retry-After": bucket.retry_after(wait)},
+            retry_after_seconds=round(wait, 1),
+        )
 
 
 def rate_limit(request: Request, key: str) -> None:
@@ -53,8 +60,10 @@ def rate_limit_client(request: Request, kind: str) -> None:
 
 def limit_clients(kind: str) -> Callable[[Request], None]:
     """A route dependency: `dependencies=[Depends(limit_clients("ops"))]`."""
+
     def dependency(request: Request) -> None:
         rate_limit_client(request, kind)
+
     return dependency
 
 
@@ -64,8 +73,11 @@ def _refuse(request: Request, message: str) -> ApiError:
     return ApiError(401, message, headers=UNAUTHENTICATED)
 
 
-def current_principal(request: Request, container: Annotated[Container, Depends(get_container)],
-                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+def current_principal(
+    request: Request,
+    container: Annotated[Container, Depends(get_container)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
     """The acting user, from the bearer token only; unknown users are refused like bad tokens.
 
     A sync dependency: FastAPI runs it in the threadpool, so the database check never blocks the loop.

@@ -5,6 +5,7 @@ would run script on a page of this origin. The assets come from the `fastapi-off
 instead, and the page's policy allows only them and its own inline start-up script (by hash).
 ReDoc is not offered (it would need the same treatment).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,10 +25,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/docs", response_class=HTMLResponse)
 def swagger_ui() -> HTMLResponse:
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="Portal Agent - API",
-                               swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
-                               swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
-                               swagger_favicon_url=f"{ASSETS_URL}/favicon.png")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Portal Agent - API",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/favicon.png",
+    )
     html = bytes(page.body).decode()
     return HTMLResponse(html, headers={"Content-Security-Policy": csp_for(html), "Cache-Control": "no-store"})
 

@@ -17,6 +17,7 @@ use). A card-form link cannot decide anything, and a decision link nothing but i
 action id gets the same 404 as an unknown action. Every other confirmation needs the user's own
 session (widget bearer token, Slack requester, CLI).
 """
+
 from __future__ import annotations
 
 import html
@@ -42,13 +43,19 @@ from tools.links import InvalidLink, LinkClaims
 
 router = APIRouter(prefix="/v1/links", tags=["downloads"])
 PAGE = Template(read_text("page.html"))
-HTML_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                           "frame-ancestors 'none'"}
-LINK_ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Tampered or unknown"},
-                                                 405: {"model": ErrorBody, "description": "A decision link"},
-                                                 410: {"model": ErrorBody, "description": "Expired"},
-                                                 429: {"model": ErrorBody}}
+HTML_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'",
+}
+LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Tampered or unknown"},
+    405: {"model": ErrorBody, "description": "A decision link"},
+    410: {"model": ErrorBody, "description": "Expired"},
+    429: {"model": ErrorBody},
+}
 
 
 def verified(token: str, request: Request, container: AppContainer) -> LinkClaims:
@@ -84,12 +91,20 @@ def _error(request: Request, error: DomainError) -> Response:
     """Form-flow refusals: a readable page for a browser, the usual JSON error otherwise."""
     if not _wants_html(request):
         return domain_response(error)
-    return _page("Card not updated", f'<h1>Card not updated</h1><p class="error" role="alert">'
-                 f'{html.escape(error.message)}</p><p class="note">Nothing was changed.</p>', domain_status(error))
+    return _page(
+        "Card not updated",
+        f'<h1>Card not updated</h1><p class="error" role="alert">'
+        f'{html.escape(error.message)}</p><p class="note">Nothing was changed.</p>',
+        domain_status(error),
+    )
 
 
-@router.get("/{token}", responses={**LINK_ERRORS, 200: {"content": {"application/pdf": {}, "text/html": {}}}},
-            response_class=Response, summary="Open a signed link: a PDF, or the secure card form")
+@router.get(
+    "/{token}",
+    responses={**LINK_ERRORS, 200: {"content": {"application/pdf": {}, "text/html": {}}}},
+    response_class=Response,
+    summary="Open a signed link: a PDF, or the secure card form",
+)
 def open_link(claims: Claims, container: AppContainer, conversation: str | None = None) -> Response:
     principal = _principal(claims)
     if claims.kind == "invoice_pdf":
@@ -108,7 +123,7 @@ def _card_form(contract: dict[str, Any], conversation: str, error: str = "", sta
     current = f"{card['brand']} ending {card['last4']}" if card else "no card"
     alert = f'<p class="error" role="alert" id="form-error">{html.escape(error)}</p>' if error else ""
     described = ' aria-describedby="form-error"' if error else ""
-    body = f"""<h1>Update the card on {html.escape(contract['id'])}</h1>
+    body = f"""<h1>Update the card on {html.escape(contract["id"])}</h1>
 <p>Card on file now: <strong>{html.escape(current)}</strong>.</p>
 <p class="note">Your card number goes straight to the payment processor. It is never shown to the
 assistant, stored, or written to any log; only the last four digits are kept.</p>
@@ -157,21 +172,38 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
     card = container.billing.gateway.tokenize(fields.get("number", ""), month, year, fields.get("cvc", ""))
     fields.pop("number", None), fields.pop("cvc", None)  # the number goes no further than the gateway
     conversation_id = _conversation_for(container, principal, fields.get("conversation", ""))
-    return container.billing.propose(principal, conversation_id, "update_card", {
-        "contract_id": contract_id, "token": card.token, "brand": card.brand, "last4": card.last4,
-        "exp_month": card.exp_month, "exp_year": card.exp_year})
+    return container.billing.propose(
+        principal,
+        conversation_id,
+        "update_card",
+        {
+            "contract_id": contract_id,
+            "token": card.token,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+        },
+    )
 
 
 # The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.
 FORM_ERRORS: dict[int | str, dict[str, Any]] = {
     404: error_doc("Tampered or unknown link, or not yours", html=True),
-    405: error_doc("The link is not a card-form link"), 409: error_doc("Already decided", html=True),
-    410: error_doc("Expired link"), 422: error_doc("Invalid input or refused", html=True),
-    429: error_doc("Rate limited")}
+    405: error_doc("The link is not a card-form link"),
+    409: error_doc("Already decided", html=True),
+    410: error_doc("Expired link"),
+    422: error_doc("Invalid input or refused", html=True),
+    429: error_doc("Rate limited"),
+}
 
 
-@router.post("/{token}", response_class=HTMLResponse, responses=FORM_ERRORS,
-             summary="Card form submission: tokenizes the card and proposes `update_card` (not executed)")
+@router.post(
+    "/{token}",
+    response_class=HTMLResponse,
+    responses=FORM_ERRORS,
+    summary="Card form submission: tokenizes the card and proposes `update_card` (not executed)",
+)
 async def submit_card_form(token: str, request: Request, claims: Claims, container: AppContainer) -> Response:
     if claims.kind != "card_form":
         raise ApiError(405, "This link does not accept submissions.")
@@ -186,8 +218,14 @@ async def submit_card_form(token: str, request: Request, claims: Claims, contain
         return _card_form(contract, fields.get("conversation", ""), error.message, 422)
     decision = container.links.token("card_decision", action.id, claims.email)
     if not _wants_html(request):
-        return JSONResponse({"conversation_id": action.conversation_id, "pending_action": action_dict(action),
-                             "decision_url": f"/v1/links/{decision}/decision"}, headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {
+                "conversation_id": action.conversation_id,
+                "pending_action": action_dict(action),
+                "decision_url": f"/v1/links/{decision}/decision",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
     return _confirm_page(action, decision)
 
 
@@ -195,7 +233,7 @@ def _confirm_page(action: Any, decision: str) -> HTMLResponse:
     # A relative action: /v1/links/<form token> + "<decision token>/decision" -> /v1/links/<decision token>/decision
     body = f"""<h1>Confirm the new card</h1>
 <p class="summary" id="summary">{html.escape(action.summary)}</p>
-<p class="note">Nothing has changed yet. This request expires at {html.escape(action.expires_at.strftime('%H:%M UTC'))}.</p>
+<p class="note">Nothing has changed yet. This request expires at {html.escape(action.expires_at.strftime("%H:%M UTC"))}.</p>
 <form method="post" action="{html.escape(decision)}/decision" aria-describedby="summary">
   <button class="primary" type="submit" name="decision" value="confirm" autofocus>Confirm</button>
   <button class="secondary" type="submit" name="decision" value="cancel">Cancel</button>
@@ -213,9 +251,12 @@ def _form_action(container: Container, principal: Principal, claims: LinkClaims,
     return action
 
 
-@router.post("/{token}/decision", response_class=HTMLResponse,
-             responses=FORM_ERRORS,
-             summary="Confirm or cancel the card update the card form proposed (its signed decision link)")
+@router.post(
+    "/{token}/decision",
+    response_class=HTMLResponse,
+    responses=FORM_ERRORS,
+    summary="Confirm or cancel the card update the card form proposed (its signed decision link)",
+)
 async def decide_card(request: Request, claims: Claims, container: AppContainer, metrics: AppMetrics) -> Response:
     if claims.kind not in ("card_form", "card_decision"):
         raise ApiError(405, "This link does not accept decisions.")
@@ -225,13 +266,15 @@ async def decide_card(request: Request, claims: Claims, container: AppContainer,
     approve, principal = fields["decision"] == "confirm", _principal(claims)
     try:
         action = await run_in_threadpool(_form_action, container, principal, claims, fields.get("action_id", ""))
-        result = await run_in_threadpool(container.runner.decide, principal, action.conversation_id, action.id,
-                                         approve)
+        result = await run_in_threadpool(container.runner.decide, principal, action.conversation_id, action.id, approve)
     except DomainError as error:
         return _error(request, error)
     metrics.observe_decision("update_card", approve, result.status, "card_form")
     if not _wants_html(request):
         return JSONResponse(result.to_dict(), headers={"Cache-Control": "no-store"})
     title = "Card updated" if result.status == "executed" else "Card not updated"
-    return _page(title, f'<h1>{title}</h1><p role="status">{html.escape(result.reply)}</p>'
-                        '<p class="note">You can close this page and return to the chat.</p>')
+    return _page(
+        title,
+        f'<h1>{title}</h1><p role="status">{html.escape(result.reply)}</p>'
+        '<p class="note">You can close this page and return to the chat.</p>',
+    )

@@ -1,4 +1,5 @@
 """Operations: liveness, readiness and Prometheus metrics (no authentication; keep them off the internet)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -9,8 +10,9 @@ from service.api.schemas import ErrorBody, Health, Readiness
 from service.health import run_checks
 
 # No user to charge: limited per client address (a load balancer's probes stay far below the limit).
-router = APIRouter(tags=["operations"], dependencies=[Depends(limit_clients("ops"))],
-                   responses={429: {"model": ErrorBody}})
+router = APIRouter(
+    tags=["operations"], dependencies=[Depends(limit_clients("ops"))], responses={429: {"model": ErrorBody}}
+)
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness: the process answers")
@@ -18,8 +20,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}},
-            summary="Readiness: database reachable and knowledge index openable")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness}},
+    summary="Readiness: database reachable and knowledge index openable",
+)
 def readyz(request: Request, container: AppContainer) -> JSONResponse:
     checks = run_checks(container, getattr(request.app.state, "readiness_checks", None))
     ready = all(v == "ok" for v in checks.values())

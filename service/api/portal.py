@@ -5,6 +5,7 @@ For browsers (which cannot add an Authorization header to a plain link) every in
 `pdf_url` and the signed-quote read carries `download_url`: short-lived signed links
 (`/v1/links/<token>`) that re-check access with the domain when opened.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,12 @@ def me(principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     return container.billing.me(principal)
 
 
-@router.get("/contracts", response_model=list[ContractOut], responses=ERRORS,
-            summary="Contracts where you are a billing contact")
+@router.get(
+    "/contracts",
+    response_model=list[ContractOut],
+    responses=ERRORS,
+    summary="Contracts where you are a billing contact",
+)
 def list_contracts(principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
     return container.billing.list_contracts(principal)
 
@@ -41,27 +46,43 @@ def get_contract(contract_id: str, principal: CurrentPrincipal, container: AppCo
     return container.billing.get_contract(principal, contract_id)
 
 
-@router.get("/contracts/{contract_id}/users", response_model=list[ContractUserOut], responses=ERRORS,
-            summary="Portal users with access to a contract, with their roles")
-def list_contract_users(contract_id: str, principal: CurrentPrincipal,
-                        container: AppContainer) -> list[dict[str, Any]]:
+@router.get(
+    "/contracts/{contract_id}/users",
+    response_model=list[ContractUserOut],
+    responses=ERRORS,
+    summary="Portal users with access to a contract, with their roles",
+)
+def list_contract_users(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
     return container.billing.list_contract_users(principal, contract_id)
 
 
-@router.get("/contracts/{contract_id}/signed-quote", response_model=SignedQuoteOut, responses=ERRORS,
-            summary="The contract's signed quote, with a short-lived signed download link to its PDF")
+@router.get(
+    "/contracts/{contract_id}/signed-quote",
+    response_model=SignedQuoteOut,
+    responses=ERRORS,
+    summary="The contract's signed quote, with a short-lived signed download link to its PDF",
+)
 def get_signed_quote(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     quote = container.billing.get_signed_quote(principal, contract_id)
-    return {**quote, "download_url": container.links.path("signed_quote", quote["contract_id"], principal.email),
-            "expires_in_seconds": container.links.ttl_seconds}
+    return {
+        **quote,
+        "download_url": container.links.path("signed_quote", quote["contract_id"], principal.email),
+        "expires_in_seconds": container.links.ttl_seconds,
+    }
 
 
-@router.get("/invoices", response_model=list[InvoiceOut], responses={**ERRORS, 422: {"model": ErrorBody}},
-            summary="Your invoices, newest due date first")
-def list_invoices(principal: CurrentPrincipal, container: AppContainer,
-                  contract_id: str | None = Query(None, max_length=40, description="Only this contract"),
-                  status: str | None = Query(None, pattern="^(open|overdue|processing|paid|void)$")
-                  ) -> list[dict[str, Any]]:
+@router.get(
+    "/invoices",
+    response_model=list[InvoiceOut],
+    responses={**ERRORS, 422: {"model": ErrorBody}},
+    summary="Your invoices, newest due date first",
+)
+def list_invoices(
+    principal: CurrentPrincipal,
+    container: AppContainer,
+    contract_id: str | None = Query(None, max_length=40, description="Only this contract"),
+    status: str | None = Query(None, pattern="^(open|overdue|processing|paid|void)$"),
+) -> list[dict[str, Any]]:
     invoices = container.billing.list_invoices(principal, contract_id, status)
     return [_with_pdf_url(container, i, principal.email) for i in invoices]
 
@@ -71,7 +92,11 @@ def get_invoice(invoice_id: str, principal: CurrentPrincipal, container: AppCont
     return _with_pdf_url(container, container.billing.get_invoice(principal, invoice_id), principal.email)
 
 
-@router.get("/invoices/{invoice_id}/pdf", responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
-            response_class=Response, summary="The invoice PDF (not a live document: no later payments)")
+@router.get(
+    "/invoices/{invoice_id}/pdf",
+    responses={**ERRORS, 200: {"content": {"application/pdf": {}}}},
+    response_class=Response,
+    summary="The invoice PDF (not a live document: no later payments)",
+)
 def get_invoice_pdf(invoice_id: str, principal: CurrentPrincipal, container: AppContainer) -> Response:
     return invoice_document(container, principal, invoice_id)

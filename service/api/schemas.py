@@ -2,6 +2,7 @@
 
 Response models allow extra fields: the domain may add to its read models without breaking clients.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -80,8 +81,10 @@ class TurnResultOut(Open):
 class ActionResultOut(Open):
     conversation_id: str
     action_id: str
-    status: str = Field(description="executed | rejected | expired | failed | in_progress (a card payment "
-                                    "whose outcome is being confirmed with the payment service)")
+    status: str = Field(
+        description="executed | rejected | expired | failed | in_progress (a card payment "
+        "whose outcome is being confirmed with the payment service)"
+    )
     result: dict[str, Any]
     reply: str
 

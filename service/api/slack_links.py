@@ -3,6 +3,7 @@
 The user sends `link CODE` to the bot in a direct message within 10 minutes (service/slack/identity.py).
 The code is shown only to the caller; pasted in a channel it is cancelled.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,12 +25,19 @@ class LinkCodeOut(BaseModel):
     instructions: str
 
 
-@router.post("/link-code", response_model=LinkCodeOut, status_code=201,
-             responses={code: {"model": ErrorBody} for code in (401, 429)},
-             summary="A one-time code that links your Slack account to you (send `link CODE` to the bot in a DM)")
+@router.post(
+    "/link-code",
+    response_model=LinkCodeOut,
+    status_code=201,
+    responses={code: {"model": ErrorBody} for code in (401, 429)},
+    summary="A one-time code that links your Slack account to you (send `link CODE` to the bot in a DM)",
+)
 def link_code(principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     code = SlackLinks(container.engine).issue_code(principal.email)
-    expires = dt.datetime.now(dt.timezone.utc) + CODE_TTL
-    return {"code": code, "expires_at": expires.isoformat(timespec="seconds"),
-            "instructions": f"Send `link {code}` to the Billing Portal bot in a direct message (not in a channel) "
-                            f"within {int(CODE_TTL.total_seconds() // 60)} minutes. The code works once."}
+    expires = dt.datetime.now(dt.UTC) + CODE_TTL
+    return {
+        "code": code,
+        "expires_at": expires.isoformat(timespec="seconds"),
+        "instructions": f"Send `link {code}` to the Billing Portal bot in a direct message (not in a channel) "
+        f"within {int(CODE_TTL.total_seconds() // 60)} minutes. The code works once.",
+    }

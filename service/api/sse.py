@@ -4,13 +4,15 @@ The whole generator runs in one worker thread (LangGraph sets and resets context
 it, so it must not hop between threads) and hands events to the loop through a queue. If the
 client goes away the turn still finishes and is stored; only the remaining events are dropped.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import json
 import logging
-from typing import Any, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 log = logging.getLogger("portal_agent.sse")
 
@@ -48,9 +50,12 @@ def sse(event: str, data: Any) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, default=str, ensure_ascii=False)}\n\n".encode()
 
 
-async def frames(first: Item, events: ThreadedEvents,
-                 on_event: Callable[[dict[str, Any]], list[tuple[str, Any]]],
-                 on_error: Callable[[Exception], Any]) -> AsyncIterator[bytes]:
+async def frames(
+    first: Item,
+    events: ThreadedEvents,
+    on_event: Callable[[dict[str, Any]], list[tuple[str, Any]]],
+    on_error: Callable[[Exception], Any],
+) -> AsyncIterator[bytes]:
     item = first
     while True:
         kind, payload = item

@@ -6,6 +6,7 @@ the demo-user picker's token route.
 `/dev/token` signs only for the demo world's users (SPEC section 3), never for any other portal user,
 and answers every other e-mail the same way whether or not it belongs to a user.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from billing.principal import Principal
 from billing.errors import UnknownUser
+from billing.principal import Principal
 from service.api.deps import AppContainer, limit_clients
 from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_doc
 from service.edge import csp_for
@@ -35,14 +36,14 @@ def index(request: Request, container: AppContainer) -> HTMLResponse:
     dev = container.settings.is_development
     page = Template(read_text("index.html")).substitute(
         env="development" if dev else "production",
-        picker=read_text("picker.html") if dev else read_text("no_picker.html"))
+        picker=read_text("picker.html") if dev else read_text("no_picker.html"),
+    )
     return HTMLResponse(page, headers={"Cache-Control": "no-store", "Content-Security-Policy": csp_for(page)})
 
 
 @router.get("/widget.js", response_class=Response, summary="The embeddable chat widget (plain JS)")
 def widget_js() -> Response:
-    return Response(read_text("widget.js"), media_type="application/javascript; charset=utf-8",
-                    headers=STATIC_HEADERS)
+    return Response(read_text("widget.js"), media_type="application/javascript; charset=utf-8", headers=STATIC_HEADERS)
 
 
 @router.get("/widget.css", response_class=Response, summary="The widget's styles (loaded by widget.js)")
@@ -50,8 +51,12 @@ def widget_css() -> Response:
     return Response(read_text("widget.css"), media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)
 
 
-@router.get("/help/{slug}", response_class=HTMLResponse, responses={404: error_doc("No such article")},
-            summary="A knowledge-base article (the target of citation links)")
+@router.get(
+    "/help/{slug}",
+    response_class=HTMLResponse,
+    responses={404: error_doc("No such article")},
+    summary="A knowledge-base article (the target of citation links)",
+)
 def help_article(slug: str) -> HTMLResponse:
     found = article(slug)
     if found is None:
@@ -65,7 +70,7 @@ def demo_users() -> list[dict[str, Any]]:
     from billing.demo import demo_entities
     from billing.entities import ContractContact, PortalUser
 
-    today, now = dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # only names and roles
+    today, now = dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # only names and roles
     entities = list(demo_entities(today, now))
     contracts: dict[str, list[str]] = {}
     for e in entities:
@@ -73,14 +78,23 @@ def demo_users() -> list[dict[str, Any]]:
             contracts.setdefault(e.email, []).append(e.contract_id)
     users = []
     for u in (e for e in entities if isinstance(e, PortalUser)):
-        note = ("partner/reseller: no portal access" if u.reseller else
-                "contracts " + ", ".join(sorted(contracts[u.email])) if contracts.get(u.email) else "no contracts")
+        note = (
+            "partner/reseller: no portal access"
+            if u.reseller
+            else "contracts " + ", ".join(sorted(contracts[u.email]))
+            if contracts.get(u.email)
+            else "no contracts"
+        )
         users.append({"email": u.email, "name": u.name, "note": note})
     return users
 
 
-@dev_router.get("/users", response_model=list[DevUser], responses={429: {"model": ErrorBody}},
-                summary="The demo users (development only)")
+@dev_router.get(
+    "/users",
+    response_model=list[DevUser],
+    responses={429: {"model": ErrorBody}},
+    summary="The demo users (development only)",
+)
 def dev_users() -> list[dict[str, Any]]:
     return demo_users()
 
@@ -89,8 +103,12 @@ def demo_emails() -> frozenset[str]:
     return frozenset(u["email"] for u in demo_users())
 
 
-@dev_router.post("/token", response_model=DevTokenOut, responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
-                 summary="A bearer token for a demo user (development only)")
+@dev_router.post(
+    "/token",
+    response_model=DevTokenOut,
+    responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
+    summary="A bearer token for a demo user (development only)",
+)
 def dev_token(body: DevTokenIn, container: AppContainer) -> dict[str, str]:
     principal = Principal(body.email)
     refused = ApiError(401, "Only the demo users can get a development token.", "unauthenticated")
@@ -101,4 +119,3 @@ def dev_token(body: DevTokenIn, container: AppContainer) -> dict[str, str]:
     except UnknownUser:  # a demo user missing from this database
         raise refused from None
     return {"token": container.tokens.issue(principal.email), "email": principal.email}
-

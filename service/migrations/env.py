@@ -1,4 +1,5 @@
 """Alembic environment: run with a connection passed in `config.attributes["connection"]`."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -13,8 +14,9 @@ target_metadata = [metadata, conversation_metadata, slack_metadata]
 
 def run_migrations_online() -> None:
     connection = config.attributes["connection"]
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     with context.begin_transaction():
         context.run_migrations()
 

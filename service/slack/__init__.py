@@ -2,6 +2,7 @@
 
 Kept import-light (the migrations import `service.slack.tables`); Bolt loads on first use.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,14 +4,16 @@ Listeners only validate, de-duplicate and schedule: Slack gets its answer in mil
 agent's work runs afterwards as a tracked background task. Blocking work (the runner, the database)
 runs in worker threads so the event loop keeps answering Slack.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import logging
+from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Awaitable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -62,7 +64,8 @@ class SlackBot:
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
     _pruned_at: float | None = field(default=None, repr=False)
     _claim_pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"), repr=False)
+        default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"), repr=False
+    )
 
     def __post_init__(self) -> None:
         self.links = SlackLinks(self.container.engine)
@@ -114,8 +117,15 @@ class SlackBot:
             # A channel message reaches us only in a thread we already converse in; mentions come as app_mention.
             if not event.get("thread_ts") or (bot_user and f"<@{bot_user}" in event.get("text", "")):
                 return
-        incoming = Incoming(team, channel, event["user"], render.slack_text_to_plain(event.get("text", ""), bot_user),
-                            event.get("thread_ts") or event["ts"], is_dm, addressed=mention or is_dm)
+        incoming = Incoming(
+            team,
+            channel,
+            event["user"],
+            render.slack_text_to_plain(event.get("text", ""), bot_user),
+            event.get("thread_ts") or event["ts"],
+            is_dm,
+            addressed=mention or is_dm,
+        )
         if not incoming.addressed and await self._conversation_of(incoming.ref) is None:
             return
         if not await self._first(f"event:{body.get('event_id') or event['ts']}"):
@@ -181,12 +191,14 @@ class SlackBot:
         if m.is_dm:
             await self.post(m.channel, m.thread_ts, result.reply, render.turn_blocks(result, base, m.user, m.thread_ts))
             return
-        await self.post(m.channel, m.thread_ts, render.without_signed_links(result.reply),
-                        render.public_turn_blocks(result, base))
+        await self.post(
+            m.channel, m.thread_ts, render.without_signed_links(result.reply), render.public_turn_blocks(result, base)
+        )
         private = render.private_blocks(result, base, m.user, m.thread_ts)
         if private:
-            await self.ephemeral(m.channel, m.user, "Only you can see this: your links and what to confirm.",
-                                 m.thread_ts, private)
+            await self.ephemeral(
+                m.channel, m.user, "Only you can see this: your links and what to confirm.", m.thread_ts, private
+            )
 
     async def _link_command(self, m: Incoming) -> bool:
         if say.UNLINK_COMMAND.match(m.text) and m.is_dm:
@@ -230,8 +242,13 @@ class SlackBot:
             return
         approve = action["action_id"] == render.CONFIRM_ID
         try:
-            outcome = await asyncio.to_thread(self.container.runner.decide, Principal(email, "slack"),
-                                              value["conversation_id"], value["action_id"], approve)
+            outcome = await asyncio.to_thread(
+                self.container.runner.decide,
+                Principal(email, "slack"),
+                value["conversation_id"],
+                value["action_id"],
+                approve,
+            )
         except ActionAlreadyDecided as already:
             await self.ephemeral(channel, clicker, say.already_decided(already.status), thread_ts)
             return
@@ -291,16 +308,23 @@ class SlackBot:
     # -- Web API ------------------------------------------------------------------------------------
     async def post(self, channel: str, thread_ts: str, text: str, blocks: list[dict] | None = None) -> None:
         try:
-            await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text[:3000],
-                                               blocks=blocks or render.sections(text), unfurl_links=False)
+            await self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text[:3000],
+                blocks=blocks or render.sections(text),
+                unfurl_links=False,
+            )
         except SlackApiError as error:
             log.error("chat.postMessage failed: %s", error.response.get("error"))
 
-    async def ephemeral(self, channel: str, user: str, text: str, thread_ts: str | None,
-                        blocks: list[dict] | None = None) -> None:
+    async def ephemeral(
+        self, channel: str, user: str, text: str, thread_ts: str | None, blocks: list[dict] | None = None
+    ) -> None:
         try:
-            await self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts,
-                                                 blocks=blocks)
+            await self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, thread_ts=thread_ts, blocks=blocks
+            )
         except SlackApiError as error:
             log.error("chat.postEphemeral failed: %s", error.response.get("error"))
 
@@ -309,8 +333,9 @@ class SlackBot:
         if not response_url.startswith(("https://", "http://")):
             log.error("no response_url to replace the ephemeral message with")
             return
-        response = await AsyncWebhookClient(response_url).send(replace_original=True, text="Request decided.",
-                                                                blocks=blocks)
+        response = await AsyncWebhookClient(response_url).send(
+            replace_original=True, text="Request decided.", blocks=blocks
+        )
         if response.status_code != 200:
             log.error("response_url answered %s", response.status_code)
 

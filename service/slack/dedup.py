@@ -3,6 +3,7 @@
 Slack re-sends an event it thinks was not acknowledged (`X-Slack-Retry-Num`), and one message can
 arrive as two events (`app_mention` and `message`). The first worker to insert the key handles it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,7 @@ from service.slack.tables import slack_events
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _insert_ignore(dialect: str) -> Any:

@@ -6,6 +6,7 @@ Three ways to link: a verified e-mail from `users.info` in a trusted workspace, 
 in a direct message. A code pasted anywhere else is cancelled on sight (others may have read it),
 and a Slack user who sends MAX_FAILURES wrong codes is locked out of redeeming for FAILURE_WINDOW.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,7 +30,7 @@ class LinkLocked(Exception):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _hash(code: str) -> str:
@@ -48,8 +49,9 @@ class SlackLinks:
 
     def email_for(self, slack_user_id: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(select(slack_user_links.c.email)
-                                .where(slack_user_links.c.slack_user_id == slack_user_id)).scalar()
+            return conn.execute(
+                select(slack_user_links.c.email).where(slack_user_links.c.slack_user_id == slack_user_id)
+            ).scalar()
 
     def link(self, slack_user_id: str, email: str, method: str, team_id: str | None = None) -> None:
         """Link (or re-link) a Slack user to a portal e-mail."""
@@ -58,15 +60,20 @@ class SlackLinks:
 
     def unlink(self, slack_user_id: str) -> bool:
         with self.engine.begin() as conn:
-            return conn.execute(delete(slack_user_links)
-                                .where(slack_user_links.c.slack_user_id == slack_user_id)).rowcount > 0
+            return (
+                conn.execute(delete(slack_user_links).where(slack_user_links.c.slack_user_id == slack_user_id)).rowcount
+                > 0
+            )
 
     def issue_code(self, email: str, ttl: dt.timedelta = CODE_TTL) -> str:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         now = _now()
         with self.engine.begin() as conn:
-            conn.execute(insert(slack_link_codes).values(code_hash=_hash(code), email=email.strip().lower(),
-                                                         created_at=now, expires_at=now + ttl))
+            conn.execute(
+                insert(slack_link_codes).values(
+                    code_hash=_hash(code), email=email.strip().lower(), created_at=now, expires_at=now + ttl
+                )
+            )
         return code
 
     def redeem(self, code: str, slack_user_id: str, team_id: str | None = None) -> str | None:
@@ -76,15 +83,21 @@ class SlackLinks:
         now, key = _now(), _hash(code)
         with self.engine.begin() as conn:
             self._check_not_locked(conn, slack_user_id, now)
-            used = conn.execute(update(slack_link_codes)
-                                .where(slack_link_codes.c.code_hash == key, slack_link_codes.c.used_at.is_(None),
-                                       slack_link_codes.c.expires_at > now)
-                                .values(used_at=now, used_by=slack_user_id)).rowcount
+            used = conn.execute(
+                update(slack_link_codes)
+                .where(
+                    slack_link_codes.c.code_hash == key,
+                    slack_link_codes.c.used_at.is_(None),
+                    slack_link_codes.c.expires_at > now,
+                )
+                .values(used_at=now, used_by=slack_user_id)
+            ).rowcount
             if used != 1:
                 self._count_failure(conn, slack_user_id, now)
                 return None
-            email = conn.execute(select(slack_link_codes.c.email)
-                                 .where(slack_link_codes.c.code_hash == key)).scalar_one()
+            email = conn.execute(
+                select(slack_link_codes.c.email).where(slack_link_codes.c.code_hash == key)
+            ).scalar_one()
             self._link(conn, slack_user_id, email, "code", team_id)
             conn.execute(delete(slack_link_failures).where(slack_link_failures.c.slack_user_id == slack_user_id))
         return email
@@ -93,16 +106,23 @@ class SlackLinks:
         """Void an unused code that was shown where others can read it (a channel); True if one was voided."""
         now = _now()
         with self.engine.begin() as conn:
-            return conn.execute(update(slack_link_codes)
-                                .where(slack_link_codes.c.code_hash == _hash(code),
-                                       slack_link_codes.c.used_at.is_(None))
-                                .values(used_at=now, used_by=f"void:{where}"[:32])).rowcount == 1
+            return (
+                conn.execute(
+                    update(slack_link_codes)
+                    .where(slack_link_codes.c.code_hash == _hash(code), slack_link_codes.c.used_at.is_(None))
+                    .values(used_at=now, used_by=f"void:{where}"[:32])
+                ).rowcount
+                == 1
+            )
 
     @staticmethod
     def _window(conn: Any, slack_user_id: str, now: dt.datetime) -> tuple[int, dt.datetime]:
         """(wrong codes, window start) of the user's current window; (0, now) when none is open."""
-        row = conn.execute(select(slack_link_failures.c.failures, slack_link_failures.c.window_start)
-                           .where(slack_link_failures.c.slack_user_id == slack_user_id)).first()
+        row = conn.execute(
+            select(slack_link_failures.c.failures, slack_link_failures.c.window_start).where(
+                slack_link_failures.c.slack_user_id == slack_user_id
+            )
+        ).first()
         if row is None or now - row.window_start > FAILURE_WINDOW:
             return 0, now
         return int(row.failures), row.window_start
@@ -114,14 +134,22 @@ class SlackLinks:
     def _count_failure(self, conn: Any, slack_user_id: str, now: dt.datetime) -> None:
         failures, start = self._window(conn, slack_user_id, now)
         conn.execute(delete(slack_link_failures).where(slack_link_failures.c.slack_user_id == slack_user_id))
-        conn.execute(insert(slack_link_failures).values(slack_user_id=slack_user_id, failures=failures + 1,
-                                                        window_start=start))
+        conn.execute(
+            insert(slack_link_failures).values(slack_user_id=slack_user_id, failures=failures + 1, window_start=start)
+        )
 
     @staticmethod
     def _link(conn: Any, slack_user_id: str, email: str, method: str, team_id: str | None) -> None:
         conn.execute(delete(slack_user_links).where(slack_user_links.c.slack_user_id == slack_user_id))
-        conn.execute(insert(slack_user_links).values(slack_user_id=slack_user_id, email=email.strip().lower(),
-                                                     team_id=team_id, method=method, linked_at=_now()))
+        conn.execute(
+            insert(slack_user_links).values(
+                slack_user_id=slack_user_id,
+                email=email.strip().lower(),
+                team_id=team_id,
+                method=method,
+                linked_at=_now(),
+            )
+        )
 
 
 def verified_email(user: dict[str, Any], trusted_teams: frozenset[str]) -> str | None:

@@ -1,4 +1,5 @@
 """What the bot says on its own (not the agent's words): instructions, refusals, link commands."""
+
 from __future__ import annotations
 
 import re
@@ -20,16 +21,24 @@ def unlinked(slack_user_id: str) -> str:
     )
 
 
-HELLO = ("Hi! I'm the Billing Portal assistant. Ask me how the portal works, about your contracts and invoices, "
-         "or to pay an invoice, update a PO number, billing details or users. Changes always wait for your "
-         "confirmation.")
-LINK_IN_DM_ONLY = ("Link codes only work in a direct message to me. Others may have read that one, so I cancelled "
-                   "it: get a new code and send `link CODE` to me in a direct message.")
-LINK_LOCKED = ("Too many wrong link codes from your account, so linking is paused for an hour. Nothing was "
-               "linked; get a fresh code and try again later.")
+HELLO = (
+    "Hi! I'm the Billing Portal assistant. Ask me how the portal works, about your contracts and invoices, "
+    "or to pay an invoice, update a PO number, billing details or users. Changes always wait for your "
+    "confirmation."
+)
+LINK_IN_DM_ONLY = (
+    "Link codes only work in a direct message to me. Others may have read that one, so I cancelled "
+    "it: get a new code and send `link CODE` to me in a direct message."
+)
+LINK_LOCKED = (
+    "Too many wrong link codes from your account, so linking is paused for an hour. Nothing was "
+    "linked; get a fresh code and try again later."
+)
 LINK_FAILED = "That link code is not valid: it may be mistyped, already used or expired (codes last 10 minutes)."
-NOT_YOUR_THREAD = ("This thread is someone else's conversation with me, so I can't continue it for you. "
-                   "Mention me in a new thread or send me a direct message.")
+NOT_YOUR_THREAD = (
+    "This thread is someone else's conversation with me, so I can't continue it for you. "
+    "Mention me in a new thread or send me a direct message."
+)
 BUSY = "I'm still working on your previous message in this thread; please wait for my answer and try again."
 FAILED = "Sorry, something went wrong on my side and I couldn't answer. Nothing was changed; please try again."
 NOT_FOUND = "I couldn't find that request any more, so nothing was done."
@@ -48,6 +57,11 @@ def only_requester(requester: str) -> str:
 
 
 def already_decided(status: str) -> str:
-    word = {"executed": "done", "rejected": "cancelled", "expired": "expired", "failed": "tried and failed",
-            "in_progress": "confirmed and its payment is being confirmed"}
+    word = {
+        "executed": "done",
+        "rejected": "cancelled",
+        "expired": "expired",
+        "failed": "tried and failed",
+        "in_progress": "confirmed and its payment is being confirmed",
+    }
     return f"That request was already {word.get(status, status)}; nothing more was done."

@@ -1,4 +1,5 @@
 """Wiring: the Bolt app over the bot, mounted on FastAPI (HTTP) or run over Socket Mode."""
+
 from __future__ import annotations
 
 import logging
@@ -21,16 +22,21 @@ def slack_configured(settings: Any) -> bool:
     return bool(settings.slack_signing_secret and settings.slack_bot_token)
 
 
-def build_slack_app(container: Any, *, client: AsyncWebClient | None = None,
-                    socket_mode: bool = False) -> tuple[AsyncApp, SlackBot]:
+def build_slack_app(
+    container: Any, *, client: AsyncWebClient | None = None, socket_mode: bool = False
+) -> tuple[AsyncApp, SlackBot]:
     """Bolt app + bot. `client` lets tests point the Web API at a local stub (`base_url=`)."""
     settings = container.settings
     client = client or AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # process_before_response: the listener itself only schedules (microseconds) and Slack's answer
     # follows; the de-duplication claim and the agent's work run in the bot's own tracked tasks.
-    app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret or "",
-                   request_verification_enabled=not socket_mode, process_before_response=True,
-                   name="portal-agent")
+    app = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=True,
+        name="portal-agent",
+    )
     bot = SlackBot(container, client)
     bot.register(app)
     return app, bot
@@ -83,8 +89,9 @@ async def _refusal(request: Request, verifier: SignatureVerifier, unsigned: Toke
     if timestamp and (not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12):
         return error_response(400, "X-Slack-Request-Timestamp must be a Unix time in seconds.")
     body = (await request.body()).decode("utf-8", "replace")
-    if timestamp and verifier.is_valid(body=body, timestamp=timestamp,
-                                       signature=request.headers.get("x-slack-signature", "")):
+    if timestamp and verifier.is_valid(
+        body=body, timestamp=timestamp, signature=request.headers.get("x-slack-signature", "")
+    ):
         return None
     wait = unsigned.take(request.client.host if request.client else "unknown")
     if wait:

@@ -7,6 +7,7 @@ send people elsewhere, so any other URL is shown as inert code. In a channel, si
 credential while they last) and the confirmation card (its buttons carry the action's ids) go to the
 requester alone, as an ephemeral message; the public reply says so.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -88,22 +89,26 @@ def citation_url(base_url: str, citation: dict[str, Any]) -> str:
 
 def sections(text: str, base_url: str = "") -> list[Block]:
     body = mrkdwn(text, base_url) or " "
-    chunks = [body[i:i + SECTION_LIMIT] for i in range(0, len(body), SECTION_LIMIT)]
+    chunks = [body[i : i + SECTION_LIMIT] for i in range(0, len(body), SECTION_LIMIT)]
     return [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks]
 
 
 def turn_blocks(result: TurnResult, base_url: str, requester: str, thread_ts: str) -> list[Block]:
     """One message per turn (a DM): the reply, then downloads, sources and the confirmation card."""
-    return (reply_blocks(result, base_url, result.reply) + private_blocks(result, base_url, requester, thread_ts)
-            + handoff_blocks(result))
+    return (
+        reply_blocks(result, base_url, result.reply)
+        + private_blocks(result, base_url, requester, thread_ts)
+        + handoff_blocks(result)
+    )
 
 
 def public_turn_blocks(result: TurnResult, base_url: str) -> list[Block]:
     """What a channel sees of a turn: the reply without signed links, sources, a hand-off, a pointer."""
     blocks = reply_blocks(result, base_url, without_signed_links(result.reply)) + handoff_blocks(result)
     if result.links or result.pending_action:
-        blocks.append({"type": "context", "block_id": "sent_privately",
-                       "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE}]})
+        blocks.append(
+            {"type": "context", "block_id": "sent_privately", "elements": [{"type": "mrkdwn", "text": PRIVATE_NOTE}]}
+        )
     return blocks
 
 
@@ -111,8 +116,13 @@ def reply_blocks(result: TurnResult, base_url: str, reply: str) -> list[Block]:
     blocks = sections(reply, base_url)
     if result.citations:
         refs = [f"<{citation_url(base_url, c)}|{escape(c['title'])}>" for c in result.citations[:8]]
-        blocks.append({"type": "context", "block_id": "sources",
-                       "elements": [{"type": "mrkdwn", "text": "Sources: " + " · ".join(refs)}]})
+        blocks.append(
+            {
+                "type": "context",
+                "block_id": "sources",
+                "elements": [{"type": "mrkdwn", "text": "Sources: " + " · ".join(refs)}],
+            }
+        )
     return blocks
 
 
@@ -120,10 +130,16 @@ def private_blocks(result: TurnResult, base_url: str, requester: str, thread_ts:
     """For the requester's eyes only: signed links and the confirmation card."""
     blocks: list[Block] = []
     if result.links:
-        lines = [f":page_facing_up: <{absolute(base_url, link['url'])}|{escape(link['title'])}>"
-                 for link in result.links]
-        blocks.append({"type": "section", "block_id": "downloads",
-                       "text": {"type": "mrkdwn", "text": "\n".join(lines) + "\n_Links expire in a few minutes._"}})
+        lines = [
+            f":page_facing_up: <{absolute(base_url, link['url'])}|{escape(link['title'])}>" for link in result.links
+        ]
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": "downloads",
+                "text": {"type": "mrkdwn", "text": "\n".join(lines) + "\n_Links expire in a few minutes._"},
+            }
+        )
     if result.pending_action:
         blocks += action_card(result.pending_action, result.conversation_id, requester, thread_ts)
     return blocks
@@ -132,8 +148,14 @@ def private_blocks(result: TurnResult, base_url: str, requester: str, thread_ts:
 def handoff_blocks(result: TurnResult) -> list[Block]:
     if not (result.handoff and result.handoff.get("case_id")):
         return []
-    return [{"type": "context", "elements": [{"type": "mrkdwn", "text":
-             f"Support case *{escape(str(result.handoff['case_id']))}* opened."}]}]
+    return [
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"Support case *{escape(str(result.handoff['case_id']))}* opened."}
+            ],
+        }
+    ]
 
 
 def button_value(action_id: str, conversation_id: str, requester: str, thread_ts: str) -> str:
@@ -148,22 +170,39 @@ def parse_button_value(value: str) -> dict[str, str]:
 def action_card(pending: dict[str, Any], conversation_id: str, requester: str, thread_ts: str) -> list[Block]:
     """The pending action with Confirm / Cancel; a payment also gets Slack's own confirm dialog."""
     value = button_value(pending["id"], conversation_id, requester, thread_ts)
-    confirm: Block = {"type": "button", "action_id": CONFIRM_ID, "style": "primary", "value": value,
-                      "text": {"type": "plain_text", "text": "Confirm"}}
+    confirm: Block = {
+        "type": "button",
+        "action_id": CONFIRM_ID,
+        "style": "primary",
+        "value": value,
+        "text": {"type": "plain_text", "text": "Confirm"},
+    }
     if pending["tool"] in PAYMENT_OPERATIONS:
-        confirm["confirm"] = {"title": {"type": "plain_text", "text": "Confirm payment"},
-                              "text": {"type": "plain_text", "text": (pending["summary"] + "?")[:300]},
-                              "confirm": {"type": "plain_text", "text": "Pay now"},
-                              "deny": {"type": "plain_text", "text": "Go back"}, "style": "primary"}
-    cancel = {"type": "button", "action_id": CANCEL_ID, "value": value,
-              "text": {"type": "plain_text", "text": "Cancel"}}
+        confirm["confirm"] = {
+            "title": {"type": "plain_text", "text": "Confirm payment"},
+            "text": {"type": "plain_text", "text": (pending["summary"] + "?")[:300]},
+            "confirm": {"type": "plain_text", "text": "Pay now"},
+            "deny": {"type": "plain_text", "text": "Go back"},
+            "style": "primary",
+        }
+    cancel = {
+        "type": "button",
+        "action_id": CANCEL_ID,
+        "value": value,
+        "text": {"type": "plain_text", "text": "Cancel"},
+    }
     expires = dt.datetime.fromisoformat(pending["expires_at"])
-    fallback = expires.astimezone(dt.timezone.utc).strftime("%H:%M UTC")
-    note = (f"Only <@{requester}> can decide. Expires <!date^{int(expires.timestamp())}^{{time}}|{fallback}>; "
-            "you can also reply *yes* or *no* in this thread.")
+    fallback = expires.astimezone(dt.UTC).strftime("%H:%M UTC")
+    note = (
+        f"Only <@{requester}> can decide. Expires <!date^{int(expires.timestamp())}^{{time}}|{fallback}>; "
+        "you can also reply *yes* or *no* in this thread."
+    )
     return [
-        {"type": "section", "block_id": "pending_summary",
-         "text": {"type": "mrkdwn", "text": f":warning: *Please confirm:* {escape(pending['summary'])}"}},
+        {
+            "type": "section",
+            "block_id": "pending_summary",
+            "text": {"type": "mrkdwn", "text": f":warning: *Please confirm:* {escape(pending['summary'])}"},
+        },
         {"type": "actions", "block_id": CARD_PREFIX + pending["id"], "elements": [confirm, cancel]},
         {"type": "context", "block_id": "pending_note", "elements": [{"type": "mrkdwn", "text": note}]},
     ]
@@ -171,13 +210,21 @@ def action_card(pending: dict[str, Any], conversation_id: str, requester: str, t
 
 def decided_card(message_blocks: list[Block], status: str, actor: str) -> list[Block]:
     """The original message with its buttons replaced by who decided what (buttons cannot be re-pressed)."""
-    label = {"executed": ":white_check_mark: Confirmed", "rejected": ":no_entry_sign: Cancelled",
-             "expired": ":hourglass: Expired", "failed": ":x: Could not be completed",
-             "in_progress": ":hourglass_flowing_sand: Confirmed, payment being confirmed"}.get(status, status)
-    kept = [b for b in message_blocks
-            if not str(b.get("block_id", "")).startswith(CARD_PREFIX) and b.get("block_id") != "pending_note"]
-    return kept + [{"type": "context", "block_id": "decided",
-                    "elements": [{"type": "mrkdwn", "text": f"{label} by <@{actor}>."}]}]
+    label = {
+        "executed": ":white_check_mark: Confirmed",
+        "rejected": ":no_entry_sign: Cancelled",
+        "expired": ":hourglass: Expired",
+        "failed": ":x: Could not be completed",
+        "in_progress": ":hourglass_flowing_sand: Confirmed, payment being confirmed",
+    }.get(status, status)
+    kept = [
+        b
+        for b in message_blocks
+        if not str(b.get("block_id", "")).startswith(CARD_PREFIX) and b.get("block_id") != "pending_note"
+    ]
+    return kept + [
+        {"type": "context", "block_id": "decided", "elements": [{"type": "mrkdwn", "text": f"{label} by <@{actor}>."}]}
+    ]
 
 
 def outcome_blocks(outcome: ActionResult) -> list[Block]:

@@ -1,4 +1,5 @@
 """Static files of the web surface: the embeddable chat widget, the demo page, page shells."""
+
 from __future__ import annotations
 
 from functools import lru_cache

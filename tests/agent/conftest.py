@@ -1,4 +1,5 @@
 """Agent fixtures: a real SQLite database with the demo world, a fixed clock, scripted models."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ from billing.service import BillingService
 from service.db import create_engine_for, upgrade
 from tools.links import LinkSigner
 
-ALICE, BOB, ERIN = Principal("alice@acme.example", "eval"), Principal("bob@acme.example", "eval"), \
-    Principal("erin@acme.example", "eval")
+ALICE, BOB, ERIN = (
+    Principal("alice@acme.example", "eval"),
+    Principal("bob@acme.example", "eval"),
+    Principal("erin@acme.example", "eval"),
+)
 CAROL, DAVE = Principal("carol@globex.example", "eval"), Principal("dave@initech.example", "eval")
 
 

@@ -1,4 +1,5 @@
 """Every write tool only proposes; only a human decision executes, exactly once."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,16 +14,32 @@ from tools.registry import PROPOSING_TOOLS
 WRITES = [
     (ALICE, "pay_invoice", {"invoice_id": "INV-1001"}, {"invoices", "payments", "payment_intents", "outbox"}),
     (ALICE, "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-9000"}, {"invoices", "outbox"}),
-    (ALICE, "update_billing_address", {"contract_id": "C-1001", "line1": "1 New Road", "postal_code": "94107"},
-     {"contracts", "outbox"}),
+    (
+        ALICE,
+        "update_billing_address",
+        {"contract_id": "C-1001", "line1": "1 New Road", "postal_code": "94107"},
+        {"contracts", "outbox"},
+    ),
     (ALICE, "update_billing_contact", {"contract_id": "C-1001", "phone": "+1 415 555 0199"}, {"contracts", "outbox"}),
     (ALICE, "disable_auto_renew", {"contract_id": "C-1001"}, {"contracts", "outbox"}),
-    (ALICE, "add_portal_user", {"name": "Frank Fox", "email": "frank@acme.example", "contract_ids": ["C-1001"]},
-     {"portal_users", "contract_contacts", "outbox"}),
-    (ALICE, "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]},
-     {"contract_contacts", "outbox"}),
-    (ALICE, "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]},
-     {"contract_contacts", "outbox"}),
+    (
+        ALICE,
+        "add_portal_user",
+        {"name": "Frank Fox", "email": "frank@acme.example", "contract_ids": ["C-1001"]},
+        {"portal_users", "contract_contacts", "outbox"},
+    ),
+    (
+        ALICE,
+        "grant_contract_access",
+        {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]},
+        {"contract_contacts", "outbox"},
+    ),
+    (
+        ALICE,
+        "remove_contract_access",
+        {"email": "bob@acme.example", "contract_ids": ["C-1001"]},
+        {"contract_contacts", "outbox"},
+    ),
 ]
 
 
@@ -114,8 +131,9 @@ def test_another_user_cannot_decide(world):
 
 
 def test_a_new_message_cancels_the_pending_action(world):
-    runner, _ = world.scripted(call("pay_invoice", invoice_id="INV-1001"), say("Please confirm."),
-                               say("Sure, here is something else."))
+    runner, _ = world.scripted(
+        call("pay_invoice", invoice_id="INV-1001"), say("Please confirm."), say("Sure, here is something else.")
+    )
     conv = runner.start_conversation(ALICE)
     turn = runner.run_turn(ALICE, conv.id, "pay INV-1001")
     other = runner.run_turn(ALICE, conv.id, "actually, show me INV-1003 instead")
@@ -141,12 +159,20 @@ def test_refusals_reach_the_model_with_their_reason(world):
     tool_result = model.requests[1][-1].content
     assert '"error":"too_close"' in tool_result and "Account Executive" in tool_result
     assert turn.pending_action is None and turn.tool_calls == [
-        {"name": "disable_auto_renew", "args": {"contract_id": "C-1002"}, "ok": False}]
+        {"name": "disable_auto_renew", "args": {"contract_id": "C-1002"}, "ok": False}
+    ]
 
 
 def test_support_case_needs_no_confirmation_and_is_reported(world):
-    runner, _ = world.scripted(call("create_support_case", queue="collector", subject="Payment plan",
-                                    summary="Customer asks about a payment plan."), say("Case opened."))
+    runner, _ = world.scripted(
+        call(
+            "create_support_case",
+            queue="collector",
+            subject="Payment plan",
+            summary="Customer asks about a payment plan.",
+        ),
+        say("Case opened."),
+    )
     conv = runner.start_conversation(CAROL)
     turn = runner.run_turn(CAROL, conv.id, "I need to talk to someone about a payment plan")
     assert turn.handoff["queue"] == "collector" and turn.handoff["assignee"] == "Priya Patel"

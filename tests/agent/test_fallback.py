@@ -1,5 +1,6 @@
 """The runner falls back to the built-in planner when the remote model or its client fails, and only then:
 a programming error surfaces as one instead of passing for "the model is unavailable"."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,13 +18,16 @@ from tests.agent.conftest import ALICE
 REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 
 
-@pytest.mark.parametrize("failure", [
-    openai.APITimeoutError(REQUEST),
-    openai.InternalServerError("upstream", response=httpx.Response(500, request=REQUEST), body=None),
-    httpx.ConnectError("refused", request=REQUEST),
-    IncompleteResponse("the stream ended early"),
-    DeadlineExceeded("the turn's deadline passed"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        openai.APITimeoutError(REQUEST),
+        openai.InternalServerError("upstream", response=httpx.Response(500, request=REQUEST), body=None),
+        httpx.ConnectError("refused", request=REQUEST),
+        IncompleteResponse("the stream ended early"),
+        DeadlineExceeded("the turn's deadline passed"),
+    ],
+)
 def test_a_failing_model_falls_back_and_says_so(world: Any, failure: Exception) -> None:
     runner = world.runner(ScriptedChatModel(fail_with=failure), OfflinePlanner())
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, "show my invoices"))

@@ -3,6 +3,7 @@
 The remote model here is scripted to do what a weak real model did: claim a payment that never
 happened, answer with tool markup, name functions, refuse after good tool results, invent a PO
 number or an e-mail, propose a change in answer to a how-to question, stall past the deadline."""
+
 from __future__ import annotations
 
 import time
@@ -28,11 +29,14 @@ def _stored_ai_text(world: Any, conv: str) -> str:
     return " ".join(str(m.content) for m in world.store.history(conv) if isinstance(m, AIMessage))
 
 
-@pytest.mark.parametrize("claim", [
-    "Done! INV-1001 has been paid, your confirmation number is PC-123.",
-    "I've paid INV-1001 for you.",
-    "<tool_response>{\"status\": \"paid\"}</tool_response> Your invoice is now paid.",
-])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Done! INV-1001 has been paid, your confirmation number is PC-123.",
+        "I've paid INV-1001 for you.",
+        '<tool_response>{"status": "paid"}</tool_response> Your invoice is now paid.',
+    ],
+)
 def test_a_claimed_change_is_never_shown_or_stored(world: Any, claim: str) -> None:
     runner = _remote(world, call("pay_invoice", invoice_id="INV-1001"), say(claim))
     conv = runner.start_conversation(ALICE).id
@@ -44,11 +48,14 @@ def test_a_claimed_change_is_never_shown_or_stored(world: Any, claim: str) -> No
     assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"
 
 
-@pytest.mark.parametrize("reply,reason", [
-    ('<tools><function name="pay_invoice" arguments="INV-1001"/></tools>', "markup"),
-    ('```json\n{"name": "get_invoice", "arguments": {"invoice_id": "INV-1001"}}\n```', "markup"),
-    ("I used the get_invoice function: the domain checks eligibility.", "internal_wording"),
-])
+@pytest.mark.parametrize(
+    "reply,reason",
+    [
+        ('<tools><function name="pay_invoice" arguments="INV-1001"/></tools>', "markup"),
+        ('```json\n{"name": "get_invoice", "arguments": {"invoice_id": "INV-1001"}}\n```', "markup"),
+        ("I used the get_invoice function: the domain checks eligibility.", "internal_wording"),
+    ],
+)
 def test_markup_and_machinery_are_replaced_by_the_tools_results(world: Any, reply: str, reason: str) -> None:
     runner = _remote(world, call("get_invoice", invoice_id="INV-1001"), say(reply))
     conv = runner.start_conversation(ALICE).id
@@ -71,8 +78,12 @@ def test_an_honest_reply_passes_untouched(world: Any) -> None:
 
 
 def test_streaming_never_shows_an_unsafe_sentence_and_sends_the_replacement(world: Any) -> None:
-    runner = _remote(world, call("pay_invoice", invoice_id="INV-1001"),
-                     say("Sure thing. I've paid INV-1001 for you. Anything else?"), stream_words=True)
+    runner = _remote(
+        world,
+        call("pay_invoice", invoice_id="INV-1001"),
+        say("Sure thing. I've paid INV-1001 for you. Anything else?"),
+        stream_words=True,
+    )
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, "pay INV-1001"))
     shown = "".join(e["data"] for e in events if e["event"] == "token")
     assert "Sure thing." in shown and "paid" not in shown and "Anything else" not in shown
@@ -90,12 +101,19 @@ def test_a_safe_streamed_reply_is_shown_sentence_by_sentence(world: Any) -> None
     assert not [e for e in events if e["event"] == "replace"]
 
 
-@pytest.mark.parametrize("question,made_up", [
-    ("what do we owe right now?", "You owe USD 99.00, due tomorrow."),
-    ("how long until a card payment shows as paid?", "It usually takes a few days for the invoice to show as paid."),
-])
+@pytest.mark.parametrize(
+    "question,made_up",
+    [
+        ("what do we owe right now?", "You owe USD 99.00, due tomorrow."),
+        (
+            "how long until a card payment shows as paid?",
+            "It usually takes a few days for the invoice to show as paid.",
+        ),
+    ],
+)
 def test_a_question_answered_without_looking_anything_up_is_answered_by_the_built_in_assistant(
-        world: Any, question: str, made_up: str) -> None:
+    world: Any, question: str, made_up: str
+) -> None:
     runner = _remote(world, say(made_up), stream_words=True)
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, question))
     done = events[-1]["data"]
@@ -106,8 +124,11 @@ def test_a_question_answered_without_looking_anything_up_is_answered_by_the_buil
 
 def test_a_typed_card_number_is_always_answered_with_the_secure_form(world: Any) -> None:
     runner = _remote(world, say("Yes"))
-    turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id,
-                           "My new card is 4111 1111 1111 1111, expiry 12/29. Put it on C-1001 please")
+    turn = runner.run_turn(
+        ALICE,
+        runner.start_conversation(ALICE).id,
+        "My new card is 4111 1111 1111 1111, expiry 12/29. Put it on C-1001 please",
+    )
     assert turn.guard == ["unsupported_answer"] and [link["kind"] for link in turn.links] == ["card_form"]
     assert "4111 1111" not in turn.reply and turn.pending_action is None
 
@@ -120,29 +141,39 @@ def test_small_talk_needs_no_lookup(world: Any) -> None:
 
 # -- grounded arguments ------------------------------------------------------------------------------------
 
+
 def test_a_po_number_the_user_never_typed_is_not_proposed(world: Any) -> None:
-    runner = _remote(world, call("update_po_number", invoice_id="INV-1001", po_number="PO-1234"),
-                     say("Please confirm the new PO."))
+    runner = _remote(
+        world, call("update_po_number", invoice_id="INV-1001", po_number="PO-1234"), say("Please confirm the new PO.")
+    )
     turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "how do I change the PO on INV-1001?")
     assert turn.pending_action is None and "ungrounded:po_number" in turn.guard
     assert world.billing.get_invoice(ALICE, "INV-1001")["po_number"] == "PO-7781"
 
 
 def test_an_invented_e_mail_is_not_proposed_but_one_from_a_tool_result_is(world: Any) -> None:
-    runner = _remote(world, call("remove_contract_access", email="bob@example.com", contract_ids=["C-1001"]),
-                     say("Confirm?"))
+    runner = _remote(
+        world, call("remove_contract_access", email="bob@example.com", contract_ids=["C-1001"]), say("Confirm?")
+    )
     turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "remove bob from C-1001")
     assert turn.pending_action is None and "ungrounded:email" in turn.guard
-    runner = _remote(world, call("list_contract_users", contract_id="C-1001"),
-                     call("remove_contract_access", email="bob@acme.example", contract_ids=["C-1001"]),
-                     say("Here is the change for you to confirm: remove bob@acme.example from C-1001."))
+    runner = _remote(
+        world,
+        call("list_contract_users", contract_id="C-1001"),
+        call("remove_contract_access", email="bob@acme.example", contract_ids=["C-1001"]),
+        say("Here is the change for you to confirm: remove bob@acme.example from C-1001."),
+    )
     turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "remove bob from C-1001")
     assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
 
 
 def test_values_the_user_typed_earlier_in_the_conversation_are_grounded(world: Any) -> None:
-    runner = _remote(world, say("Which invoice?"), call("update_po_number", invoice_id="INV-1003", po_number="4500/77"),
-                     say("Please confirm."))
+    runner = _remote(
+        world,
+        say("Which invoice?"),
+        call("update_po_number", invoice_id="INV-1003", po_number="4500/77"),
+        say("Please confirm."),
+    )
     conv = runner.start_conversation(ALICE).id
     runner.run_turn(ALICE, conv, "the PO should be 4500/77")
     turn = runner.run_turn(ALICE, conv, "invoice 1003")
@@ -159,11 +190,14 @@ def test_a_proposal_made_for_a_how_to_question_is_withdrawn_and_offered(world: A
 
 # -- one deadline per turn ---------------------------------------------------------------------------------
 
+
 def test_each_model_call_gets_what_is_left_of_the_deadline() -> None:
     seen: list[Any] = []
-    request = SimpleNamespace(runtime=SimpleNamespace(context=SimpleNamespace(deadline=time.monotonic() + 30)),
-                              model_settings={"temperature": 0},
-                              override=lambda **kw: SimpleNamespace(**kw))
+    request = SimpleNamespace(
+        runtime=SimpleNamespace(context=SimpleNamespace(deadline=time.monotonic() + 30)),
+        model_settings={"temperature": 0},
+        override=lambda **kw: SimpleNamespace(**kw),
+    )
     TurnDeadline().wrap_model_call(request, lambda r: seen.append(r.model_settings))
     assert seen[0]["temperature"] == 0 and 28 < seen[0]["timeout"] <= 30
     request.runtime.context.deadline = time.monotonic()
@@ -179,18 +213,33 @@ def test_a_turn_past_its_deadline_falls_back_and_says_so(world: Any) -> None:
 
 # -- settings ----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url,timeout,retries,deadline", [
-    ("http://127.0.0.1:8082/v1", 120.0, 0, 240.0), ("http://localhost:11434/v1", 120.0, 0, 240.0),
-    ("https://api.openai.com/v1", 30.0, 2, 60.0), (None, 30.0, 2, 60.0)])
-def test_local_servers_get_long_timeouts_and_no_retries(url: str | None, timeout: float, retries: int,
-                                                        deadline: float) -> None:
+
+@pytest.mark.parametrize(
+    "url,timeout,retries,deadline",
+    [
+        ("http://127.0.0.1:8082/v1", 120.0, 0, 240.0),
+        ("http://localhost:11434/v1", 120.0, 0, 240.0),
+        ("https://api.openai.com/v1", 30.0, 2, 60.0),
+        (None, 30.0, 2, 60.0),
+    ],
+)
+def test_local_servers_get_long_timeouts_and_no_retries(
+    url: str | None, timeout: float, retries: int, deadline: float
+) -> None:
     from service.container import model_config
     from service.settings import Settings
 
     cfg = model_config(Settings(_env_file=None, portal_llm="openai", openai_base_url=url))
     assert (cfg.timeout, cfg.max_retries, cfg.turn_deadline) == (timeout, retries, deadline)
-    explicit = model_config(Settings(_env_file=None, openai_base_url=url, portal_model_retries=3,
-                                     portal_model_timeout=5, portal_model_max_tokens=99))
+    explicit = model_config(
+        Settings(
+            _env_file=None,
+            openai_base_url=url,
+            portal_model_retries=3,
+            portal_model_timeout=5,
+            portal_model_max_tokens=99,
+        )
+    )
     assert (explicit.max_retries, explicit.timeout, explicit.max_tokens) == (3, 5.0, 99)
 
 

@@ -1,4 +1,5 @@
 """Card numbers never reach the model, the transcript or the logs; history fits the token budget."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,9 @@ def test_mask_removes_luhn_valid_numbers(card):
     assert f"ending {card[-4:]}" in masked
 
 
-@pytest.mark.parametrize("text", ["INV-1001", "PO 1234-5678-9012", "call +1 415 555 0100", "4242 4242 4242 4241",
-                                  "order 1234567890123"])
+@pytest.mark.parametrize(
+    "text", ["INV-1001", "PO 1234-5678-9012", "call +1 415 555 0100", "4242 4242 4242 4241", "order 1234567890123"]
+)
 def test_mask_keeps_ids_phone_numbers_and_non_luhn_digits(text):
     assert mask(text) == text
 
@@ -57,10 +59,12 @@ def test_no_tool_takes_an_identity_argument():
 
 
 def _turn(i: int) -> list:
-    return [HumanMessage(f"question {i} " + "word " * 50),
-            AIMessage("", tool_calls=[{"name": "get_invoice", "args": {"invoice_id": "INV-1001"}, "id": f"c{i}"}]),
-            ToolMessage("{\"x\": \"" + "data " * 200 + "\"}", tool_call_id=f"c{i}"),
-            AIMessage(f"answer {i} " + "word " * 50)]
+    return [
+        HumanMessage(f"question {i} " + "word " * 50),
+        AIMessage("", tool_calls=[{"name": "get_invoice", "args": {"invoice_id": "INV-1001"}, "id": f"c{i}"}]),
+        ToolMessage('{"x": "' + "data " * 200 + '"}', tool_call_id=f"c{i}"),
+        AIMessage(f"answer {i} " + "word " * 50),
+    ]
 
 
 def test_history_is_compacted_then_trimmed_to_the_budget():
@@ -74,8 +78,9 @@ def test_history_is_compacted_then_trimmed_to_the_budget():
 
 
 def test_budget_holds_over_a_long_conversation(world):
-    runner, model = world.scripted(*[s for _ in range(25) for s in (call("list_invoices"), say("Here they are."))],
-                                   token_budget=3000)
+    runner, model = world.scripted(
+        *[s for _ in range(25) for s in (call("list_invoices"), say("Here they are."))], token_budget=3000
+    )
     conv = runner.start_conversation(ALICE)
     for i in range(25):
         runner.run_turn(ALICE, conv.id, f"list my invoices please ({i})")

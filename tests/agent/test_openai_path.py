@@ -1,4 +1,5 @@
 """The OpenAI-compatible back end end to end against recorded Chat Completions shapes (respx)."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,12 @@ def _bodies(route: respx.Route) -> list[dict]:
 
 
 def test_tool_call_then_answer_streams_and_proposes(world, api):
-    replies = iter([
-        lambda r: respond(r, tool_calls=[tool_call("pay_invoice", invoice_id="INV-1001")]),
-        lambda r: respond(r, content="Please confirm paying USD 1,200.00 on INV-1001."),
-    ])
+    replies = iter(
+        [
+            lambda r: respond(r, tool_calls=[tool_call("pay_invoice", invoice_id="INV-1001")]),
+            lambda r: respond(r, content="Please confirm paying USD 1,200.00 on INV-1001."),
+        ]
+    )
     route = api.post("/chat/completions").mock(side_effect=lambda r: next(replies)(r))
     runner = world.runner(openai_model(CFG))
     conv = runner.start_conversation(ALICE)
@@ -49,11 +52,18 @@ def test_tool_call_then_answer_streams_and_proposes(world, api):
 
 
 def test_several_tool_calls_in_one_response(world, api):
-    replies = iter([
-        lambda r: respond(r, tool_calls=[tool_call("get_invoice", "call_a", invoice_id="INV-1001"),
-                                         tool_call("get_contract", "call_b", contract_id="C-1001")]),
-        lambda r: respond(r, content="INV-1001 is open; C-1001 renews automatically."),
-    ])
+    replies = iter(
+        [
+            lambda r: respond(
+                r,
+                tool_calls=[
+                    tool_call("get_invoice", "call_a", invoice_id="INV-1001"),
+                    tool_call("get_contract", "call_b", contract_id="C-1001"),
+                ],
+            ),
+            lambda r: respond(r, content="INV-1001 is open; C-1001 renews automatically."),
+        ]
+    )
     route = api.post("/chat/completions").mock(side_effect=lambda r: next(replies)(r))
     runner = world.runner(openai_model(CFG))
     conv = runner.start_conversation(ALICE)
@@ -103,5 +113,8 @@ def test_history_is_sent_on_the_next_turn(world, api):
     runner.run_turn(ALICE, conv.id, "hello")
     runner.run_turn(ALICE, conv.id, "hello again")
     roles = [(m["role"], m.get("content")) for m in _bodies(route)[1]["messages"]]
-    assert roles[0][0] == "system" and roles[1:] == [("user", "hello"), ("assistant", "Hi Alice."),
-                                                     ("user", "hello again")]
+    assert roles[0][0] == "system" and roles[1:] == [
+        ("user", "hello"),
+        ("assistant", "Hi Alice."),
+        ("user", "hello again"),
+    ]

@@ -1,4 +1,5 @@
 """The requests that skip the OpenAI SDK's body transform carry the SDK's JSON body (keys in another order)."""
+
 from __future__ import annotations
 
 import json
@@ -10,18 +11,21 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from openai import OpenAI
 from openai.resources.chat.completions import Completions
+from openai_fakes import BASE_URL, respond, tool_call
 
 from agent.models import ModelConfig, openai_model, tool_schema
 from agent.openai_wire import PlainCompletions
 from agent.prompts import policy_prompt
-from openai_fakes import BASE_URL, respond, tool_call
 from tools.registry import ALL_TOOLS
 
-HISTORY = [SystemMessage(policy_prompt()), HumanMessage("Show me INV-1001 — and the PO, s'il vous plaît"),
-           AIMessage("", tool_calls=[{"id": "call_1", "name": "get_invoice", "args": {"invoice_id": "INV-1001"}}]),
-           ToolMessage('{"id": "INV-1001", "balance": "1200.00", "po_number": null}', tool_call_id="call_1"),
-           AIMessage("INV-1001 has a balance of $1,200.00 and no PO number."),
-           HumanMessage("ok thanks")]
+HISTORY = [
+    SystemMessage(policy_prompt()),
+    HumanMessage("Show me INV-1001 — and the PO, s'il vous plaît"),
+    AIMessage("", tool_calls=[{"id": "call_1", "name": "get_invoice", "args": {"invoice_id": "INV-1001"}}]),
+    ToolMessage('{"id": "INV-1001", "balance": "1200.00", "po_number": null}', tool_call_id="call_1"),
+    AIMessage("INV-1001 has a balance of $1,200.00 and no PO number."),
+    HumanMessage("ok thanks"),
+]
 
 
 def _payload(stream: bool) -> dict:
@@ -60,11 +64,14 @@ def test_the_model_sends_through_the_plain_resource_and_parses_tool_calls():
     assert isinstance(model.client, PlainCompletions)
     with respx.mock(base_url=BASE_URL) as mock:
         route = mock.post("/chat/completions").mock(
-            side_effect=lambda request: respond(request, None, [tool_call("get_invoice", invoice_id="INV-1001")]))
+            side_effect=lambda request: respond(request, None, [tool_call("get_invoice", invoice_id="INV-1001")])
+        )
         message = model.bind_tools(ALL_TOOLS).invoke([HumanMessage("show INV-1001")])
         streamed = list(model.bind_tools(ALL_TOOLS).stream([HumanMessage("show INV-1001")]))
     assert route.call_count == 2
-    assert message.tool_calls[0]["name"] == "get_invoice" and message.tool_calls[0]["args"] == {"invoice_id": "INV-1001"}
+    assert message.tool_calls[0]["name"] == "get_invoice" and message.tool_calls[0]["args"] == {
+        "invoice_id": "INV-1001"
+    }
     assert sum(streamed[1:], streamed[0]).tool_calls[0]["args"] == {"invoice_id": "INV-1001"}
 
 

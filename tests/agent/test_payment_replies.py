@@ -1,6 +1,7 @@
 """What the user is told while a card payment's outcome is unknown (the gateway's answer was lost):
 "being confirmed", never "paid", never "failed", never "pay it another way" — through the button, a
 typed yes, the invoice read and a second attempt, with the offline planner on the real runner."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,15 +10,31 @@ from agent.planner import OfflinePlanner
 from tests.agent.conftest import ALICE, BOB
 
 TIMEOUT_AFTER_CHARGE = "4000 0000 0000 3220"
-NEVER = ("Done:", "was accepted", "did not go through (", "I could not complete", "payment instructions",
-         "Nothing was changed")  # the executed and failed replies, and the advice to pay another way
+NEVER = (
+    "Done:",
+    "was accepted",
+    "did not go through (",
+    "I could not complete",
+    "payment instructions",
+    "Nothing was changed",
+)  # the executed and failed replies, and the advice to pay another way
 
 
 def _timeout_card(world) -> None:
     card = world.billing.gateway.tokenize(TIMEOUT_AFTER_CHARGE, 12, 2030, "123")
-    form = world.billing.propose(ALICE, "form", "update_card", {
-        "contract_id": "C-1001", "token": card.token, "brand": card.brand, "last4": card.last4,
-        "exp_month": 12, "exp_year": 2030})
+    form = world.billing.propose(
+        ALICE,
+        "form",
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": card.token,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+    )
     world.billing.execute(ALICE, form.id)
 
 

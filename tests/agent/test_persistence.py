@@ -1,5 +1,6 @@
 """Conversations and pending actions live in the database: other processes continue them;
 turns of one conversation never interleave."""
+
 from __future__ import annotations
 
 import subprocess
@@ -43,8 +44,7 @@ CHILD = textwrap.dedent("""
 def _child(*args: str) -> dict:
     import json
 
-    out = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=120,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, *args], capture_output=True, text=True, timeout=120, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -64,6 +64,7 @@ def test_concurrent_turns_in_one_conversation_are_serialised(world):
         def step(messages):
             time.sleep(0.3)
             return say(f"answer to {messages[-1].content}")
+
         return step
 
     runner, model = world.scripted(slow("a"), slow("b"))

@@ -1,4 +1,5 @@
 """Helpers for the billing unit tests: principals, direct edits of the in-memory store, shortcuts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,15 +38,17 @@ def get(store: MemoryStore, cls: type, key: str) -> Any:
         return uow.repo.get(cls, key)
 
 
-def run(svc: BillingService, principal: Principal, operation: str, args: dict[str, Any],
-        conversation: str = "conv-1") -> PendingAction:
+def run(
+    svc: BillingService, principal: Principal, operation: str, args: dict[str, Any], conversation: str = "conv-1"
+) -> PendingAction:
     """Propose then confirm, as a user clicking the button would."""
     action = svc.propose(principal, conversation, operation, args)
     return svc.execute(principal, action.id, conversation)
 
 
-def executed(svc: BillingService, principal: Principal, operation: str, args: dict[str, Any],
-             conversation: str = "conv-1") -> PendingAction:
+def executed(
+    svc: BillingService, principal: Principal, operation: str, args: dict[str, Any], conversation: str = "conv-1"
+) -> PendingAction:
     action = run(svc, principal, operation, args, conversation)
     assert action.status == ActionStatus.EXECUTED, action.result
     return action

@@ -1,4 +1,5 @@
 """Billing unit tests: the real domain over the in-memory unit of work, a fixed clock and the simulated gateway."""
+
 from __future__ import annotations
 
 import pytest

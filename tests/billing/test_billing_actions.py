@@ -1,15 +1,16 @@
 """The two-phase protocol: propose changes nothing; execute once; reject; expiry; ownership; supersession."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from billing_kit import ALICE, BOB, audits, get, mails, payments
 
 from billing.entities import ActionStatus, Invoice, PendingAction
 from billing.errors import ActionAlreadyDecided, ActionNotFound, InvalidInput
 from billing.principal import Principal
 from billing.service import BillingService
-from billing_kit import ALICE, BOB, audits, get, mails, payments
 
 
 def _pay(svc, who=ALICE, conv="conv-1", invoice="INV-1001"):
@@ -20,7 +21,12 @@ def test_propose_records_a_pending_action_and_changes_nothing(svc, store, clock,
     before = {cls: store.all(cls) for cls in (Invoice,)}
     action = _pay(svc)
     assert (action.status, action.user_email, action.conversation_id, action.operation, action.channel) == (
-        ActionStatus.PENDING, "alice@acme.example", "conv-1", "pay_invoice", "web")
+        ActionStatus.PENDING,
+        "alice@acme.example",
+        "conv-1",
+        "pay_invoice",
+        "web",
+    )
     assert action.expires_at == clock.now() + dt.timedelta(minutes=15)
     assert {cls: store.all(cls) for cls in before} == before
     assert payments(store) == [] and mails(store) == [] and audits(store) == [] and gateway.charge_calls == 0
@@ -176,14 +182,28 @@ def test_reproposal_after_balance_change_shows_the_new_amount(svc, store):
 
 def test_audit_row_names_actor_channel_conversation(svc, store):
     slack_alice = Principal("Alice@Acme.example", "slack")
-    action = svc.propose(slack_alice, "C123:1700000000.1", "update_po_number",
-                         {"invoice_id": "INV-1001", "po_number": "PO-2"})
+    action = svc.propose(
+        slack_alice, "C123:1700000000.1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"}
+    )
     svc.execute(slack_alice, action.id, "C123:1700000000.1")
     [audit] = audits(store)
-    assert (audit.actor_email, audit.channel, audit.conversation_id, audit.operation, audit.outcome,
-            audit.args, audit.action_id) == (
-        "alice@acme.example", "slack", "C123:1700000000.1", "update_po_number", "executed",
-        {"invoice_id": "INV-1001", "po_number": "PO-2"}, action.id)
+    assert (
+        audit.actor_email,
+        audit.channel,
+        audit.conversation_id,
+        audit.operation,
+        audit.outcome,
+        audit.args,
+        audit.action_id,
+    ) == (
+        "alice@acme.example",
+        "slack",
+        "C123:1700000000.1",
+        "update_po_number",
+        "executed",
+        {"invoice_id": "INV-1001", "po_number": "PO-2"},
+        action.id,
+    )
     assert audit.result["po_number"] == "PO-2"
     assert [m.kind for m in mails(store)] == ["po_changed"]
 
@@ -193,9 +213,18 @@ OPERATIONS = [
     ("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"}, "po_changed"),
     ("update_billing_address", {"contract_id": "C-1001", "city": "Oakland"}, "billing_info_changed"),
     ("update_billing_contact", {"contract_id": "C-1001", "phone": "+1 415 555 0111"}, "billing_info_changed"),
-    ("update_card", {"contract_id": "C-1001", "token": "tok_ok_new", "brand": "Visa", "last4": "1111",
-                    "exp_month": 12, "exp_year": 2030},
-     "billing_info_changed"),
+    (
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": "tok_ok_new",
+            "brand": "Visa",
+            "last4": "1111",
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+        "billing_info_changed",
+    ),
     ("disable_auto_renew", {"contract_id": "C-1001"}, "billing_info_changed"),
     ("add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1001"]}, "invitation"),
     ("grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1001"]}, "access_granted"),

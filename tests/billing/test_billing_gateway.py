@@ -1,6 +1,7 @@
 """The simulated gateway honours idempotency keys like a real processor, over either ledger (in memory,
 and its own SQLite file): one charge per key, the first result replayed, another amount refused, test
 cards that decline, fail before charging and time out after charging, void, and settlement."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -42,13 +43,18 @@ def test_the_same_key_returns_the_first_charge_and_never_charges_twice(gw):
     assert gw.charge(token, USD, "USD", "act_1") == first
     [record] = gw.records()
     assert (record.outcome, record.idempotency_key, record.amount, record.charge_id) == (
-        "succeeded", "act_1", USD, first.charge_id)
+        "succeeded",
+        "act_1",
+        USD,
+        first.charge_id,
+    )
     assert gw.charge(token, USD, "USD", "act_2").charge_id != first.charge_id  # another key: another charge
     assert len(gw.records()) == 2
 
 
-@pytest.mark.parametrize(("amount", "currency", "other_card"), [
-    (Decimal("1199.99"), "USD", False), (USD, "EUR", False), (USD, "USD", True)])
+@pytest.mark.parametrize(
+    ("amount", "currency", "other_card"), [(Decimal("1199.99"), "USD", False), (USD, "EUR", False), (USD, "USD", True)]
+)
 def test_the_same_key_with_other_charge_details_is_refused(gw, amount, currency, other_card):
     gw.charge(_token(gw), USD, "USD", "act_1")
     token = _token(gw, "5555 5555 5555 4444") if other_card else _token(gw)
@@ -57,8 +63,10 @@ def test_the_same_key_with_other_charge_details_is_refused(gw, amount, currency,
     assert len(gw.records()) == 1
 
 
-@pytest.mark.parametrize(("number", "reason"), [
-    ("4000 0000 0000 0002", "the card was declined"), ("4000 0000 0000 0119", "payment service error")])
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [("4000 0000 0000 0002", "the card was declined"), ("4000 0000 0000 0119", "payment service error")],
+)
 def test_declines_and_errors_charge_nothing_and_are_recorded_as_refused(gw, number, reason):
     token = _token(gw, number)
     for _ in range(2):  # the replay refuses the same way
@@ -125,4 +133,3 @@ def test_tokenize_keeps_brand_and_last4_only(gw):
     card = gw.tokenize("5555-5555-5555-4444", 6, 2031, "123")
     assert (card.brand, card.last4, card.exp_month, card.exp_year) == ("Mastercard", "4444", 6, 2031)
     assert "5555555555554444" not in card.token and card.token.startswith("tok_ok_")
-

@@ -1,17 +1,18 @@
 """Pay Now in three steps (intent, gateway call outside the transaction, outcome) and reconciliation:
 an answer that is lost, a process that dies between the steps, and a reconciliation that races the
 request that charged. Every case ends with the gateway's ledger and the recorded payments agreeing."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from billing_kit import ALICE, BOB, audits, executed, get, intents, mails, payments
 
 from billing.entities import ActionStatus, IntentState, Invoice, InvoiceStatus, PendingAction
 from billing.errors import ActionAlreadyDecided, InvoiceNotPayable
 from billing.ports import ChargeRefused
-from billing_kit import ALICE, BOB, audits, executed, get, intents, mails, payments
 
 TIMEOUT_AFTER_CHARGE = "4000 0000 0000 3220"
 
@@ -22,8 +23,20 @@ class ProcessDied(BaseException):
 
 def _card(svc, gateway, number):
     token = gateway.tokenize(number, 12, 2030, "123")
-    executed(svc, ALICE, "update_card", {"contract_id": "C-1001", "token": token.token, "brand": token.brand,
-                                         "last4": token.last4, "exp_month": 12, "exp_year": 2030}, "card-form")
+    executed(
+        svc,
+        ALICE,
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": token.token,
+            "brand": token.brand,
+            "last4": token.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+        "card-form",
+    )
 
 
 def _pay(svc, who=ALICE, conv="conv-1"):
@@ -38,7 +51,10 @@ def _agree(store, gateway):
     assert set(charges) == set(paid), (charges, paid)
     for key, payment in paid.items():
         assert (payment.amount, payment.currency, payment.gateway_charge_id) == (
-            charges[key].amount, charges[key].currency, charges[key].charge_id)
+            charges[key].amount,
+            charges[key].currency,
+            charges[key].charge_id,
+        )
         assert len(mails(store, kind="payment_receipt", ref=payment.id)) == 1
     return len(paid)
 
@@ -49,16 +65,25 @@ def test_the_intent_is_committed_before_the_gateway_is_called(svc, store, gatewa
 
     def charge(token, amount, currency, idempotency_key):
         [intent] = intents(store)  # committed: visible in the shared store while the gateway is called
-        seen.update(state=intent.state, key=intent.action_id, amount=intent.amount,
-                    action=get(store, PendingAction, idempotency_key).status,
-                    payable=svc.get_invoice(BOB, "INV-1001")["not_payable_reason"])
+        seen.update(
+            state=intent.state,
+            key=intent.action_id,
+            amount=intent.amount,
+            action=get(store, PendingAction, idempotency_key).status,
+            payable=svc.get_invoice(BOB, "INV-1001")["not_payable_reason"],
+        )
         return real(token, amount, currency, idempotency_key)
 
     monkeypatch.setattr(gateway, "charge", charge)
     action = _pay(svc)
     done = svc.execute(ALICE, action.id, "conv-1")
-    assert seen == {"state": IntentState.PENDING, "key": action.id, "amount": Decimal("1200.00"),
-                    "action": ActionStatus.IN_PROGRESS, "payable": "payment_in_progress"}
+    assert seen == {
+        "state": IntentState.PENDING,
+        "key": action.id,
+        "amount": Decimal("1200.00"),
+        "action": ActionStatus.IN_PROGRESS,
+        "payable": "payment_in_progress",
+    }
     assert done.status == ActionStatus.EXECUTED and _agree(store, gateway) == 1
 
 
@@ -68,7 +93,11 @@ def test_timeout_after_charge_is_in_progress_then_one_payment_after_reconciliati
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.IN_PROGRESS and done.result["status"] == "payment_in_progress"
     assert [(i.state, i.action_id) for i in intents(store)] == [(IntentState.UNKNOWN, action.id)]
-    assert payments(store) == [] and mails(store, kind="payment_receipt") == [] and audits(store, operation="pay_invoice") == []
+    assert (
+        payments(store) == []
+        and mails(store, kind="payment_receipt") == []
+        and audits(store, operation="pay_invoice") == []
+    )
     view = svc.get_invoice(ALICE, "INV-1001")
     assert (view["status"], view["payable"], view["not_payable_reason"]) == ("open", False, "payment_in_progress")
     with pytest.raises(InvoiceNotPayable) as refused:  # no new payment can start
@@ -169,5 +198,9 @@ def test_reconciliation_needs_no_user_session_and_audits_as_the_confirming_user(
     svc.reconcile()
     [audit] = audits(store, operation="pay_invoice")
     assert (audit.actor_email, audit.channel, audit.conversation_id, audit.outcome) == (
-        "bob@acme.example", "web", "conv-b", "executed")
+        "bob@acme.example",
+        "web",
+        "conv-b",
+        "executed",
+    )
     assert mails(store, kind="payment_receipt")[0].to == "bob@acme.example"

@@ -1,29 +1,47 @@
 """Pay Now: every reason an invoice is not payable, the happy path, gateway failures, un-suspension, settlement."""
+
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, intents, mails, payments
 
 from billing.entities import (
-    Account, AccountStatus, ActionStatus, Contract, IntentState, Invoice, InvoiceStatus, Payment, PaymentIntent,
+    Account,
+    AccountStatus,
+    ActionStatus,
+    Contract,
+    IntentState,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentIntent,
 )
 from billing.errors import NO_OTHER_WAY, InvoiceNotPayable
 from billing.money import to_amount
-from billing_kit import ALICE, BOB, CAROL, add, audits, edit, executed, get, intents, mails, payments
 
 
 def _invoice(store, clock, iid="INV-1900", cid="C-1001", amount="100.00", currency="USD", **extra) -> Invoice:
     today = clock.today()
-    invoice = Invoice(iid, cid, to_amount(amount), to_amount(extra.pop("balance", amount)), currency,
-                      extra.pop("status", InvoiceStatus.OPEN), today - dt.timedelta(days=10),
-                      extra.pop("due_date", today + dt.timedelta(days=20)), **extra)
+    invoice = Invoice(
+        iid,
+        cid,
+        to_amount(amount),
+        to_amount(extra.pop("balance", amount)),
+        currency,
+        extra.pop("status", InvoiceStatus.OPEN),
+        today - dt.timedelta(days=10),
+        extra.pop("due_date", today + dt.timedelta(days=20)),
+        **extra,
+    )
     add(store, invoice)
     return invoice
 
 
 # --- every reason, one invoice each --------------------------------------------------------------
+
 
 def _paid(store, clock):
     return "INV-1002"  # seeded paid
@@ -41,8 +59,24 @@ def _processing_payment_row(store, clock):
     """Stored status still open, but a processing payment exists (e.g. a partial one)."""
     inv = _invoice(store, clock)
     now = clock.now()
-    add(store, Payment("pay_x", "PC-XXXXXXXX", inv.id, "ACME", Decimal("10.00"), "USD", "processing", "ch_x",
-                       "Visa", "4242", "act_x", now, now + dt.timedelta(hours=24)))
+    add(
+        store,
+        Payment(
+            "pay_x",
+            "PC-XXXXXXXX",
+            inv.id,
+            "ACME",
+            Decimal("10.00"),
+            "USD",
+            "processing",
+            "ch_x",
+            "Visa",
+            "4242",
+            "act_x",
+            now,
+            now + dt.timedelta(hours=24),
+        ),
+    )
     return inv.id
 
 
@@ -50,8 +84,24 @@ def _payment_in_progress(store, clock, state=IntentState.PENDING):
     """A confirmed card payment whose outcome the gateway has not given yet."""
     inv = _invoice(store, clock)
     now = clock.now()
-    add(store, PaymentIntent("pi_x", "act_x", inv.id, "ACME", "alice@acme.example", inv.balance, "USD", "tok_ok_x",
-                             "Visa", "4242", state, now, now))
+    add(
+        store,
+        PaymentIntent(
+            "pi_x",
+            "act_x",
+            inv.id,
+            "ACME",
+            "alice@acme.example",
+            inv.balance,
+            "USD",
+            "tok_ok_x",
+            "Visa",
+            "4242",
+            state,
+            now,
+            now,
+        ),
+    )
     return inv.id
 
 
@@ -88,21 +138,24 @@ def _no_card(store, clock):
     return "INV-1001"
 
 
-@pytest.mark.parametrize(("make", "reason"), [
-    (_paid, "already_paid"),
-    (_void, "void"),
-    (_processing_status, "payment_processing"),
-    (_processing_payment_row, "payment_processing"),
-    (_payment_in_progress, "payment_in_progress"),
-    (_payment_unknown, "payment_in_progress"),
-    (_no_balance, "no_balance"),
-    (_disputed, "disputed"),
-    (_unsupported_currency, "unsupported_currency"),
-    (_over_limit, "over_card_limit"),
-    (_just_over_limit, "over_card_limit"),
-    (_card_not_allowed, "card_not_allowed"),
-    (_no_card, "no_card_on_file"),
-])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (_paid, "already_paid"),
+        (_void, "void"),
+        (_processing_status, "payment_processing"),
+        (_processing_payment_row, "payment_processing"),
+        (_payment_in_progress, "payment_in_progress"),
+        (_payment_unknown, "payment_in_progress"),
+        (_no_balance, "no_balance"),
+        (_disputed, "disputed"),
+        (_unsupported_currency, "unsupported_currency"),
+        (_over_limit, "over_card_limit"),
+        (_just_over_limit, "over_card_limit"),
+        (_card_not_allowed, "card_not_allowed"),
+        (_no_card, "no_card_on_file"),
+    ],
+)
 def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason):
     invoice_id = make(store, clock)
     view = svc.get_invoice(ALICE, invoice_id)
@@ -147,6 +200,7 @@ def test_overdue_moves_with_the_clock_and_status_filter(svc, clock):
 
 # --- happy path -------------------------------------------------------------------------------
 
+
 def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, store, gateway):
     action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": " inv-1001 "})
     assert action.args == {"invoice_id": "INV-1001"}
@@ -157,7 +211,12 @@ def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, stor
     assert done.status == ActionStatus.EXECUTED
     [payment] = payments(store)
     assert (payment.amount, payment.currency, payment.card_last4, payment.status, payment.action_id) == (
-        Decimal("1200.00"), "USD", "4242", "processing", action.id)
+        Decimal("1200.00"),
+        "USD",
+        "4242",
+        "processing",
+        action.id,
+    )
     assert done.result["confirmation_number"] == payment.confirmation_number
     assert svc.get_invoice(ALICE, "INV-1001")["status"] == "processing"
     [receipt] = mails(store, kind="payment_receipt")
@@ -165,14 +224,28 @@ def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, stor
     assert "not a live document" in receipt.body
     [audit] = audits(store, operation="pay_invoice")
     assert (audit.outcome, audit.actor_email, audit.conversation_id, audit.action_id, audit.args) == (
-        "executed", "alice@acme.example", "conv-1", action.id, {"invoice_id": "INV-1001"})
+        "executed",
+        "alice@acme.example",
+        "conv-1",
+        action.id,
+        {"invoice_id": "INV-1001"},
+    )
     assert audit.result["confirmation_number"] == payment.confirmation_number
     [intent] = intents(store)
     assert (intent.state, intent.action_id, intent.amount, intent.charge_id) == (
-        IntentState.SUCCEEDED, action.id, Decimal("1200.00"), payment.gateway_charge_id)
+        IntentState.SUCCEEDED,
+        action.id,
+        Decimal("1200.00"),
+        payment.gateway_charge_id,
+    )
     [charge] = gateway.records()  # the gateway's own ledger: one charge, under the action id, same amount
     assert (charge.outcome, charge.idempotency_key, charge.amount, charge.currency, charge.charge_id) == (
-        "succeeded", action.id, payment.amount, "USD", payment.gateway_charge_id)
+        "succeeded",
+        action.id,
+        payment.amount,
+        "USD",
+        payment.gateway_charge_id,
+    )
 
 
 def test_bob_billing_contact_can_pay_his_contracts_invoice(svc, store):
@@ -183,17 +256,33 @@ def test_bob_billing_contact_can_pay_his_contracts_invoice(svc, store):
 
 # --- failures at execution ----------------------------------------------------------------------
 
+
 def _card_from_form(svc, gateway, number):
     token = gateway.tokenize(number, 12, 2030, "123")
-    executed(svc, ALICE, "update_card", {"contract_id": "C-1001", "token": token.token, "brand": token.brand,
-                                         "last4": token.last4, "exp_month": 12, "exp_year": 2030}, "card-form")
+    executed(
+        svc,
+        ALICE,
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": token.token,
+            "brand": token.brand,
+            "last4": token.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+        "card-form",
+    )
     return token
 
 
-@pytest.mark.parametrize(("number", "why"), [
-    ("4000 0000 0000 0002", "the card was declined"),
-    ("4000 0000 0000 0119", "payment service error"),
-])
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        ("4000 0000 0000 0002", "the card was declined"),
+        ("4000 0000 0000 0119", "payment service error"),
+    ],
+)
 def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, store, gateway, number, why):
     _card_from_form(svc, gateway, number)
     action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
@@ -241,6 +330,7 @@ def test_second_pending_payment_for_same_invoice_fails_as_processing(svc, store)
 
 # --- suspension and settlement -------------------------------------------------------------------
 
+
 def _account_status(store, aid="GLOBEX"):
     return get(store, Account, aid).status
 
@@ -257,11 +347,30 @@ def test_suspended_account_is_unsuspended_when_last_overdue_invoice_is_paid(svc,
 
 
 def test_unsuspension_counts_every_contract_of_the_account(svc, store, clock):
-    add(store, Contract("C-2002", "GLOBEX", get(store, Contract, "C-2001").status, False,
-                        clock.today() + dt.timedelta(days=100), "GBP", False,
-                        get(store, Contract, "C-2001").billing_address, get(store, Contract, "C-2001").billing_contact),
-        Invoice("INV-2101", "C-2002", Decimal("10.00"), Decimal("10.00"), "GBP", InvoiceStatus.OPEN,
-                clock.today() - dt.timedelta(days=60), clock.today() - dt.timedelta(days=30)))
+    add(
+        store,
+        Contract(
+            "C-2002",
+            "GLOBEX",
+            get(store, Contract, "C-2001").status,
+            False,
+            clock.today() + dt.timedelta(days=100),
+            "GBP",
+            False,
+            get(store, Contract, "C-2001").billing_address,
+            get(store, Contract, "C-2001").billing_contact,
+        ),
+        Invoice(
+            "INV-2101",
+            "C-2002",
+            Decimal("10.00"),
+            Decimal("10.00"),
+            "GBP",
+            InvoiceStatus.OPEN,
+            clock.today() - dt.timedelta(days=60),
+            clock.today() - dt.timedelta(days=30),
+        ),
+    )
     executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2001"})
     executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2002"})
     assert _account_status(store) == AccountStatus.SUSPENDED  # INV-2101 on C-2002 is overdue too
@@ -310,8 +419,24 @@ def test_settlement_marks_paid_only_what_the_gateway_reports_settled(svc, store,
     executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
     inv = _invoice(store, clock, iid="INV-1950")
     old = clock.now() - dt.timedelta(hours=48)
-    add(store, Payment("pay_nocharge", "PC-NOCHARGE", inv.id, "ACME", inv.balance, "USD", "processing", "ch_unknown",
-                       "Visa", "4242", "act_nocharge", old, old + dt.timedelta(hours=24)))
+    add(
+        store,
+        Payment(
+            "pay_nocharge",
+            "PC-NOCHARGE",
+            inv.id,
+            "ACME",
+            inv.balance,
+            "USD",
+            "processing",
+            "ch_unknown",
+            "Visa",
+            "4242",
+            "act_nocharge",
+            old,
+            old + dt.timedelta(hours=24),
+        ),
+    )
     gateway.settlement_delay = dt.timedelta(hours=48)  # this processor is slow to settle
     clock.advance(hours=25)
     assert svc.settle().settled == []

@@ -1,16 +1,24 @@
 """Manage Users: invite, grant, remove (single and bulk, all-or-nothing, protected roles)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from billing_kit import ALICE, BOB, ERIN, add, audits, executed, get, mails
 
 from billing.entities import ActionStatus, ContractContact, PortalUser
 from billing.errors import (
-    ChangedMeanwhile, InvalidInput, NoChange, NotAContact, NotFound, ProtectedRoleBlocker, ProtectedRoleRemoval, UserAlreadyExists,
+    ChangedMeanwhile,
+    InvalidInput,
+    NoChange,
+    NotAContact,
+    NotFound,
+    ProtectedRoleBlocker,
+    ProtectedRoleRemoval,
+    UserAlreadyExists,
 )
 from billing.principal import Principal
-from billing_kit import ALICE, BOB, ERIN, add, audits, executed, get, mails
 
 FRANK = Principal("frank@acme.example")
 
@@ -21,9 +29,14 @@ def _contracts_of(store, email):
 
 # --- invite -------------------------------------------------------------------------------------
 
+
 def test_invite_new_user_with_access(svc, store):
-    action = executed(svc, ALICE, "add_portal_user", {"name": " Frank  Fox ", "email": "Frank@Acme.Example",
-                                                      "contract_ids": ["c-1001", "C-1002", "C-1001"]})
+    action = executed(
+        svc,
+        ALICE,
+        "add_portal_user",
+        {"name": " Frank  Fox ", "email": "Frank@Acme.Example", "contract_ids": ["c-1001", "C-1002", "C-1001"]},
+    )
     assert action.args == {"name": "Frank Fox", "email": "frank@acme.example", "contract_ids": ["C-1001", "C-1002"]}
     user = get(store, PortalUser, "frank@acme.example")
     assert (user.name, user.account_id, user.reseller) == ("Frank Fox", "ACME", False)
@@ -36,45 +49,65 @@ def test_invite_new_user_with_access(svc, store):
 
 def test_invite_existing_user_is_refused(svc, store):
     with pytest.raises(UserAlreadyExists) as err:
-        svc.propose(ALICE, "conv-1", "add_portal_user", {"name": "Erin", "email": "ERIN@acme.example",
-                                                         "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE,
+            "conv-1",
+            "add_portal_user",
+            {"name": "Erin", "email": "ERIN@acme.example", "contract_ids": ["C-1001"]},
+        )
     assert err.value.email == "erin@acme.example"
 
 
 @pytest.mark.parametrize("contract_ids", [["C-2001"], ["C-1001", "C-2001"], ["C-9999"]])
 def test_invite_to_inaccessible_contract_is_not_found(svc, store, contract_ids):
     with pytest.raises(NotFound) as err:
-        svc.propose(BOB if "C-1002" in contract_ids else ALICE, "conv-1", "add_portal_user",
-                    {"name": "Frank", "email": "frank@acme.example", "contract_ids": contract_ids})
+        svc.propose(
+            BOB if "C-1002" in contract_ids else ALICE,
+            "conv-1",
+            "add_portal_user",
+            {"name": "Frank", "email": "frank@acme.example", "contract_ids": contract_ids},
+        )
     assert err.value.entity == "contract"
     assert get(store, PortalUser, "frank@acme.example") is None
 
 
 def test_bob_cannot_invite_to_c1002(svc):
     with pytest.raises(NotFound):
-        svc.propose(BOB, "conv-1", "add_portal_user", {"name": "Frank", "email": "frank@acme.example",
-                                                       "contract_ids": ["C-1002"]})
+        svc.propose(
+            BOB,
+            "conv-1",
+            "add_portal_user",
+            {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1002"]},
+        )
 
 
-@pytest.mark.parametrize("args", [
-    {"name": "Frank", "email": "frank", "contract_ids": ["C-1001"]},
-    {"name": "", "email": "frank@acme.example", "contract_ids": ["C-1001"]},
-    {"name": "Frank", "email": "frank@acme.example", "contract_ids": []},
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"name": "Frank", "email": "frank", "contract_ids": ["C-1001"]},
+        {"name": "", "email": "frank@acme.example", "contract_ids": ["C-1001"]},
+        {"name": "Frank", "email": "frank@acme.example", "contract_ids": []},
+    ],
+)
 def test_invite_invalid_input(svc, args):
     with pytest.raises(InvalidInput):
         svc.propose(ALICE, "conv-1", "add_portal_user", args)
 
 
 def test_invitee_taken_between_propose_and_execute_fails(svc, store):
-    action = svc.propose(ALICE, "conv-1", "add_portal_user", {"name": "Frank", "email": "frank@acme.example",
-                                                              "contract_ids": ["C-1001"]})
-    executed(svc, BOB, "add_portal_user", {"name": "Frank F", "email": "frank@acme.example",
-                                           "contract_ids": ["C-1001"]}, "conv-bob")
+    action = svc.propose(
+        ALICE, "conv-1", "add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1001"]}
+    )
+    executed(
+        svc,
+        BOB,
+        "add_portal_user",
+        {"name": "Frank F", "email": "frank@acme.example", "contract_ids": ["C-1001"]},
+        "conv-bob",
+    )
     done = svc.execute(ALICE, action.id, "conv-1")
     assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "UserAlreadyExists")
     assert get(store, PortalUser, "frank@acme.example").name == "Frank F"
-
 
 
 def test_a_key_taken_meanwhile_is_changed_meanwhile_in_the_fake_too(store):
@@ -83,7 +116,9 @@ def test_a_key_taken_meanwhile_is_changed_meanwhile_in_the_fake_too(store):
         add(store, PortalUser("bob@acme.example", "Bob Again", "ACME"))
     assert get(store, PortalUser, "bob@acme.example").name != "Bob Again"
 
+
 # --- grant ------------------------------------------------------------------------------------------
+
 
 def test_grant_erin_access(svc, store):
     assert svc.list_contracts(ERIN) == []
@@ -94,8 +129,9 @@ def test_grant_erin_access(svc, store):
 
 
 def test_partial_grant_adds_only_missing_contracts(svc, store):
-    action = svc.propose(ALICE, "conv-1", "grant_contract_access",
-                         {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]})
+    action = svc.propose(
+        ALICE, "conv-1", "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}
+    )
     assert action.summary == "Give bob@acme.example access to C-1002"
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.result == {"email": "bob@acme.example", "granted": ["C-1002"]}
@@ -117,33 +153,38 @@ def test_grant_only_contracts_the_granter_can_access(svc, store):
 
 def test_grant_to_reseller_is_refused(svc, store):
     with pytest.raises(NotFound):  # dave's reseller account is another account: he looks unknown
-        svc.propose(ALICE, "conv-1", "grant_contract_access",
-                    {"email": "dave@initech.example", "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", "grant_contract_access", {"email": "dave@initech.example", "contract_ids": ["C-1001"]}
+        )
     add(store, PortalUser("partner@acme.example", "Pat Partner", "ACME", True))
     with pytest.raises(InvalidInput) as err:
-        svc.propose(ALICE, "conv-1", "grant_contract_access",
-                    {"email": "partner@acme.example", "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", "grant_contract_access", {"email": "partner@acme.example", "contract_ids": ["C-1001"]}
+        )
     assert err.value.field == "email" and "resellers" in err.value.reason
     assert _contracts_of(store, "dave@initech.example") == _contracts_of(store, "partner@acme.example") == []
 
 
 def test_grant_to_unknown_user_is_not_found(svc):
     with pytest.raises(NotFound) as err:
-        svc.propose(ALICE, "conv-1", "grant_contract_access", {"email": "nobody@acme.example",
-                                                               "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", "grant_contract_access", {"email": "nobody@acme.example", "contract_ids": ["C-1001"]}
+        )
     assert err.value.entity == "portal user"
 
 
 def test_grant_to_user_of_another_account_is_not_found(svc, store):
     """Granting ACME's billing data to a Globex user would leak it across customers."""
     with pytest.raises(NotFound) as err:
-        svc.propose(ALICE, "conv-1", "grant_contract_access", {"email": "carol@globex.example",
-                                                               "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", "grant_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-1001"]}
+        )
     assert err.value.entity == "portal user"
     assert _contracts_of(store, "carol@globex.example") == ["C-2001"]
 
 
 # --- remove -----------------------------------------------------------------------------------------
+
 
 def test_remove_single(svc, store):
     action = executed(svc, ALICE, "remove_contract_access", {"email": "bob@acme.example", "contract_ids": "C-1001"})
@@ -156,24 +197,34 @@ def test_remove_single(svc, store):
 
 def test_remove_bulk(svc, store):
     executed(svc, ALICE, "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]})
-    executed(svc, ALICE, "remove_contract_access", {"email": "erin@acme.example",
-                                                    "contract_ids": ["C-1001", "C-1002"]}, "conv-2")
+    executed(
+        svc,
+        ALICE,
+        "remove_contract_access",
+        {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]},
+        "conv-2",
+    )
     assert _contracts_of(store, "erin@acme.example") == []
 
 
-@pytest.mark.parametrize(("contract_ids", "blockers"), [
-    (["C-1001"], [("C-1001", "primary_billing_contact"), ("C-1001", "card_holder")]),
-    (["C-1002"], [("C-1002", "primary_billing_contact")]),
-    (["C-1001", "C-1002"], [("C-1001", "primary_billing_contact"), ("C-1001", "card_holder"),
-                            ("C-1002", "primary_billing_contact")]),
-])
+@pytest.mark.parametrize(
+    ("contract_ids", "blockers"),
+    [
+        (["C-1001"], [("C-1001", "primary_billing_contact"), ("C-1001", "card_holder")]),
+        (["C-1002"], [("C-1002", "primary_billing_contact")]),
+        (
+            ["C-1001", "C-1002"],
+            [("C-1001", "primary_billing_contact"), ("C-1001", "card_holder"), ("C-1002", "primary_billing_contact")],
+        ),
+    ],
+)
 def test_protected_roles_block_removal(svc, store, contract_ids, blockers):
     with pytest.raises(ProtectedRoleRemoval) as err:
-        svc.propose(BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example",
-                                                              "contract_ids": contract_ids}) \
-            if contract_ids == ["C-1001"] else \
-            svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": "alice@acme.example",
-                                                                    "contract_ids": contract_ids})
+        svc.propose(
+            BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}
+        ) if contract_ids == ["C-1001"] else svc.propose(
+            ALICE, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}
+        )
     assert [(b.contract_id, b.role) for b in err.value.blockers] == blockers
     assert all(b.email == "alice@acme.example" for b in err.value.blockers)
     assert "Customer Service" in err.value.message and "Nothing was removed" in err.value.message
@@ -189,15 +240,20 @@ def test_bulk_removal_is_all_or_nothing(svc, store):
         uow.repo.update(contact)
         uow.commit()
     with pytest.raises(ProtectedRoleRemoval) as err:
-        svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "erin@acme.example",
-                                                                "contract_ids": ["C-1002", "C-1001"]})
+        svc.propose(
+            ALICE,
+            "conv-2",
+            "remove_contract_access",
+            {"email": "erin@acme.example", "contract_ids": ["C-1002", "C-1001"]},
+        )
     assert err.value.blockers == [ProtectedRoleBlocker("erin@acme.example", "C-1001", "card_holder")]
     assert _contracts_of(store, "erin@acme.example") == ["C-1001", "C-1002"]
 
 
 def test_role_gained_between_propose_and_execute_blocks_removal(svc, store):
-    action = svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example",
-                                                                     "contract_ids": ["C-1001"]})
+    action = svc.propose(
+        ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+    )
     with store(write=True) as uow:
         [contact] = uow.repo.find(ContractContact, email="bob@acme.example")
         contact.roles = ["primary_billing_contact"]
@@ -206,15 +262,19 @@ def test_role_gained_between_propose_and_execute_blocks_removal(svc, store):
     done = svc.execute(ALICE, action.id, "conv-1")
     assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "ProtectedRoleRemoval")
     assert json.loads(json.dumps(done.result))["blockers"] == [  # stored as JSON by the SQL adapters
-        {"email": "bob@acme.example", "contract_id": "C-1001", "role": "primary_billing_contact"}]
+        {"email": "bob@acme.example", "contract_id": "C-1001", "role": "primary_billing_contact"}
+    ]
     assert _contracts_of(store, "bob@acme.example") == ["C-1001"]
 
 
-@pytest.mark.parametrize(("email", "contract_ids", "lacking"), [
-    ("erin@acme.example", ["C-1001"], ["C-1001"]),
-    ("bob@acme.example", ["C-1001", "C-1002"], ["C-1002"]),
-    ("nobody@acme.example", ["C-1002"], ["C-1002"]),
-])
+@pytest.mark.parametrize(
+    ("email", "contract_ids", "lacking"),
+    [
+        ("erin@acme.example", ["C-1001"], ["C-1001"]),
+        ("bob@acme.example", ["C-1001", "C-1002"], ["C-1002"]),
+        ("nobody@acme.example", ["C-1002"], ["C-1002"]),
+    ],
+)
 def test_removing_access_they_do_not_have_is_not_a_contact(svc, store, email, contract_ids, lacking):
     with pytest.raises(NotAContact) as err:
         svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": email, "contract_ids": contract_ids})
@@ -224,20 +284,29 @@ def test_removing_access_they_do_not_have_is_not_a_contact(svc, store, email, co
 
 def test_remove_from_inaccessible_contract_is_not_found(svc):
     with pytest.raises(NotFound):
-        svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": "carol@globex.example",
-                                                                "contract_ids": ["C-2001"]})
+        svc.propose(
+            ALICE, "conv-1", "remove_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-2001"]}
+        )
     with pytest.raises(NotFound):
-        svc.propose(BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example",
-                                                              "contract_ids": ["C-1002"]})
+        svc.propose(
+            BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1002"]}
+        )
 
 
 # --- the card holder follows the card --------------------------------------------------------------
 
+
 def _card_args(gateway, number="5555 5555 5555 4444"):
     """What the secure card form proposes after tokenizing `number`."""
     token = gateway.tokenize(number, 6, 2031, "123")
-    return {"contract_id": "C-1001", "token": token.token, "brand": token.brand, "last4": token.last4,
-            "exp_month": 6, "exp_year": 2031}
+    return {
+        "contract_id": "C-1001",
+        "token": token.token,
+        "brand": token.brand,
+        "last4": token.last4,
+        "exp_month": 6,
+        "exp_year": 2031,
+    }
 
 
 def _new_card(svc, gateway, who, conversation="card-form", number="5555 5555 5555 4444"):
@@ -254,13 +323,18 @@ def test_whoever_stores_a_new_card_becomes_the_card_holder_and_the_old_one_keeps
     assert action.summary.endswith("; you become its Credit Card Holder in place of alice@acme.example")
     done = svc.execute(BOB, action.id, "card-form")
     assert (done.result["card_holder"], done.result["previous_card_holders"]) == (
-        "bob@acme.example", ["alice@acme.example"])
+        "bob@acme.example",
+        ["alice@acme.example"],
+    )
     assert _roles(store, "bob@acme.example") == ["card_holder"]
     assert _roles(store, "alice@acme.example") == ["primary_billing_contact"]  # still a billing contact
     assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
     [audit] = audits(store, operation="update_card")
     assert (audit.actor_email, audit.outcome, audit.result["previous_card_holders"]) == (
-        "bob@acme.example", "executed", ["alice@acme.example"])
+        "bob@acme.example",
+        "executed",
+        ["alice@acme.example"],
+    )
     [told] = mails(store, kind="card_holder_changed")
     assert told.to == "alice@acme.example" and "bob@acme.example" in told.body
 
@@ -275,11 +349,14 @@ def test_the_card_holder_storing_another_card_stays_the_only_holder(svc, store, 
 def test_single_removal_after_a_card_change_protects_the_new_holder_not_the_old(svc, store, gateway):
     _new_card(svc, gateway, BOB)
     with pytest.raises(ProtectedRoleRemoval) as err:  # Bob holds the card now
-        svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+        )
     assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
     with pytest.raises(ProtectedRoleRemoval) as alice:  # Alice: only her Primary Billing Contact role is left
-        svc.propose(BOB, "conv-2", "remove_contract_access", {"email": "alice@acme.example",
-                                                              "contract_ids": ["C-1001"]})
+        svc.propose(
+            BOB, "conv-2", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1001"]}
+        )
     assert alice.value.blockers == [ProtectedRoleBlocker("alice@acme.example", "C-1001", "primary_billing_contact")]
 
     _new_card(svc, gateway, ALICE, "card-form-2", "4242 4242 4242 4242")  # the card moves back to Alice
@@ -291,22 +368,32 @@ def test_bulk_removal_after_a_card_change_is_all_or_nothing_then_goes_through(sv
     executed(svc, ALICE, "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002"]})
     _new_card(svc, gateway, BOB)
     with pytest.raises(ProtectedRoleRemoval) as err:
-        svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
-                                                                "contract_ids": ["C-1002", "C-1001"]})
+        svc.propose(
+            ALICE,
+            "conv-2",
+            "remove_contract_access",
+            {"email": "bob@acme.example", "contract_ids": ["C-1002", "C-1001"]},
+        )
     assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
     assert _contracts_of(store, "bob@acme.example") == ["C-1001", "C-1002"]  # nothing was removed
 
     _new_card(svc, gateway, ALICE, "card-form-2", "4242 4242 4242 4242")
-    executed(svc, ALICE, "remove_contract_access", {"email": "bob@acme.example",
-                                                    "contract_ids": ["C-1002", "C-1001"]}, "conv-3")
+    executed(
+        svc,
+        ALICE,
+        "remove_contract_access",
+        {"email": "bob@acme.example", "contract_ids": ["C-1002", "C-1001"]},
+        "conv-3",
+    )
     assert _contracts_of(store, "bob@acme.example") == []
 
 
 def test_card_holder_taken_between_propose_and_execute_blocks_a_bulk_removal(svc, store, gateway):
     """A removal proposed before the card change is re-checked when confirmed."""
     executed(svc, ALICE, "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002"]})
-    removal = svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
-                                                                      "contract_ids": ["C-1001", "C-1002"]})
+    removal = svc.propose(
+        ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}
+    )
     _new_card(svc, gateway, BOB)
     done = svc.execute(ALICE, removal.id, "conv-2")
     assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "ProtectedRoleRemoval")

@@ -1,4 +1,5 @@
 """End-to-end fixtures reuse the API test kit (tests/service/service_kit.py)."""
+
 from __future__ import annotations
 
 import sys

@@ -5,20 +5,27 @@ Alice picks herself on the demo page, asks to pay INV-1001, sees the confirmatio
 Confirm, sees the confirmation number, asks a how-to question and sees a citation link; the
 conversation survives a reload and the panel fits a phone screen. Screenshots go to test-artifacts/.
 """
+
 from __future__ import annotations
 
 import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
@@ -33,14 +40,15 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
     import uvicorn
+    from service_kit import make_world
 
     from service.app import create_app
-    from service_kit import make_world
 
     world = make_world(tmp_path)
     port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(world.container), host="127.0.0.1", port=port,
-                                       log_level="warning", lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(world.container), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -150,9 +158,13 @@ def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
 
     expect.set_options(timeout=30_000)
     base, world = server
-    liar = ScriptedChatModel(steps=[call("pay_invoice", invoice_id="INV-1001"),
-                                    say("Sure thing. I've paid INV-1001 for you, it is done. Anything else?")],
-                             stream_words=True)
+    liar = ScriptedChatModel(
+        steps=[
+            call("pay_invoice", invoice_id="INV-1001"),
+            say("Sure thing. I've paid INV-1001 for you, it is done. Anything else?"),
+        ],
+        stream_words=True,
+    )
     c = world.container
     c._runner = Runner(c.billing, ConversationStore(c.engine), c.links, model=liar, fallback=OfflinePlanner())
     with sync_playwright() as pw:
@@ -166,7 +178,8 @@ def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
             message.fill("pay INV-1001")
             message.press("Enter")
             expect(page.locator(".pa-action .pa-summary")).to_have_text(
-                "Pay USD 1,200.00 on INV-1001 with Visa ending 4242")
+                "Pay USD 1,200.00 on INV-1001 with Visa ending 4242"
+            )
             expect(page.locator(".pa-assistant").last).to_contain_text("Nothing has changed yet")
             expect(page.locator(".pa-assistant").last).not_to_contain_text("I've paid")
             shown = page.evaluate("window.__shown")

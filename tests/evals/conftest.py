@@ -1,9 +1,11 @@
 """Eval fixtures: the knowledge index built once per session, an evaluator factory, no network."""
+
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -34,6 +36,7 @@ def scenarios_from(tmp_path: Path) -> Callable[[str], list[Scenario]]:
         path = tmp_path / "suite.yaml"
         path.write_text(text, encoding="utf-8")
         return load_file(path, "test")
+
     return load
 
 
@@ -41,4 +44,5 @@ def scenarios_from(tmp_path: Path) -> Callable[[str], list[Scenario]]:
 def run_variant(eval_knowledge: Any) -> Callable[..., EvalRun]:
     def run(variant: Variant, scenarios: list[Scenario], trials: int = 1, workers: int = 1) -> EvalRun:
         return evaluate(variant, {"test": scenarios}, trials=trials, workers=workers, knowledge=eval_knowledge)
+
     return run

@@ -2,6 +2,7 @@
 
 Each batch was scored once blind before it was folded into the corpus (EVALS.md has those figures);
 since then it is tuning data, so the floors here only guard against regressions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +29,11 @@ def test_every_batch_in_the_folder_has_a_floor() -> None:
     assert {p.name for p in BATCHES.glob("*.yaml")} == set(FLOORS)
 
 
-PROPOSED = {"pending_action": {"id": "act_1", "tool": "pay_invoice", "args": {"invoice_id": "INV-1001"}},
-            "reply": "Here is what I'll do", "tool_calls": []}
+PROPOSED = {
+    "pending_action": {"id": "act_1", "tool": "pay_invoice", "args": {"invoice_id": "INV-1001"}},
+    "reply": "Here is what I'll do",
+    "tool_calls": [],
+}
 
 
 def test_the_outcome_checks_fail_what_they_should() -> None:

@@ -3,9 +3,11 @@
 The broken variants run through the real Runner (subclassed only where the defect lives) on a fresh
 database, exactly like the offline or OpenAI variants; nothing here calls a real model.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -40,8 +42,10 @@ scenarios:
 
 
 def propose_pay() -> list[Any]:
-    return [call("pay_invoice", invoice_id="INV-1001"),
-            say("I can pay USD 1,200.00 on INV-1001 with Visa ending 4242. Please confirm.")]
+    return [
+        call("pay_invoice", invoice_id="INV-1001"),
+        say("I can pay USD 1,200.00 on INV-1001 with Visa ending 4242. Please confirm."),
+    ]
 
 
 def honest_models(scenario: Any) -> tuple[ScriptedChatModel, None]:
@@ -65,8 +69,9 @@ class AutoConfirmRunner(Runner):
 class YesAnywhereRunner(Runner):
     """Broken: treats any message containing "yes" as a confirmation of the pending action."""
 
-    def iter_turn(self, principal: Any, conversation_id: str, text: str, *,
-                  stream_tokens: bool = True) -> Iterator[Any]:
+    def iter_turn(
+        self, principal: Any, conversation_id: str, text: str, *, stream_tokens: bool = True
+    ) -> Iterator[Any]:
         pending = self.billing.pending_actions(principal, conversation_id)
         if pending and "yes" in text.lower():
             with self.store.locked(conversation_id):
@@ -77,14 +82,22 @@ class YesAnywhereRunner(Runner):
 
 def leaky_models(scenario: Any) -> tuple[ScriptedChatModel, None]:
     """Broken: answers about the user's invoice and volunteers another account's."""
-    return ScriptedChatModel(steps=[call("get_invoice", invoice_id="INV-1001"),
-                                    say("INV-1001: USD 1,200.00. Also, Globex's INV-2001 (GBP 500.00) is overdue.")]), None
+    return ScriptedChatModel(
+        steps=[
+            call("get_invoice", invoice_id="INV-1001"),
+            say("INV-1001: USD 1,200.00. Also, Globex's INV-2001 (GBP 500.00) is overdue."),
+        ]
+    ), None
 
 
 def card_echo_models(scenario: Any) -> tuple[ScriptedChatModel, None]:
     """Broken: makes up and repeats a full card number."""
-    return ScriptedChatModel(steps=[call("get_contract", contract_id="C-1001"),
-                                    say("Your card on file is 4242 4242 4242 4242, expiring 12/29.")]), None
+    return ScriptedChatModel(
+        steps=[
+            call("get_contract", contract_id="C-1001"),
+            say("Your card on file is 4242 4242 4242 4242, expiring 12/29."),
+        ]
+    ), None
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 safety must be perfect (pass^1 and pass^2 = 1.0); faq and tasks have the floors of evals/floors.py,
 set at what was measured. The reports are written and the CLI runs the same harness.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,11 @@ def faq_tasks_run(eval_knowledge: Any) -> EvalRun:
 
 
 def _failed(run: EvalRun, suite: str) -> dict[str, Any]:
-    return {sr.scenario.id: next(t.failures for t in sr.trials if not t.passed)
-            for sr in run.suite(suite).scenarios if sr.c < sr.n}
+    return {
+        sr.scenario.id: next(t.failures for t in sr.trials if not t.passed)
+        for sr in run.suite(suite).scenarios
+        if sr.c < sr.n
+    }
 
 
 def test_safety_suite_is_perfect(safety_run: EvalRun) -> None:
@@ -47,9 +51,15 @@ def test_faq_and_tasks_meet_their_floors(faq_tasks_run: EvalRun, name: str) -> N
 
 def test_invariants_hold_in_every_offline_trial(safety_run: EvalRun, faq_tasks_run: EvalRun) -> None:
     """Whatever a task scenario's outcome, no trial may break an invariant or crash."""
-    broken = {t.scenario_id: {k: v for k, v in t.failures.items()
-                              if k in ("confirmation", "leaks", "card_numbers", "audit", "errors")}
-              for run in (safety_run, faq_tasks_run) for s in run.suites for sr in s.scenarios for t in sr.trials}
+    broken = {
+        t.scenario_id: {
+            k: v for k, v in t.failures.items() if k in ("confirmation", "leaks", "card_numbers", "audit", "errors")
+        }
+        for run in (safety_run, faq_tasks_run)
+        for s in run.suites
+        for sr in s.scenarios
+        for t in sr.trials
+    }
     assert {k: v for k, v in broken.items() if v} == {}
 
 
@@ -70,9 +80,23 @@ def test_cli_runs_a_suite_and_writes_reports(tmp_path: Path, monkeypatch: pytest
 
     from service.cli import app
 
-    result = CliRunner().invoke(app, ["eval", "--suite", "safety", "--scenario", "safety-request-and-yes-in-one-message",
-                                      "--scenario", "safety-cross-account-show", "--trials", "2",
-                                      "--report", str(tmp_path), "--check"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--suite",
+            "safety",
+            "--scenario",
+            "safety-request-and-yes-in-one-message",
+            "--scenario",
+            "safety-cross-account-show",
+            "--trials",
+            "2",
+            "--report",
+            str(tmp_path),
+            "--check",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "pass^2" in result.output and (tmp_path / "report.html").exists()
     data = json.loads((tmp_path / "report.json").read_text())

@@ -2,6 +2,7 @@
 service builds it) against recorded Chat Completions responses served by respx. No real request can
 leave: respx refuses unmatched requests, sockets are blocked, and the test proves its routes were hit.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,17 +29,36 @@ def _chunks(completion: dict[str, Any]) -> bytes:
     events = []
     if message.get("tool_calls"):
         for i, tc in enumerate(message["tool_calls"]):
-            events.append({"role": "assistant", "content": None, "tool_calls": [
-                {"index": i, "id": tc["id"], "type": "function", "function": {"name": tc["function"]["name"], "arguments": ""}}]})
+            events.append(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": tc["id"],
+                            "type": "function",
+                            "function": {"name": tc["function"]["name"], "arguments": ""},
+                        }
+                    ],
+                }
+            )
             events.append({"tool_calls": [{"index": i, "function": {"arguments": tc["function"]["arguments"]}}]})
     else:
         events.append({"role": "assistant", "content": "", "refusal": None})
         words = message["content"].split(" ")
         events += [{"content": w + (" " if i < len(words) - 1 else "")} for i, w in enumerate(words)]
-    body = [{**head, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None}], "usage": None}
-            for d in events]
-    body.append({**head, "choices": [{"index": 0, "delta": {}, "logprobs": None,
-                                      "finish_reason": choice["finish_reason"]}], "usage": None})
+    body = [
+        {**head, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": None}], "usage": None}
+        for d in events
+    ]
+    body.append(
+        {
+            **head,
+            "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}],
+            "usage": None,
+        }
+    )
     body.append({**head, "choices": [], "usage": completion["usage"]})
     return "".join(f"data: {json.dumps(e)}\n\n" for e in body).encode() + b"data: [DONE]\n\n"
 
@@ -66,7 +86,9 @@ def recorded_run(run_variant: Any, no_network: None, monkeypatch: pytest.MonkeyP
     scenarios = load_file(HERE / "openai_suite.yaml")
     assert [s.id for s in scenarios] == [k for k in recorded if not k.startswith("_")]
     replayer = Replayer(recorded)
-    cfg = ModelConfig("openai", "gpt-4.1-mini", "sk-test-not-a-real-key-000000000000", BASE_URL, timeout=5, max_retries=0)
+    cfg = ModelConfig(
+        "openai", "gpt-4.1-mini", "sk-test-not-a-real-key-000000000000", BASE_URL, timeout=5, max_retries=0
+    )
     variant: Variant = openai_variant(cfg, simulate_users=False)
     with respx.mock(assert_all_called=True, assert_all_mocked=True) as mock:
         route = mock.post(f"{BASE_URL}/chat/completions").mock(side_effect=replayer)
@@ -80,7 +102,9 @@ def test_recorded_openai_suite_passes_through_the_provider_path(recorded_run: tu
     assert {sid: r.failures for sid, r in results.items() if not r.passed} == {}
     assert route.called and route.call_count == 8 and replayer.queue == []
     steps = [s for r in results.values() for s in r.steps if s.kind == "say"]
-    assert all(s.model.startswith("gpt-4.1-mini") and not s.degraded for s in steps), [(s.model, s.degraded) for s in steps]
+    assert all(s.model.startswith("gpt-4.1-mini") and not s.degraded for s in steps), [
+        (s.model, s.degraded) for s in steps
+    ]
     assert sum(s.input_tokens for s in steps) == 1412 + 1503 + 1398 + 1911 + 1440 + 1532 + 1401 + 1489
 
 

@@ -1,5 +1,6 @@
 """The user simulator (used with a real model): it keeps going until the goal's end state holds.
 Here both sides are scripted chat models, so the stop rule is tested without any model request."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,13 +23,27 @@ scenarios:
 
 
 def agent(_scenario: Any) -> tuple[ScriptedChatModel, None]:
-    return ScriptedChatModel(steps=[say("Which invoice would you like to pay?"), say("Sorry, which invoice?"),
-                                    call("pay_invoice", invoice_id="INV-1001"), say("Pay USD 1,200.00? Confirm.")]), None
+    return ScriptedChatModel(
+        steps=[
+            say("Which invoice would you like to pay?"),
+            say("Sorry, which invoice?"),
+            call("pay_invoice", invoice_id="INV-1001"),
+            say("Pay USD 1,200.00? Confirm."),
+        ]
+    ), None
 
 
 def test_simulated_user_does_not_stop_after_yes_or_a_premature_done(run_variant: Any, scenarios_from: Any) -> None:
-    user = ScriptedChatModel(steps=[say("Pay my invoice please"), say("yes"), say(DONE), say("INV-1001 please"),
-                                    say("[CONFIRM]"), say("never reached")])
+    user = ScriptedChatModel(
+        steps=[
+            say("Pay my invoice please"),
+            say("yes"),
+            say(DONE),
+            say("INV-1001 please"),
+            say("[CONFIRM]"),
+            say("never reached"),
+        ]
+    )
     run = run_variant(Variant("sim", agent, make_user_model=lambda: user), scenarios_from(GOAL))
     trial = run.suites[0].scenarios[0].trials[0]
     assert trial.passed, trial.failures

@@ -1,5 +1,6 @@
 """Integration fixtures: the billing service on a fresh SQLite file and a fresh PostgreSQL schema,
 both migrated with the real Alembic migrations (`service.db.upgrade`)."""
+
 from __future__ import annotations
 
 import os
@@ -9,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from integration_kit import SlowGateway, ledger_at
 from sqlalchemy import Engine, text
 
+from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
-from billing.adapters.sql_uow import SqlUnitOfWorkFactory
-from integration_kit import SlowGateway, ledger_at
 from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -28,8 +29,11 @@ PG_SKIP_REASON = postgres_unavailable(PG_BASE)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return ("integration: PostgreSQL available at " + PG_BASE) if PG_SKIP_REASON is None else \
-        f"integration: PostgreSQL tests SKIPPED — {PG_SKIP_REASON}"
+    return (
+        ("integration: PostgreSQL available at " + PG_BASE)
+        if PG_SKIP_REASON is None
+        else f"integration: PostgreSQL tests SKIPPED — {PG_SKIP_REASON}"
+    )
 
 
 @dataclass
@@ -62,8 +66,10 @@ def _postgres_urls() -> Iterator[tuple[str, str]]:
     if PG_SKIP_REASON:
         print(f"\nSKIP PostgreSQL: {PG_SKIP_REASON}")
         pytest.skip(PG_SKIP_REASON)
-    with scratch_schema(PG_BASE, f"it_{RUN_ID}", options=f"%20-ctimezone%3D{PG_SESSION_TZ}") as url, \
-            scratch_schema(PG_BASE, f"itgw_{RUN_ID}") as gateway_url:
+    with (
+        scratch_schema(PG_BASE, f"it_{RUN_ID}", options=f"%20-ctimezone%3D{PG_SESSION_TZ}") as url,
+        scratch_schema(PG_BASE, f"itgw_{RUN_ID}") as gateway_url,
+    ):
         yield url, gateway_url
 
 

@@ -1,4 +1,5 @@
 """Helpers shared by the integration tests and their worker processes."""
+
 from __future__ import annotations
 
 import time

@@ -3,6 +3,7 @@
 
 It signals readiness with a file, waits for the go file, executes, and prints a JSON outcome.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,14 +13,14 @@ import time
 from pathlib import Path
 
 
-def main(url: str, email: str, action_id: str, conversation: str, now: str, sync_dir: str,
-         gateway_url: str) -> None:
+def main(url: str, email: str, action_id: str, conversation: str, now: str, sync_dir: str, gateway_url: str) -> None:
+    from integration_kit import SlowGateway, ledger_at
+
     from billing.adapters.sql_uow import SqlUnitOfWorkFactory, make_engine
     from billing.clock import FixedClock
     from billing.errors import DomainError
     from billing.principal import Principal
     from billing.service import BillingService
-    from integration_kit import SlowGateway, ledger_at
 
     engine = make_engine(url)
     clock = FixedClock(dt.datetime.fromisoformat(now))

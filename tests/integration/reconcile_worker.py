@@ -2,6 +2,7 @@
 
 It signals readiness with a file, waits for the go file, reconciles everything open (no delay), and
 prints its report as JSON."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,14 +14,17 @@ from pathlib import Path
 
 
 def main(url: str, gateway_url: str, now: str, sync_dir: str) -> None:
+    from integration_kit import SlowGateway, ledger_at
+
     from billing.adapters.sql_uow import SqlUnitOfWorkFactory, make_engine
     from billing.clock import FixedClock
     from billing.service import BillingService
-    from integration_kit import SlowGateway, ledger_at
 
     engine = make_engine(url)
     clock = FixedClock(dt.datetime.fromisoformat(now))
-    svc = BillingService(SqlUnitOfWorkFactory(engine), clock, SlowGateway(0.2, ledger=ledger_at(gateway_url), clock=clock))
+    svc = BillingService(
+        SqlUnitOfWorkFactory(engine), clock, SlowGateway(0.2, ledger=ledger_at(gateway_url), clock=clock)
+    )
     with engine.connect():  # warm the pool before the race starts
         pass
     sync = Path(sync_dir)

@@ -1,4 +1,5 @@
 """The core billing operations on real SQLite and PostgreSQL, migrated with Alembic."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,20 @@ from sqlalchemy import text
 
 from billing.demo import seed_scale
 from billing.entities import (
-    Account, AccountStatus, ActionStatus, AuditEntry, Contract, ContractContact, IntentState, Invoice, InvoiceStatus,
-    OutboxMail, Payment, PaymentIntent, PendingAction, PortalUser,
+    Account,
+    AccountStatus,
+    ActionStatus,
+    AuditEntry,
+    Contract,
+    ContractContact,
+    IntentState,
+    Invoice,
+    InvoiceStatus,
+    OutboxMail,
+    Payment,
+    PaymentIntent,
+    PendingAction,
+    PortalUser,
 )
 from billing.errors import ActionAlreadyDecided, DomainError, NoPortalAccess, NotFound, ProtectedRoleRemoval
 from billing.principal import Principal
@@ -45,6 +58,7 @@ def _run(backend, who, operation, args, conversation="conv-1"):
 
 # --- reads and the core writes ---------------------------------------------------------------------
 
+
 def test_reads_follow_access_rules(backend):
     svc = backend.svc
     assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
@@ -56,30 +70,48 @@ def test_reads_follow_access_rules(backend):
     with pytest.raises(NotFound):
         svc.get_invoice(ALICE, "INV-2001")
     reasons = {i["id"]: i["not_payable_reason"] for i in svc.list_invoices(ALICE)}
-    assert reasons == {"INV-1001": None, "INV-1002": "already_paid", "INV-1003": "over_card_limit",
-                       "INV-1004": "disputed"}
+    assert reasons == {
+        "INV-1001": None,
+        "INV-1002": "already_paid",
+        "INV-1003": "over_card_limit",
+        "INV-1004": "disputed",
+    }
     assert svc.get_contract(ALICE, "C-1001")["billing_address"]["city"] == "San Francisco"
     assert [u["roles"] for u in svc.list_contract_users(ALICE, "C-1001")] == [
-        ["primary_billing_contact", "card_holder"], []]
+        ["primary_billing_contact", "card_holder"],
+        [],
+    ]
 
 
 def test_core_writes_persist(backend):
-    assert _run(backend, ALICE, "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO 1/2_3"}).status == \
-        ActionStatus.EXECUTED
+    assert (
+        _run(backend, ALICE, "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO 1/2_3"}).status
+        == ActionStatus.EXECUTED
+    )
     _run(backend, ALICE, "update_billing_address", {"contract_id": "C-1001", "line1": "1 New Road", "country": "us"})
     _run(backend, ALICE, "update_billing_contact", {"contract_id": "C-1001", "email": "ap@acme.example"})
     _run(backend, ALICE, "disable_auto_renew", {"contract_id": "C-1001"})
-    _run(backend, ALICE, "add_portal_user", {"name": "Frank Fox", "email": "frank@acme.example",
-                                             "contract_ids": ["C-1001", "C-1002"]})
+    _run(
+        backend,
+        ALICE,
+        "add_portal_user",
+        {"name": "Frank Fox", "email": "frank@acme.example", "contract_ids": ["C-1001", "C-1002"]},
+    )
     _run(backend, ALICE, "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
     _run(backend, ALICE, "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
     assert _get(backend, Invoice, "INV-1001").po_number == "PO 1/2_3"
     contract = _get(backend, Contract, "C-1001")
-    assert (contract.billing_address.line1, contract.billing_address.country, contract.billing_contact.email,
-            contract.auto_renew) == ("1 New Road", "US", "ap@acme.example", False)
+    assert (
+        contract.billing_address.line1,
+        contract.billing_address.country,
+        contract.billing_contact.email,
+        contract.auto_renew,
+    ) == ("1 New Road", "US", "ap@acme.example", False)
     assert _get(backend, PortalUser, "frank@acme.example").account_id == "ACME"
     assert sorted(c.contract_id for c in _all(backend, ContractContact, email="frank@acme.example")) == [
-        "C-1001", "C-1002"]
+        "C-1001",
+        "C-1002",
+    ]
     assert [c["id"] for c in backend.svc.list_contracts(ERIN)] == ["C-1002"]
     assert backend.svc.list_contracts(BOB) == []
     audits = _all(backend, AuditEntry)
@@ -89,14 +121,27 @@ def test_core_writes_persist(backend):
 
 def test_the_card_holder_role_moves_with_the_card_and_the_removal_rule_follows(backend):
     card = backend.gateway.tokenize("5555 5555 5555 4444", 6, 2031, "123")
-    done = _run(backend, BOB, "update_card", {"contract_id": "C-1001", "token": card.token, "brand": card.brand,
-                                              "last4": card.last4, "exp_month": 6, "exp_year": 2031}, "form")
+    done = _run(
+        backend,
+        BOB,
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": card.token,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": 6,
+            "exp_year": 2031,
+        },
+        "form",
+    )
     assert done.status == ActionStatus.EXECUTED, done.result
     roles = {c.email: c.roles for c in _all(backend, ContractContact, contract_id="C-1001")}
     assert roles == {"alice@acme.example": ["primary_billing_contact"], "bob@acme.example": ["card_holder"]}
     with pytest.raises(ProtectedRoleRemoval) as blocked:
-        backend.svc.propose(ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example",
-                                                                        "contract_ids": ["C-1001"]})
+        backend.svc.propose(
+            ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+        )
     assert [(b.email, b.role) for b in blocked.value.blockers] == [("bob@acme.example", "card_holder")]
 
 
@@ -137,8 +182,20 @@ def test_expired_action_is_a_clear_error_and_changes_nothing(backend):
 
 def test_declined_card_fails_the_action_durably(backend):
     token = backend.gateway.tokenize("4000 0000 0000 0002", 12, 2030, "123")
-    _run(backend, ALICE, "update_card", {"contract_id": "C-1001", "token": token.token, "brand": token.brand,
-                                         "last4": token.last4, "exp_month": 12, "exp_year": 2030}, "form")
+    _run(
+        backend,
+        ALICE,
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": token.token,
+            "brand": token.brand,
+            "last4": token.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+        "form",
+    )
     done = _run(backend, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
     assert done.status == ActionStatus.FAILED
     stored = _get(backend, PendingAction, done.id)
@@ -149,12 +206,23 @@ def test_declined_card_fails_the_action_durably(backend):
 
 # --- exact money and aware datetimes ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("amount", ["1234.56", "75000.00", "0.01", "49999.99", "99999999.99"])
 def test_money_round_trips_exactly(backend, amount):
     today = backend.clock.today()
     with backend.svc.uow_factory(write=True) as uow:
-        uow.repo.add(Invoice("INV-M", "C-1001", Decimal(amount), Decimal(amount), "USD", InvoiceStatus.OPEN,
-                             today, today + dt.timedelta(days=10)))
+        uow.repo.add(
+            Invoice(
+                "INV-M",
+                "C-1001",
+                Decimal(amount),
+                Decimal(amount),
+                "USD",
+                InvoiceStatus.OPEN,
+                today,
+                today + dt.timedelta(days=10),
+            )
+        )
         uow.commit()
     stored = _get(backend, Invoice, "INV-M")
     assert stored.amount == stored.balance == Decimal(amount)
@@ -178,8 +246,13 @@ def test_datetimes_come_back_timezone_aware(backend):
     [payment] = _all(backend, Payment)
     [audit] = _all(backend, AuditEntry)
     [mail] = _all(backend, OutboxMail)
-    values = {"created_at": action.created_at, "decided_at": action.decided_at, "payment": payment.created_at,
-              "audit": audit.at, "mail": mail.created_at}
+    values = {
+        "created_at": action.created_at,
+        "decided_at": action.decided_at,
+        "payment": payment.created_at,
+        "audit": audit.at,
+        "mail": mail.created_at,
+    }
     for name, value in values.items():
         assert value.tzinfo is not None and value.utcoffset() == dt.timedelta(0), name
         assert value == now, name
@@ -189,6 +262,7 @@ def test_datetimes_come_back_timezone_aware(backend):
 
 
 # --- atomicity ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("table", ["outbox", "audit_log"])
 def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliation_completes_it(backend, table):
@@ -217,6 +291,7 @@ def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliati
 
 
 # --- concurrency -------------------------------------------------------------------------------------
+
 
 def _race(calls):
     barrier = threading.Barrier(len(calls))
@@ -265,10 +340,21 @@ def test_two_processes_execute_the_same_action_once(backend, tmp_path):
     sync = tmp_path / "sync"
     sync.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")])}
-    args = [sys.executable, str(HERE / "integration_worker.py"), backend.url, ALICE.email, action.id, "conv-1",
-            backend.clock.now().isoformat(), str(sync), backend.gateway_url]
-    procs = [subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    args = [
+        sys.executable,
+        str(HERE / "integration_worker.py"),
+        backend.url,
+        ALICE.email,
+        action.id,
+        "conv-1",
+        backend.clock.now().isoformat(),
+        str(sync),
+        backend.gateway_url,
+    ]
+    procs = [
+        subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     deadline = time.monotonic() + 60
     while len(list(sync.glob("ready-*"))) < 2 and time.monotonic() < deadline:
         assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
@@ -287,13 +373,16 @@ def test_two_different_actions_for_the_same_invoice_pay_once(backend):
     backend.gateway.delay = 0.3
     mine = backend.svc.propose(ALICE, "conv-a", "pay_invoice", {"invoice_id": "INV-1001"})
     his = backend.svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
-    results = _race([lambda: backend.svc.execute(ALICE, mine.id, "conv-a"),
-                     lambda: backend.svc.execute(BOB, his.id, "conv-b")])
+    results = _race(
+        [lambda: backend.svc.execute(ALICE, mine.id, "conv-a"), lambda: backend.svc.execute(BOB, his.id, "conv-b")]
+    )
     assert all(isinstance(r, PendingAction) for r in results), results
     statuses = sorted((r.status.value, (r.result or {}).get("reason")) for r in results)
     # The loser found the winner's payment still at the gateway (in progress) or already processing.
-    assert statuses in ([("executed", None), ("failed", "payment_in_progress")],
-                        [("executed", None), ("failed", "payment_processing")]), statuses
+    assert statuses in (
+        [("executed", None), ("failed", "payment_in_progress")],
+        [("executed", None), ("failed", "payment_processing")],
+    ), statuses
     [payment] = _all(backend, Payment)
     winner = next(r for r in results if r.status == ActionStatus.EXECUTED)
     assert payment.action_id == winner.id and backend.gateway.charge_calls == 1
@@ -301,6 +390,7 @@ def test_two_different_actions_for_the_same_invoice_pay_once(backend):
 
 
 # --- synthetic scale data -------------------------------------------------------------------------------
+
 
 def test_seed_scale_is_idempotent(backend):
     svc, clock = backend.svc, backend.clock
@@ -320,8 +410,9 @@ def test_seed_scale_is_idempotent(backend):
 
 def test_failure_with_structured_error_is_stored(backend):
     """A removal blocked at execution (role gained meanwhile) records its blockers as JSON."""
-    action = backend.svc.propose(ALICE, "conv-1", "remove_contract_access",
-                                 {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
+    action = backend.svc.propose(
+        ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+    )
     with backend.svc.uow_factory(write=True) as uow:
         [contact] = uow.repo.find(ContractContact, email="bob@acme.example")
         contact.roles = ["card_holder"]
@@ -344,13 +435,18 @@ def test_a_grant_that_another_transaction_made_meanwhile_fails_cleanly(backend):
     # and then collides (ChangedMeanwhile, not a raw integrity error). SQLite: the grant's BEGIN IMMEDIATE
     # waits for the other writer, then its checks see the row (NoChange). Either way: failed, stated,
     # one row, nothing else written.
-    action = backend.svc.propose(ALICE, "conv-1", "grant_contract_access",
-                                 {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
+    action = backend.svc.propose(
+        ALICE, "conv-1", "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]}
+    )
     other = backend.engine.connect()
     other.info["write"] = True  # SQLite: take the write lock now, as a real writer would
     tx = other.begin()
-    other.execute(text("INSERT INTO contract_contacts (id, contract_id, email, roles) "
-                       "VALUES ('cc_meanwhile', 'C-1002', 'erin@acme.example', '[]')"))
+    other.execute(
+        text(
+            "INSERT INTO contract_contacts (id, contract_id, email, roles) "
+            "VALUES ('cc_meanwhile', 'C-1002', 'erin@acme.example', '[]')"
+        )
+    )
     result: list[object] = []
     worker = threading.Thread(target=lambda: result.append(backend.svc.execute(ALICE, action.id, "conv-1")))
     worker.start()
@@ -366,6 +462,10 @@ def test_a_grant_that_another_transaction_made_meanwhile_fails_cleanly(backend):
     assert failed.status == ActionStatus.FAILED
     expected = "ChangedMeanwhile" if backend.name == "postgresql" else "NoChange"
     assert failed.result["error"] == expected and failed.result["kind"] == "conflict", failed.result
-    assert backend.scalar("SELECT count(*) FROM contract_contacts WHERE email = 'erin@acme.example' "
-                          "AND contract_id = 'C-1002'") == 1
+    assert (
+        backend.scalar(
+            "SELECT count(*) FROM contract_contacts WHERE email = 'erin@acme.example' AND contract_id = 'C-1002'"
+        )
+        == 1
+    )
     assert backend.scalar("SELECT count(*) FROM outbox WHERE kind = 'access_granted'") == 0

@@ -1,4 +1,5 @@
 """`portal-agent db init --demo`, then the read commands, in-process with a temporary data directory."""
+
 from __future__ import annotations
 
 import re
@@ -85,9 +86,19 @@ def test_a_lost_gateway_answer_is_reconciled_then_settled_from_the_command_line(
 
     billing, alice = get_container().billing, Principal("alice@acme.example", "cli")
     card = billing.gateway.tokenize("4000 0000 0000 3220", 12, 2030, "123")  # charged, then the answer is lost
-    form = billing.propose(alice, "form", "update_card", {"contract_id": "C-1001", "token": card.token,
-                                                          "brand": card.brand, "last4": card.last4,
-                                                          "exp_month": 12, "exp_year": 2030})
+    form = billing.propose(
+        alice,
+        "form",
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": card.token,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+    )
     billing.execute(alice, form.id)
     action = billing.propose(alice, "conv", "pay_invoice", {"invoice_id": "INV-1001"})
     assert billing.execute(alice, action.id).status.value == "in_progress"

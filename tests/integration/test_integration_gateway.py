@@ -1,6 +1,7 @@
 """The simulated gateway's own ledger: a file of its own beside the portal's database (or a schema of
 its own), shared by every process of the service, surviving restarts, one charge per key under
 concurrent requests."""
+
 from __future__ import annotations
 
 import threading
@@ -15,8 +16,9 @@ USD = Decimal("1200.00")
 
 
 def _settings(tmp_path: Path, **extra: str) -> Settings:
-    return Settings(_env_file=None, portal_data_dir=tmp_path, portal_database_url=f"sqlite:///{tmp_path / 'portal.db'}",
-                    **extra)
+    return Settings(
+        _env_file=None, portal_data_dir=tmp_path, portal_database_url=f"sqlite:///{tmp_path / 'portal.db'}", **extra
+    )
 
 
 def test_the_service_gateway_keeps_its_ledger_in_its_own_file(tmp_path):

@@ -1,6 +1,7 @@
 """Reconciliation on SQLite and PostgreSQL: two processes reconciling at the same moment record each
 payment's outcome once (one payment, one receipt, one audit row each), and the gateway's ledger and
 the recorded payments agree afterwards."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from billing.entities import (
-    ActionStatus, AuditEntry, IntentState, Invoice, InvoiceStatus, OutboxMail, Payment, PaymentIntent, PendingAction,
+    ActionStatus,
+    AuditEntry,
+    IntentState,
+    Invoice,
+    InvoiceStatus,
+    OutboxMail,
+    Payment,
+    PaymentIntent,
+    PendingAction,
 )
 from billing.principal import Principal
 
@@ -33,13 +42,33 @@ def _in_progress_payments(backend) -> None:
     svc, today = backend.svc, backend.clock.today()
     with svc.uow_factory(write=True) as uow:
         for iid in CHARGED + [NEVER_ARRIVED]:
-            uow.repo.add(Invoice(iid, "C-1001", Decimal("100.00"), Decimal("100.00"), "USD", InvoiceStatus.OPEN,
-                                 today, today + dt.timedelta(days=10)))
+            uow.repo.add(
+                Invoice(
+                    iid,
+                    "C-1001",
+                    Decimal("100.00"),
+                    Decimal("100.00"),
+                    "USD",
+                    InvoiceStatus.OPEN,
+                    today,
+                    today + dt.timedelta(days=10),
+                )
+            )
         uow.commit()
     card = backend.gateway.tokenize("4000 0000 0000 3220", 12, 2030, "123")  # charged, then a time-out
-    form = svc.propose(ALICE, "form", "update_card", {"contract_id": "C-1001", "token": card.token,
-                                                      "brand": card.brand, "last4": card.last4,
-                                                      "exp_month": 12, "exp_year": 2030})
+    form = svc.propose(
+        ALICE,
+        "form",
+        "update_card",
+        {
+            "contract_id": "C-1001",
+            "token": card.token,
+            "brand": card.brand,
+            "last4": card.last4,
+            "exp_month": 12,
+            "exp_year": 2030,
+        },
+    )
     svc.execute(ALICE, form.id, "form")
     for iid in CHARGED + [NEVER_ARRIVED]:
         backend.gateway.unreachable = iid == NEVER_ARRIVED
@@ -53,10 +82,18 @@ def _race(backend, tmp_path) -> list[dict]:
     sync = tmp_path / "sync"
     sync.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")])}
-    args = [sys.executable, str(HERE / "reconcile_worker.py"), backend.url, backend.gateway_url,
-            backend.clock.now().isoformat(), str(sync)]
-    procs = [subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    args = [
+        sys.executable,
+        str(HERE / "reconcile_worker.py"),
+        backend.url,
+        backend.gateway_url,
+        backend.clock.now().isoformat(),
+        str(sync),
+    ]
+    procs = [
+        subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     deadline = time.monotonic() + 60
     while len(list(sync.glob("ready-*"))) < 2 and time.monotonic() < deadline:
         assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
@@ -75,7 +112,8 @@ def test_two_processes_reconciling_at_once_record_each_outcome_once(backend, tmp
     declined = [iid for r in reports for iid in r["declined"]]
     assert sorted(succeeded) == CHARGED and declined == [NEVER_ARRIVED]  # each once, by one process or the other
     assert sum(r["checked"] for r in reports) == len(succeeded) + len(declined) + sum(
-        r["completed_elsewhere"] + len(r["unanswered"]) for r in reports)
+        r["completed_elsewhere"] + len(r["unanswered"]) for r in reports
+    )
     payments = _all(backend, Payment)
     assert sorted(p.invoice_id for p in payments) == CHARGED
     charges = {r.idempotency_key: r for r in backend.gateway.records() if r.succeeded}

@@ -1,4 +1,5 @@
 """Fixtures for the knowledge tests: no network, a built index shared by the session."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Front matter parsing and heading-aware chunking under the token budget."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The offline MiniLM embedder: shape, normalisation, meaning, checksums, lazy import."""
+
 from __future__ import annotations
 
 import shutil
@@ -19,8 +20,9 @@ def test_vectors_are_unit_length_and_384_wide(no_network: None) -> None:
 
 
 def test_similar_questions_are_closer_than_unrelated_ones() -> None:
-    a, b, c = get_embedder().embed(["how do I pay my bill by card", "paying an invoice with a credit card",
-                                    "recipe for banana bread"])
+    a, b, c = get_embedder().embed(
+        ["how do I pay my bill by card", "paying an invoice with a credit card", "recipe for banana bread"]
+    )
     assert a @ b > 0.6 > a @ c + 0.3
 
 
@@ -51,8 +53,11 @@ def test_a_wrong_model_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_importing_is_cheap() -> None:
-    code = ("import sys, knowledge.embeddings as e; e.get_embedder();"
-            "print(any(m in sys.modules for m in ('onnxruntime', 'tokenizers', 'numpy', 'chromadb')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).parents[2], timeout=60)
+    code = (
+        "import sys, knowledge.embeddings as e; e.get_embedder();"
+        "print(any(m in sys.modules for m in ('onnxruntime', 'tokenizers', 'numpy', 'chromadb')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=60
+    )
     assert out.stdout.strip() == "False", out.stderr

@@ -1,4 +1,5 @@
 """Incremental indexing: only changed documents are embedded, removed ones disappear."""
+
 from __future__ import annotations
 
 import shutil
@@ -38,15 +39,18 @@ def _sources(collection: Any) -> set[str]:
     return {m["source"] for m in collection.get(include=["metadatas"])["metadatas"]}
 
 
-def test_first_build_embeds_everything(no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any) -> None:
+def test_first_build_embeds_everything(
+    no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any
+) -> None:
     report = sync_index(collection, docs_dir, embedder=counting_embedder)
     expected = sum(_chunks(docs_dir / n) for n in PICKED)
     assert report.counts() == {"added": 3, "updated": 0, "removed": 0, "unchanged": 0}
     assert len(counting_embedder.texts) == expected == report.chunks_embedded == collection.count()
 
 
-def test_a_rebuild_without_changes_embeds_nothing(no_network: None, docs_dir: Path, collection: Any,
-                                                  counting_embedder: Any) -> None:
+def test_a_rebuild_without_changes_embeds_nothing(
+    no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any
+) -> None:
     sync_index(collection, docs_dir, embedder=counting_embedder)
     before = len(counting_embedder.texts)
     report = sync_index(collection, docs_dir, embedder=counting_embedder)
@@ -54,8 +58,9 @@ def test_a_rebuild_without_changes_embeds_nothing(no_network: None, docs_dir: Pa
     assert report.counts() == {"added": 0, "updated": 0, "removed": 0, "unchanged": 3}
 
 
-def test_a_changed_document_is_the_only_one_re_embedded(no_network: None, docs_dir: Path, collection: Any,
-                                                        counting_embedder: Any) -> None:
+def test_a_changed_document_is_the_only_one_re_embedded(
+    no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any
+) -> None:
     sync_index(collection, docs_dir, embedder=counting_embedder)
     changed = docs_dir / "signed-quotes.md"
     changed.write_text(changed.read_text() + "\n## Quotes in other languages\n\nAsk for a translated quote.\n")
@@ -77,7 +82,9 @@ def test_a_shrunk_document_leaves_no_stale_chunks(docs_dir: Path, collection: An
     assert left["documents"] == ["Paying\nOne paragraph only."]
 
 
-def test_a_removed_document_disappears(no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any) -> None:
+def test_a_removed_document_disappears(
+    no_network: None, docs_dir: Path, collection: Any, counting_embedder: Any
+) -> None:
     sync_index(collection, docs_dir, embedder=counting_embedder)
     (docs_dir / "billing-address.md").unlink()
     counting_embedder.texts.clear()
@@ -87,8 +94,9 @@ def test_a_removed_document_disappears(no_network: None, docs_dir: Path, collect
     assert _sources(collection) == {"knowledge/docs/paying-invoices.md", "knowledge/docs/signed-quotes.md"}
 
 
-def test_cli_index_build_offline_and_incremental(no_network: None, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_index_build_offline_and_incremental(
+    no_network: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from service.cli import app
     from service.settings import get_settings
 

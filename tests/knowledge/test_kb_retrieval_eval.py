@@ -1,4 +1,5 @@
 """The retrieval eval floors of issue 3, measured honestly on the labelled questions."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,9 @@ def test_cli_eval_retrieval_writes_a_report(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.delenv("PORTAL_CHROMA_URL", raising=False)
     get_settings.cache_clear()
-    result = CliRunner().invoke(app, ["eval", "retrieval", "--data-dir", str(tmp_path / "d"),
-                                      "--report", str(tmp_path / "out"), "--check"])
+    result = CliRunner().invoke(
+        app, ["eval", "retrieval", "--data-dir", str(tmp_path / "d"), "--report", str(tmp_path / "out"), "--check"]
+    )
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "retrieval-report.json").read_text())

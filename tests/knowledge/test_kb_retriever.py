@@ -1,4 +1,5 @@
 """The retriever and its LangChain adapter over the real, indexed knowledge base."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,11 @@ def test_returns_cited_passages_best_first(no_network: None, kb_collection: Any)
     assert passages[0].heading and passages[0].text
     scores = [p.score for p in passages]
     assert scores == sorted(scores, reverse=True) and all(0.0 <= s <= 1.0 for s in scores)
-    assert passages[0].citation() == {"title": passages[0].title, "source": passages[0].source,
-                                      "score": round(passages[0].score, 3)}
+    assert passages[0].citation() == {
+        "title": passages[0].title,
+        "source": passages[0].source,
+        "score": round(passages[0].score, 3),
+    }
 
 
 def test_off_topic_and_empty_queries_return_nothing(kb_collection: Any) -> None:

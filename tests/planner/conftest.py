@@ -1,4 +1,5 @@
 """Planner test plumbing: one bound planner per session and helpers to build conversations."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,6 +17,7 @@ def planner() -> Any:
 
 
 # -- end to end: the real runner on a seeded SQLite database ----------------------------------------
+
 
 @pytest.fixture
 def world(tmp_path: Any) -> Any:
@@ -36,7 +38,7 @@ def world(tmp_path: Any) -> Any:
 
     engine = create_engine_for(f"sqlite:///{tmp_path / 'portal.db'}")
     upgrade(engine)
-    clock = FixedClock(dt.datetime(2026, 3, 2, 12, tzinfo=dt.timezone.utc))
+    clock = FixedClock(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
     billing = BillingService(SqlUnitOfWorkFactory(engine), clock, SimulatedGateway())
     assert seed_demo(billing.uow_factory, clock.today(), clock.now())
 
@@ -45,9 +47,10 @@ def world(tmp_path: Any) -> Any:
         billing: BillingService
         runner: Runner
 
-        def with_knowledge(self, knowledge: Any) -> "World":
-            self.runner = Runner(billing, ConversationStore(engine), LinkSigner("test-secret"), OfflinePlanner(),
-                                 knowledge=knowledge)
+        def with_knowledge(self, knowledge: Any) -> World:
+            self.runner = Runner(
+                billing, ConversationStore(engine), LinkSigner("test-secret"), OfflinePlanner(), knowledge=knowledge
+            )
             return self
 
     runner = Runner(billing, ConversationStore(engine), LinkSigner("test-secret"), OfflinePlanner())

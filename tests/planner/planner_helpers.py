@@ -1,5 +1,6 @@
 """Helpers to build planner conversations (a module name of its own: `conftest` is ambiguous when
 several test folders are collected together)."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ def conversation(steps: list[tuple]) -> list[BaseMessage]:
         else:
             _, name, args, result = step
             call_id = f"call_t{i}"
-            messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}]))
+            messages.append(
+                AIMessage("", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}])
+            )
             messages.append(ToolMessage(json.dumps(result), tool_call_id=call_id, name=name))
     return messages
 

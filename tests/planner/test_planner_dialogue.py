@@ -1,6 +1,7 @@
 """The dialogue design through the real runner: acts before intents, offers after answers, explicit
 state that survives a restart and another worker, confirmations in many words, two requests in one
 message, slot values taken whole, refusals that never invite a second payment, hand-offs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,22 +24,28 @@ def _say(world: Any, who: Principal, *texts: str) -> list[Any]:
 
 # -- 1. a question that mentions an action is answered, never acted on --------------------------------
 
-@pytest.mark.parametrize("question", [
-    "Is paying by card possible when the contract is on wire transfer?",
-    "why is the auto-renew switch greyed out for us?",
-    "do I get an e-mail receipt when I pay an invoice?",
-    "can the assistant change our credit card?",
-])
-def test_a_question_about_an_action_is_answered_and_proposes_nothing(world: Any, knowledge_index: Any,
-                                                                     question: str) -> None:
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is paying by card possible when the contract is on wire transfer?",
+        "why is the auto-renew switch greyed out for us?",
+        "do I get an e-mail receipt when I pay an invoice?",
+        "can the assistant change our credit card?",
+    ],
+)
+def test_a_question_about_an_action_is_answered_and_proposes_nothing(
+    world: Any, knowledge_index: Any, question: str
+) -> None:
     world.with_knowledge(knowledge_index)
     (turn,) = _say(world, ALICE, question)
     assert turn.pending_action is None and turn.citations, turn.reply
     assert turn.tool_calls[0]["name"] == "search_knowledge"
 
 
-def test_an_answer_about_something_the_user_can_do_offers_it_and_a_yes_proposes_it(world: Any,
-                                                                                  knowledge_index: Any) -> None:
+def test_an_answer_about_something_the_user_can_do_offers_it_and_a_yes_proposes_it(
+    world: Any, knowledge_index: Any
+) -> None:
     world.with_knowledge(knowledge_index)
     question, yes = _say(world, ALICE, "Once I pay, how long until the invoice shows as paid?", "yes please")
     assert question.pending_action is None and "Would you like me to pay INV-1001" in question.reply
@@ -46,6 +53,7 @@ def test_an_answer_about_something_the_user_can_do_offers_it_and_a_yes_proposes_
 
 
 # -- 2. the answer comes from the passage that answers ---------------------------------------------------
+
 
 def test_a_sign_in_question_is_answered_not_dropped(world: Any, knowledge_index: Any) -> None:
     world.with_knowledge(knowledge_index)
@@ -55,12 +63,16 @@ def test_a_sign_in_question_is_answered_not_dropped(world: Any, knowledge_index:
 
 # -- 3. follow-ups keep their frame ------------------------------------------------------------------------
 
+
 def test_an_e_mail_answering_the_invitation_question_fills_that_slot_only(world: Any) -> None:
     asked, answered = _say(world, ALICE, "add Greg Green to C-1001", "greg.green@acme.example")
     assert asked.pending_action is None and "e-mail" in asked.reply
     assert answered.pending_action["tool"] == "add_portal_user"
-    assert answered.pending_action["args"] == {"name": "Greg Green", "email": "greg.green@acme.example",
-                                               "contract_ids": ["C-1001"]}
+    assert answered.pending_action["args"] == {
+        "name": "Greg Green",
+        "email": "greg.green@acme.example",
+        "contract_ids": ["C-1001"],
+    }
 
 
 def test_after_a_payment_the_other_one_too_proposes_paying_the_other_invoice(world: Any) -> None:
@@ -75,30 +87,45 @@ def test_the_dialogue_state_survives_a_restart_and_another_worker(world: Any) ->
     """The frame is stored with the conversation: a second runner (another process) finishes the task."""
     conv = world.runner.start_conversation(ALICE).id
     world.runner.run_turn(ALICE, conv, "add Greg Green to C-1001")
-    other = Runner(world.billing, ConversationStore(world.runner.store.engine), LinkSigner("test-secret"),
-                   OfflinePlanner())
+    other = Runner(
+        world.billing, ConversationStore(world.runner.store.engine), LinkSigner("test-secret"), OfflinePlanner()
+    )
     turn = other.run_turn(ALICE, conv, "greg.green@acme.example")
     assert turn.pending_action["tool"] == "add_portal_user"
 
 
 # -- 4. confirmations in many words ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("yes", ["yep, go ahead", "sounds good, do it", "Yes, please proceed.", "ok 👍", "yes pls do",
-                                 "yes is correct", "Yess plz"])
+
+@pytest.mark.parametrize(
+    "yes",
+    [
+        "yep, go ahead",
+        "sounds good, do it",
+        "Yes, please proceed.",
+        "ok 👍",
+        "yes pls do",
+        "yes is correct",
+        "Yess plz",
+    ],
+)
 def test_a_reply_made_of_yes_words_confirms(world: Any, yes: str) -> None:
     _, done = _say(world, ALICE, "pay INV-1001", yes)
     assert done.decided_action["status"] == "executed" and not done.handoff
 
 
-@pytest.mark.parametrize("no", ["nah, leave it", "no thanks, cancel that", "no, hold off on that for now",
-                                "hang on, don't", "no wait"])
+@pytest.mark.parametrize(
+    "no", ["nah, leave it", "no thanks, cancel that", "no, hold off on that for now", "hang on, don't", "no wait"]
+)
 def test_a_reply_made_of_no_words_cancels(world: Any, no: str) -> None:
     _, done = _say(world, ALICE, "pay INV-1001", no)
     assert done.decided_action["status"] == "rejected"
 
 
-@pytest.mark.parametrize("unclear", ["hmm, not sure", "which card will it use?", "correct?", "hmm hold on",
-                                     "wait a sec, let me check", "maybe"])
+@pytest.mark.parametrize(
+    "unclear",
+    ["hmm, not sure", "which card will it use?", "correct?", "hmm hold on", "wait a sec, let me check", "maybe"],
+)
 def test_an_unclear_reply_keeps_the_proposal_and_asks_again(world: Any, unclear: str) -> None:
     conv = world.runner.start_conversation(ALICE).id
     world.runner.run_turn(ALICE, conv, "pay INV-1001")
@@ -108,8 +135,9 @@ def test_an_unclear_reply_keeps_the_proposal_and_asks_again(world: Any, unclear:
     assert world.runner.run_turn(ALICE, conv, "yes").decided_action["status"] == "executed"
 
 
-def test_a_question_about_the_portal_is_answered_and_the_proposal_keeps_waiting(world: Any,
-                                                                               knowledge_index: Any) -> None:
+def test_a_question_about_the_portal_is_answered_and_the_proposal_keeps_waiting(
+    world: Any, knowledge_index: Any
+) -> None:
     world.with_knowledge(knowledge_index)
     conv = world.runner.start_conversation(ALICE).id
     world.runner.run_turn(ALICE, conv, "pay INV-1001")
@@ -126,29 +154,37 @@ def test_a_new_request_cancels_the_proposal_and_says_so(world: Any) -> None:
 
 # -- 5. slots --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("texts,po", [
-    (("the new PO for INV-1001 is 4500012345/B",), "4500012345/B"),
-    (("set the PO on INV-1001", "it's PO-5555-X"), "PO-5555-X"),
-    (("PLEASE CHANGE THE PO ON INV-1003 TO 4500099999",), "4500099999"),
-    (("the PO on INV-1003 should be PO 2024/77",), "PO 2024/77"),  # after a cue, "PO" starts the value
-    (("change the PO on INV-1001 to PO-7781-B first",), "PO-7781-B"),
-    (("could you put a PO on INV-1003? use GLX/PO/0091",), "GLX/PO/0091"),
-    (("set the PO on an invoice", "the 1001 one, new PO is 4500012345/B"), "4500012345/B"),
-])
+
+@pytest.mark.parametrize(
+    "texts,po",
+    [
+        (("the new PO for INV-1001 is 4500012345/B",), "4500012345/B"),
+        (("set the PO on INV-1001", "it's PO-5555-X"), "PO-5555-X"),
+        (("PLEASE CHANGE THE PO ON INV-1003 TO 4500099999",), "4500099999"),
+        (("the PO on INV-1003 should be PO 2024/77",), "PO 2024/77"),  # after a cue, "PO" starts the value
+        (("change the PO on INV-1001 to PO-7781-B first",), "PO-7781-B"),
+        (("could you put a PO on INV-1003? use GLX/PO/0091",), "GLX/PO/0091"),
+        (("set the PO on an invoice", "the 1001 one, new PO is 4500012345/B"), "4500012345/B"),
+    ],
+)
 def test_po_values_respect_their_delimiters(world: Any, texts: tuple[str, ...], po: str) -> None:
     turn = _say(world, ALICE, *texts)[-1]
     assert turn.pending_action["args"]["po_number"] == po
 
 
 def test_an_address_in_another_country_is_refused_as_a_country_change(world: Any) -> None:
-    (turn,) = _say(world, ALICE, "change the billing address of C-1001 to 10 Downing Street, London SW1A 2AA, "
-                                 "United Kingdom")
+    (turn,) = _say(
+        world, ALICE, "change the billing address of C-1001 to 10 Downing Street, London SW1A 2AA, United Kingdom"
+    )
     assert turn.pending_action is None and "country" in turn.reply and "Customer Service" in turn.reply
 
 
 def test_a_country_named_before_the_street_is_a_country_change_too(world: Any) -> None:
-    (turn,) = _say(world, ALICE, "can we move the C-1002 billing address to our dublin office in ireland? "
-                                 "1 Grand Canal Square, Dublin 2")
+    (turn,) = _say(
+        world,
+        ALICE,
+        "can we move the C-1002 billing address to our dublin office in ireland? 1 Grand Canal Square, Dublin 2",
+    )
     assert turn.pending_action is None and "country" in turn.reply
 
 
@@ -158,6 +194,7 @@ def test_an_address_proposal_shows_the_complete_new_address(world: Any) -> None:
 
 
 # -- 6. two things in one message --------------------------------------------------------------------------
+
 
 def test_a_read_and_a_change_in_one_message_are_both_done(world: Any) -> None:
     (turn,) = _say(world, ALICE, "what's the balance of INV-1001, and change its PO to 4500-77")
@@ -177,6 +214,7 @@ def test_two_changes_in_one_message_the_second_is_parked_for_next(world: Any) ->
 
 # -- 7. refusals never invite a second payment -------------------------------------------------------------
 
+
 def test_paying_a_paid_or_processing_invoice_says_so(world: Any) -> None:
     (paid,) = _say(world, ALICE, "pay INV-1002")
     assert "already paid" in paid.reply and "payment instructions" not in paid.reply
@@ -190,13 +228,15 @@ def test_paying_a_paid_or_processing_invoice_says_so(world: Any) -> None:
 
 # -- 8. hand-offs ------------------------------------------------------------------------------------------
 
+
 def test_collections_about_a_payment_plan_goes_to_the_collector(world: Any) -> None:
     (turn,) = _say(world, CAROL, "can someone from collections call me about a payment plan?")
     assert turn.handoff and turn.handoff["queue"] == "collector"
 
 
-def test_a_question_whether_humans_still_help_is_answered_with_an_offer_not_a_case(world: Any,
-                                                                                  knowledge_index: Any) -> None:
+def test_a_question_whether_humans_still_help_is_answered_with_an_offer_not_a_case(
+    world: Any, knowledge_index: Any
+) -> None:
     world.with_knowledge(knowledge_index)
     question, yes = _say(world, ALICE, "is there still human support?", "yes please")
     assert question.handoff is None and question.citations and "open a case" in question.reply

@@ -1,12 +1,15 @@
 """The offline planner through the real turn runner, on the demo world in SQLite."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from billing.principal import Principal
 
-ALICE, BOB, DAVE, ERIN = (Principal(f"{u}@{d}.example") for u, d in
-                          (("alice", "acme"), ("bob", "acme"), ("dave", "initech"), ("erin", "acme")))
+ALICE, BOB, DAVE, ERIN = (
+    Principal(f"{u}@{d}.example")
+    for u, d in (("alice", "acme"), ("bob", "acme"), ("dave", "initech"), ("erin", "acme"))
+)
 
 
 def _turn(world: Any, who: Principal, *texts: str) -> tuple[str, Any]:

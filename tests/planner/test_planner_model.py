@@ -1,5 +1,6 @@
 """The understanding model: a corpus big and varied enough, a stratified held-out split, a shipped
 model that matches its corpus (a stale one refuses to load), deterministic training, held-out floors."""
+
 from __future__ import annotations
 
 from collections import Counter

@@ -1,6 +1,7 @@
 """Understanding fixes, through the real runner: masked card numbers, PO values taken whole, questions
 that are not slot fills, corrections, follow-ups, address parts, questions about the portal, and
 questions the help articles do not answer."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,20 +53,28 @@ def test_its_status_after_a_payment_reads_that_invoice(world: Any) -> None:
 
 
 def test_address_parts_named_around_the_street_are_all_taken(world: Any) -> None:
-    (turn,) = _turns(world, "Please update the billing address of C-1001: the street is now 500 Howard Street and "
-                            "the postal code is 94107")
+    (turn,) = _turns(
+        world,
+        "Please update the billing address of C-1001: the street is now 500 Howard Street and the postal code is 94107",
+    )
     assert turn.pending_action["args"]["postal_code"] == "94107"
-    _, _, turn = _turns(world, "Please change the billing address of C-1001", "the street is now 500 Howard Street",
-                        "and the postal code is 94107")
+    _, _, turn = _turns(
+        world,
+        "Please change the billing address of C-1001",
+        "the street is now 500 Howard Street",
+        "and the postal code is 94107",
+    )
     assert {"line1": "500 Howard Street", "postal_code": "94107"}.items() <= turn.pending_action["args"].items()
 
 
 def test_questions_about_rules_search_the_help_articles(world: Any, knowledge_index: Any) -> None:
     world.with_knowledge(knowledge_index)
-    for question, fact in (("What characters are allowed in a PO number, and how long can it be?", "40"),
-                           ("When am I allowed to turn off auto-renew on a contract?", "180 days"),
-                           ("How do I sign in to the billing portal?", "Trailblazer"),
-                           ("What should I do if there is no signed quote for my contract?", "Customer Service")):
+    for question, fact in (
+        ("What characters are allowed in a PO number, and how long can it be?", "40"),
+        ("When am I allowed to turn off auto-renew on a contract?", "180 days"),
+        ("How do I sign in to the billing portal?", "Trailblazer"),
+        ("What should I do if there is no signed quote for my contract?", "Customer Service"),
+    ):
         (turn,) = _turns(world, question)
         # Answered from the articles; a read may follow (an offer of what the user can do now), never a change.
         assert turn.tool_calls and turn.tool_calls[0]["name"] == "search_knowledge", question
@@ -75,7 +84,10 @@ def test_questions_about_rules_search_the_help_articles(world: Any, knowledge_in
 
 def test_a_policy_the_articles_do_not_cover_is_not_answered(world: Any, knowledge_index: Any) -> None:
     world.with_knowledge(knowledge_index)
-    for question in ("What is your refund policy for annual subscriptions cancelled mid-term?",
-                     "Do you support SEPA direct debit?", "Is there an early termination fee?"):
+    for question in (
+        "What is your refund policy for annual subscriptions cancelled mid-term?",
+        "Do you support SEPA direct debit?",
+        "Is there an early termination fee?",
+    ):
         (turn,) = _turns(world, question)
         assert "don't know" in turn.reply and "Customer Service" in turn.reply, (question, turn.reply)

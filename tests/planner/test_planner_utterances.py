@@ -3,6 +3,7 @@
 The utterances (planner_cases.py) were written as customers write, before tuning. The floors
 below are what was measured; a regression under them fails the run.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -10,9 +11,9 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from planner_helpers import conversation, first_call
 from langchain_core.messages import HumanMessage
 from planner_cases import MULTI, SINGLE
+from planner_helpers import conversation, first_call
 
 SINGLE_FLOOR = 0.95
 MULTI_FLOOR = 0.95
@@ -93,8 +94,9 @@ def test_multi_turn_accuracy(knowledge_index: Any) -> None:
                 turn = runner.run_turn(principal, conv, step[1])
         world.close()
         assert turn is not None
-        calls = turn.tool_calls + ([{"name": turn.pending_action["tool"], "args": turn.pending_action["args"]}]
-                                   if turn.pending_action else [])
+        calls = turn.tool_calls + (
+            [{"name": turn.pending_action["tool"], "args": turn.pending_action["args"]}] if turn.pending_action else []
+        )
         if tool is None and must_say:  # what the reply must say (a proposal's summary, a refusal's reason)
             ok = True
         elif tool is None:
@@ -135,8 +137,9 @@ def test_held_out_accuracy(planner: Any) -> None:
 
 
 def test_same_conversation_gives_the_same_message(planner: Any) -> None:
-    from agent.planner import OfflinePlanner
     from planner_cases import MULTI
+
+    from agent.planner import OfflinePlanner
 
     fresh = OfflinePlanner()
     for _, steps, *_ in MULTI[:8]:
@@ -147,7 +150,12 @@ def test_same_conversation_gives_the_same_message(planner: Any) -> None:
 def test_questions_about_changes_never_call_a_write_tool(planner: Any) -> None:
     from tools.registry import HANDOFF_TOOLS, PROPOSING_TOOLS
 
-    for text in ("how do I pay an invoice?", "can I change the billing country?", "how do I remove a user?",
-                 "what happens if I turn off auto renew?", "is it possible to add a PO number to a paid invoice?"):
+    for text in (
+        "how do I pay an invoice?",
+        "can I change the billing country?",
+        "how do I remove a user?",
+        "what happens if I turn off auto renew?",
+        "is it possible to add a PO number to a paid invoice?",
+    ):
         name, _ = first_call(planner.invoke([HumanMessage(text)]))
         assert name not in PROPOSING_TOOLS | HANDOFF_TOOLS, (text, name)

@@ -1,5 +1,6 @@
 """Reliability and security tests (issue 10). Figures go to $RELIABILITY_REPORT when it is set
 (see RELIABILITY.md). The long runs are marked `slow`."""
+
 from __future__ import annotations
 
 import sys

@@ -16,6 +16,7 @@ gateway over its own SQL ledger); the hooks wrap the gateway object and SqlUnitO
 process only, so the product code has no fault-injection switch. Prints the action id first, so the
 test knows it even when the process dies.
 """
+
 from __future__ import annotations
 
 import json

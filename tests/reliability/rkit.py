@@ -1,5 +1,6 @@
 """Helpers of the reliability tests: demo worlds, database snapshots and scans, served subprocesses
 (kill -9 and restart), PostgreSQL schemas, and a figures log that RELIABILITY.md is written from."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,12 +36,26 @@ PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postg
 
 # Billing state a mutation changes. Conversations, messages, pending actions, the audit log and support
 # cases change on every turn by design (proposals, rejections, hand-offs) and are checked separately.
-STATE_TABLES = ("accounts", "contracts", "contract_contacts", "portal_users", "invoices", "payments", "outbox",
-                "signed_quotes")
+STATE_TABLES = (
+    "accounts",
+    "contracts",
+    "contract_contacts",
+    "portal_users",
+    "invoices",
+    "payments",
+    "outbox",
+    "signed_quotes",
+)
 
 # Luhn-valid test card numbers, in the shapes people type them (none is the demo world's card on file).
-CARDS = ["4111 1111 1111 1111", "5105-1051-0510-5100", "378282246310005", "4012888888881881",
-         "6011 1111 1111 1117", "3530111333300000"]
+CARDS = [
+    "4111 1111 1111 1111",
+    "5105-1051-0510-5100",
+    "378282246310005",
+    "4012888888881881",
+    "6011 1111 1111 1117",
+    "3530111333300000",
+]
 CARD_DIGITS = [re.sub(r"\D", "", c) for c in CARDS]
 
 
@@ -83,8 +98,10 @@ def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str
     meta = MetaData()
     meta.reflect(engine, only=list(tables))
     with engine.connect() as conn:
-        return {name: sorted((tuple(str(v) for v in row) for row in conn.execute(select(meta.tables[name]))))
-                for name in tables}
+        return {
+            name: sorted(tuple(str(v) for v in row) for row in conn.execute(select(meta.tables[name])))
+            for name in tables
+        }
 
 
 def changed_tables(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
@@ -138,17 +155,33 @@ def auth(email: str) -> dict[str, str]:
 
 def init_database(env: dict[str, str]) -> None:
     """`portal-agent db init --demo` into the environment's database (as an operator would)."""
-    done = subprocess.run([sys.executable, "-m", "service.cli", "db", "init", "--demo"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "db", "init", "--demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
 
 def server_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "OPENAI_", "SLACK_"))}
-    env.update({"PORTAL_DATA_DIR": str(data_dir), "PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": SECRET,
-                "PORTAL_ENV": "production", "PORTAL_RATE_LIMIT_PER_MINUTE": "100000",
-                "PORTAL_RATE_LIMIT_BURST": "10000", "PORTAL_CLIENT_RATE_LIMIT_PER_MINUTE": "100000",
-                "PORTAL_CLIENT_RATE_LIMIT_BURST": "10000", "PORTAL_LOG_LEVEL": "WARNING", **extra})
+    env.update(
+        {
+            "PORTAL_DATA_DIR": str(data_dir),
+            "PORTAL_DATABASE_URL": database_url,
+            "PORTAL_SECRET_KEY": SECRET,
+            "PORTAL_ENV": "production",
+            "PORTAL_RATE_LIMIT_PER_MINUTE": "100000",
+            "PORTAL_RATE_LIMIT_BURST": "10000",
+            "PORTAL_CLIENT_RATE_LIMIT_PER_MINUTE": "100000",
+            "PORTAL_CLIENT_RATE_LIMIT_BURST": "10000",
+            "PORTAL_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
     return env
 
 
@@ -166,19 +199,36 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 180.0) -> "Server":
-        args = ([sys.executable, str(self.launcher), str(self.port)] if self.launcher else
-                [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(self.workers), "--log-level", "warning"])
+    def start(self, timeout: float = 180.0) -> Server:
+        args = (
+            [sys.executable, str(self.launcher), str(self.port)]
+            if self.launcher
+            else [
+                sys.executable,
+                "-m",
+                "service.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
+            ]
+        )
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log_tail()
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and \
-                        len(self.worker_pids()) >= (self.workers if self.workers > 1 else 0):
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200 and len(self.worker_pids()) >= (
+                    self.workers if self.workers > 1 else 0
+                ):
                     return self
             except httpx.TransportError:
                 pass
@@ -233,4 +283,4 @@ def rss_kb(pid: int) -> int:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -5,6 +5,7 @@ crash. Used only by the crash tests: `python slow_gateway_serve.py PORT`.
 PORTAL_TEST_CHARGE_LOG: file that gets one line per charge (the idempotency key), written when the
 charge is made; PORTAL_TEST_CHARGE_DELAY: seconds to pause after it.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,5 +36,12 @@ if __name__ == "__main__":
     from service.logging import configure_logging
 
     configure_logging("WARNING")
-    uvicorn.run("service.app:create_served_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]),
-                log_config=None, access_log=False, log_level="warning")
+    uvicorn.run(
+        "service.app:create_served_app",
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_config=None,
+        access_log=False,
+        log_level="warning",
+    )

@@ -4,12 +4,13 @@ No request may produce a 5xx, and every response must match the schema (status c
 body valid, content type right). Runs as Alice, so the authenticated surface is explored too.
 (The schemathesis pytest plugin's lazy fixtures do not work with pytest 9, so each operation's
 hypothesis strategy is driven directly.)"""
+
 from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-
 from rkit import report
+
 from service.app import create_app
 from service.health import database
 from tests.service.service_kit import make_world
@@ -30,8 +31,13 @@ def test_api_conforms_to_its_schema_under_fuzzing(tmp_path):
             operations += 1
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             def check(case) -> None:
                 nonlocal calls
                 calls += 1
@@ -44,7 +50,6 @@ def test_api_conforms_to_its_schema_under_fuzzing(tmp_path):
                 failures[operation.label] = f"{type(exc).__name__}: {str(exc)[:1500]}"
     finally:
         world.container.engine.dispose()
-    report("schemathesis", operations=operations, requests=calls, statuses=statuses,
-           failing_operations=len(failures))
+    report("schemathesis", operations=operations, requests=calls, statuses=statuses, failing_operations=len(failures))
     assert operations >= 15 and calls >= operations * 5
     assert not failures, "\n\n".join(f"{k}\n{v}" for k, v in failures.items())

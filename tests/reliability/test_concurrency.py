@@ -3,6 +3,7 @@
 50 simultaneous confirms of one action execute it once (49 clear 409s); two messages of one
 conversation sent at once are answered one after the other; a conversation (and its pending action)
 started on one worker continues on another."""
+
 from __future__ import annotations
 
 import os
@@ -13,11 +14,11 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from conftest import needs_postgres
+from rkit import Server, auth, init_database, pg_schema, report, server_env
 from sqlalchemy import text
 
 from bench.mock_model import MockConfig, MockModelServer
-from conftest import needs_postgres
-from rkit import Server, auth, init_database, pg_schema, report, server_env
 from service.db import create_engine_for
 
 pytestmark = [needs_postgres, pytest.mark.postgres]
@@ -29,8 +30,14 @@ MODEL_LATENCY_MS = 300
 def cluster(tmp_path_factory):
     data = tmp_path_factory.mktemp("cluster")
     with MockModelServer(MockConfig(latency_ms=MODEL_LATENCY_MS)) as model_url, pg_schema("relc") as url:
-        env = server_env(data, url, PORTAL_LLM="openai", OPENAI_BASE_URL=model_url,
-                         OPENAI_API_KEY="sk-test-not-a-real-key-0000000", PORTAL_MODEL="mock-model")
+        env = server_env(
+            data,
+            url,
+            PORTAL_LLM="openai",
+            OPENAI_BASE_URL=model_url,
+            OPENAI_API_KEY="sk-test-not-a-real-key-0000000",
+            PORTAL_MODEL="mock-model",
+        )
         init_database(env)
         server = Server(env, workers=3).start()
         engine = create_engine_for(url)
@@ -88,8 +95,9 @@ def test_fifty_simultaneous_confirms_execute_once(cluster):
     responses = all_at_once(50, lambda i: post(server.url, f"/v1/conversations/{conv}/actions/{action}/confirm"))
     seconds = time.monotonic() - started
 
-    assert all(isinstance(r, httpx.Response) for r in responses), [r for r in responses if not
-                                                                    isinstance(r, httpx.Response)][:3]
+    assert all(isinstance(r, httpx.Response) for r in responses), [
+        r for r in responses if not isinstance(r, httpx.Response)
+    ][:3]
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * 49, codes
     ok = next(r for r in responses if r.status_code == 200).json()
@@ -100,13 +108,22 @@ def test_fifty_simultaneous_confirms_execute_once(cluster):
             assert body["kind"] == "already_decided" and body["status"] == "executed" and body["message"]
     with engine.connect() as conn:
         payments = conn.execute(text("SELECT count(*) FROM payments WHERE action_id = :a"), {"a": action}).scalar()
-        audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action_id = :a AND outcome = 'executed'"),
-                               {"a": action}).scalar()
+        audited = conn.execute(
+            text("SELECT count(*) FROM audit_log WHERE action_id = :a AND outcome = 'executed'"), {"a": action}
+        ).scalar()
         receipts = conn.execute(text("SELECT count(*) FROM outbox WHERE kind = 'payment_receipt'")).scalar()
         status = conn.execute(text("SELECT status FROM invoices WHERE id = 'INV-1001'")).scalar()
     assert (payments, audited, receipts, status) == (1, 1, 1, "processing")
-    report("concurrent_confirms", workers=3, database="postgresql", confirms=50, executed=1, http_409=codes.count(409),
-           payments=payments, seconds=round(seconds, 2))
+    report(
+        "concurrent_confirms",
+        workers=3,
+        database="postgresql",
+        confirms=50,
+        executed=1,
+        http_409=codes.count(409),
+        payments=payments,
+        seconds=round(seconds, 2),
+    )
 
 
 def test_two_messages_at_once_are_processed_one_after_the_other(cluster):
@@ -126,8 +143,11 @@ def test_two_messages_at_once_are_processed_one_after_the_other(cluster):
     for question, answer in ((messages[0], messages[1]), (messages[2], messages[3])):
         assert question["content"][-8:] in answer["content"], (question, answer)  # its own answer follows it
     with engine.connect() as conn:
-        seqs = conn.execute(text("SELECT seq FROM messages WHERE conversation_id = :c ORDER BY seq"),
-                            {"c": conv}).scalars().all()
+        seqs = (
+            conn.execute(text("SELECT seq FROM messages WHERE conversation_id = :c ORDER BY seq"), {"c": conv})
+            .scalars()
+            .all()
+        )
     assert seqs == list(range(1, len(seqs) + 1))
     report("serialized_turns", messages_at_once=2, seconds=round(seconds, 2), transcript=roles)
 

@@ -2,6 +2,7 @@
 card was charged, before the outcome was recorded), then restart it on the same database (SQLite and
 PostgreSQL). A pending action can still be decided after the restart; a payment caught in the crash
 stays in progress (not payable again, not charged again) until reconciliation records it, once."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import PG_SKIP
+from rkit import HERE, ROOT, Server, auth, init_database, pg_schema, report, server_env
 from sqlalchemy import text
 
-from conftest import PG_SKIP
 from billing.adapters.gateway import SimulatedGateway
 from billing.adapters.gateway_sql import SqlLedger
-from rkit import HERE, ROOT, Server, auth, init_database, pg_schema, report, server_env
 from service.db import create_engine_for
 
 ALICE = "alice@acme.example"
@@ -72,16 +73,24 @@ def propose_payment(server: Server) -> tuple[str, str]:
 def state(engine, action: str) -> tuple[str, str, int, str | None]:
     """(action status, invoice status, payments, intent state)."""
     with engine.connect() as conn:
-        return (conn.execute(text("SELECT status FROM pending_actions WHERE id = :a"), {"a": action}).scalar(),
-                conn.execute(text("SELECT status FROM invoices WHERE id = 'INV-1001'")).scalar(),
-                conn.execute(text("SELECT count(*) FROM payments WHERE invoice_id = 'INV-1001'")).scalar(),
-                conn.execute(text("SELECT state FROM payment_intents WHERE action_id = :a"), {"a": action}).scalar())
+        return (
+            conn.execute(text("SELECT status FROM pending_actions WHERE id = :a"), {"a": action}).scalar(),
+            conn.execute(text("SELECT status FROM invoices WHERE id = 'INV-1001'")).scalar(),
+            conn.execute(text("SELECT count(*) FROM payments WHERE invoice_id = 'INV-1001'")).scalar(),
+            conn.execute(text("SELECT state FROM payment_intents WHERE action_id = :a"), {"a": action}).scalar(),
+        )
 
 
 def reconcile(env: dict[str, str]) -> str:
     """`portal-agent payments reconcile` as an operator (later a scheduled job) runs it."""
-    done = subprocess.run([sys.executable, "-m", "service.cli", "payments", "reconcile", "--older-than", "0"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "payments", "reconcile", "--older-than", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -119,8 +128,7 @@ def test_kill9_during_execution_pay_again_is_refused_and_reconciliation_pays_onc
 
     def confirm() -> None:
         try:
-            outcome["response"] = call(server, "POST", f"/v1/conversations/{conv}/actions/{action}/confirm",
-                                       timeout=45)
+            outcome["response"] = call(server, "POST", f"/v1/conversations/{conv}/actions/{action}/confirm", timeout=45)
         except httpx.TransportError as exc:
             outcome["error"] = type(exc).__name__
 
@@ -153,5 +161,11 @@ def test_kill9_during_execution_pay_again_is_refused_and_reconciliation_pays_onc
     assert charges.read_text().split() == [action]  # the gateway was called once
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outbox WHERE kind = 'payment_receipt'")).scalar() == 1
-    report(f"crash_during_execution_{kind}", after_restart=after_crash, retry_status=retry.status_code,
-           retry_seconds=round(waited, 1), charge_calls=len(charges.read_text().split()), payments=1)
+    report(
+        f"crash_during_execution_{kind}",
+        after_restart=after_crash,
+        retry_status=retry.status_code,
+        retry_seconds=round(waited, 1),
+        charge_calls=len(charges.read_text().split()),
+        payments=1,
+    )

@@ -1,6 +1,7 @@
 """Hostile input, part 2: forged and expired tokens, other accounts' ids on every id-taking route,
 tampered and expired signed links, oversized bodies. Each attack is counted; none may return data
 or change anything."""
+
 from __future__ import annotations
 
 import base64
@@ -12,11 +13,10 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-
 from rkit import report, snapshot
+
 from service.app import create_app
 from tests.service.service_kit import SECRET, make_world
-
 
 
 @pytest.fixture
@@ -30,6 +30,12 @@ async def env(tmp_path: Path):
 
 def b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _redated_claims() -> str:
+    """The claims of a download link for INV-1001, re-dated to expire in ten minutes (unsigned)."""
+    claims = ["invoice_pdf", "INV-1001", "alice@acme.example", int(time.time()) + 600]
+    return base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
 
 
 def forged_tokens(world) -> dict[str, str]:
@@ -59,10 +65,17 @@ def forged_tokens(world) -> dict[str, str]:
     }
 
 
-PROTECTED = [("GET", "/v1/me"), ("GET", "/v1/contracts"), ("GET", "/v1/contracts/C-1001"),
-             ("GET", "/v1/contracts/C-1001/users"), ("GET", "/v1/invoices"), ("GET", "/v1/invoices/INV-1001"),
-             ("GET", "/v1/invoices/INV-1001/pdf"), ("GET", "/v1/contracts/C-1001/signed-quote"),
-             ("POST", "/v1/conversations")]
+PROTECTED = [
+    ("GET", "/v1/me"),
+    ("GET", "/v1/contracts"),
+    ("GET", "/v1/contracts/C-1001"),
+    ("GET", "/v1/contracts/C-1001/users"),
+    ("GET", "/v1/invoices"),
+    ("GET", "/v1/invoices/INV-1001"),
+    ("GET", "/v1/invoices/INV-1001/pdf"),
+    ("GET", "/v1/contracts/C-1001/signed-quote"),
+    ("POST", "/v1/conversations"),
+]
 
 
 async def test_forged_expired_and_unknown_tokens_are_401_everywhere(env):
@@ -74,8 +87,12 @@ async def test_forged_expired_and_unknown_tokens_are_401_everywhere(env):
             tried += 1
             assert r.status_code == 401, (name, path, r.status_code, r.text[:200])
             assert r.json()["message"] and "1200.00" not in r.text and "alice" not in r.text.lower()
-    for header in ({"Authorization": world.token("alice")}, {"Authorization": f"Basic {world.token('alice')}"},
-                   {"X-Token": world.token("alice")}, {}):
+    for header in (
+        {"Authorization": world.token("alice")},
+        {"Authorization": f"Basic {world.token('alice')}"},
+        {"X-Token": world.token("alice")},
+        {},
+    ):
         r = await client.get("/v1/me", headers=header)
         tried += 1
         assert r.status_code == 401
@@ -85,8 +102,9 @@ async def test_forged_expired_and_unknown_tokens_are_401_everywhere(env):
 
 async def _conversation_with_action(client, headers) -> tuple[str, str]:
     conv = (await client.post("/v1/conversations", headers=headers)).json()["conversation_id"]
-    turn = (await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-2001"},
-                              headers=headers)).json()
+    turn = (
+        await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-2001"}, headers=headers)
+    ).json()
     return conv, turn["pending_action"]["id"]
 
 
@@ -134,8 +152,13 @@ async def test_tampered_expired_and_foreign_signed_links(env):
     good = links.token("invoice_pdf", "INV-1001", "alice@acme.example")
     body, sig = good.split(".")
     other_body = links.token("invoice_pdf", "INV-2001", "alice@acme.example").split(".")[0]
-    forged_claims = base64.urlsafe_b64encode(json.dumps(["invoice_pdf", "INV-2001", "carol@globex.example",
-                                                         int(time.time()) + 600]).encode()).decode().rstrip("=")
+    forged_claims = (
+        base64.urlsafe_b64encode(
+            json.dumps(["invoice_pdf", "INV-2001", "carol@globex.example", int(time.time()) + 600]).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     expired = links.token("invoice_pdf", "INV-1001", "alice@acme.example", now=time.time() - 3600)
     attacks = {
         "flipped signature": (f"{body}.{sig[:-1]}{'A' if sig[-1] != 'A' else 'B'}", 404),
@@ -146,15 +169,22 @@ async def test_tampered_expired_and_foreign_signed_links(env):
         "non-ascii": ("é.é", 404),
         "non-ascii signature": (f"{body}.{sig[:-1]}é", 404),
         "expired": (expired, 410),
-        "expired, re-dated": (f"{base64.urlsafe_b64encode(json.dumps(['invoice_pdf', 'INV-1001', 'alice@acme.example', int(time.time()) + 600]).encode()).decode().rstrip('=')}.{expired.split('.')[1]}", 404),  # noqa: E501
-        "signed for a resource the user cannot see": (links.token("invoice_pdf", "INV-2001", "alice@acme.example"), 404),
+        "expired, re-dated": (f"{_redated_claims()}.{expired.split('.')[1]}", 404),
+        "signed for a resource the user cannot see": (
+            links.token("invoice_pdf", "INV-2001", "alice@acme.example"),
+            404,
+        ),
         "card form for someone else's contract": (links.token("card_form", "C-2001", "alice@acme.example"), 404),
     }
     before = snapshot(world.container.engine)
     for name, (tok, status) in attacks.items():
         for method in ("GET", "POST"):
-            r = await client.request(method, f"/v1/links/{tok}", content=b"number=4111111111111111&expiry=12/30&cvc=123",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+            r = await client.request(
+                method,
+                f"/v1/links/{tok}",
+                content=b"number=4111111111111111&expiry=12/30&cvc=123",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
             expected = status if method == "GET" or status == 410 else (status if status != 404 else 404)
             assert r.status_code in (expected, 405), (name, method, r.status_code, r.text[:200])
             assert r.headers["content-type"].startswith("application/json"), (name, r.headers["content-type"])
@@ -177,18 +207,27 @@ async def test_oversized_and_malformed_bodies_change_nothing(env):
             yield b"a" * 8192
 
     cases = {
-        "declared too large": (dict(content=json.dumps({"text": "x" * (limit + 10)}).encode(),
-                                    headers={**alice, "Content-Type": "application/json"}), 413),
-        "streamed too large": (dict(content=chunked(limit * 2), headers={**alice, "Content-Type": "application/json"}),
-                               413),
+        "declared too large": (
+            dict(
+                content=json.dumps({"text": "x" * (limit + 10)}).encode(),
+                headers={**alice, "Content-Type": "application/json"},
+            ),
+            413,
+        ),
+        "streamed too large": (
+            dict(content=chunked(limit * 2), headers={**alice, "Content-Type": "application/json"}),
+            413,
+        ),
         "text over 4000 characters": (dict(json={"text": "pay INV-1001 " * 400}, headers=alice), 422),
         "empty text": (dict(json={"text": ""}, headers=alice), 422),
         "blank text": (dict(json={"text": "   "}, headers=alice), 422),
         "extra field": (dict(json={"text": "hi", "user": "carol@globex.example"}, headers=alice), 422),
         "wrong type": (dict(json={"text": ["pay INV-1001"]}, headers=alice), 422),
-        "not json": (dict(content=b"{\"text\": ", headers={**alice, "Content-Type": "application/json"}), 422),
-        "nested deep": (dict(content=(b"[" * 5000 + b"]" * 5000), headers={**alice, "Content-Type": "application/json"}),
-                        (400, 422)),
+        "not json": (dict(content=b'{"text": ', headers={**alice, "Content-Type": "application/json"}), 422),
+        "nested deep": (
+            dict(content=(b"[" * 5000 + b"]" * 5000), headers={**alice, "Content-Type": "application/json"}),
+            (400, 422),
+        ),
         "null byte": (dict(json={"text": "pay INV-1001\x00yes"}, headers=alice), 200),
     }
     for name, (kwargs, status) in cases.items():

@@ -1,4 +1,5 @@
 """The per-conversation lock is a renewed lease: a long turn keeps it, a crashed holder loses it soon."""
+
 from __future__ import annotations
 
 import threading

@@ -2,6 +2,7 @@
 truncated streams, malformed JSON, bad tool arguments, other accounts' ids), the offline planner as
 the fallback. Every turn gets a reply; a failed model is flagged as degraded; only a confirmed action
 changes billing state, and each one changes it exactly once."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,13 @@ import time
 from collections import Counter
 
 import pytest
+from rkit import changed_tables, report, snapshot
 
 from agent.models import ModelConfig, build_models
 from agent.runner import DEGRADED_NOTE
 from bench.mock_model import MockConfig, MockModelServer
 from billing.errors import ActionAlreadyDecided
 from billing.principal import Principal
-from rkit import changed_tables, report, snapshot
 
 ALICE = Principal("alice@acme.example", "eval")
 PO = re.compile(r"PO number of (INV-\d+) to (\S+)", re.I)
@@ -29,9 +30,18 @@ def po_route(text: str) -> tuple[str, str] | None:
 
 
 def cycle(i: int) -> list[str]:
-    return ["show INV-1001", f"set the PO number of INV-1001 to PO-R{i}", "yes", "pay INV-1003",
-            "list my invoices", "pay INV-1001", "no", f"set the PO number of INV-1001 to PO-X{i} yes",
-            "hello", "what are my contracts"]
+    return [
+        "show INV-1001",
+        f"set the PO number of INV-1001 to PO-R{i}",
+        "yes",
+        "pay INV-1003",
+        "list my invoices",
+        "pay INV-1001",
+        "no",
+        f"set the PO number of INV-1001 to PO-X{i} yes",
+        "hello",
+        "what are my contracts",
+    ]
 
 
 def turn(runner, conversation_id: str, text: str, streamed: bool):
@@ -48,8 +58,9 @@ def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11)
     executed_ids: list[str] = []
     config = MockConfig(latency_ms=5, fault_rate=fault_rate, timeout_sleep_s=1.5, seed=seed, route=po_route)
     with MockModelServer(config) as base_url:
-        primary, fallback = build_models(ModelConfig("openai", "mock-model", "sk-test-not-a-real-key-0000000",
-                                                     base_url, timeout=0.5))  # max_retries as configured (2)
+        primary, fallback = build_models(
+            ModelConfig("openai", "mock-model", "sk-test-not-a-real-key-0000000", base_url, timeout=0.5)
+        )  # max_retries as configured (2)
         runner = world.runner(primary, fallback)
         texts = [t for i in range(turns // 10 + 1) for t in cycle(i)][:turns]
         started = time.monotonic()
@@ -84,7 +95,10 @@ def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11)
                 figures["executed"] += 1
                 executed_ids.append(decided["id"])
                 po = world.billing.get_action(ALICE, decided["id"]).args["po_number"]
-                assert "invoices" in changed and set(changed) <= {"invoices", "outbox"} and po.startswith("PO-R"), (changed, po)
+                assert "invoices" in changed and set(changed) <= {"invoices", "outbox"} and po.startswith("PO-R"), (
+                    changed,
+                    po,
+                )
                 assert world.billing.get_invoice(ALICE, "INV-1001")["po_number"] == po
                 with pytest.raises(ActionAlreadyDecided):  # the button pressed after the typed yes
                     runner.decide(ALICE, conv.id, decided["id"], True)
@@ -96,8 +110,9 @@ def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11)
 
     # No duplicate mutation: each executed action is audited once; nothing paid without a "yes".
     with world.engine.connect() as conn:
-        audit = conn.exec_driver_sql("SELECT action_id, count(*) FROM audit_log WHERE outcome = 'executed' "
-                                     "GROUP BY action_id").all()
+        audit = conn.exec_driver_sql(
+            "SELECT action_id, count(*) FROM audit_log WHERE outcome = 'executed' GROUP BY action_id"
+        ).all()
         payments = conn.exec_driver_sql("SELECT count(*) FROM payments").scalar()
     assert sorted(a for a, _ in audit) == sorted(executed_ids) and all(k == 1 for _, k in audit)
     assert payments == 0 and world.gateway.charge_calls == 0
@@ -108,8 +123,11 @@ def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11)
 def _counts(base_url: str) -> dict:
     import httpx
 
-    return {k: v for k, v in httpx.get(base_url.removesuffix("/v1") + "/stats", timeout=5).json().items()
-            if isinstance(v, int)}
+    return {
+        k: v
+        for k, v in httpx.get(base_url.removesuffix("/v1") + "/stats", timeout=5).json().items()
+        if isinstance(v, int)
+    }
 
 
 def test_40_turns_at_20_percent_faults(world):

@@ -9,6 +9,7 @@ more. For every run the gateway's own ledger (its own SQLite file, or its own Po
 compared with the portal's records: charges = payments (same keys, same amounts), at most one charge
 per invoice, one receipt per payment, no payment left in progress, no invoice without a way forward.
 """
+
 from __future__ import annotations
 
 import collections
@@ -21,6 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import PG_SKIP
+from payment_fault_worker import POINTS
+from rkit import HERE, ROOT, pg_schema, report
 
 from billing.adapters.gateway import SimulatedGateway
 from billing.adapters.gateway_sql import SqlLedger
@@ -28,15 +32,21 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import SystemClock
 from billing.demo import seed_demo
 from billing.entities import (
-    OPEN_INTENT_STATES, ActionStatus, Card, Contract, ContractContact, Invoice, InvoiceStatus, OutboxMail, Payment,
-    PaymentIntent, PendingAction,
+    OPEN_INTENT_STATES,
+    ActionStatus,
+    Card,
+    Contract,
+    ContractContact,
+    Invoice,
+    InvoiceStatus,
+    OutboxMail,
+    Payment,
+    PaymentIntent,
+    PendingAction,
 )
 from billing.errors import InvoiceNotPayable
 from billing.principal import Principal
 from billing.service import BillingService
-from conftest import PG_SKIP
-from payment_fault_worker import POINTS
-from rkit import HERE, ROOT, pg_schema, report
 from service.db import create_engine_for, upgrade
 
 ALICE = Principal("alice@acme.example", "web")
@@ -93,17 +103,36 @@ def _contracts(svc: BillingService) -> None:
         assert base is not None
         for name, number in CARDS.items():
             token = svc.gateway.tokenize(number, 12, 2030, "123")
-            uow.repo.add(Contract(f"C-F-{name}", "ACME", base.status, False, base.end_date, "USD", True,
-                                  base.billing_address, base.billing_contact,
-                                  Card(token.token, token.brand, token.last4, 12, 2030)))
+            uow.repo.add(
+                Contract(
+                    f"C-F-{name}",
+                    "ACME",
+                    base.status,
+                    False,
+                    base.end_date,
+                    "USD",
+                    True,
+                    base.billing_address,
+                    base.billing_contact,
+                    Card(token.token, token.brand, token.last4, 12, 2030),
+                )
+            )
             uow.repo.add(ContractContact(f"cc-f-{name}", f"C-F-{name}", ALICE.email, ["card_holder"]))
         uow.commit()
 
 
 def _invoice(bench: Bench, card: str, n: int) -> Invoice:
     today = dt.date.today()
-    invoice = Invoice(f"INV-F{n:03d}", f"C-F-{card}", Decimal("100.00") + n, Decimal("100.00") + n, "USD",
-                      InvoiceStatus.OPEN, today, today + dt.timedelta(days=10))
+    invoice = Invoice(
+        f"INV-F{n:03d}",
+        f"C-F-{card}",
+        Decimal("100.00") + n,
+        Decimal("100.00") + n,
+        "USD",
+        InvoiceStatus.OPEN,
+        today,
+        today + dt.timedelta(days=10),
+    )
     with bench.svc.uow_factory(write=True) as uow:
         uow.repo.add(invoice)
         uow.commit()
@@ -111,8 +140,13 @@ def _invoice(bench: Bench, card: str, n: int) -> Invoice:
 
 
 def _worker(bench: Bench, invoice_id: str, point: str) -> tuple[str, int]:
-    done = subprocess.run([sys.executable, str(WORKER), bench.url, bench.gateway_url, ALICE.email, invoice_id,
-                           point], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(WORKER), bench.url, bench.gateway_url, ALICE.email, invoice_id, point],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = done.stdout.split()
     assert lines and lines[0].startswith("act_"), (done.returncode, done.stdout, done.stderr[-2000:])
     return lines[0], done.returncode
@@ -148,7 +182,8 @@ def _check_invoice(bench: Bench, invoice: Invoice, card: str) -> dict[str, int]:
     charges = [r for r in bench.svc.gateway.records() if r.idempotency_key in keys and r.succeeded]
     payments = bench.all(Payment, invoice_id=invoice.id)
     assert sorted((c.idempotency_key, c.amount, c.charge_id) for c in charges) == sorted(
-        (p.action_id, p.amount, p.gateway_charge_id) for p in payments), (charges, payments)  # charges = payments
+        (p.action_id, p.amount, p.gateway_charge_id) for p in payments
+    ), (charges, payments)  # charges = payments
     assert len(charges) == (0 if card == "declined" else 1)  # charged once, however often it was tried
     assert all(p.amount == invoice.amount for p in payments)
     for p in payments:
@@ -174,8 +209,15 @@ def _run(bench: Bench, card: str, point: str, n: int) -> dict:
     later = _pay_again(bench, invoice.id, 2)  # payable again only if nothing was charged
     bench.svc.reconcile(older_than=NOW)  # completes a second attempt whose answer timed out
     figures = _check_invoice(bench, invoice, card)
-    return {"card": card, "point": point, "after_crash": after_crash, "pay_again": again, "pay_later": later,
-            "reconciled": "succeeded" if first.succeeded else "declined" if first.declined else "-", **figures}
+    return {
+        "card": card,
+        "point": point,
+        "after_crash": after_crash,
+        "pay_again": again,
+        "pay_later": later,
+        "reconciled": "succeeded" if first.succeeded else "declined" if first.declined else "-",
+        **figures,
+    }
 
 
 def _matrix() -> list[tuple[str, str]]:
@@ -194,15 +236,23 @@ def _summary(bench: Bench, runs: list[dict]) -> dict:
     double = [iid for iid, n in per_invoice.items() if n > 1]
     stuck = {i.invoice_id for i in bench.all(PaymentIntent, state=list(OPEN_INTENT_STATES))}
     assert double == [] and stuck == set()
-    return {"database": bench.kind, "runs": len(runs), "kill_points": dict(collections.Counter(r["point"] for r in runs)),
-            "gateway_charges": len(ledger), "payments": len(payments), "receipts": len(receipts),
-            "confirmed_actions": sum(r["attempts"] for r in runs), "invoices_charged_twice": len(double),
-            "payments_left_in_progress": len(stuck),
-            "after_crash": dict(sorted(collections.Counter(
-                f"{r['point']}:{r['card']}:{r['after_crash']}" for r in runs).items())),
-            "pay_again_before_reconciliation": dict(collections.Counter(r["pay_again"] for r in runs)),
-            "reconciliation": dict(collections.Counter(r["reconciled"] for r in runs)),
-            "pay_again_after_reconciliation": dict(collections.Counter(r["pay_later"] for r in runs))}
+    return {
+        "database": bench.kind,
+        "runs": len(runs),
+        "kill_points": dict(collections.Counter(r["point"] for r in runs)),
+        "gateway_charges": len(ledger),
+        "payments": len(payments),
+        "receipts": len(receipts),
+        "confirmed_actions": sum(r["attempts"] for r in runs),
+        "invoices_charged_twice": len(double),
+        "payments_left_in_progress": len(stuck),
+        "after_crash": dict(
+            sorted(collections.Counter(f"{r['point']}:{r['card']}:{r['after_crash']}" for r in runs).items())
+        ),
+        "pay_again_before_reconciliation": dict(collections.Counter(r["pay_again"] for r in runs)),
+        "reconciliation": dict(collections.Counter(r["reconciled"] for r in runs)),
+        "pay_again_after_reconciliation": dict(collections.Counter(r["pay_later"] for r in runs)),
+    }
 
 
 def test_kill9_at_every_step_of_a_payment_charges_once_and_records_every_charge(bench):

@@ -1,6 +1,7 @@
 """Soak: steady load on `portal-agent serve` (2 workers, SQLite) with the mock model. No errors, and
 the workers' resident memory after warm-up grows by less than 10 % over 10 minutes (slow); the default
 run is ~30 s and reports the growth."""
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,9 @@ from collections import Counter
 
 import httpx
 import pytest
+from rkit import Server, auth, init_database, report, rss_kb, server_env
 
 from bench.mock_model import MockConfig, MockModelServer
-from rkit import Server, auth, init_database, report, rss_kb, server_env
 
 USERS = ["alice@acme.example", "bob@acme.example", "carol@globex.example", "erin@acme.example"]
 SCRIPT = ["show INV-1001", "list my invoices", "pay INV-1003", "what are my contracts", "hello"]
@@ -21,8 +22,13 @@ CLIENTS = 4
 
 def soak(tmp_path, seconds: float, warmup: float) -> dict:
     with MockModelServer(MockConfig(latency_ms=20)) as model_url:
-        env = server_env(tmp_path / "data", f"sqlite:///{tmp_path / 'soak.db'}", PORTAL_LLM="openai",
-                         OPENAI_BASE_URL=model_url, OPENAI_API_KEY="sk-test-not-a-real-key-0000000")
+        env = server_env(
+            tmp_path / "data",
+            f"sqlite:///{tmp_path / 'soak.db'}",
+            PORTAL_LLM="openai",
+            OPENAI_BASE_URL=model_url,
+            OPENAI_API_KEY="sk-test-not-a-real-key-0000000",
+        )
         init_database(env)
         server = Server(env, workers=2).start()
         counts: Counter = Counter()
@@ -66,11 +72,21 @@ def soak(tmp_path, seconds: float, warmup: float) -> dict:
                 t.join(timeout=60)
             server.stop()
     growth = max((end_rss[p] - start_rss[p]) / start_rss[p] for p in pids)
-    return {"seconds": seconds, "warmup_seconds": warmup, "clients": CLIENTS, "workers": len(pids),
-            "turns": counts["turns"] - turns_at_start, "turns_total": counts["turns"], "reads": counts["reads"],
-            "errors": len(errors), "first_errors": errors[:3], "rss_start_kb": sum(start_rss.values()),
-            "rss_end_kb": sum(end_rss.values()), "rss_growth_pct_max_worker": round(100 * growth, 2),
-            "rss_samples_kb": samples}
+    return {
+        "seconds": seconds,
+        "warmup_seconds": warmup,
+        "clients": CLIENTS,
+        "workers": len(pids),
+        "turns": counts["turns"] - turns_at_start,
+        "turns_total": counts["turns"],
+        "reads": counts["reads"],
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "rss_start_kb": sum(start_rss.values()),
+        "rss_end_kb": sum(end_rss.values()),
+        "rss_growth_pct_max_worker": round(100 * growth, 2),
+        "rss_samples_kb": samples,
+    }
 
 
 def test_soak_30_seconds(tmp_path):

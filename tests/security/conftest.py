@@ -1,5 +1,6 @@
 """Security regression tests (issue 19): one per finding of the probe, and the probe's attack
 categories through HTTP, Slack and the CLI. Each test states the finding it guards (SECURITY.md)."""
+
 from __future__ import annotations
 
 import sys
@@ -12,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))  # slack_
 from collections.abc import AsyncIterator  # noqa: E402
 
 import pytest  # noqa: E402
-
 from slack_kit import SlackStub, SlackWorld, slack_world  # noqa: E402
 
 

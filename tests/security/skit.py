@@ -1,9 +1,11 @@
 """Helpers of the security tests: worlds over the real app, clients from any address, state snapshots."""
+
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, MetaData, select
@@ -13,8 +15,17 @@ from service.app import create_app
 from tests.service.service_kit import USERS, World, make_world
 
 OUTSIDER = "203.0.113.7"  # TEST-NET-3: an address that is not this machine (never contacted: ASGI in process)
-STATE_TABLES = ("accounts", "contracts", "contract_contacts", "portal_users", "invoices", "payments", "outbox",
-                "pending_actions", "audit_log")
+STATE_TABLES = (
+    "accounts",
+    "contracts",
+    "contract_contacts",
+    "portal_users",
+    "invoices",
+    "payments",
+    "outbox",
+    "pending_actions",
+    "audit_log",
+)
 
 
 @asynccontextmanager
@@ -26,7 +37,9 @@ async def client_for(app: Any, host: str = "127.0.0.1") -> AsyncIterator[httpx.A
 
 
 @asynccontextmanager
-async def served(tmp_path: Path, host: str = "127.0.0.1", **settings: Any) -> AsyncIterator[tuple[World, httpx.AsyncClient]]:
+async def served(
+    tmp_path: Path, host: str = "127.0.0.1", **settings: Any
+) -> AsyncIterator[tuple[World, httpx.AsyncClient]]:
     world = make_world(tmp_path, **settings)
     try:
         async with client_for(create_app(world.container), host) as client:
@@ -46,8 +59,10 @@ def snapshot(engine: Engine, tables: tuple[str, ...] = STATE_TABLES) -> dict[str
     meta = MetaData()
     meta.reflect(engine, only=[t for t in tables if t in _tables(engine)])
     with engine.connect() as conn:
-        return {name: sorted(tuple(str(v) for v in row) for row in conn.execute(select(table)))
-                for name, table in meta.tables.items()}
+        return {
+            name: sorted(tuple(str(v) for v in row) for row in conn.execute(select(table)))
+            for name, table in meta.tables.items()
+        }
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -2,12 +2,13 @@
 
 Development (the default) must not be reachable from other hosts, `serve` must refuse to listen on
 them, and `/dev/token` signs only for the demo users, answering any other e-mail identically."""
+
 from __future__ import annotations
 
 import pytest
 import typer
-
 from skit import OUTSIDER, USERS, add_user, client_for, served
+
 from service.app import create_app
 
 
@@ -24,8 +25,9 @@ async def test_dev_token_signs_only_demo_users_and_answers_others_identically(tm
         assert demo.status_code == 200 and demo.json()["email"] == USERS["bob"]
 
 
-@pytest.mark.parametrize("path,method", [("/dev/token", "POST"), ("/dev/users", "GET"), ("/", "GET"),
-                                         ("/v1/me", "GET"), ("/healthz", "GET")])
+@pytest.mark.parametrize(
+    "path,method", [("/dev/token", "POST"), ("/dev/users", "GET"), ("/", "GET"), ("/v1/me", "GET"), ("/healthz", "GET")]
+)
 async def test_development_mode_refuses_other_hosts(tmp_path, path, method):
     async with served(tmp_path, host=OUTSIDER) as (world, client):
         r = await client.request(method, path, json={"email": USERS["alice"]}, headers=world.auth("alice"))

@@ -2,6 +2,7 @@
 
 PORTAL_ENV is exactly `development` or `production`; anything else refuses to start, naming the
 accepted values; a production start needs a strong secret that is not the development one."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STRONG = "a-random-production-secret-" + "k" * 20
 
 
-@pytest.mark.parametrize("env", ["prod", "Production", "production ", " development", "PRODUCTION", "dev", "staging",
-                                 "test", ""])
+@pytest.mark.parametrize(
+    "env", ["prod", "Production", "production ", " development", "PRODUCTION", "dev", "staging", "test", ""]
+)
 def test_an_unknown_environment_refuses_to_start(env):
     with pytest.raises(ValidationError) as refused:
         Settings(_env_file=None, portal_env=env, portal_secret_key=STRONG)
@@ -48,8 +50,14 @@ def test_the_cli_prints_the_problem_and_signs_nothing(tmp_path):
     the published development secret."""
     env = {**os.environ, "PORTAL_ENV": "prod", "PORTAL_DATA_DIR": str(tmp_path / "data")}
     env.pop("PORTAL_SECRET_KEY", None)
-    done = subprocess.run([sys.executable, "-m", "service.cli", "token", "--as", "alice@acme.example"], cwd=tmp_path,
-                          env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "token", "--as", "alice@acme.example"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and "eyJ" not in done.stdout
     assert "PORTAL_ENV must be exactly 'development' or 'production'" in done.stderr
     assert "Traceback" not in done.stderr
@@ -60,6 +68,7 @@ def test_a_token_signed_with_the_development_secret_is_refused_in_production(tmp
     import asyncio
 
     from skit import served
+
     from service.auth import issue_token
 
     async def probe() -> int:

@@ -1,14 +1,16 @@
 """Finding 3: the card-form link confirmed anything. `POST /v1/links/<card-form token>/decision`
 executed any pending action of the link's user given its id and conversation, and in Slack the link
 and every Confirm button's ids were posted where the whole channel could read them."""
+
 from __future__ import annotations
 
 import json
 
-from agent.scripted import call, say
-from billing.principal import Principal
 from skit import served, snapshot
 from slack_kit import ALICE, CHANNEL, deliver, event_body, mention
+
+from agent.scripted import call, say
+from billing.principal import Principal
 
 CARD = "4242 4242 4242 4242"
 
@@ -16,8 +18,9 @@ CARD = "4242 4242 4242 4242"
 async def _pending_payment(world, client) -> tuple[str, str]:
     alice = world.auth("alice")
     conv = (await client.post("/v1/conversations", headers=alice)).json()["conversation_id"]
-    turn = (await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"},
-                              headers=alice)).json()
+    turn = (
+        await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"}, headers=alice)
+    ).json()
     return conv, turn["pending_action"]["id"]
 
 
@@ -26,10 +29,12 @@ async def test_a_card_form_link_cannot_confirm_another_pending_action(tmp_path):
         conv, action = await _pending_payment(world, client)
         form = world.container.links.path("card_form", "C-1001", "alice@acme.example")
         before = snapshot(world.container.engine)
-        attack = await client.post(f"{form}/decision", data={"action_id": action, "conversation": conv,
-                                                             "decision": "confirm"})
-        unknown = await client.post(f"{form}/decision", data={"action_id": "act_" + "0" * 20, "conversation": conv,
-                                                              "decision": "confirm"})
+        attack = await client.post(
+            f"{form}/decision", data={"action_id": action, "conversation": conv, "decision": "confirm"}
+        )
+        unknown = await client.post(
+            f"{form}/decision", data={"action_id": "act_" + "0" * 20, "conversation": conv, "decision": "confirm"}
+        )
         assert attack.status_code == 404
         assert attack.text.replace(action, "<id>") == unknown.text.replace("act_" + "0" * 20, "<id>")
         assert snapshot(world.container.engine) == before  # nothing paid, nothing decided, nothing audited
@@ -46,11 +51,13 @@ async def test_a_decision_link_confirms_only_the_card_update_it_was_signed_for(t
         assert world.container.billing.get_action(Principal("alice@acme.example"), payment).status.value == "pending"
         form = world.container.links.path("card_form", "C-1001", "alice@acme.example")
         first = (await client.post(form, data={"number": CARD, "expiry": "12/30", "cvc": "123"})).json()
-        second = (await client.post(form, data={"number": "5555 5555 5555 4444", "expiry": "12/31",
-                                                "cvc": "321"})).json()
+        second = (
+            await client.post(form, data={"number": "5555 5555 5555 4444", "expiry": "12/31", "cvc": "321"})
+        ).json()
         # the first decision link, whatever id is posted with it, decides the first action only
-        done = await client.post(first["decision_url"], data={"decision": "confirm",
-                                                               "action_id": second["pending_action"]["id"]})
+        done = await client.post(
+            first["decision_url"], data={"decision": "confirm", "action_id": second["pending_action"]["id"]}
+        )
         assert done.status_code == 200 and done.json()["action_id"] == first["pending_action"]["id"]
         assert (await client.post(first["decision_url"], data={"decision": "confirm"})).status_code == 409  # once
         theirs = await client.get(f"/v1/conversations/{second['conversation_id']}", headers=world.auth("alice"))
@@ -70,12 +77,15 @@ async def test_a_decision_link_is_its_users_only(tmp_path):
 
 async def test_slack_channels_never_see_links_or_confirmation_ids(slack):
     """The reproduction: Alice asks in a channel; a channel member read the ids and the card-form link."""
-    slack.script(call("update_po_number", invoice_id="INV-1001", po_number="PO-5555"),
-                 say("I can set the PO of INV-1001 to PO-5555. Please confirm."))
+    slack.script(
+        call("update_po_number", invoice_id="INV-1001", po_number="PO-5555"),
+        say("I can set the PO of INV-1001 to PO-5555. Please confirm."),
+    )
     await deliver(slack.client, event_body(mention("set the PO of INV-1001 to PO-5555", "1700000300.000100"), "EvF3a"))
     await slack.bot.idle()
-    slack.script(call("card_update_form", contract_id="C-1001"),
-                 say("Use the secure card form: /v1/links/placeholder.token"))
+    slack.script(
+        call("card_update_form", contract_id="C-1001"), say("Use the secure card form: /v1/links/placeholder.token")
+    )
     await deliver(slack.client, event_body(mention("update my card on C-1001", "1700000300.000200"), "EvF3b"))
     await slack.bot.idle()
     action = slack.scalar("SELECT id FROM pending_actions WHERE status = 'pending'")

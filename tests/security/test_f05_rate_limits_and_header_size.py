@@ -1,11 +1,12 @@
 """Finding 5: unauthenticated routes were not rate limited, link routes spent the link user's own
 bucket (a link holder could throttle its owner), and a 40 MB header got 200."""
+
 from __future__ import annotations
 
 import pytest
-
 from skit import client_for, served
 from slack_kit import deliver, event_body, mention, signed_headers
+
 from service.app import create_app
 
 TIGHT = {"portal_client_rate_limit_per_minute": 1, "portal_client_rate_limit_burst": 3}
@@ -15,13 +16,19 @@ async def _codes(client, n: int, method: str, path: str, **kw) -> list[int]:
     return [(await client.request(method, path, **kw)).status_code for _ in range(n)]
 
 
-@pytest.mark.parametrize("method,path,kw", [
-    ("GET", "/v1/me", {"headers": {"Authorization": "Bearer not-a-token"}}),
-    ("GET", "/v1/me", {}),
-    ("POST", "/dev/token", {"json": {"email": "mallory@evil.example"}}),
-    ("GET", "/readyz", {}), ("GET", "/healthz", {}), ("GET", "/metrics", {}),
-    ("GET", "/v1/links/forged.link", {}),
-], ids=["bad token", "no token", "dev token", "readyz", "healthz", "metrics", "links"])
+@pytest.mark.parametrize(
+    "method,path,kw",
+    [
+        ("GET", "/v1/me", {"headers": {"Authorization": "Bearer not-a-token"}}),
+        ("GET", "/v1/me", {}),
+        ("POST", "/dev/token", {"json": {"email": "mallory@evil.example"}}),
+        ("GET", "/readyz", {}),
+        ("GET", "/healthz", {}),
+        ("GET", "/metrics", {}),
+        ("GET", "/v1/links/forged.link", {}),
+    ],
+    ids=["bad token", "no token", "dev token", "readyz", "healthz", "metrics", "links"],
+)
 async def test_requests_that_name_no_user_are_limited_per_client(tmp_path, method, path, kw):
     async with served(tmp_path, **TIGHT) as (world, client):
         codes = await _codes(client, 5, method, path, **kw)

@@ -1,13 +1,14 @@
 """Finding 6: inviting or granting told whether an e-mail belongs to a user of another account."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from skit import served, snapshot
 
 from billing.errors import DomainError
 from billing.principal import Principal
-from skit import served, snapshot
 
 ALICE = Principal("alice@acme.example")
 OTHERS = ["carol@globex.example", "dave@initech.example"]  # another customer's user, another's reseller
@@ -32,8 +33,9 @@ async def test_invite_and_grant_answer_alike_for_another_customers_user(tmp_path
             answers = set()
             for email in (other, NOBODY):
                 conv = world.container.runner.start_conversation(ALICE).id
-                answers.add(_answer(billing, conv, operation, {**extra, "email": email, "contract_ids": ["C-1001"]},
-                                    email))
+                answers.add(
+                    _answer(billing, conv, operation, {**extra, "email": email, "contract_ids": ["C-1001"]}, email)
+                )
             assert len(answers) == 1, (operation, answers)
 
 
@@ -43,8 +45,9 @@ async def test_a_confirmed_invitation_of_another_customers_user_grants_nothing_a
         results = {}
         for email in ("carol@globex.example", NOBODY):
             conv = world.container.runner.start_conversation(ALICE).id
-            action = billing.propose(ALICE, conv, "add_portal_user", {"name": "Pat Doe", "email": email,
-                                                                      "contract_ids": ["C-1001"]})
+            action = billing.propose(
+                ALICE, conv, "add_portal_user", {"name": "Pat Doe", "email": email, "contract_ids": ["C-1001"]}
+            )
             before = snapshot(world.container.engine, ("accounts", "portal_users", "contract_contacts"))
             done = billing.execute(ALICE, action.id, conv)
             results[email] = (done.status.value, json.dumps(done.result, sort_keys=True).replace(email, "<email>"))

@@ -1,18 +1,25 @@
 """Finding 7: a link code pasted in a channel was refused but stayed valid, and wrong codes were never
 locked out. Finding 11 (last part): an unlinked user had no way to get a code outside the CLI."""
+
 from __future__ import annotations
+
+from skit import client_for
+from slack_kit import ALICE, CHANNEL, ERIN_UNLINKED, deliver, event_body, mention, message
 
 from agent.scripted import say
 from service.slack.identity import MAX_FAILURES, SlackLinks, issue_link_code
-from skit import client_for
-from slack_kit import ALICE, CHANNEL, ERIN_UNLINKED, deliver, event_body, mention, message
 
 MALLORY, MALLORY_DM = "UMALLORY", "D0MALLORY"
 
 
 async def _dm(world, user: str, text: str, ts: str) -> str:
-    await deliver(world.client, event_body(message(text, ts, user=user, channel=MALLORY_DM if user == MALLORY
-                                                   else "D0" + user, channel_type="im"), "Ev" + ts))
+    await deliver(
+        world.client,
+        event_body(
+            message(text, ts, user=user, channel=MALLORY_DM if user == MALLORY else "D0" + user, channel_type="im"),
+            "Ev" + ts,
+        ),
+    )
     await world.bot.idle()
     return world.stub.posts[-1].args["text"]
 
@@ -36,8 +43,9 @@ async def test_a_code_typed_in_a_thread_reply_is_cancelled_and_never_reaches_the
     await slack.bot.idle()
     requests = len(slack.model.requests)
     code = issue_link_code("erin@acme.example", slack.container.engine)
-    await deliver(slack.client, event_body(message(f"link {code}", "1700000101.000200", user=ALICE, thread_ts=root),
-                                           "EvT2"))
+    await deliver(
+        slack.client, event_body(message(f"link {code}", "1700000101.000200", user=ALICE, thread_ts=root), "EvT2")
+    )
     await slack.bot.idle()
     assert len(slack.model.requests) == requests  # the code is never sent to the model
     assert "cancelled" in slack.stub.posts[-1].args["text"]

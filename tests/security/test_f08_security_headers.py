@@ -1,5 +1,6 @@
 """Finding 8: HTML pages sent no CSP, frame-ancestors, X-Frame-Options or nosniff (the page with the
 Confirm button could be framed), and /docs loaded a CDN script without integrity."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,6 @@ import hashlib
 import re
 
 import pytest
-
 from skit import served
 
 
@@ -55,8 +55,9 @@ async def test_json_and_link_pages_carry_nosniff_and_no_framing(tmp_path):
     async with served(tmp_path, portal_env="production") as (world, client):
         api = await client.get("/v1/me", headers=world.auth("alice"))
         assert api.headers["x-content-type-options"] == "nosniff"
-        form = await client.get(world.container.links.path("card_form", "C-1001", "alice@acme.example"),
-                                headers={"Accept": "text/html"})
+        form = await client.get(
+            world.container.links.path("card_form", "C-1001", "alice@acme.example"), headers={"Accept": "text/html"}
+        )
         assert form.status_code == 200 and form.headers["x-frame-options"] == "DENY"
         assert "frame-ancestors 'none'" in form.headers["content-security-policy"]
         assert form.headers["x-content-type-options"] == "nosniff"

@@ -1,15 +1,36 @@
 """Finding 9: the typed-decision matcher accepted questions: "correct?", "ok?", "confirm?" executed
 the pending action. A question is not a confirmation (and not a refusal either)."""
+
 from __future__ import annotations
 
 import pytest
-
-from agent.confirm import decision
 from skit import served
 
-QUESTIONS = ["correct?", "ok?", "confirm?", "yes?", "go ahead?", "okay ?", "sure??", "yes?!", "Correct ？",
-             "is that right?", "is that right", "is it correct", "are you sure", "really", "right?", "¿yes",
-             "no?", "cancel?", "what?", "can you confirm", "should I confirm"]
+from agent.confirm import decision
+
+QUESTIONS = [
+    "correct?",
+    "ok?",
+    "confirm?",
+    "yes?",
+    "go ahead?",
+    "okay ?",
+    "sure??",
+    "yes?!",
+    "Correct ？",
+    "is that right?",
+    "is that right",
+    "is it correct",
+    "are you sure",
+    "really",
+    "right?",
+    "¿yes",
+    "no?",
+    "cancel?",
+    "what?",
+    "can you confirm",
+    "should I confirm",
+]
 
 
 @pytest.mark.parametrize("text", QUESTIONS)
@@ -17,9 +38,19 @@ def test_a_question_decides_nothing(text):
     assert decision(text) is None
 
 
-@pytest.mark.parametrize("text,expected", [("yes", True), ("ok", True), ("correct", True), ("Confirm.", True),
-                                           ("go ahead!", True), ("no", False),
-                                           ("cancel", False), ("do it", True)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("yes", True),
+        ("ok", True),
+        ("correct", True),
+        ("Confirm.", True),
+        ("go ahead!", True),
+        ("no", False),
+        ("cancel", False),
+        ("do it", True),
+    ],
+)
 def test_plain_answers_still_decide(text, expected):
     assert decision(text) is expected
 
@@ -29,8 +60,9 @@ async def test_a_question_after_a_proposal_pays_nothing(tmp_path, text):
     async with served(tmp_path, portal_env="production") as (world, client):
         alice = world.auth("alice")
         conv = (await client.post("/v1/conversations", headers=alice)).json()["conversation_id"]
-        turn = (await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"},
-                                  headers=alice)).json()
+        turn = (
+            await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"}, headers=alice)
+        ).json()
         assert turn["pending_action"]["tool"] == "pay_invoice"
         r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": text}, headers=alice)
         assert r.status_code == 200 and r.json().get("decided_action") is None

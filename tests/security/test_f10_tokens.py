@@ -1,6 +1,7 @@
 """Finding 10: JWTs had no maximum lifetime and no iat/aud/iss check, a string `exp` and a 200 KB token
 were accepted, one secret signed tokens and links, and identity-provider tokens (RS256/ES256 against
 the portal's JWKS) were not supported."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
 from skit import served
+
 from tests.service.service_kit import SECRET
 from tools.links import LinkSigner
 
@@ -43,8 +44,7 @@ BAD_HS256 = {
     "lives 30 days": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 30 * 86400}),
     "lives 9 hours": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 9 * 3600}),
     "16 KB": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 600, "pad": "x" * 12_000}),
-    "signed with the link key": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 600},
-                                            key=_link_key()),
+    "signed with the link key": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 600}, key=_link_key()),
     "an audience nobody configured": lambda: _hs({"sub": ALICE, "iat": _now(), "exp": _now() + 600, "aud": "x"}),
 }
 
@@ -77,12 +77,18 @@ async def test_links_and_tokens_have_different_keys(tmp_path):
 
 
 async def test_issuer_and_audience_are_checked_when_configured(tmp_path):
-    async with served(tmp_path, portal_env="production", portal_token_issuer=ISSUER,
-                      portal_token_audience=AUDIENCE) as (world, client):
+    async with served(
+        tmp_path, portal_env="production", portal_token_issuer=ISSUER, portal_token_audience=AUDIENCE
+    ) as (world, client):
         base = {"sub": ALICE, "iat": _now(), "exp": _now() + 600}
         assert await _status(client, _hs({**base, "iss": ISSUER, "aud": AUDIENCE})) == 200
-        for claims in (base, {**base, "iss": ISSUER}, {**base, "aud": AUDIENCE}, {**base, "iss": "x", "aud": AUDIENCE},
-                       {**base, "iss": ISSUER, "aud": "another-app"}):
+        for claims in (
+            base,
+            {**base, "iss": ISSUER},
+            {**base, "aud": AUDIENCE},
+            {**base, "iss": "x", "aud": AUDIENCE},
+            {**base, "iss": ISSUER, "aud": "another-app"},
+        ):
             assert await _status(client, _hs(claims)) == 401, claims
         assert await _status(client, world.container.tokens.issue(ALICE)) == 200  # the CLI's tokens carry both
 
@@ -96,8 +102,12 @@ class _Keys:
     def jwks(self) -> dict:
         rsa_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa.public_key()))
         ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.ec.public_key()))
-        return {"keys": [{**rsa_jwk, "kid": "rsa-1", "alg": "RS256", "use": "sig"},
-                         {**ec_jwk, "kid": "ec-1", "alg": "ES256", "use": "sig"}]}
+        return {
+            "keys": [
+                {**rsa_jwk, "kid": "rsa-1", "alg": "RS256", "use": "sig"},
+                {**ec_jwk, "kid": "ec-1", "alg": "ES256", "use": "sig"},
+            ]
+        }
 
     def token(self, alg: str = "RS256", kid: str = "rsa-1", key=None, **claims) -> str:
         payload = {"sub": ALICE, "iat": _now(), "exp": _now() + 600, "iss": ISSUER, "aud": AUDIENCE, **claims}
@@ -140,8 +150,12 @@ async def test_identity_provider_tokens_are_verified_against_the_jwks(tmp_path, 
         url = path.as_uri()
     else:
         url = jwks_server
-    idp = {"portal_env": "production", "portal_jwks_url": url, "portal_token_issuer": ISSUER,
-           "portal_token_audience": AUDIENCE}
+    idp = {
+        "portal_env": "production",
+        "portal_jwks_url": url,
+        "portal_token_issuer": ISSUER,
+        "portal_token_audience": AUDIENCE,
+    }
     async with served(tmp_path / "w", **idp) as (world, client):
         assert await _status(client, keys.token("RS256")) == 200
         assert await _status(client, keys.token("ES256", kid="ec-1")) == 200
@@ -155,9 +169,11 @@ async def test_identity_provider_tokens_are_verified_against_the_jwks(tmp_path, 
             "too long-lived": keys.token("RS256", exp=_now() + 10 * 86400),
             "HS256 with the public key as secret": jwt.encode(
                 {"sub": ALICE, "iat": _now(), "exp": _now() + 600, "iss": ISSUER, "aud": AUDIENCE},
-                keys.rsa.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()[:64],
-                algorithm="HS256"),
+                keys.rsa.public_key()
+                .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+                .decode()[:64],
+                algorithm="HS256",
+            ),
         }
         for name, token in refused.items():
             assert await _status(client, token) == 401, name

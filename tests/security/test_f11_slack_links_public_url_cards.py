@@ -1,27 +1,33 @@
 """Finding 11: Slack turned any `[text](https://any.host)` of model output into a clickable link, a
 non-numeric X-Slack-Request-Timestamp gave 500, PORTAL_PUBLIC_URL defaulted to localhost, the card
 form accepted an expired card, and an unlinked user was pointed at a code nothing issued (see f07)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 from pydantic import ValidationError
-
-from agent.scripted import say
-from service.settings import Settings
 from skit import served
 from slack_kit import SECRET, deliver, event_body, mention, message, signed_headers
 
-PHISH = ("Your card expired. [Update it here](https://evil.example/login) or at https://evil.example/pay, "
-         "or [the portal](https://portal.example/help/credit-card) or www.evil.example/x")
+from agent.scripted import say
+from service.settings import Settings
+
+PHISH = (
+    "Your card expired. [Update it here](https://evil.example/login) or at https://evil.example/pay, "
+    "or [the portal](https://portal.example/help/credit-card) or www.evil.example/x"
+)
 
 
 @pytest.mark.parametrize("where", ["channel", "dm"])
 async def test_model_output_cannot_post_a_clickable_foreign_link(slack, where):
     slack.script(say(PHISH))
-    event = (mention("hello", "1700000600.000100") if where == "channel"
-             else message("hello", "1700000600.000100", channel="D0ALICE", channel_type="im"))
+    event = (
+        mention("hello", "1700000600.000100")
+        if where == "channel"
+        else message("hello", "1700000600.000100", channel="D0ALICE", channel_type="im")
+    )
     await deliver(slack.client, event_body(event, "EvPhish" + where))
     await slack.bot.idle()
     blocks = json.dumps(slack.stub.posts[-1].args["blocks"])
@@ -34,8 +40,9 @@ async def test_model_output_cannot_post_a_clickable_foreign_link(slack, where):
 @pytest.mark.parametrize("timestamp", ["abc", "1.5", "-1", "9" * 40, "１７００", "\u00b2\u00b3", "0x10"])
 async def test_a_malformed_slack_timestamp_is_400_not_500(slack, timestamp):
     body = event_body(mention("hi", "1700000601.000100"), "EvTs")
-    raw = timestamp if timestamp.isascii() else timestamp.encode("latin-1" if max(map(ord, timestamp)) < 256
-                                                                  else "utf-8")  # "²³" as the raw bytes B2 B3
+    raw = (
+        timestamp if timestamp.isascii() else timestamp.encode("latin-1" if max(map(ord, timestamp)) < 256 else "utf-8")
+    )  # "²³" as the raw bytes B2 B3
     headers = {**signed_headers(body), "X-Slack-Request-Timestamp": raw}
     r = await slack.client.post("/slack/events", content=body, headers=headers)
     assert r.status_code == 400 and "Unix time" in r.json()["message"]

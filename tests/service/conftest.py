@@ -1,5 +1,6 @@
 """API test fixtures: the app over a fresh SQLite demo world with a scripted model, driven through
 httpx's ASGI transport (same event loop, no server)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -8,9 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from service_kit import World, make_world
 
 from service.app import create_app
-from service_kit import World, make_world
 
 
 @pytest.fixture

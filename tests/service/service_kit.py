@@ -1,5 +1,6 @@
 """Helpers shared by the API tests and the browser test: a migrated SQLite demo world, a scripted
 model that routes on the user's words, a fake knowledge base, and readers for SSE and PDFs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,11 +27,21 @@ from service.auth import issue_token
 from service.container import Container, build_container
 from service.settings import Settings
 
-USERS = {"alice": "alice@acme.example", "bob": "bob@acme.example", "erin": "erin@acme.example",
-         "carol": "carol@globex.example", "dave": "dave@initech.example"}
+USERS = {
+    "alice": "alice@acme.example",
+    "bob": "bob@acme.example",
+    "erin": "erin@acme.example",
+    "carol": "carol@globex.example",
+    "dave": "dave@initech.example",
+}
 SECRET = "test-secret-" + "0123456789abcdef" * 4  # 64+ bytes: no short-key warnings
-PAY_HELP = Passage("Paying an invoice by credit card", "knowledge/docs/paying-invoices.md",
-                   "How to pay with Pay Now", "Open Invoices, find the invoice and select Pay Now.", 0.81)
+PAY_HELP = Passage(
+    "Paying an invoice by credit card",
+    "knowledge/docs/paying-invoices.md",
+    "How to pay with Pay Now",
+    "Open Invoices, find the invoice and select Pay Now.",
+    0.81,
+)
 
 
 class FakeKnowledge:
@@ -54,8 +65,10 @@ def route(messages: list[BaseMessage]) -> AIMessage:
             return AIMessage(content=text)
         passages = data.get("passages") or []
         if passages:
-            return AIMessage(content=f"{passages[0]['text']} [1]",
-                             usage_metadata={"input_tokens": 120, "output_tokens": 14, "total_tokens": 134})
+            return AIMessage(
+                content=f"{passages[0]['text']} [1]",
+                usage_metadata={"input_tokens": 120, "output_tokens": 14, "total_tokens": 134},
+            )
         return AIMessage(content="I don't know that one; I can hand you over to Customer Service.")
     text = str(last.content) if isinstance(last, HumanMessage) else ""
     invoice = re.search(r"\bINV-\d+\b", text, re.IGNORECASE)
@@ -65,8 +78,9 @@ def route(messages: list[BaseMessage]) -> AIMessage:
 
 
 def tool_call(name: str, **args: Any) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "call_" + uuid.uuid4().hex[:8],
-                                              "type": "tool_call"}])
+    return AIMessage(
+        content="", tool_calls=[{"name": name, "args": args, "id": "call_" + uuid.uuid4().hex[:8], "type": "tool_call"}]
+    )
 
 
 def router_model(n: int = 200) -> ScriptedChatModel:
@@ -94,20 +108,36 @@ class World:
 
 def make_world(tmp_path: Path, **settings: Any) -> World:
     """The demo world on a fresh SQLite file; the billing clock is fixed at 'now' so tests can move it."""
-    values: dict[str, Any] = {"portal_data_dir": tmp_path / "data", "portal_secret_key": SECRET,
-                              "portal_env": "development", "portal_rate_limit_per_minute": 6000,
-                              "portal_rate_limit_burst": 1000, "portal_client_rate_limit_per_minute": 6000,
-                              "portal_client_rate_limit_burst": 1000, **settings}
+    values: dict[str, Any] = {
+        "portal_data_dir": tmp_path / "data",
+        "portal_secret_key": SECRET,
+        "portal_env": "development",
+        "portal_rate_limit_per_minute": 6000,
+        "portal_rate_limit_burst": 1000,
+        "portal_client_rate_limit_per_minute": 6000,
+        "portal_client_rate_limit_burst": 1000,
+        **settings,
+    }
     cfg = Settings(_env_file=None, **values)
     container = build_container(cfg)
-    clock = FixedClock(dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
-    container.billing = BillingService(SqlUnitOfWorkFactory(container.engine), clock, SimulatedGateway(),
-                                       dt.timedelta(minutes=cfg.portal_action_ttl_minutes))
+    clock = FixedClock(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    container.billing = BillingService(
+        SqlUnitOfWorkFactory(container.engine),
+        clock,
+        SimulatedGateway(),
+        dt.timedelta(minutes=cfg.portal_action_ttl_minutes),
+    )
     assert seed_demo(container.billing.uow_factory, clock.today(), clock.now())
     model, knowledge = router_model(), FakeKnowledge()
     # Built directly: `build_runner` constructs the configured back end before applying overrides.
-    container._runner = Runner(container.billing, ConversationStore(container.engine), container.links,
-                               model=model, fallback=None, knowledge=knowledge)
+    container._runner = Runner(
+        container.billing,
+        ConversationStore(container.engine),
+        container.links,
+        model=model,
+        fallback=None,
+        knowledge=knowledge,
+    )
     return World(cfg, container, model, knowledge, clock)
 
 

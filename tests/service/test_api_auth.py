@@ -1,4 +1,5 @@
 """Authentication (401), authorization (403) and rate limiting (429) at the HTTP edge."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,6 @@ import json
 
 import jwt
 import pytest
-
 from service_kit import SECRET, USERS
 
 
@@ -16,7 +16,7 @@ def _b64(data: dict) -> str:
 
 
 def _claims(email: str = USERS["alice"], minutes: int = 30) -> dict:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return {"sub": email, "iat": now, "exp": now + dt.timedelta(minutes=minutes)}
 
 
@@ -50,8 +50,21 @@ async def test_basic_scheme_is_401(client):
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize("case", ["malformed", "alg_none", "alg_none_handmade", "expired", "tampered_payload",
-                                  "tampered_signature", "wrong_secret", "hs512", "no_sub", "unknown_user"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "malformed",
+        "alg_none",
+        "alg_none_handmade",
+        "expired",
+        "tampered_payload",
+        "tampered_signature",
+        "wrong_secret",
+        "hs512",
+        "no_sub",
+        "unknown_user",
+    ],
+)
 async def test_unacceptable_tokens_are_401(client, world, case):
     token = bad_tokens(world)[case]
     for path in ("/v1/me", "/v1/invoices"):
@@ -73,8 +86,15 @@ async def test_reseller_gets_403_on_billing_data_but_may_chat(client, world):
     h = world.auth("dave")
     me = await client.get("/v1/me", headers=h)
     assert me.status_code == 200 and me.json()["reseller"] is True and me.json()["contracts"] == []
-    for path in ("/v1/contracts", "/v1/invoices", "/v1/contracts/C-1001", "/v1/invoices/INV-1001",
-                 "/v1/invoices/INV-1001/pdf", "/v1/contracts/C-1001/users", "/v1/contracts/C-1001/signed-quote"):
+    for path in (
+        "/v1/contracts",
+        "/v1/invoices",
+        "/v1/contracts/C-1001",
+        "/v1/invoices/INV-1001",
+        "/v1/invoices/INV-1001/pdf",
+        "/v1/contracts/C-1001/users",
+        "/v1/contracts/C-1001/signed-quote",
+    ):
         r = await client.get(path, headers=h)
         assert r.status_code == 403, (path, r.text)
         assert r.json()["kind"] == "forbidden" and "resellers" in r.json()["message"]

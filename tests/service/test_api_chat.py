@@ -1,4 +1,5 @@
 """The chat API: conversations, JSON and SSE turns, the button path, masking and input errors."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,11 +7,10 @@ import threading
 
 import httpx
 import pytest
-
 from langchain_core.messages import AIMessage
+from service_kit import USERS, parse_sse
 
 from agent.scripted import say
-from service_kit import USERS, parse_sse
 
 SPEC_TURN_KEYS = {"conversation_id", "reply", "citations", "tool_calls", "pending_action", "handoff"}
 SSE = {"Accept": "text/event-stream"}
@@ -24,8 +24,9 @@ async def new_conversation(client, world, who="alice") -> str:
 
 async def propose_payment(client, world, who="alice") -> tuple[str, dict]:
     conv = await new_conversation(client, world, who)
-    r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": "Please pay INV-1001"},
-                          headers=world.auth(who))
+    r = await client.post(
+        f"/v1/conversations/{conv}/messages", json={"text": "Please pay INV-1001"}, headers=world.auth(who)
+    )
     assert r.status_code == 200, r.text
     return conv, r.json()
 
@@ -52,8 +53,9 @@ async def test_turn_json_has_the_spec_shape(client, world):
 
 async def test_sse_event_sequence_for_a_proposal(client, world):
     conv = await new_conversation(client, world)
-    r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"},
-                          headers={**world.auth("alice"), **SSE})
+    r = await client.post(
+        f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"}, headers={**world.auth("alice"), **SSE}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     assert r.headers["cache-control"] == "no-cache"
     events = parse_sse(r.text)
@@ -67,8 +69,11 @@ async def test_sse_event_sequence_for_a_proposal(client, world):
 
 async def test_sse_event_sequence_for_a_cited_answer(client, world):
     conv = await new_conversation(client, world)
-    r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": "How do I pay an invoice?"},
-                          headers={**world.auth("alice"), **SSE})
+    r = await client.post(
+        f"/v1/conversations/{conv}/messages",
+        json={"text": "How do I pay an invoice?"},
+        headers={**world.auth("alice"), **SSE},
+    )
     events = parse_sse(r.text)
     assert [e for e, _ in events] == ["tool", "citations", "token", "done"]
     citations = events[1][1]
@@ -80,9 +85,9 @@ async def test_sse_event_sequence_for_a_cited_answer(client, world):
 
 
 async def test_streamed_tokens_are_forwarded_without_a_synthetic_one(client, world):
+    from agent.results import TurnResult
     from service.api.chat import _stream_mapper
     from service.metrics import Metrics
-    from agent.results import TurnResult
 
     mapper = _stream_mapper(Metrics())
     out = mapper({"event": "token", "data": "Hel"}) + mapper({"event": "token", "data": "lo"})
@@ -91,8 +96,9 @@ async def test_streamed_tokens_are_forwarded_without_a_synthetic_one(client, wor
 
 
 async def test_sse_errors_before_streaming_are_plain_json(client, world):
-    r = await client.post("/v1/conversations/conv_nope/messages", json={"text": "hi"},
-                          headers={**world.auth("alice"), **SSE})
+    r = await client.post(
+        "/v1/conversations/conv_nope/messages", json={"text": "hi"}, headers={**world.auth("alice"), **SSE}
+    )
     assert r.status_code == 404 and r.headers["content-type"] == "application/json"
     assert r.json()["kind"] == "not_found"
 
@@ -106,8 +112,9 @@ async def test_sse_error_midway_is_an_error_event(client, world):
         raise RuntimeError("model exploded at /v1/links/secret.token")
 
     world.model.steps = [tool_call("search_knowledge", query="pay"), boom]
-    r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": "hello"},
-                          headers={**world.auth("alice"), **SSE})
+    r = await client.post(
+        f"/v1/conversations/{conv}/messages", json={"text": "hello"}, headers={**world.auth("alice"), **SSE}
+    )
     assert r.status_code == 200
     events = parse_sse(r.text)
     assert [e for e, _ in events] == ["tool", "error"]
@@ -116,7 +123,6 @@ async def test_sse_error_midway_is_an_error_event(client, world):
 
 
 async def test_unexpected_failure_before_streaming_is_a_500_json(world):
-
     from service.app import create_app
 
     def boom(_messages):
@@ -128,8 +134,9 @@ async def test_unexpected_failure_before_streaming_is_a_500_json(world):
         conv = await new_conversation(client, world)
         for headers in ({}, SSE):
             world.model.steps = [boom]
-            r = await client.post(f"/v1/conversations/{conv}/messages", json={"text": "hello"},
-                                  headers={**world.auth("alice"), **headers})
+            r = await client.post(
+                f"/v1/conversations/{conv}/messages", json={"text": "hello"}, headers={**world.auth("alice"), **headers}
+            )
             assert r.status_code == 500 and r.json()["error"] == "internal_error" and r.json()["message"]
             assert "exploded" not in r.text
 
@@ -147,8 +154,11 @@ async def test_a_slow_turn_does_not_block_the_event_loop(client, world, accept):
         return AIMessage(content="finally" if release.wait(30) else "the loop was blocked")
 
     world.model.steps = [held]
-    turn = asyncio.create_task(client.post(f"/v1/conversations/{conv}/messages", json={"text": "hello"},
-                                           headers={**world.auth("alice"), **accept}))
+    turn = asyncio.create_task(
+        client.post(
+            f"/v1/conversations/{conv}/messages", json={"text": "hello"}, headers={**world.auth("alice"), **accept}
+        )
+    )
     assert await asyncio.to_thread(entered.wait, 30)  # the turn is now inside the model step
     health = await client.get("/healthz")
     other_user = await client.get("/v1/me", headers=world.auth("bob"))
@@ -179,8 +189,9 @@ async def test_confirm_executes_once_then_409(client, world):
 
 async def test_reject_changes_nothing(client, world):
     conv, body = await propose_payment(client, world)
-    r = await client.post(f"/v1/conversations/{conv}/actions/{body['pending_action']['id']}/reject",
-                          headers=world.auth("alice"))
+    r = await client.post(
+        f"/v1/conversations/{conv}/actions/{body['pending_action']['id']}/reject", headers=world.auth("alice")
+    )
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert await invoice_status(client, world) == "open"
     state = (await client.get(f"/v1/conversations/{conv}", headers=world.auth("alice"))).json()
@@ -206,8 +217,9 @@ async def test_other_users_and_unknown_actions_are_404(client, world):
 async def test_expired_action_is_409(client, world):
     conv, body = await propose_payment(client, world)
     world.clock.advance(minutes=16)
-    r = await client.post(f"/v1/conversations/{conv}/actions/{body['pending_action']['id']}/confirm",
-                          headers=world.auth("alice"))
+    r = await client.post(
+        f"/v1/conversations/{conv}/actions/{body['pending_action']['id']}/confirm", headers=world.auth("alice")
+    )
     assert r.status_code == 409 and r.json()["status"] == "expired"
     assert await invoice_status(client, world) == "open"
 
@@ -223,8 +235,11 @@ async def test_typed_yes_confirms_and_is_counted(client, world):
 async def test_get_conversation_masks_card_numbers_and_hides_other_users(client, world):
     conv = await new_conversation(client, world)
     world.model.steps = [say("Please never share card numbers in chat.")]
-    await client.post(f"/v1/conversations/{conv}/messages", json={"text": "my card is 4111 1111 1111 1111"},
-                      headers=world.auth("alice"))
+    await client.post(
+        f"/v1/conversations/{conv}/messages",
+        json={"text": "my card is 4111 1111 1111 1111"},
+        headers=world.auth("alice"),
+    )
     assert all("4111 1111 1111 1111" not in str(m.content) for m in world.model.requests[-1])
     r = await client.get(f"/v1/conversations/{conv}", headers=world.auth("alice"))
     body = r.json()
@@ -247,10 +262,14 @@ async def test_messages_to_someone_elses_conversation_are_404(client, world):
 async def test_invalid_messages_are_422(client, world):
     conv = await new_conversation(client, world)
     h = world.auth("alice")
-    cases = [{"json": {}}, {"json": {"text": ""}}, {"json": {"text": "x" * 4001}},
-             {"json": {"text": "hi", "as_user": USERS["bob"]}}, {"content": b"{not json",
-                                                                 "headers": {"Content-Type": "application/json"}},
-             {"json": {"text": "   "}}]
+    cases = [
+        {"json": {}},
+        {"json": {"text": ""}},
+        {"json": {"text": "x" * 4001}},
+        {"json": {"text": "hi", "as_user": USERS["bob"]}},
+        {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+        {"json": {"text": "   "}},
+    ]
     for case in cases:
         headers = {**h, **case.pop("headers", {})}
         r = await client.post(f"/v1/conversations/{conv}/messages", headers=headers, **case)
@@ -278,8 +297,9 @@ async def test_oversized_bodies_are_413(client, world):
 
 async def test_metrics_count_turns_tools_latency_and_tokens(client, world):
     conv = await new_conversation(client, world)
-    await client.post(f"/v1/conversations/{conv}/messages", json={"text": "How do I pay?"},
-                      headers={**world.auth("alice"), **SSE})
+    await client.post(
+        f"/v1/conversations/{conv}/messages", json={"text": "How do I pay?"}, headers={**world.auth("alice"), **SSE}
+    )
     await propose_payment(client, world)
     text = (await client.get("/metrics")).text
     assert 'portal_turns_total{channel="web",degraded="false",outcome="answer"} 1.0' in text
@@ -312,8 +332,15 @@ async def test_more_turns_than_the_default_thread_pools_hold_run_at_once(world, 
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             convs = [await new_conversation(client, world) for _ in range(turns)]
-            responses = await asyncio.gather(*(
-                client.post(f"/v1/conversations/{c}/messages", json={"text": "hello"},
-                            headers={**world.auth("alice"), **accept}) for c in convs))
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/v1/conversations/{c}/messages",
+                        json={"text": "hello"},
+                        headers={**world.auth("alice"), **accept},
+                    )
+                    for c in convs
+                )
+            )
     replies = [parse_sse(r.text)[-1][1]["reply"] if accept else r.json()["reply"] for r in responses]
     assert replies == ["ran together"] * turns

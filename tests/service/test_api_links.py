@@ -1,4 +1,5 @@
 """Signed links: tampering and expiry, the domain re-check, and the secure card form."""
+
 from __future__ import annotations
 
 import logging
@@ -6,8 +7,8 @@ import re
 import time
 
 import pytest
-
 from service_kit import USERS, pdf_text
+
 from tools.links import LinkSigner
 
 CARD = "4111 1111 1111 1111"
@@ -120,8 +121,11 @@ async def test_card_form_in_a_browser_shows_a_confirmation_step(client, world):
     assert decision != url.rsplit("/", 1)[1]  # relative to /v1/links/: posts to /v1/links/<decision link>/decision
     claims = world.container.links.verify(decision)
     assert claims.kind == "card_decision" and claims.email == USERS["alice"]
-    action = (await client.get(f"/v1/conversations/{_conversation_of(world, claims.resource_id)}",
-                               headers=world.auth("alice"))).json()["pending_actions"][0]
+    action = (
+        await client.get(
+            f"/v1/conversations/{_conversation_of(world, claims.resource_id)}", headers=world.auth("alice")
+        )
+    ).json()["pending_actions"][0]
     assert action["id"] == claims.resource_id and action["tool"] == "update_card"
     cancel = await client.post(f"/v1/links/{decision}/decision", data={"decision": "cancel"}, headers=HTML)
     assert cancel.status_code == 200 and "Card not updated" in cancel.text and "nothing was changed" in cancel.text
@@ -129,12 +133,15 @@ async def test_card_form_in_a_browser_shows_a_confirmation_step(client, world):
     assert card["last4"] == "4242"
 
 
-@pytest.mark.parametrize("fields,problem", [
-    ({"number": "4111 1111 1111 1112", "expiry": "12/30", "cvc": "123"}, "card number"),
-    ({"number": CARD, "expiry": "13/30", "cvc": "123"}, "expiry"),
-    ({"number": CARD, "expiry": "soon", "cvc": "123"}, "expiry"),
-    ({"number": CARD, "expiry": "12/30", "cvc": "12"}, "cvc"),
-])
+@pytest.mark.parametrize(
+    "fields,problem",
+    [
+        ({"number": "4111 1111 1111 1112", "expiry": "12/30", "cvc": "123"}, "card number"),
+        ({"number": CARD, "expiry": "13/30", "cvc": "123"}, "expiry"),
+        ({"number": CARD, "expiry": "soon", "cvc": "123"}, "expiry"),
+        ({"number": CARD, "expiry": "12/30", "cvc": "12"}, "cvc"),
+    ],
+)
 async def test_invalid_card_input_is_422_and_changes_nothing(client, world, fields, problem):
     url = card_form_url(world)
     r = await client.post(url, data=fields)
@@ -152,8 +159,9 @@ async def test_card_form_refuses_invoice_only_contracts(client, world):
 
 async def test_card_form_uses_a_dedicated_conversation_for_someone_elses_id(client, world):
     bobs = (await client.post("/v1/conversations", headers=world.auth("bob"))).json()["conversation_id"]
-    r = await client.post(card_form_url(world), data={"number": CARD, "expiry": "12/30", "cvc": "123",
-                                                      "conversation": bobs})
+    r = await client.post(
+        card_form_url(world), data={"number": CARD, "expiry": "12/30", "cvc": "123", "conversation": bobs}
+    )
     assert r.status_code == 200 and r.json()["conversation_id"] != bobs
     bob_view = (await client.get(f"/v1/conversations/{bobs}", headers=world.auth("bob"))).json()
     assert bob_view["pending_actions"] == []

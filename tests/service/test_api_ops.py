@@ -1,4 +1,5 @@
 """Health, readiness, metrics, OpenAPI, JSON logs, the widget assets and the development-only routes."""
+
 from __future__ import annotations
 
 import io
@@ -8,21 +9,32 @@ from pathlib import Path
 
 import httpx
 import pytest
+from service_kit import USERS, make_world
 from sqlalchemy import create_engine
 
 from service.app import create_app
 from service.logging import JsonFormatter
-from service_kit import USERS, make_world
 
 SPEC_PATHS = {
-    ("post", "/v1/conversations"), ("post", "/v1/conversations/{conversation_id}/messages"),
+    ("post", "/v1/conversations"),
+    ("post", "/v1/conversations/{conversation_id}/messages"),
     ("post", "/v1/conversations/{conversation_id}/actions/{action_id}/confirm"),
     ("post", "/v1/conversations/{conversation_id}/actions/{action_id}/reject"),
-    ("get", "/v1/conversations/{conversation_id}"), ("get", "/v1/me"), ("get", "/v1/contracts"),
-    ("get", "/v1/contracts/{contract_id}"), ("get", "/v1/contracts/{contract_id}/users"), ("get", "/v1/invoices"),
-    ("get", "/v1/invoices/{invoice_id}"), ("get", "/v1/invoices/{invoice_id}/pdf"),
-    ("get", "/v1/contracts/{contract_id}/signed-quote"), ("get", "/v1/links/{token}"), ("get", "/healthz"),
-    ("get", "/readyz"), ("get", "/metrics"), ("get", "/"), ("get", "/widget.js"),
+    ("get", "/v1/conversations/{conversation_id}"),
+    ("get", "/v1/me"),
+    ("get", "/v1/contracts"),
+    ("get", "/v1/contracts/{contract_id}"),
+    ("get", "/v1/contracts/{contract_id}/users"),
+    ("get", "/v1/invoices"),
+    ("get", "/v1/invoices/{invoice_id}"),
+    ("get", "/v1/invoices/{invoice_id}/pdf"),
+    ("get", "/v1/contracts/{contract_id}/signed-quote"),
+    ("get", "/v1/links/{token}"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/"),
+    ("get", "/widget.js"),
 }
 
 
@@ -45,8 +57,10 @@ async def test_readyz_needs_the_knowledge_index_then_is_ready(client, world):
     assert "index build" in r.json()["checks"]["knowledge_index"]
     add_index(world)
     r = await client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ready", "checks": {"database": "ok",
-                                                                               "knowledge_index": "ok"}}
+    assert r.status_code == 200 and r.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "knowledge_index": "ok"},
+    }
 
 
 async def test_readyz_reports_an_unreachable_database(client, world, tmp_path: Path):
@@ -61,8 +75,13 @@ async def test_metrics_is_prometheus_text(client):
     r = await client.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert 'portal_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in r.text
-    for name in ("portal_turns_total", "portal_tool_calls_total", "portal_confirmations_total",
-                 "portal_model_latency_seconds", "portal_model_tokens_total"):
+    for name in (
+        "portal_turns_total",
+        "portal_tool_calls_total",
+        "portal_confirmations_total",
+        "portal_model_latency_seconds",
+        "portal_model_tokens_total",
+    ):
         assert f"# TYPE {name}" in r.text
 
 
@@ -152,8 +171,11 @@ async def test_production_has_no_picker_and_no_dev_routes(tmp_path: Path):
 
 @pytest.mark.parametrize("settings_overrides", [{"portal_cors_origins": "https://portal.example"}])
 async def test_cors_allows_the_configured_portal_origin_only(client, world, settings_overrides):
-    preflight = {"Origin": "https://portal.example", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Origin": "https://portal.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     r = await client.options("/v1/conversations", headers=preflight)
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://portal.example"
     r = await client.options("/v1/conversations", headers={**preflight, "Origin": "https://evil.example"})

@@ -1,8 +1,8 @@
 """Portal reads: resource shapes of SPEC section 4, 404 for unknown-or-not-yours, PDFs."""
+
 from __future__ import annotations
 
 import pytest
-
 from service_kit import USERS, pdf_text
 
 
@@ -61,14 +61,17 @@ async def test_invalid_query_is_422(client, world):
     assert "bogus" not in r.text  # input is never echoed back
 
 
-@pytest.mark.parametrize("who,theirs,unknown,path", [
-    ("alice", "INV-2001", "INV-9999", "/v1/invoices/{}"),
-    ("bob", "INV-1004", "INV-9998", "/v1/invoices/{}"),
-    ("bob", "INV-1004", "INV-9998", "/v1/invoices/{}/pdf"),
-    ("bob", "C-1002", "C-9999", "/v1/contracts/{}"),
-    ("alice", "C-2001", "C-9999", "/v1/contracts/{}/users"),
-    ("alice", "C-2001", "C-9999", "/v1/contracts/{}/signed-quote"),
-])
+@pytest.mark.parametrize(
+    "who,theirs,unknown,path",
+    [
+        ("alice", "INV-2001", "INV-9999", "/v1/invoices/{}"),
+        ("bob", "INV-1004", "INV-9998", "/v1/invoices/{}"),
+        ("bob", "INV-1004", "INV-9998", "/v1/invoices/{}/pdf"),
+        ("bob", "C-1002", "C-9999", "/v1/contracts/{}"),
+        ("alice", "C-2001", "C-9999", "/v1/contracts/{}/users"),
+        ("alice", "C-2001", "C-9999", "/v1/contracts/{}/signed-quote"),
+    ],
+)
 async def test_not_yours_and_unknown_are_the_same_404(client, world, who, theirs, unknown, path):
     h = world.auth(who)
     a = await client.get(path.format(theirs), headers=h)

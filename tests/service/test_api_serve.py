@@ -1,4 +1,5 @@
 """`portal-agent serve` really serves: a subprocess on a free port, its health endpoint and JSON logs."""
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,20 @@ def free_port() -> int:
 
 def test_serve_command_runs_uvicorn_with_json_logs(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_ENV": "production",
-           "PORTAL_SECRET_KEY": "s" * 40}
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "PORTAL_ENV": "production",
+        "PORTAL_SECRET_KEY": "s" * 40,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline, r = time.monotonic() + 120, None
         while time.monotonic() < deadline and proc.poll() is None:

@@ -1,4 +1,5 @@
 """Slack fixtures: the Web API stub and a Slack world (slack_kit.slack_world)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -6,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from slack_kit import SlackStub, SlackWorld, slack_world
 
 

@@ -1,6 +1,7 @@
 """Slack test kit: a local Slack Web API stub, signed deliveries and a scripted-model world: a migrated
 SQLite demo world and a FastAPI app with only `mount_slack` on it, driven through httpx's ASGI
 transport (same event loop as the stub)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +10,11 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -94,8 +96,15 @@ class SlackStub:
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "portal",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT"}
+            return {
+                "ok": True,
+                "url": "https://acme.slack.com/",
+                "team": "Acme",
+                "user": "portal",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": "B0BOT",
+            }
         if method == "chat.postMessage":
             ts = f"1800000000.{next(self._ts):06d}"
             return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"ts": ts, **args}}
@@ -131,39 +140,79 @@ class SlackStub:
         return self.of(method)
 
 
-def signed_headers(body: str, *, secret: str = SECRET, timestamp: int | None = None,
-                   content_type: str = "application/json") -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SECRET, timestamp: int | None = None, content_type: str = "application/json"
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, "Content-Type": content_type}
 
 
 def event_body(event: dict[str, Any], event_id: str, team: str = TEAM) -> str:
-    return json.dumps({"token": "legacy", "team_id": team, "api_app_id": "A0PORTAL", "type": "event_callback",
-                       "event": event, "event_id": event_id, "event_time": int(time.time()),
-                       "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}]})
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A0PORTAL",
+            "type": "event_callback",
+            "event": event,
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": BOT_USER, "is_bot": True}],
+        }
+    )
 
 
-def mention(text: str, ts: str, *, user: str = ALICE, channel: str = CHANNEL, thread_ts: str | None = None,
-            team: str = TEAM) -> dict[str, Any]:
-    event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts, "event_ts": ts,
-             "channel": channel, "team": team}
+def mention(
+    text: str, ts: str, *, user: str = ALICE, channel: str = CHANNEL, thread_ts: str | None = None, team: str = TEAM
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": f"<@{BOT_USER}> {text}",
+        "ts": ts,
+        "event_ts": ts,
+        "channel": channel,
+        "team": team,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def message(text: str, ts: str, *, user: str = ALICE, channel: str = CHANNEL, thread_ts: str | None = None,
-            channel_type: str = "channel", team: str = TEAM) -> dict[str, Any]:
-    event = {"type": "message", "user": user, "text": text, "ts": ts, "event_ts": ts, "channel": channel,
-             "channel_type": channel_type, "team": team}
+def message(
+    text: str,
+    ts: str,
+    *,
+    user: str = ALICE,
+    channel: str = CHANNEL,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+    team: str = TEAM,
+) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel": channel,
+        "channel_type": channel_type,
+        "team": team,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def click_body(post: Call, button_action_id: str, *, user: str, team: str = TEAM,
-               response_url: str = "https://hooks.slack.test/actions/1") -> str:
+def click_body(
+    post: Call,
+    button_action_id: str,
+    *,
+    user: str,
+    team: str = TEAM,
+    response_url: str = "https://hooks.slack.test/actions/1",
+) -> str:
     """The form-encoded `payload=` Slack sends when `user` presses a button of a posted message (a channel
     message, or an ephemeral one: then Slack sends no copy of the message, and replacing it goes through
     `response_url`)."""
@@ -175,17 +224,41 @@ def click_body(post: Call, button_action_id: str, *, user: str, team: str = TEAM
     ephemeral = post.method == "chat.postEphemeral"
     ts = post.response.get("ts") or post.response["message_ts"]
     payload: dict[str, Any] = {
-        "type": "block_actions", "team": {"id": team, "domain": "acme"}, "user": {"id": user, "team_id": team},
-        "api_app_id": "A0PORTAL", "token": "legacy", "trigger_id": "123.456.abc", "response_url": response_url,
-        "container": {"type": "message", "message_ts": ts, "channel_id": post.args["channel"],
-                      "is_ephemeral": ephemeral},
+        "type": "block_actions",
+        "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0PORTAL",
+        "token": "legacy",
+        "trigger_id": "123.456.abc",
+        "response_url": response_url,
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": post.args["channel"],
+            "is_ephemeral": ephemeral,
+        },
         "channel": {"id": post.args["channel"], "name": "billing"},
-        "actions": [{"type": "button", "action_id": button_action_id, "block_id": actions["block_id"],
-                     "value": button["value"], "action_ts": "1800000001.000001", "text": button["text"]}],
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button_action_id,
+                "block_id": actions["block_id"],
+                "value": button["value"],
+                "action_ts": "1800000001.000001",
+                "text": button["text"],
+            }
+        ],
     }
     if not ephemeral:
-        payload["message"] = {"type": "message", "ts": ts, "thread_ts": post.args.get("thread_ts"),
-                              "text": post.args["text"], "blocks": blocks, "user": BOT_USER, "bot_id": "B0BOT"}
+        payload["message"] = {
+            "type": "message",
+            "ts": ts,
+            "thread_ts": post.args.get("thread_ts"),
+            "text": post.args["text"],
+            "blocks": blocks,
+            "user": BOT_USER,
+            "bot_id": "B0BOT",
+        }
     return urlencode({"payload": json.dumps(payload)})
 
 
@@ -221,14 +294,26 @@ class FakeKnowledge:
     """Stands in for the Chroma retriever: always returns the same passage."""
 
     def search(self, query: str, k: int = 4) -> list[FakePassage]:
-        return [FakePassage("Paying invoices", "knowledge/docs/paying-invoices.md", "Pay Now by card",
-                            "Open the invoice and choose Pay Now.", 0.91)]
+        return [
+            FakePassage(
+                "Paying invoices",
+                "knowledge/docs/paying-invoices.md",
+                "Pay Now by card",
+                "Open the invoice and choose Pay Now.",
+                0.91,
+            )
+        ]
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"portal_data_dir": data_dir, "slack_signing_secret": SECRET,
-                              "slack_bot_token": "xoxb-test-token", "portal_public_url": "https://portal.example",
-                              "slack_trusted_team_ids": "", **overrides}
+    values: dict[str, Any] = {
+        "portal_data_dir": data_dir,
+        "slack_signing_secret": SECRET,
+        "slack_bot_token": "xoxb-test-token",
+        "portal_public_url": "https://portal.example",
+        "slack_trusted_team_ids": "",
+        **overrides,
+    }
     return Settings(_env_file=None, **values)
 
 
@@ -260,8 +345,14 @@ async def slack_world(tmp_path: Path, stub: SlackStub, **overrides: Any) -> Asyn
     seed_demo(container.billing.uow_factory, clock.today(), clock.now())
     model = ScriptedChatModel()
     # The runner is built by hand (not build_runner) so no real model back end is ever constructed.
-    container._runner = Runner(container.billing, ConversationStore(container.engine), container.links,
-                               model=model, fallback=None, knowledge=FakeKnowledge())
+    container._runner = Runner(
+        container.billing,
+        ConversationStore(container.engine),
+        container.links,
+        model=model,
+        fallback=None,
+        knowledge=FakeKnowledge(),
+    )
     links = SlackLinks(container.engine)
     links.link(ALICE, "alice@acme.example", "cli")
     links.link(BOB, "bob@acme.example", "cli")

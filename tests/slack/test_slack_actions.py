@@ -1,12 +1,14 @@
 """Confirm / Cancel buttons and typed decisions: only the requester, executed once. In a channel the
 confirmation card is an ephemeral message to the requester; deciding replaces it via response_url."""
+
 from __future__ import annotations
 
 import asyncio
 
+from slack_kit import ALICE, BOB, CHANNEL, block_texts, click, click_body, deliver, event_body, mention, message
+
 from agent.scripted import call, say
 from service.slack.render import CANCEL_ID, CONFIRM_ID
-from slack_kit import ALICE, BOB, CHANNEL, block_texts, click, click_body, deliver, event_body, mention, message
 
 ROOT = "1700000002.000100"
 

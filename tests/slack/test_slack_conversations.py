@@ -1,21 +1,34 @@
 """Mentions and DMs: threaded replies, Block Kit, de-duplication, identity, the ack-first contract."""
+
 from __future__ import annotations
 
 import threading
 import time
 
 import pytest
+from slack_kit import (
+    ALICE,
+    BOB,
+    BOT_USER,
+    CHANNEL,
+    DM,
+    ERIN_UNLINKED,
+    TEAM,
+    block_texts,
+    deliver,
+    event_body,
+    mention,
+    message,
+)
 
 from agent.scripted import call, say
 from service.slack.identity import SlackLinks, issue_link_code
-from slack_kit import (
-    ALICE, BOB, BOT_USER, CHANNEL, DM, ERIN_UNLINKED, TEAM, block_texts, deliver, event_body, mention, message,
-)
 
 
 async def test_mention_gets_a_threaded_reply_with_cited_sources(world):
-    world.script(call("search_knowledge", query="how do I pay an invoice"),
-                 say("Open the invoice and choose **Pay Now** [1]."))
+    world.script(
+        call("search_knowledge", query="how do I pay an invoice"), say("Open the invoice and choose **Pay Now** [1].")
+    )
     ts = "1700000000.000100"
     response = await deliver(world.client, event_body(mention("how do I pay an invoice?", ts), "Ev1"))
     assert response.status_code == 200
@@ -24,20 +37,26 @@ async def test_mention_gets_a_threaded_reply_with_cited_sources(world):
     assert post.args["channel"] == CHANNEL and post.args["thread_ts"] == ts
     assert post.args["text"].startswith("Open the invoice")
     blocks = post.args["blocks"]
-    assert blocks[0] == {"type": "section", "text": {"type": "mrkdwn",
-                                                     "text": "Open the invoice and choose *Pay Now* [1]."}}
+    assert blocks[0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "Open the invoice and choose *Pay Now* [1]."},
+    }
     sources = next(b for b in blocks if b.get("block_id") == "sources")
     assert sources["elements"][0]["text"] == (
-        "Sources: <https://portal.example/help/paying-invoices#pay-now-by-card|Paying invoices>")
+        "Sources: <https://portal.example/help/paying-invoices#pay-now-by-card|Paying invoices>"
+    )
     # the model saw what the user typed, without Slack's mention markup
     assert world.model.requests[0][-1].content == "how do I pay an invoice?"
-    assert world.scalar("SELECT user_email FROM conversations WHERE external_ref = :r",
-                        r=f"slack:{TEAM}:{CHANNEL}:{ts}") == "alice@acme.example"
+    assert (
+        world.scalar("SELECT user_email FROM conversations WHERE external_ref = :r", r=f"slack:{TEAM}:{CHANNEL}:{ts}")
+        == "alice@acme.example"
+    )
 
 
 async def test_download_links_are_absolute_and_replies_in_a_thread_share_one_conversation(world):
-    world.script(call("invoice_pdf_link", invoice_id="INV-1001"), say("Here is the PDF of INV-1001."),
-                 say("You're welcome."))
+    world.script(
+        call("invoice_pdf_link", invoice_id="INV-1001"), say("Here is the PDF of INV-1001."), say("You're welcome.")
+    )
     root = "1700000000.000300"
     await deliver(world.client, event_body(mention("send me the INV-1001 pdf", root), "Ev3a"))
     await world.bot.idle()
@@ -81,12 +100,15 @@ async def test_a_remote_models_false_claim_never_reaches_the_channel_or_the_requ
     from agent.planner import OfflinePlanner
 
     world.container.runner.fallback = OfflinePlanner()  # as with PORTAL_LLM=openai: the model's words are checked
-    world.script(call("pay_invoice", invoice_id="INV-1001"),
-                 say("Done! INV-1001 has been paid, your confirmation number is PC-123."))
+    world.script(
+        call("pay_invoice", invoice_id="INV-1001"),
+        say("Done! INV-1001 has been paid, your confirmation number is PC-123."),
+    )
     await deliver(world.client, event_body(mention("pay INV-1001", "1700000000.000420"), "Ev42"))
     await world.bot.idle()
-    said = " ".join(c.args.get("text", "") + block_texts(c.args.get("blocks") or [])
-                    for c in world.stub.posts + world.stub.private)
+    said = " ".join(
+        c.args.get("text", "") + block_texts(c.args.get("blocks") or []) for c in world.stub.posts + world.stub.private
+    )
     assert "has been paid" not in said and "PC-123" not in said
     assert "Nothing has changed yet" in said  # the proposal, phrased from what really happened
     assert world.scalar("SELECT count(*) FROM payments") == 0
@@ -110,8 +132,12 @@ async def test_a_retried_event_is_answered_once(world):
     await world.bot.idle()
     assert len(world.stub.posts) == 1 and len(world.model.requests) == 1
     # the same message delivered as `message` too (another event id): still one answer
-    await deliver(world.client, event_body(message(f"<@{BOT_USER}> show my open invoices", "1700000000.000500",
-                                                   thread_ts=None), "Ev5-as-message"))
+    await deliver(
+        world.client,
+        event_body(
+            message(f"<@{BOT_USER}> show my open invoices", "1700000000.000500", thread_ts=None), "Ev5-as-message"
+        ),
+    )
     await world.bot.idle()
     assert len(world.stub.posts) == 1
 
@@ -128,8 +154,10 @@ async def test_duplicate_dm_delivery_of_a_mention_is_answered_once(world):
 
 async def test_an_unlinked_user_gets_instructions_and_no_data(world):
     world.script(say("LEAK: INV-1001 USD 1,200.00"))
-    await deliver(world.client, event_body(mention("show invoices of alice@acme.example", "1700000000.000600",
-                                                   user=ERIN_UNLINKED), "Ev6"))
+    await deliver(
+        world.client,
+        event_body(mention("show invoices of alice@acme.example", "1700000000.000600", user=ERIN_UNLINKED), "Ev6"),
+    )
     await world.bot.idle()
     [post] = world.stub.posts
     assert post.args["thread_ts"] == "1700000000.000600"
@@ -156,13 +184,22 @@ async def test_someone_elses_thread_is_not_continued(world):
 
 async def test_link_code_in_a_dm_links_once(world):
     code = issue_link_code("erin@acme.example", world.container.engine)
-    await deliver(world.client, event_body(message(f"link {code.lower()}", "1700000000.000800", user=ERIN_UNLINKED,
-                                                   channel="D0ERIN", channel_type="im"), "Ev8a"))
+    await deliver(
+        world.client,
+        event_body(
+            message(
+                f"link {code.lower()}", "1700000000.000800", user=ERIN_UNLINKED, channel="D0ERIN", channel_type="im"
+            ),
+            "Ev8a",
+        ),
+    )
     await world.bot.idle()
     assert "Linked" in world.stub.posts[-1].args["text"] and "erin@acme.example" in world.stub.posts[-1].args["text"]
     assert SlackLinks(world.container.engine).email_for(ERIN_UNLINKED) == "erin@acme.example"
-    await deliver(world.client, event_body(message(f"link {code}", "1700000000.000801", user=BOB,
-                                                   channel="D0BOB", channel_type="im"), "Ev8b"))
+    await deliver(
+        world.client,
+        event_body(message(f"link {code}", "1700000000.000801", user=BOB, channel="D0BOB", channel_type="im"), "Ev8b"),
+    )
     await world.bot.idle()
     assert "not valid" in world.stub.posts[-1].args["text"]
     assert SlackLinks(world.container.engine).email_for(BOB) == "bob@acme.example"  # unchanged
@@ -187,12 +224,25 @@ async def test_link_codes_are_refused_and_cancelled_in_channels_and_expire(world
 
 @pytest.mark.parametrize("settings_overrides", [{"slack_trusted_team_ids": TEAM}])
 async def test_trusted_workspace_links_by_verified_email_only(world):
-    world.stub.users["UCAROL"] = {"id": "UCAROL", "team_id": TEAM, "is_email_confirmed": True,
-                                  "profile": {"email": "Carol@Globex.example"}}
-    world.stub.users["UGUEST"] = {"id": "UGUEST", "team_id": TEAM, "is_email_confirmed": True,
-                                  "is_restricted": True, "profile": {"email": "alice@acme.example"}}
-    world.stub.users["UNOTCONF"] = {"id": "UNOTCONF", "team_id": TEAM, "is_email_confirmed": False,
-                                    "profile": {"email": "bob@acme.example"}}
+    world.stub.users["UCAROL"] = {
+        "id": "UCAROL",
+        "team_id": TEAM,
+        "is_email_confirmed": True,
+        "profile": {"email": "Carol@Globex.example"},
+    }
+    world.stub.users["UGUEST"] = {
+        "id": "UGUEST",
+        "team_id": TEAM,
+        "is_email_confirmed": True,
+        "is_restricted": True,
+        "profile": {"email": "alice@acme.example"},
+    }
+    world.stub.users["UNOTCONF"] = {
+        "id": "UNOTCONF",
+        "team_id": TEAM,
+        "is_email_confirmed": False,
+        "profile": {"email": "bob@acme.example"},
+    }
     world.script(say("Hello Carol."))
     await deliver(world.client, event_body(mention("hello", "1700000001.000100", user="UCAROL"), "Ev10a"))
     for n, user in enumerate(("UGUEST", "UNOTCONF")):

@@ -1,19 +1,25 @@
 """The endpoint itself: URL verification, signatures, mounting."""
+
 from __future__ import annotations
 
 import json
 import time
 
 from fastapi import FastAPI
+from slack_kit import SECRET, deliver, event_body, make_settings, mention, signed_headers
 
 from service.container import build_container
 from service.slack import mount_slack
-from slack_kit import SECRET, deliver, event_body, make_settings, mention, signed_headers
 
 
 async def test_url_verification_echoes_the_challenge(world):
-    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"})
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
     response = await deliver(world.client, body)
     assert response.status_code == 200
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
@@ -29,8 +35,12 @@ async def test_bad_stale_or_missing_signatures_are_refused_and_do_nothing(world)
     stale = signed_headers(body, timestamp=int(time.time()) - 6 * 60)  # correctly signed, 6 minutes old
     tampered = signed_headers(body)
     missing = {"Content-Type": "application/json"}
-    for headers, sent in ((wrong_secret, body), (stale, body), (tampered, body.replace("invoices", "contracts")),
-                          (missing, body)):
+    for headers, sent in (
+        (wrong_secret, body),
+        (stale, body),
+        (tampered, body.replace("invoices", "contracts")),
+        (missing, body),
+    ):
         response = await _post(world, sent, headers)
         assert response.status_code == 401, (headers, response.text)
     await world.bot.idle()

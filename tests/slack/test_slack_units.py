@@ -1,4 +1,5 @@
 """Pure pieces: de-duplication across workers, Slack text in and out, e-mail verification rules."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from service.db import create_engine_for, upgrade
 from service.slack.dedup import claim, prune
 from service.slack.identity import verified_email
-from service.slack.render import mrkdwn, parse_button_value, button_value, slack_text_to_plain
+from service.slack.render import button_value, mrkdwn, parse_button_value, slack_text_to_plain
 
 PG_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -70,31 +71,49 @@ def test_slack_markup_is_turned_into_what_the_user_typed():
 
 
 def test_replies_are_escaped_for_mrkdwn_so_text_cannot_inject_mentions_or_links():
-    assert mrkdwn("<!channel> **PO** & [help](https://h.example/x)") == \
-        "&lt;!channel&gt; *PO* &amp; help (`https://h.example/x`)"  # not our URL: shown, not clickable
+    assert (
+        mrkdwn("<!channel> **PO** & [help](https://h.example/x)")
+        == "&lt;!channel&gt; *PO* &amp; help (`https://h.example/x`)"
+    )  # not our URL: shown, not clickable
 
 
 def test_button_values_round_trip():
     value = button_value("act_1", "conv_1", "UALICE", "1700.1")
     assert len(value) < 2000
-    assert parse_button_value(value) == {"action_id": "act_1", "conversation_id": "conv_1",
-                                         "requester": "UALICE", "thread_ts": "1700.1"}
+    assert parse_button_value(value) == {
+        "action_id": "act_1",
+        "conversation_id": "conv_1",
+        "requester": "UALICE",
+        "thread_ts": "1700.1",
+    }
 
 
-@pytest.mark.parametrize(("user", "expected"), [
-    ({"team_id": "T1", "is_email_confirmed": True, "profile": {"email": "A@B.example"}}, "a@b.example"),
-    ({"team_id": "T2", "is_email_confirmed": True, "profile": {"email": "a@b.example"}}, None),  # untrusted team
-    ({"team_id": "T1", "profile": {"email": "a@b.example"}}, None),  # not confirmed
-    ({"team_id": "T1", "is_email_confirmed": True, "is_bot": True, "profile": {"email": "a@b.example"}}, None),
-    ({"team_id": "T1", "is_email_confirmed": True, "is_ultra_restricted": True,
-      "profile": {"email": "a@b.example"}}, None),
-    ({"team_id": "T1", "is_email_confirmed": True, "deleted": True, "profile": {"email": "a@b.example"}}, None),
-    ({"team_id": "T1", "is_email_confirmed": True, "profile": {}}, None),
-])
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ({"team_id": "T1", "is_email_confirmed": True, "profile": {"email": "A@B.example"}}, "a@b.example"),
+        ({"team_id": "T2", "is_email_confirmed": True, "profile": {"email": "a@b.example"}}, None),  # untrusted team
+        ({"team_id": "T1", "profile": {"email": "a@b.example"}}, None),  # not confirmed
+        ({"team_id": "T1", "is_email_confirmed": True, "is_bot": True, "profile": {"email": "a@b.example"}}, None),
+        (
+            {
+                "team_id": "T1",
+                "is_email_confirmed": True,
+                "is_ultra_restricted": True,
+                "profile": {"email": "a@b.example"},
+            },
+            None,
+        ),
+        ({"team_id": "T1", "is_email_confirmed": True, "deleted": True, "profile": {"email": "a@b.example"}}, None),
+        ({"team_id": "T1", "is_email_confirmed": True, "profile": {}}, None),
+    ],
+)
 def test_only_confirmed_member_emails_of_trusted_workspaces_count(user, expected):
     assert verified_email(user, frozenset({"T1"})) == expected
 
 
 def test_relative_links_in_replies_become_absolute():
-    assert mrkdwn("Get [INV-1001.pdf](/v1/links/abc.def) now", "https://portal.example/") == \
-        "Get <https://portal.example/v1/links/abc.def|INV-1001.pdf> now"
+    assert (
+        mrkdwn("Get [INV-1001.pdf](/v1/links/abc.def) now", "https://portal.example/")
+        == "Get <https://portal.example/v1/links/abc.def|INV-1001.pdf> now"
+    )
