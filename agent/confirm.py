@@ -31,7 +31,9 @@ definitely|certainly|affirmative|indeed|of course|please do|do so|let's do it|le
 perfect|great|fine|that's fine|thats fine|good|works for me|ship it|make it so|carry on|yes do it|
 yes go ahead|yes please|yes confirm|ok go ahead|okay go ahead|please go ahead|si|sí|oui|ja|da|ack|
 that's the one|thats the one|go ahead with that|go ahead with it|go ahead with this|that's it|thats it|
-that one|roger|aye|word|is correct|it is|it's correct|its correct|all good|yes it is|yes that's it
+that one|roger|aye|word|is correct|it is|it's correct|its correct|all good|yes it is|yes that's it|
+send it|send it through|put it through|push it through|submit it|process it|is ok|is okay|is fine|it's ok|its ok|
+it's okay|it's fine|its fine|it's right|its right|that's ok|thats ok|that's okay
 """.replace("\n", "").split("|")
 )
 NEGATIVE = frozenset(
@@ -56,7 +58,7 @@ POLITENESS = frozenset(
     """
 please|pls|plz|thanks|thank you|thankyou|thx|ty|cheers|mate|then|now|just|oh|well|so|and|sir|madam|man|
 thank you very much|thanks a lot|many thanks|much appreciated|appreciated|great thanks|for now|again|really|
-👍|🙏|🙂|😊|✅|👌|actually|sorry|for now|on that|that|it|
+👍|🙏|🙂|😊|✅|👌|actually|sorry|for now|on that|that|it|to both|for both|to all|
 """.replace("\n", "").split("|")
 ) - {""}
 QUESTION_MARKS = ("?", "？", "¿", "⸮")

@@ -107,6 +107,10 @@ def test_the_dialogue_state_survives_a_restart_and_another_worker(world: Any) ->
         "yes pls do",
         "yes is correct",
         "Yess plz",
+        "yep, send it through",
+        "yes is ok",
+        "yes now it's right",
+        "yes to both",
     ],
 )
 def test_a_reply_made_of_yes_words_confirms(world: Any, yes: str) -> None:
