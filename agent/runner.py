@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import BaseTool
 
 from agent import guard
+from agent import phrasing as R
 from agent.budget import fit_history, message_tokens, tools_tokens
 from agent.confirm import Reply, reply_to_proposal
 from agent.deadline import TurnDeadline
@@ -33,8 +34,7 @@ from agent.events import (
     TurnEvent,
 )
 from agent.masking import mask
-from agent.outcomes import outcome_text
-from agent.planner import replies as R
+from agent.phrasing import DEGRADED_NOTE, UNSUPPORTED_NOTE
 from agent.planner.acts import QUESTIONS
 from agent.planner.features import shape
 from agent.planner.skills import SKILL_OF_OPERATION
@@ -58,8 +58,6 @@ log = logging.getLogger("portal_agent.runner")
 TOOL_NAMES = frozenset(t.name for t in ALL_TOOLS)
 MAX_TEXT = 4000
 PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
-DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
-UNSUPPORTED_NOTE = "(The built-in assistant answered this from the help articles and your data.) "
 
 
 @dataclass
@@ -156,7 +154,7 @@ class Runner:
         conv = self.conversation(principal, conversation_id)
         with self.store.locked(conv.id):
             action = self._decide(principal, conv.id, action_id, approve)
-            reply = outcome_text(action)
+            reply = R.outcome_text(action)
             self.store.append(conv.id, [_service_message(reply, action)])
         return ActionResult(conv.id, action.id, action.status.value, action.result or {}, reply)
 
@@ -171,10 +169,10 @@ class Runner:
     ) -> Iterator[TurnEvent]:
         try:
             decided = self._decide(principal, conversation_id, action.id, approve)
-            reply = outcome_text(decided)
+            reply = R.outcome_text(decided)
             info = DecidedView(id=decided.id, status=decided.status.value, result=decided.result or {})
         except ActionAlreadyDecided as already:
-            reply = "That request was already decided; nothing more was done."
+            reply = R.ALREADY_DECIDED
             info = DecidedView(id=action.id, status=already.status, result=already.result or {})
         self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)])
         yield TokenEvent(reply)
@@ -184,7 +182,7 @@ class Runner:
         """After answering a question asked while a proposal waits: say it is still waiting."""
         if not any(a.id == action.id for a in self.billing.pending_actions(principal, conversation_id)):
             return ""
-        reminder = f'\n\n(Your request "{action.summary}" is still waiting: reply yes to go ahead or no to cancel.)'
+        reminder = R.still_waiting(action.summary)
         self.store.append(
             conversation_id,
             [
@@ -198,10 +196,7 @@ class Runner:
 
     def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[TurnEvent]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
-        reply = (
-            f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
-            "Reply yes (or press Confirm) to go ahead, or no to cancel."
-        )
+        reply = R.decide_please(action.summary)
         self.store.append(
             conversation_id,
             [
@@ -221,9 +216,7 @@ class Runner:
             self.billing.reject(principal, action.id, conversation_id)
         except ActionAlreadyDecided:
             return ""
-        note = (
-            f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
-        )
+        note = R.cancelled_for_new_message(action.summary)
         self.store.append(
             conversation_id,
             [

@@ -149,7 +149,7 @@ class ConversationStore:
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
         with self._tx(write=False) as conn:
-            rows: list[dict[str, object]] = (
+            rows: list[dict[str, object]] = list(
                 conn.execute(
                     select(messages.c.data)
                     .where(messages.c.conversation_id == conversation_id)
