@@ -38,8 +38,8 @@ def _turns(history: list[BaseMessage]) -> list[list[BaseMessage]]:
 
 def _compact(turn: list[BaseMessage]) -> list[BaseMessage]:
     """An old turn keeps what was said: the user's words and the final answer, not the tool traffic."""
-    kept = [m for m in turn if isinstance(m, HumanMessage)]
-    answers = [m for m in turn if isinstance(m, AIMessage) and not m.tool_calls and m.content]
+    kept: list[BaseMessage] = [m for m in turn if isinstance(m, HumanMessage)]
+    answers: list[BaseMessage] = [m for m in turn if isinstance(m, AIMessage) and not m.tool_calls and m.content]
     return kept + answers[-1:]
 
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 
 from agent.errors import DeadlineExceeded
+from tools.context import AgentContext
 
 MIN_SECONDS = 1.0  # less than this left: not worth starting another model call
 
 
-class TurnDeadline(AgentMiddleware):
+class TurnDeadline(AgentMiddleware[AgentState[None], AgentContext, None]):
     """Gives each model call what is left of `AgentContext.deadline` as its timeout."""
 
-    def wrap_model_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
+    def wrap_model_call(
+        self,
+        request: ModelRequest[AgentContext],
+        handler: Callable[[ModelRequest[AgentContext]], ModelResponse[None]],
+    ) -> ModelResponse[None]:
         deadline = getattr(request.runtime.context, "deadline", None)
         if deadline is None:
             return handler(request)

@@ -17,8 +17,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from agent import phrasing as R
 from agent.planner import faq
-from agent.planner import replies as R
 from agent.planner.skills import BY_TOOL
 
 MARKUP = re.compile(

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.tools import BaseTool
 
 from agent.errors import IncompleteResponse
+
+if TYPE_CHECKING:  # imported when first used: it takes a while to load
+    from langchain_openai import ChatOpenAI
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,10 @@ def is_local_endpoint(base_url: str | None) -> bool:
     return host in ("127.0.0.1", "localhost", "::1", "0.0.0.0") or host.startswith("127.")
 
 
-_SCHEMAS: dict[int, tuple[Any, dict[str, Any]]] = {}
+_SCHEMAS: dict[int, tuple[BaseTool, dict[str, Any]]] = {}
 
 
-def tool_schema(tool: Any) -> dict[str, Any]:
+def tool_schema(tool: BaseTool) -> dict[str, Any]:
     """The OpenAI function schema of a tool, converted once per tool object, in its compact form."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -69,8 +73,7 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _checked_chat_openai() -> type:
-    from langchain_core.tools import BaseTool
+def _checked_chat_openai() -> type[ChatOpenAI]:
     from langchain_openai import ChatOpenAI
     from pydantic import model_validator
 
@@ -113,17 +116,18 @@ def openai_model(cfg: ModelConfig) -> BaseChatModel:
     Retries with backoff on 429/5xx/timeouts are the OpenAI client's; the runner falls back to the
     offline planner when they are exhausted.
     """
-    return _checked_chat_openai()(
-        model=cfg.model,
-        api_key=cfg.api_key or "unset",
-        base_url=cfg.base_url,
-        timeout=cfg.timeout,
-        max_retries=cfg.max_retries,
-        use_responses_api=False,
-        stream_usage=True,
-        temperature=cfg.temperature,
-        max_tokens=cfg.max_tokens,
-    )
+    options: dict[str, object] = {
+        "model": cfg.model,
+        "api_key": cfg.api_key or "unset",
+        "base_url": cfg.base_url,
+        "timeout": cfg.timeout,
+        "max_retries": cfg.max_retries,
+        "use_responses_api": False,
+        "stream_usage": True,
+        "temperature": cfg.temperature,
+        "max_tokens": cfg.max_tokens,
+    }
+    return _checked_chat_openai().model_validate(options)
 
 
 def offline_model() -> BaseChatModel:

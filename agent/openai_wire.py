@@ -10,11 +10,10 @@ This resource sends the same body, through the same client, retries, timeouts an
 
 from __future__ import annotations
 
-from typing import Any
-
+import httpx
 from openai._base_client import make_request_options
 from openai._streaming import Stream
-from openai._types import NOT_GIVEN
+from openai._types import NOT_GIVEN, Body, Headers, NotGiven, Query
 from openai.resources.chat.completions import Completions
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -24,15 +23,15 @@ class PlainCompletions(Completions):
 
     `with_raw_response.create` (what LangChain calls) wraps this `create`, so both paths use it."""
 
-    def create(
+    def create(  # type: ignore[override]  # the body is LangChain's JSON, sent as it is
         self,
         *,
-        extra_headers: Any = None,
-        extra_query: Any = None,
-        extra_body: Any = None,  # type: ignore[override]
-        timeout: Any = NOT_GIVEN,
-        **body: Any,
-    ) -> Any:
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
+        **body: object,
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         if "messages" not in body or "model" not in body:
             raise TypeError("a chat completion needs 'messages' and 'model'")
         options = make_request_options(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol, cast
 
 from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -19,13 +19,22 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.tools import BaseTool
 
 from agent import guard
+from agent import phrasing as R
 from agent.budget import fit_history, message_tokens, tools_tokens
 from agent.confirm import Reply, reply_to_proposal
 from agent.deadline import TurnDeadline
 from agent.errors import EmptyAnswer, UnsupportedAnswer, fallback_on
+from agent.events import (
+    CitationsEvent,
+    DoneEvent,
+    PendingActionEvent,
+    ReplaceEvent,
+    TokenEvent,
+    ToolEvent,
+    TurnEvent,
+)
 from agent.masking import mask
-from agent.outcomes import outcome_text
-from agent.planner import replies as R
+from agent.phrasing import DEGRADED_NOTE, UNSUPPORTED_NOTE
 from agent.planner.acts import QUESTIONS
 from agent.planner.features import shape
 from agent.planner.skills import SKILL_OF_OPERATION
@@ -33,8 +42,8 @@ from agent.planner.slots import CARD_MASK
 from agent.planner.state import service_marker
 from agent.planner.understand import classify
 from agent.prompts import policy_prompt
-from agent.results import ActionResult, TurnResult, action_dict
-from agent.store import Conversation, ConversationStore
+from agent.results import ActionResult, Citation, DecidedView, Handoff, ToolCallView, TurnResult, action_dict
+from agent.store import Conversation, ConversationStore, TranscriptLine
 from billing.entities import PendingAction
 from billing.errors import ActionAlreadyDecided, InvalidInput, NotFound
 from billing.principal import Principal
@@ -49,10 +58,6 @@ log = logging.getLogger("portal_agent.runner")
 TOOL_NAMES = frozenset(t.name for t in ALL_TOOLS)
 MAX_TEXT = 4000
 PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return this turn
-DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
-UNSUPPORTED_NOTE = "(The built-in assistant answered this from the help articles and your data.) "
-
-Event = dict[str, Any]
 
 
 @dataclass
@@ -70,7 +75,7 @@ class Runner:
     turn_deadline: float = 120.0  # seconds a remote model may take for a whole turn before it falls back
 
     def __post_init__(self) -> None:
-        self._graphs: dict[int, Any] = {}
+        self._graphs: dict[int, _Graph] = {}
         self._fallback_on = fallback_on()
         self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
 
@@ -96,7 +101,7 @@ class Runner:
         checks who owns it)."""
         return self.store.find_or_create(principal.email, principal.channel, external_ref)
 
-    def transcript(self, principal: Principal, conversation_id: str) -> list[dict[str, Any]]:
+    def transcript(self, principal: Principal, conversation_id: str) -> list[TranscriptLine]:
         """The user's conversation as people see it, masked (again: what was stored was masked already)."""
         conv = self.conversation(principal, conversation_id)
         return [{**m, "content": mask(m["content"])} for m in self.store.transcript(conv.id)]
@@ -113,15 +118,15 @@ class Runner:
         # Nobody reads the tokens here, so the model is not asked to stream them: LangGraph's message
         # stream costs a few ms of CPU per model call plus a callback per token (see BENCHMARKS.md).
         for event in self.iter_turn(principal, conversation_id, text, stream_tokens=False):
-            if event["event"] == "done":
-                result = event["data"]
+            if isinstance(event, DoneEvent):
+                result = event.result
         assert result is not None
         return result
 
     def iter_turn(
         self, principal: Principal, conversation_id: str, text: str, *, stream_tokens: bool = True
-    ) -> Iterator[Event]:
-        """Events: token, tool, citations, pending_action, done (with the TurnResult).
+    ) -> Iterator[TurnEvent]:
+        """The turn's events (agent/events.py), ending with a `DoneEvent` that carries the TurnResult.
 
         `stream_tokens=False` yields only what a caller of `run_turn` uses (no token or tool events
         from the agent; the model answers in one piece)."""
@@ -149,7 +154,7 @@ class Runner:
         conv = self.conversation(principal, conversation_id)
         with self.store.locked(conv.id):
             action = self._decide(principal, conv.id, action_id, approve)
-            reply = outcome_text(action)
+            reply = R.outcome_text(action)
             self.store.append(conv.id, [_service_message(reply, action)])
         return ActionResult(conv.id, action.id, action.status.value, action.result or {}, reply)
 
@@ -161,25 +166,23 @@ class Runner:
 
     def _typed_decision(
         self, principal: Principal, conversation_id: str, text: str, action: PendingAction, approve: bool
-    ) -> Iterator[Event]:
+    ) -> Iterator[TurnEvent]:
         try:
             decided = self._decide(principal, conversation_id, action.id, approve)
-            reply = outcome_text(decided)
-            info = {"id": decided.id, "status": decided.status.value, "result": decided.result or {}}
+            reply = R.outcome_text(decided)
+            info = DecidedView(id=decided.id, status=decided.status.value, result=decided.result or {})
         except ActionAlreadyDecided as already:
-            reply, info = (
-                "That request was already decided; nothing more was done.",
-                {"id": action.id, "status": already.status, "result": already.result or {}},
-            )
+            reply = R.ALREADY_DECIDED
+            info = DecidedView(id=action.id, status=already.status, result=already.result or {})
         self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)])
-        yield {"event": "token", "data": reply}
-        yield {"event": "done", "data": TurnResult(conversation_id, reply, decided_action=info, model="service")}
+        yield TokenEvent(reply)
+        yield DoneEvent(TurnResult(conversation_id, reply, decided_action=info, model="service"))
 
     def _still_waiting(self, conversation_id: str, principal: Principal, action: PendingAction) -> str:
         """After answering a question asked while a proposal waits: say it is still waiting."""
         if not any(a.id == action.id for a in self.billing.pending_actions(principal, conversation_id)):
             return ""
-        reminder = f'\n\n(Your request "{action.summary}" is still waiting: reply yes to go ahead or no to cancel.)'
+        reminder = R.still_waiting(action.summary)
         self.store.append(
             conversation_id,
             [
@@ -191,12 +194,9 @@ class Runner:
         )
         return reminder
 
-    def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[Event]:
+    def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[TurnEvent]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
-        reply = (
-            f'Your request is still waiting for your decision: "{action.summary}". Nothing has changed yet. '
-            "Reply yes (or press Confirm) to go ahead, or no to cancel."
-        )
+        reply = R.decide_please(action.summary)
         self.store.append(
             conversation_id,
             [
@@ -206,12 +206,9 @@ class Runner:
                 ),
             ],
         )
-        yield {"event": "token", "data": reply}
-        yield {"event": "pending_action", "data": action_dict(action)}
-        yield {
-            "event": "done",
-            "data": TurnResult(conversation_id, reply, pending_action=action_dict(action), model="service"),
-        }
+        yield TokenEvent(reply)
+        yield PendingActionEvent(action_dict(action))
+        yield DoneEvent(TurnResult(conversation_id, reply, pending_action=action_dict(action), model="service"))
 
     def _cancel_for_new_message(self, principal: Principal, conversation_id: str, action: PendingAction) -> str:
         """A new message while an action awaits a decision cancels it first (it was not confirmed)."""
@@ -219,9 +216,7 @@ class Runner:
             self.billing.reject(principal, action.id, conversation_id)
         except ActionAlreadyDecided:
             return ""
-        note = (
-            f'(I cancelled the earlier request, "{action.summary}", since it was not confirmed; nothing was changed.)'
-        )
+        note = R.cancelled_for_new_message(action.summary)
         self.store.append(
             conversation_id,
             [
@@ -240,7 +235,7 @@ class Runner:
         prefix: str,
         stream_tokens: bool = True,
         keep: PendingAction | None = None,
-    ) -> Iterator[Event]:
+    ) -> Iterator[TurnEvent]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         history = self.store.history(conversation_id)
@@ -248,7 +243,7 @@ class Runner:
         said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
         seen = [str(m.content) for m in history if isinstance(m, ToolMessage)]
         started = time.perf_counter()
-        ctx, state, note = None, None, ""  # note: what a reply of the built-in assistant starts with
+        ctx, messages, note = None, None, ""  # note: what a reply of the built-in assistant starts with
         for model in self._models():
             ctx = AgentContext(
                 principal,
@@ -261,10 +256,10 @@ class Runner:
                 deadline=time.monotonic() + self.turn_deadline,
             )
             try:
-                state = yield from self._stream(model, inputs, ctx, stream_tokens, guarded=self._remote(model))
-                if self.fallback is not None and model is not self.fallback and not _answered(state, len(inputs)):
+                messages = yield from self._stream(model, inputs, ctx, stream_tokens, guarded=self._remote(model))
+                if self.fallback is not None and model is not self.fallback and not _answered(messages, len(inputs)):
                     raise EmptyAnswer("the model's answer was empty (e.g. only an unreadable tool call)")
-                if self._remote(model) and _unsupported(state, len(inputs), text):
+                if self._remote(model) and _unsupported(messages, len(inputs), text):
                     raise UnsupportedAnswer("a question answered without looking anything up")
                 break
             except self._fallback_on as exc:  # the remote model (or its client) failed: fall back, say so
@@ -275,17 +270,14 @@ class Runner:
                 unsupported = isinstance(exc, UnsupportedAnswer)
                 note = UNSUPPORTED_NOTE if unsupported else DEGRADED_NOTE
                 # Whatever the failed attempt streamed is withdrawn before the built-in assistant's answer.
-                yield {
-                    "event": "replace",
-                    "data": {"reply": "", "reasons": ["unsupported_answer" if unsupported else "model_failed"]},
-                }
-        assert ctx is not None and state is not None
-        new = state["messages"][len(inputs) - 1 :]
+                yield ReplaceEvent("", ("unsupported_answer" if unsupported else "model_failed",))
+        assert ctx is not None and messages is not None
+        new = messages[len(inputs) - 1 :]
         reasons: tuple[str, ...] = ("unsupported_answer",) if note == UNSUPPORTED_NOTE else ()
         if not note and self._remote(self.model):
             new, reasons = self._honest(principal, conversation_id, text, ctx, new)
             if reasons:
-                yield {"event": "replace", "data": {"reply": _final_text(new), "reasons": list(reasons)}}
+                yield ReplaceEvent(_final_text(new), reasons)
         self.store.append(conversation_id, new)
         yield from self._finish(conversation_id, ctx, new, prefix, note, time.perf_counter() - started, keep, reasons)
 
@@ -328,13 +320,14 @@ class Runner:
     def _models(self) -> list[BaseChatModel]:
         return [self.model] + ([self.fallback] if self.fallback is not None else [])
 
-    def _graph(self, model: BaseChatModel) -> Any:
+    def _graph(self, model: BaseChatModel) -> _Graph:
         key = id(model)
         if key not in self._graphs:
             middleware = [TurnDeadline()] if self._remote(model) else []
-            self._graphs[key] = create_agent(
+            graph = create_agent(
                 model, self.tools, system_prompt=policy_prompt(), context_schema=AgentContext, middleware=middleware
             )
+            self._graphs[key] = cast(_Graph, graph)
         return self._graphs[key]
 
     def _stream(
@@ -344,23 +337,24 @@ class Runner:
         ctx: AgentContext,
         stream_tokens: bool = True,
         guarded: bool = False,
-    ) -> Iterator[Event]:
-        state: dict[str, Any] | None = None
+    ) -> Generator[TurnEvent, None, list[BaseMessage] | None]:
+        """Streams the agent's events; returns the messages of its final state (inputs included)."""
+        state: list[BaseMessage] | None = None
         modes = ["messages", "values"] if stream_tokens else ["values"]
         gate = guard.SentenceGate(TOOL_NAMES) if guarded else None
         for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx, stream_mode=modes):
-            if mode == "values":
-                state = payload
+            if mode == "values" and isinstance(payload, dict):
+                state = list(payload["messages"])
                 continue
-            chunk, meta = payload
+            chunk = payload[0] if isinstance(payload, tuple) else None
             if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
                 shown = gate.feed(chunk.content) if gate is not None else chunk.content
                 if shown:
-                    yield {"event": "token", "data": shown}
+                    yield TokenEvent(shown)
             elif isinstance(chunk, ToolMessage):
-                yield {"event": "tool", "data": {"name": chunk.name, "status": chunk.status}}
+                yield ToolEvent(chunk.name, chunk.status)
         if gate is not None and (rest := gate.close()):
-            yield {"event": "token", "data": rest}
+            yield TokenEvent(rest)
         return state
 
     def _finish(
@@ -373,7 +367,7 @@ class Runner:
         seconds: float,
         keep: PendingAction | None = None,
         guarded: tuple[str, ...] = (),
-    ) -> Iterator[Event]:
+    ) -> Iterator[TurnEvent]:
         """`note`: what the reply starts with when the built-in assistant answered instead of the model."""
         turn = ctx.turn
         degraded = bool(note)
@@ -383,34 +377,35 @@ class Runner:
             reminder = self._still_waiting(conversation_id, ctx.principal, keep)
             if reminder:
                 reply += reminder
-                yield {"event": "token", "data": reminder}
-        if turn.citations:
-            yield {"event": "citations", "data": turn.citations}
+                yield TokenEvent(reminder)
+        citations = [_citation(c) for c in turn.citations]
+        if citations:
+            yield CitationsEvent(citations)
         # Ask the domain, not the tools' log: parallel tool calls may have superseded each other.
         waiting = turn.pending is not None or keep is not None
         actions = self.billing.pending_actions(ctx.principal, conversation_id) if waiting else []
         pending = action_dict(actions[-1]) if actions else None
         if pending:
-            yield {"event": "pending_action", "data": pending}
+            yield PendingActionEvent(pending)
         result = TurnResult(
             conversation_id,
             reply,
-            turn.citations,
-            [c.to_dict() for c in turn.tool_calls],
+            citations,
+            [ToolCallView(name=c.name, args=c.args, ok=c.ok) for c in turn.tool_calls],
             pending,
-            turn.handoff,
+            _handoff(turn.handoff),
             turn.links,
             model=_model_name(self.fallback if degraded else self.model),
             degraded=degraded,
             usage=_usage(new) | {"ms": int(seconds * 1000)},
             guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
         )
-        yield {"event": "done", "data": result}
+        yield DoneEvent(result)
 
 
-def _unsupported(state: dict[str, Any] | None, n_inputs: int, text: str) -> bool:
+def _unsupported(messages: list[BaseMessage] | None, n_inputs: int, text: str) -> bool:
     """A question answered without any lookup, or a typed card number not answered with the secure form."""
-    new = (state or {}).get("messages", [])[n_inputs:]
+    new = (messages or [])[n_inputs:]
     if CARD_MASK.search(text):  # card numbers are never taken in chat: the answer is always the secure form
         return not any(isinstance(m, ToolMessage) and m.name == "card_update_form" for m in new)
     if any(isinstance(m, ToolMessage) for m in new):
@@ -423,8 +418,8 @@ def _question(text: str) -> bool:
     return classify(text, "none").act in QUESTIONS
 
 
-def _answered(state: dict[str, Any] | None, n_inputs: int) -> bool:
-    new = (state or {}).get("messages", [])[n_inputs - 1 :]
+def _answered(messages: list[BaseMessage] | None, n_inputs: int) -> bool:
+    new = (messages or [])[n_inputs - 1 :]
     return any(
         isinstance(m, AIMessage) and (m.content.strip() if isinstance(m.content, str) else bool(m.content)) for m in new
     )
@@ -486,4 +481,24 @@ def _usage(messages: list[BaseMessage]) -> dict[str, int]:
 
 
 def _model_name(model: BaseChatModel | None) -> str:
-    return getattr(model, "model_name", None) or getattr(model, "_llm_type", "model")
+    return str(getattr(model, "model_name", None) or getattr(model, "_llm_type", "model"))
+
+
+def _citation(c: Mapping[str, object]) -> Citation:
+    return Citation(
+        title=str(c["title"]), source=str(c["source"]), heading=str(c["heading"]), score=float(str(c["score"]))
+    )
+
+
+def _handoff(h: Mapping[str, object] | None) -> Handoff | None:
+    if h is None:
+        return None
+    return Handoff(case_id=str(h["case_id"]), queue=str(h["queue"]), assignee=str(h["assignee"]))
+
+
+class _Graph(Protocol):
+    """What the runner uses of a compiled LangChain agent."""
+
+    def stream(
+        self, input: dict[str, list[BaseMessage]], *, context: AgentContext, stream_mode: list[str]
+    ) -> Iterator[tuple[str, object]]: ...

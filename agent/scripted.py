@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -19,7 +20,7 @@ from pydantic import Field
 Step = AIMessage | Callable[[list[BaseMessage]], AIMessage]
 
 
-def call(tool: str, /, **args: Any) -> AIMessage:
+def call(tool: str, /, **args: object) -> AIMessage:
     """An assistant message that calls one tool (the arguments as keywords)."""
     return AIMessage(content="", tool_calls=[{"name": tool, "args": args, "id": f"call_{tool}", "type": "tool_call"}])
 
@@ -31,22 +32,26 @@ def say(text: str) -> AIMessage:
 class ScriptedChatModel(BaseChatModel):
     """Returns the scripted steps in order; a callable step sees the messages and builds the answer."""
 
-    steps: list[Any] = Field(default_factory=list)
+    steps: list[object] = Field(default_factory=list)  # Steps (`object`: pydantic leaves them as they are)
     requests: list[list[BaseMessage]] = Field(default_factory=list)
     bound_tools: list[str] = Field(default_factory=list)
-    fail_with: Any = None
+    fail_with: BaseException | None = None
     stream_words: bool = False  # stream a text answer word by word, as a remote model does
 
     @property
     def _llm_type(self) -> str:
         return "scripted"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
+    def bind_tools(self, tools: Sequence[object], **kwargs: object) -> ScriptedChatModel:
         self.bound_tools = [getattr(t, "name", str(t)) for t in tools]
         return self
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: object,
     ) -> ChatResult:
         self.requests.append(list(messages))
         if self.fail_with is not None:
@@ -55,16 +60,23 @@ class ScriptedChatModel(BaseChatModel):
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content="(script exhausted)"))])
         step = self.steps.pop(0)
         message = step(messages) if callable(step) else step
+        if not isinstance(message, BaseMessage):
+            raise TypeError(f"a scripted step must be a message or build one, not {type(message).__name__}")
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def _should_stream(self, **kwargs: Any) -> bool:
+    def _should_stream(self, **kwargs: Any) -> bool:  # LangChain's own signature
         # Only a model asked to stream words streams: the others answer in one piece, as before.
         return self.stream_words and super()._should_stream(**kwargs)
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: object,
     ) -> Iterator[ChatGenerationChunk]:
         message = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        assert isinstance(message, AIMessage)
         if message.tool_calls or not isinstance(message.content, str):
             yield ChatGenerationChunk(
                 message=AIMessageChunk(

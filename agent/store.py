@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
@@ -25,6 +25,15 @@ log = logging.getLogger("portal_agent.store")
 # stops renewing, so its conversation is free again this soon after the crash (not after the longest
 # possible turn).
 LOCK_LEASE_SECONDS = 15.0
+
+
+class TranscriptLine(TypedDict):
+    """One message as people see it: user or assistant text."""
+
+    seq: int
+    role: str  # user | assistant
+    content: str
+    created_at: str
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,7 @@ class ConversationStore:
             return
         now = _now()
         with self._tx(write=True) as conn:
-            seq = conn.execute(
+            seq: int = conn.execute(
                 select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == conversation_id)
             ).scalar_one()
             rows = [
@@ -140,7 +149,7 @@ class ConversationStore:
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
         with self._tx(write=False) as conn:
-            rows = (
+            rows: list[dict[str, object]] = list(
                 conn.execute(
                     select(messages.c.data)
                     .where(messages.c.conversation_id == conversation_id)
@@ -151,7 +160,7 @@ class ConversationStore:
             )
         return messages_from_dict(list(rows))
 
-    def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
+    def transcript(self, conversation_id: str) -> list[TranscriptLine]:
         """Messages as people see them: user and assistant text, with tool activity by name."""
         with self._tx(write=False) as conn:
             rows = (
@@ -163,12 +172,9 @@ class ConversationStore:
             )
         roles = {"human": "user", "ai": "assistant"}
         return [
-            {
-                "seq": r["seq"],
-                "role": roles[r["role"]],
-                "content": r["content"],
-                "created_at": r["created_at"].isoformat(),
-            }
+            TranscriptLine(
+                seq=r["seq"], role=roles[r["role"]], content=r["content"], created_at=r["created_at"].isoformat()
+            )
             for r in rows
             if r["role"] in roles and r["content"]
         ]

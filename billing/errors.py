@@ -1,12 +1,17 @@
-"""Typed domain errors. Each names its reason in fields; `message` is plain English for people.
+"""Typed domain errors. Each names its reason in fields; `message` is a neutral statement of what is
+wrong and the rule (never in the assistant's voice).
 
-The edges map them: the HTTP layer to status codes (`kind`), the tools to short explanations.
+The edges map them: the HTTP layer to status codes (`kind`), the tools to short explanations with the
+`code` and, where a person can help, the `queue` (customer_service, collector or ae) to hand off to;
+the assistant phrases its offers from those fields (agent/phrasing.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
+
+Queue = Literal["customer_service", "collector", "ae"]
 
 
 @dataclass
@@ -22,10 +27,21 @@ class DomainError(Exception):
     def message(self) -> str:  # pragma: no cover - overridden
         return "The request is not allowed."
 
+    @property
+    def code(self) -> str:
+        """Why, as a code: the `reason` field where the error has one, else the error's name."""
+        return str(getattr(self, "reason", "") or type(self).__name__)
+
+    @property
+    def queue(self) -> Queue | None:
+        """The team that can do what the rule does not allow in the portal, if any."""
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (stored with failed actions and audit rows): nested dataclasses become dicts."""
         data = asdict(self)
-        return {"error": type(self).__name__, "kind": self.kind, "message": self.message, **data}
+        handoff = {"queue": self.queue} if self.queue else {}
+        return {"error": type(self).__name__, "kind": self.kind, "message": self.message, **handoff, **data}
 
 
 @dataclass
@@ -97,6 +113,8 @@ class NoChange(DomainError):
 
 # Not-payable reasons after which the invoice must not be paid another way either.
 NO_OTHER_WAY = frozenset({"already_paid", "payment_processing", "payment_in_progress"})
+# Not-payable reasons no person can change: nothing is left to pay, or it is being paid.
+NOTHING_TO_PAY = NO_OTHER_WAY | {"void", "no_balance"}
 
 
 @dataclass
@@ -116,6 +134,10 @@ class InvoiceNotPayable(DomainError):
             f"{self.invoice_id} cannot be paid by card in the portal: {self.detail} "
             "Please pay it following the payment instructions printed on the invoice."
         )
+
+    @property
+    def queue(self) -> Queue | None:
+        return None if self.reason in NOTHING_TO_PAY else "collector"
 
 
 @dataclass
@@ -148,6 +170,10 @@ class CountryChangeNotAllowed(DomainError):
             "Customer Service can make that change."
         )
 
+    @property
+    def queue(self) -> Queue | None:
+        return "customer_service"
+
 
 @dataclass
 class AutoRenewNotEligible(DomainError):
@@ -173,6 +199,10 @@ class AutoRenewNotEligible(DomainError):
         ae = f" Your Account Executive, {self.ae_name} ({self.ae_email}), can help." if self.ae_name else ""
         return f"Auto-renewal of {self.contract_id} cannot be turned off in the portal: {why}.{ae}"
 
+    @property
+    def queue(self) -> Queue | None:
+        return None if self.reason == "already_off" else "ae"
+
 
 @dataclass
 class ProtectedRoleBlocker:
@@ -197,6 +227,10 @@ class ProtectedRoleRemoval(DomainError):
             "Nothing was removed: " + "; ".join(parts) + ". These roles cannot be removed in the portal; "
             "Customer Service can change them."
         )
+
+    @property
+    def queue(self) -> Queue | None:
+        return "customer_service"
 
 
 @dataclass

@@ -64,8 +64,8 @@ def _masked(value: Any) -> Any:
 
 
 def refusal(error: DomainError) -> str:
-    reason = getattr(error, "reason", None) or type(error).__name__
-    return to_json({"ok": False, "error": reason, "kind": error.kind, "message": error.message})
+    handoff = {"queue": error.queue} if error.queue else {}
+    return to_json({"ok": False, "error": error.code, "kind": error.kind, "message": error.message, **handoff})
 
 
 def propose(runtime: Runtime, operation: str, args: dict[str, Any]) -> str:

@@ -40,7 +40,8 @@ class Head:
         z = x @ self.weights + self.bias
         z = z - z.max(axis=-1, keepdims=True)
         e = np.exp(z)
-        return e / e.sum(axis=-1, keepdims=True)
+        p: np.ndarray = e / e.sum(axis=-1, keepdims=True)
+        return p
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
+from agent import phrasing as R
 from agent.confirm import lexical_reply
 from agent.planner import faq, resolve, slots
-from agent.planner import replies as R
 from agent.planner.acts import Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
@@ -342,9 +342,11 @@ def refused(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
     if reason == "UserAlreadyExists" and filled.get("email"):
         w.state.offer = Offer("grant_access", {"user": filled["email"], "contract_ids": filled.get("contract_ids")})
         return f"{text} Would you like me to give {filled['email']} access to {', '.join(filled['contract_ids'])}?"
-    if skill.refusal_queue and r.get("kind") == "conflict" and reason not in skill.final_reasons:
-        w.state.offer = Offer("handoff", {"queue": skill.refusal_queue})
-        return f"{text} {R.offer_case(skill.refusal_queue)}"
+    # The team the domain names for its rule; otherwise the capability's team for its other refusals.
+    queue = r.get("queue") or (skill.refusal_queue if r.get("kind") == "conflict" else None)
+    if queue and reason not in skill.final_reasons:
+        w.state.offer = Offer("handoff", {"queue": str(queue)})
+        return f"{text} {R.offer_case(str(queue))}"
     return text
 
 

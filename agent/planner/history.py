@@ -60,7 +60,7 @@ def read_turns(messages: list[BaseMessage]) -> list[Turn]:
             if isinstance(message.content, str) and message.content.strip():
                 turns[-1].reply = message.content
         elif isinstance(message, ToolMessage):
-            step = by_id.get(message.tool_call_id)
-            if step is not None:
-                step.result = _parse(message.content)
+            answered = by_id.get(message.tool_call_id)
+            if answered is not None:
+                answered.result = _parse(message.content)
     return turns

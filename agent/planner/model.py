@@ -7,15 +7,15 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
+from agent import phrasing as R
 from agent.planner import dialogue
-from agent.planner import replies as R
 from agent.planner import state as dialogue_state
 from agent.planner.history import read_turns
 from agent.planner.skills import SKILL_OF_OPERATION, slots_of
@@ -35,7 +35,7 @@ class OfflinePlanner(BaseChatModel):
     def _llm_type(self) -> str:
         return "offline-planner"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> OfflinePlanner:
+    def bind_tools(self, tools: Sequence[object], **kwargs: object) -> OfflinePlanner:
         names = [
             getattr(t, "name", None) or (t.get("function", {}).get("name") if isinstance(t, dict) else str(t))
             for t in tools
@@ -56,7 +56,7 @@ class OfflinePlanner(BaseChatModel):
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         """The next assistant message for this conversation."""
-        kept = [m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))]
+        kept: list[BaseMessage] = [m for m in messages if isinstance(m, (HumanMessage, AIMessage, ToolMessage))]
         turns = read_turns(kept)
         if not turns or not turns[-1].human.strip():
             return AIMessage(content="How can I help you with the Billing Portal?")
@@ -84,12 +84,20 @@ class OfflinePlanner(BaseChatModel):
         )
 
     def _generate(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: object,
     ) -> ChatResult:
         return ChatResult(generations=[ChatGeneration(message=self.plan(messages))])
 
     def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: object,
     ) -> Iterator[ChatGenerationChunk]:
         message = self.plan(messages)
         if message.tool_calls:
@@ -103,7 +111,7 @@ class OfflinePlanner(BaseChatModel):
                 )
             )
             return
-        pieces = re.findall(r"\S+\s*|\s+", message.content)
+        pieces = re.findall(r"\S+\s*|\s+", str(message.content))
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
             # The dialogue state travels on the last chunk, so the merged streamed message carries it.

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.planner import replies as R
+from agent import phrasing as R
 from agent.planner import slots
 from agent.planner.skills import Skill, Slots
 from agent.planner.state import Shown
@@ -195,9 +195,9 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     if ref.every and skill.name == "pay_invoice" and len(candidates) > 1:
         # "pay both": one change at a time; the others wait for "next"
         w.state.parked.extend(f"pay {i['id']}" for i in candidates[1:])
-        return candidates[0]["id"]
+        return str(candidates[0]["id"])
     if len(invoices) == 1 or (len(candidates) == 1 and (ref.every or ref.other)):
-        return candidates[0]["id"] if candidates else invoices[0]["id"]
+        return str(candidates[0]["id"] if candidates else invoices[0]["id"])
     shown = invoices  # all of them, in the order listed, so "the third one" means what the user sees
     w.state.shown = Shown("invoices", [i["id"] for i in shown], w.state.turn)
     question = next(n.question for n in skill.needs if n.slot == "invoice_id")
@@ -224,14 +224,14 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     if ref.every and skill.name in ("add_user", "grant_access", "remove_access"):
         return ",".join(c["id"] for c in contracts)
     if len(contracts) == 1:
-        return contracts[0]["id"]
+        return str(contracts[0]["id"])
     candidates = [c for c in contracts if skill.candidate is not None and skill.candidate(c)]
     if skill.kind == "form" and len(candidates) == 1:
-        return candidates[0]["id"]  # only one contract can have a card on file
+        return str(candidates[0]["id"])  # only one contract can have a card on file
     if ref.other and focus:
         rest = [c["id"] for c in contracts if c["id"] != focus]
         if len(rest) == 1:
-            return rest[0]
+            return str(rest[0])
     w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
     question = next((n.question for n in skill.needs if n.slot in ("contract_id", "contract_ids")), "Which contract?")
     return Ask(f"{question} You have:\n" + R.bullets([R.contract_line(c) for c in contracts]))

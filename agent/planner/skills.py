@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.planner import replies as R
+from agent import phrasing as R
+from billing.errors import NOTHING_TO_PAY
 
 Result = dict[str, Any]
 Slots = dict[str, Any]
@@ -181,7 +182,7 @@ SKILLS: tuple[Skill, ...] = (
         candidate=lambda i: bool(i.get("payable")),
         refusal_queue="collector",
         offers=True,
-        final_reasons=frozenset({"already_paid", "payment_processing", "payment_in_progress", "void", "no_balance"}),
+        final_reasons=NOTHING_TO_PAY,
         articles=("paying-invoices.md", "pay-now-eligibility.md", "after-payment.md", "suspended-accounts.md"),
     ),
     Skill(
@@ -268,7 +269,7 @@ SKILLS: tuple[Skill, ...] = (
         "Who has access to a contract.",
         (Need("contract_id", "Which contract's users would you like to see?"),),
         _id("contract_id"),
-        lambda r, s: R.users_list(r.get("contract_id", s.get("contract_id", "")), r.get("users") or []),
+        lambda r, s: R.users_list(str(r.get("contract_id", s.get("contract_id", ""))), r.get("users") or []),
         articles=("adding-users.md", "removing-users.md"),
     ),
     Skill(

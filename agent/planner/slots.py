@@ -776,11 +776,11 @@ def person_reference(text: str) -> str | None:
         word = m.group(1).lower()
         if word not in _PERSON_STOP and not re.fullmatch(r"c-?\d+", word):
             return word
-    m = re.search(
+    named = re.search(
         r"\b([A-Z][a-z]+)\b(?=\s+(?:from|to|off|out|access|should|no longer|needs|doesn't|does not|has)\b)", scrubbed
     )
-    if m and m.group(1) not in _NOT_NAMES:
-        return m.group(1).lower()
+    if named and named.group(1) not in _NOT_NAMES:
+        return named.group(1).lower()
     return None
 
 

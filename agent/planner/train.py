@@ -79,7 +79,7 @@ def train() -> dict[str, object]:
     )
     model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b), classifier.Head(INTENTS, intent_w, intent_b))
     act, intent = evaluate(model, held_out)
-    stats = {
+    stats: dict[str, object] = {
         "utterances": len(items),
         "training": len(training),
         "held_out": len(held_out),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from agent.results import action_dict
+from agent.events import CitationsEvent, DoneEvent, PendingActionEvent, ReplaceEvent, TokenEvent, ToolEvent, TurnEvent
+from agent.results import TurnResult, action_dict
+from agent.runner import Runner
 from billing.errors import DomainError
 from billing.principal import Principal
 from service.api.deps import AppContainer, AppMetrics, CurrentPrincipal
@@ -44,6 +47,9 @@ SSE_DOC = {
 }
 
 
+Frame = tuple[str, object]  # an SSE event: its name and its JSON payload
+
+
 def help_url(source: str) -> str | None:
     """`knowledge/docs/paying-invoices.md` -> `/help/paying-invoices` (served by the widget router)."""
     if source.startswith("knowledge/docs/") and source.endswith(".md"):
@@ -51,24 +57,24 @@ def help_url(source: str) -> str | None:
     return None
 
 
-def citation_url(citation: dict[str, Any]) -> str | None:
+def citation_url(citation: Mapping[str, object]) -> str | None:
     url = help_url(str(citation.get("source", "")))
     if url and citation.get("heading"):
         url += "#" + anchor(str(citation["heading"]))
     return url
 
 
-def with_urls(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_urls(citations: Sequence[Mapping[str, object]]) -> list[dict[str, object]]:
     return [{**c, "url": c.get("url") or citation_url(c)} for c in citations]
 
 
-def turn_dict(result: Any) -> dict[str, Any]:
+def turn_dict(result: TurnResult) -> dict[str, object]:
     data = result.to_dict()
-    data["citations"] = with_urls(data.get("citations") or [])
+    data["citations"] = with_urls(result.citations)
     return data
 
 
-async def _runner(container: Container) -> Any:
+async def _runner(container: Container) -> Runner:
     return await run_in_threadpool(lambda: container.runner)  # built lazily: may load a model
 
 
@@ -83,7 +89,7 @@ def create_conversation(principal: CurrentPrincipal, container: AppContainer) ->
     responses=ERRORS,
     summary="Messages (masked) and pending actions of a conversation",
 )
-def get_conversation(conversation_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
+def get_conversation(conversation_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, object]:
     runner = container.runner
     conv = runner.conversation(principal, conversation_id)
     messages = runner.transcript(principal, conv.id)
@@ -110,7 +116,7 @@ async def post_message(
     principal: CurrentPrincipal,
     container: AppContainer,
     metrics: AppMetrics,
-) -> Any:
+) -> dict[str, object] | StreamingResponse:
     runner = await _runner(container)
     if "text/event-stream" not in request.headers.get("accept", ""):
         result = turn_dict(await run_in_threadpool(runner.run_turn, principal, conversation_id, body.text))
@@ -127,30 +133,36 @@ async def post_message(
     )
 
 
-def _stream_mapper(metrics: Metrics) -> Any:
-    """Runner events to SSE frames. A model that does not stream yields no `token` event; the reply
-    is then sent as one `token` before `done`, so clients can rely on tokens for display."""
+def _stream_mapper(metrics: Metrics) -> Callable[[TurnEvent], list[Frame]]:
+    """Runner events to SSE frames (event name, JSON payload). A model that does not stream yields no
+    `token` event; the reply is then sent as one `token` before `done`, so clients can rely on tokens
+    for display."""
     saw_token = False
 
-    def on_event(event: dict[str, Any]) -> list[tuple[str, Any]]:
+    def on_event(event: TurnEvent) -> list[Frame]:
         nonlocal saw_token
-        name, data = event["event"], event["data"]
-        if name == "token":
-            saw_token = True
-            return [("token", data)]
-        if name == "citations":
-            return [("citations", with_urls(data))]
-        if name != "done":
-            return [(name, data)]
-        result = turn_dict(data)
-        metrics.observe_turn(result)
-        lead = [] if saw_token or not result.get("reply") else [("token", result["reply"])]
-        return lead + [("done", result)]
+        match event:
+            case TokenEvent(text):
+                saw_token = True
+                return [("token", text)]
+            case ToolEvent(tool, status):
+                return [("tool", {"name": tool, "status": status})]
+            case ReplaceEvent(reply, reasons):
+                return [("replace", {"reply": reply, "reasons": list(reasons)})]
+            case CitationsEvent(citations):
+                return [("citations", with_urls(citations))]
+            case PendingActionEvent(action):
+                return [("pending_action", action)]
+            case DoneEvent(result):
+                data = turn_dict(result)
+                metrics.observe_turn(data)
+                lead: list[Frame] = [] if saw_token or not result.reply else [("token", result.reply)]
+                return lead + [("done", data)]
 
     return on_event
 
 
-def _stream_error(exc: Exception) -> dict[str, Any]:
+def _stream_error(exc: Exception) -> dict[str, object]:
     if isinstance(exc, DomainError):
         return {**exc.to_dict(), "http_status": domain_status(exc)}
     log.error("turn failed while streaming: %s", type(exc).__name__, exc_info=exc)
@@ -159,11 +171,11 @@ def _stream_error(exc: Exception) -> dict[str, Any]:
 
 def _decide(
     principal: Principal, container: Container, metrics: Metrics, conversation_id: str, action_id: str, approve: bool
-) -> dict[str, Any]:
-    result = container.runner.decide(principal, conversation_id, action_id, approve).to_dict()
+) -> dict[str, object]:
+    result = container.runner.decide(principal, conversation_id, action_id, approve)
     action = container.billing.get_action(principal, action_id)
-    metrics.observe_decision(action.operation if action else "", approve, result["status"])
-    return result
+    metrics.observe_decision(action.operation if action else "", approve, result.status)
+    return result.to_dict()
 
 
 DECISION_ERRORS = {**ERRORS, 409: {"model": ErrorBody, "description": "Already decided or expired"}}
@@ -177,7 +189,7 @@ DECISION_ERRORS = {**ERRORS, 409: {"model": ErrorBody, "description": "Already d
 )
 def confirm_action(
     conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer, metrics: AppMetrics
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return _decide(principal, container, metrics, conversation_id, action_id, True)
 
 
@@ -189,5 +201,5 @@ def confirm_action(
 )
 def reject_action(
     conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer, metrics: AppMetrics
-) -> dict[str, Any]:
+) -> dict[str, object]:
     return _decide(principal, container, metrics, conversation_id, action_id, False)

@@ -12,15 +12,19 @@ import contextvars
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Literal
+
+from agent.events import TurnEvent
 
 log = logging.getLogger("portal_agent.sse")
 
-Item = tuple[str, Any]  # ("event", event) | ("error", exception) | ("end", None)
+Item = tuple[Literal["event"], TurnEvent] | tuple[Literal["error"], Exception] | tuple[Literal["end"], None]
 
 
 class ThreadedEvents:
-    def __init__(self, factory: Callable[[], Iterator[dict[str, Any]]]) -> None:
+    """A turn's events, produced in one worker thread and read from the event loop."""
+
+    def __init__(self, factory: Callable[[], Iterator[TurnEvent]]) -> None:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         context = contextvars.copy_context()  # keeps the request id in the worker's log lines
@@ -32,7 +36,7 @@ class ThreadedEvents:
         except RuntimeError:  # the loop is gone (shutdown): nobody is listening any more
             pass
 
-    def _work(self, factory: Callable[[], Iterator[dict[str, Any]]]) -> None:
+    def _work(self, factory: Callable[[], Iterator[TurnEvent]]) -> None:
         try:
             for event in factory():
                 self._put(("event", event))
@@ -45,7 +49,7 @@ class ThreadedEvents:
         return await self._queue.get()
 
 
-def sse(event: str, data: Any) -> bytes:
+def sse(event: str, data: object) -> bytes:
     """One SSE frame; `data` is JSON on a single line."""
     return f"event: {event}\ndata: {json.dumps(data, default=str, ensure_ascii=False)}\n\n".encode()
 
@@ -53,17 +57,16 @@ def sse(event: str, data: Any) -> bytes:
 async def frames(
     first: Item,
     events: ThreadedEvents,
-    on_event: Callable[[dict[str, Any]], list[tuple[str, Any]]],
-    on_error: Callable[[Exception], Any],
+    on_event: Callable[[TurnEvent], list[tuple[str, object]]],
+    on_error: Callable[[Exception], object],
 ) -> AsyncIterator[bytes]:
     item = first
     while True:
-        kind, payload = item
-        if kind == "end":
+        if item[0] == "end":
             return
-        if kind == "error":
-            yield sse("error", on_error(payload))
+        if item[0] == "error":
+            yield sse("error", on_error(item[1]))
             return
-        for name, data in on_event(payload):
+        for name, data in on_event(item[1]):
             yield sse(name, data)
         item = await events.next()

@@ -10,19 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable
+import re
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import Engine
 
+from agent import phrasing as say
+from agent.results import TurnResult
+from agent.runner import Runner
 from agent.store import Conversation, ConversationBusy
 from billing.errors import ActionAlreadyDecided, ActionNotFound, DomainError, NotFound, UnknownUser
 from billing.principal import Principal
-from service.slack import messages as say
+from billing.service import BillingService
 from service.slack import render
 from service.slack.dedup import claim, prune
 from service.slack.identity import LinkLocked, SlackLinks, verified_email
@@ -34,6 +40,8 @@ PRUNE_EVERY = 3600.0  # seconds between clean-ups of old de-duplication keys (pe
 # running agent turns in the default executor. They run just after Slack's answer, which needs nothing
 # from the database (BENCHMARKS.md, Slack acknowledgement).
 CLAIM_THREADS = 4
+LINK_COMMAND = re.compile(r"^\s*link\s+([A-Za-z0-9-]{4,12})\s*$", re.IGNORECASE)
+UNLINK_COMMAND = re.compile(r"^\s*unlink\s*$", re.IGNORECASE)
 
 
 class NotYourThread(Exception):
@@ -57,11 +65,40 @@ class Incoming:
         return f"slack:{self.team}:{self.channel}:{self.thread_ts}"
 
 
+T = TypeVar("T")
+
+
+class SlackSettings(Protocol):
+    """The settings the bot reads."""
+
+    @property
+    def slack_max_concurrent_turns(self) -> int: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def slack_trusted_teams(self) -> frozenset[str]: ...
+
+
+class SlackHost(Protocol):
+    """What the bot uses of the composition root's container."""
+
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def settings(self) -> SlackSettings: ...
+    @property
+    def runner(self) -> Runner: ...
+    @property
+    def billing(self) -> BillingService: ...
+
+
 @dataclass
 class SlackBot:
-    container: Any  # service.container.Container
+    """Answers Slack mentions, DMs and button presses through the runner, one tracked task each."""
+
+    container: SlackHost
     client: AsyncWebClient
-    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, repr=False)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
     _pruned_at: float | None = field(default=None, repr=False)
     _claim_pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(CLAIM_THREADS, "slack-claim"), repr=False
@@ -72,12 +109,12 @@ class SlackBot:
         self.settings = self.container.settings
         self._running = asyncio.Semaphore(self.settings.slack_max_concurrent_turns)
 
-    async def _on_claim_threads(self, fn: Any, *args: Any) -> Any:
+    async def _on_claim_threads(self, fn: Callable[..., T], *args: object) -> T:
         context = contextvars.copy_context()  # as asyncio.to_thread does (request ids in log lines)
         return await asyncio.get_running_loop().run_in_executor(self._claim_pool, context.run, fn, *args)
 
     # -- registration -------------------------------------------------------------------------------
-    def register(self, app: Any) -> None:
+    def register(self, app: AsyncApp) -> None:
         # Slack gets its answer once the signature is checked; the de-duplication claim (a database
         # write that can queue behind running turns' writes) and the turn run after it, in tracked tasks.
         async def on_mention(body: dict, event: dict, context: dict) -> None:
@@ -96,7 +133,7 @@ class SlackBot:
         app.action(render.CANCEL_ID)(on_button)
 
     # -- background work ----------------------------------------------------------------------------
-    def spawn(self, work: Awaitable[Any]) -> None:
+    def spawn(self, work: Coroutine[object, object, None]) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -184,7 +221,7 @@ class SlackBot:
             return
         await self._answer(m, result)
 
-    async def _answer(self, m: Incoming, result: Any) -> None:
+    async def _answer(self, m: Incoming, result: TurnResult) -> None:
         """A DM gets one message; a channel gets the reply, and the requester alone gets the links and
         the confirmation card (an ephemeral message), which carry bearer links and the action's ids."""
         base = self.settings.public_url
@@ -201,11 +238,11 @@ class SlackBot:
             )
 
     async def _link_command(self, m: Incoming) -> bool:
-        if say.UNLINK_COMMAND.match(m.text) and m.is_dm:
+        if UNLINK_COMMAND.match(m.text) and m.is_dm:
             was = await asyncio.to_thread(self.links.unlink, m.user)
             await self.post(m.channel, m.thread_ts, say.unlinked_done(was))
             return True
-        command = say.LINK_COMMAND.match(m.text)
+        command = LINK_COMMAND.match(m.text)
         if command is None:
             return False
         if not m.is_dm:  # others can read it: void it so nobody can DM it to the bot after

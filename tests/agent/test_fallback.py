@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from agent.errors import DeadlineExceeded, IncompleteResponse
+from agent.events import DoneEvent, ReplaceEvent
 from agent.planner import OfflinePlanner
 from agent.runner import DEGRADED_NOTE
 from agent.scripted import ScriptedChatModel
@@ -31,10 +32,11 @@ REQUEST = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
 def test_a_failing_model_falls_back_and_says_so(world: Any, failure: Exception) -> None:
     runner = world.runner(ScriptedChatModel(fail_with=failure), OfflinePlanner())
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, "show my invoices"))
-    turn = events[-1]["data"]
+    assert isinstance(events[-1], DoneEvent)
+    turn = events[-1].result
     assert turn.degraded and turn.reply.startswith(DEGRADED_NOTE) and "INV-1001" in turn.reply
     # anything the failed attempt streamed is withdrawn before the built-in assistant's tokens
-    assert events[0] == {"event": "replace", "data": {"reply": "", "reasons": ["model_failed"]}}
+    assert events[0] == ReplaceEvent(reply="", reasons=("model_failed",))
 
 
 @pytest.mark.parametrize("bug", [KeyError("invoice_id"), AttributeError("'NoneType' has no attribute 'id'")])

@@ -14,6 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.deadline import DeadlineExceeded, TurnDeadline
+from agent.events import DoneEvent, ReplaceEvent, TokenEvent
 from agent.planner import OfflinePlanner
 from agent.runner import UNSUPPORTED_NOTE
 from agent.scripted import ScriptedChatModel, call, say
@@ -85,20 +86,21 @@ def test_streaming_never_shows_an_unsafe_sentence_and_sends_the_replacement(worl
         stream_words=True,
     )
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, "pay INV-1001"))
-    shown = "".join(e["data"] for e in events if e["event"] == "token")
+    shown = "".join(e.text for e in events if isinstance(e, TokenEvent))
     assert "Sure thing." in shown and "paid" not in shown and "Anything else" not in shown
-    (replace,) = [e["data"] for e in events if e["event"] == "replace"]
-    assert "Nothing has changed yet" in replace["reply"] and replace["reasons"] == ["false_claim"]
-    done = events[-1]["data"]
-    assert done.reply == replace["reply"] and done.pending_action is not None
+    (replace,) = [e for e in events if isinstance(e, ReplaceEvent)]
+    assert "Nothing has changed yet" in replace.reply and replace.reasons == ("false_claim",)
+    assert isinstance(events[-1], DoneEvent)
+    done = events[-1].result
+    assert done.reply == replace.reply and done.pending_action is not None
 
 
 def test_a_safe_streamed_reply_is_shown_sentence_by_sentence(world: Any) -> None:
     runner = _remote(world, say("The portal keeps your invoices. You can download each one."), stream_words=True)
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, "hello"))
-    tokens = [e["data"] for e in events if e["event"] == "token"]
+    tokens = [e.text for e in events if isinstance(e, TokenEvent)]
     assert tokens == ["The portal keeps your invoices. ", "You can download each one."]
-    assert not [e for e in events if e["event"] == "replace"]
+    assert not [e for e in events if isinstance(e, ReplaceEvent)]
 
 
 @pytest.mark.parametrize(
@@ -116,10 +118,11 @@ def test_a_question_answered_without_looking_anything_up_is_answered_by_the_buil
 ) -> None:
     runner = _remote(world, say(made_up), stream_words=True)
     events = list(runner.iter_turn(ALICE, runner.start_conversation(ALICE).id, question))
-    done = events[-1]["data"]
+    assert isinstance(events[-1], DoneEvent)
+    done = events[-1].result
     assert done.degraded and done.guard == ["unsupported_answer"] and done.reply.startswith(UNSUPPORTED_NOTE)
     assert made_up not in done.reply and done.tool_calls  # the built-in assistant looked it up
-    assert {"event": "replace", "data": {"reply": "", "reasons": ["unsupported_answer"]}} in events
+    assert ReplaceEvent(reply="", reasons=("unsupported_answer",)) in events
 
 
 def test_a_typed_card_number_is_always_answered_with_the_secure_form(world: Any) -> None:

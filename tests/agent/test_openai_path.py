@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from agent.events import DoneEvent, PendingActionEvent, TokenEvent
 from agent.models import ModelConfig, openai_model
 from agent.scripted import ScriptedChatModel, say
 from tests.agent.conftest import ALICE
@@ -44,9 +45,10 @@ def test_tool_call_then_answer_streams_and_proposes(world, api):
     assert first["stream"] is True and first["model"] == "gpt-4.1-mini"
     assert {t["function"]["name"] for t in first["tools"]} >= {"pay_invoice", "search_knowledge"}
     assert second["messages"][-1]["role"] == "tool" and "proposed" in second["messages"][-1]["content"]
-    kinds = [e["event"] for e in events]
-    assert kinds.count("token") >= 3 and kinds[-2:] == ["pending_action", "done"]
-    result = events[-1]["data"]
+    kinds = [type(e) for e in events]
+    assert kinds.count(TokenEvent) >= 3 and kinds[-2:] == [PendingActionEvent, DoneEvent]
+    assert isinstance(events[-1], DoneEvent)
+    result = events[-1].result
     assert result.pending_action["tool"] == "pay_invoice" and not result.degraded
     assert result.usage["input_tokens"] == 812 * 2 and result.usage["output_tokens"] == 23 * 2
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.events import DoneEvent, TokenEvent
 from billing.principal import Principal
 
 ALICE, BOB, DAVE, ERIN = (
@@ -101,6 +102,6 @@ def test_how_to_question_is_answered_from_the_knowledge_base_with_citations(worl
 def test_streaming_yields_the_reply_in_pieces(world: Any) -> None:
     conv = world.runner.start_conversation(ALICE).id
     events = list(world.runner.iter_turn(ALICE, conv, "hello"))
-    tokens = [e["data"] for e in events if e["event"] == "token"]
+    tokens = [e.text for e in events if isinstance(e, TokenEvent)]
     assert len(tokens) > 3
-    assert "".join(tokens) == events[-1]["data"].reply
+    assert isinstance(events[-1], DoneEvent) and "".join(tokens) == events[-1].result.reply

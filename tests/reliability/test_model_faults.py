@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 from rkit import changed_tables, report, snapshot
 
+from agent.events import DoneEvent
 from agent.models import ModelConfig, build_models
 from agent.runner import DEGRADED_NOTE
 from bench.mock_model import MockConfig, MockModelServer
@@ -49,8 +50,8 @@ def turn(runner, conversation_id: str, text: str, streamed: bool):
     if not streamed:
         return runner.run_turn(ALICE, conversation_id, text)
     events = list(runner.iter_turn(ALICE, conversation_id, text))
-    assert events[-1]["event"] == "done"
-    return events[-1]["data"]
+    assert isinstance(events[-1], DoneEvent)
+    return events[-1].result
 
 
 def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11) -> dict:

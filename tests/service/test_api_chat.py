@@ -85,13 +85,14 @@ async def test_sse_event_sequence_for_a_cited_answer(client, world):
 
 
 async def test_streamed_tokens_are_forwarded_without_a_synthetic_one(client, world):
+    from agent.events import DoneEvent, TokenEvent
     from agent.results import TurnResult
     from service.api.chat import _stream_mapper
     from service.metrics import Metrics
 
     mapper = _stream_mapper(Metrics())
-    out = mapper({"event": "token", "data": "Hel"}) + mapper({"event": "token", "data": "lo"})
-    out += mapper({"event": "done", "data": TurnResult("conv_x", "Hello")})
+    out = mapper(TokenEvent("Hel")) + mapper(TokenEvent("lo"))
+    out += mapper(DoneEvent(TurnResult("conv_x", "Hello")))
     assert [name for name, _ in out] == ["token", "token", "done"]
 
 

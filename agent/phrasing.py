@@ -1,13 +1,20 @@
-"""Phrasing for people: tool results with amounts, dates and statuses, and what to do next.
+"""Everything the assistant says to people in its own words, in one place.
 
-The one place the offline planner's wording lives (the domain's refusal messages are quoted as
-they are). Money is formatted from the decimal strings the domain returns, never through float.
+Used by the built-in assistant (replies to tool results, offers, refusals), by the runner (what a
+decision did, notes about the model and about a waiting request) and by the Slack bot. The domain's
+errors are neutral statements of a rule; the offers around them (a case with a team) are phrased
+here from their fields. Money is formatted from the decimal strings the domain returns, never
+through float.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from billing.entities import ActionStatus, PendingAction
+from billing.rules.billing_info import ADDRESS_FIELDS
 
 ROLE = {"primary_billing_contact": "Primary Billing Contact", "card_holder": "Credit Card Holder"}
 QUEUE_LABEL = {"customer_service": "Customer Service", "collector": "your Collector", "ae": "your Account Executive"}
@@ -185,9 +192,9 @@ def parked_note(text: str) -> str:
     )
 
 
-def refusal(r: dict[str, Any]) -> str:
+def refusal(r: Mapping[str, object]) -> str:
     """The domain's own explanation of a refusal (it names the rule); an invalid value is asked again."""
-    kind, message = r.get("kind"), r.get("message", "That is not allowed.")
+    kind, message = r.get("kind"), str(r.get("message", "That is not allowed."))
     if kind == "forbidden":
         return RESELLER
     if kind == "unauthenticated":
@@ -195,3 +202,159 @@ def refusal(r: dict[str, Any]) -> str:
     if kind == "invalid":
         return f"That didn't work: {message} Could you check it and send it again?"
     return message
+
+
+# -- what a decision did (written from the recorded result, so the outcome is stated exactly) ------
+
+
+def _paid(r: dict[str, Any]) -> str:
+    text = (
+        f"Done: your payment of {money(r['currency'], r['amount'])} on {r['invoice_id']} with "
+        f"{r['card']} was accepted. Confirmation number: {r['confirmation_number']}. An e-mail receipt is on "
+        f"its way to {r['receipt_to']}. The invoice shows as processing until the payment settles, which can "
+        "take up to 24 hours; then it shows as paid."
+    )
+    if r.get("account_unsuspended"):
+        text += " Your account's overdue balance is now covered, so the account is no longer suspended."
+    return text
+
+
+def _payment_in_progress(r: dict[str, Any]) -> str:
+    """The gateway's answer was lost: the card may or may not have been charged, so neither "paid" nor "failed"."""
+    return (
+        f"Your payment of {money(r['currency'], r['amount'])} on {r['invoice_id']} with {r['card']} is "
+        "being confirmed with the payment service; it has not failed. Please don't pay this invoice another way "
+        f"meanwhile. Once it is confirmed, the invoice shows as processing and a receipt goes to {r['receipt_to']}; "
+        "if it did not go through, nothing is charged and you can pay again."
+    )
+
+
+def _address(r: dict[str, Any]) -> str:
+    a = r["billing_address"]
+    parts = ", ".join(a[k] for k in ADDRESS_FIELDS if a.get(k))
+    return f"Done: the billing address of {r['contract_id']} is now {parts}. The change is effective immediately."
+
+
+def _contact(r: dict[str, Any]) -> str:
+    c = r["billing_contact"]
+    phone = f", {c['phone']}" if c.get("phone") else ""
+    return f"Done: the billing contact of {r['contract_id']} is now {c['name']}, {c['email']}{phone}."
+
+
+EXECUTED: dict[str, Callable[[dict[str, Any]], str]] = {
+    "pay_invoice": _paid,
+    "update_po_number": lambda r: f'Done: the PO number of {r["invoice_id"]} is now "{r["po_number"]}"'
+    + (f' (it was "{r["previous_po_number"]}").' if r["previous_po_number"] else "."),
+    "update_billing_address": _address,
+    "update_billing_contact": _contact,
+    "update_card": lambda r: f"Done: {r['card']['brand']} ending {r['card']['last4']} is now the card on file "
+    f"for {r['contract_id']}, and you are its Credit Card Holder.",
+    "disable_auto_renew": lambda r: f"Done: auto-renewal is now off for {r['contract_id']}; the contract ends on "
+    f"{r['end_date']} and will not renew.",
+    "add_portal_user": lambda r: f"Done: I sent {r['name']} ({r['email']}) an invitation to "
+    f"{', '.join(r['contract_ids'])} by e-mail; they sign in with a Trailblazer "
+    "account using that address.",
+    "grant_contract_access": lambda r: f"Done: {r['email']} now has access to {', '.join(r['granted'])}.",
+    "remove_contract_access": lambda r: f"Done: {r['email']} no longer has access to {', '.join(r['removed'])}.",
+}
+
+
+def outcome_text(action: PendingAction) -> str:
+    result = action.result or {}
+    if action.status == ActionStatus.EXECUTED:
+        return EXECUTED[action.operation](result)
+    if action.status == ActionStatus.IN_PROGRESS:  # only payments wait for an outside answer
+        return _payment_in_progress(result)
+    if action.status == ActionStatus.FAILED:
+        return f"I could not complete it: {result.get('message', 'the request is no longer allowed.')} Nothing was changed."
+    if action.status == ActionStatus.EXPIRED:
+        return "That request expired before it was confirmed, so nothing was changed. Ask again if you still want it."
+    return "Cancelled: nothing was changed."
+
+
+ALREADY_DECIDED = "That request was already decided; nothing more was done."
+
+
+# -- the runner's notes ---------------------------------------------------------------------------
+
+DEGRADED_NOTE = "(The assistant model is unavailable right now, so the built-in assistant answered.) "
+UNSUPPORTED_NOTE = "(The built-in assistant answered this from the help articles and your data.) "
+
+
+def still_waiting(summary: str) -> str:
+    """After answering a question asked while a proposal waits."""
+    return f'\n\n(Your request "{summary}" is still waiting: reply yes to go ahead or no to cancel.)'
+
+
+def decide_please(summary: str) -> str:
+    """An unclear reply to a proposal."""
+    return (
+        f'Your request is still waiting for your decision: "{summary}". Nothing has changed yet. '
+        "Reply yes (or press Confirm) to go ahead, or no to cancel."
+    )
+
+
+def cancelled_for_new_message(summary: str) -> str:
+    return f'(I cancelled the earlier request, "{summary}", since it was not confirmed; nothing was changed.)'
+
+
+# -- the Slack bot's own messages (instructions, refusals, link commands) --------------------------
+
+
+def unlinked(slack_user_id: str) -> str:
+    return (
+        "I can't help with billing questions here yet: your Slack account isn't linked to a Billing Portal user, "
+        "so I can't tell who you are in the portal.\n"
+        "To link it, either:\n"
+        "• sign in to the Billing Portal and get a *Slack link code* (the portal's `POST /v1/slack/link-code`, "
+        "or your administrator's `portal-agent slack link-code --as EMAIL`), then send me `link CODE` in a "
+        "direct message (the code works once, for 10 minutes), or\n"
+        f"• ask your portal administrator to link your Slack member ID `{slack_user_id}` to your portal e-mail.\n"
+        "Nothing about any account is shown until then."
+    )
+
+
+HELLO = (
+    "Hi! I'm the Billing Portal assistant. Ask me how the portal works, about your contracts and invoices, "
+    "or to pay an invoice, update a PO number, billing details or users. Changes always wait for your "
+    "confirmation."
+)
+LINK_IN_DM_ONLY = (
+    "Link codes only work in a direct message to me. Others may have read that one, so I cancelled "
+    "it: get a new code and send `link CODE` to me in a direct message."
+)
+LINK_LOCKED = (
+    "Too many wrong link codes from your account, so linking is paused for an hour. Nothing was "
+    "linked; get a fresh code and try again later."
+)
+LINK_FAILED = "That link code is not valid: it may be mistyped, already used or expired (codes last 10 minutes)."
+NOT_YOUR_THREAD = (
+    "This thread is someone else's conversation with me, so I can't continue it for you. "
+    "Mention me in a new thread or send me a direct message."
+)
+BUSY = "I'm still working on your previous message in this thread; please wait for my answer and try again."
+FAILED = "Sorry, something went wrong on my side and I couldn't answer. Nothing was changed; please try again."
+NOT_FOUND = "I couldn't find that request any more, so nothing was done."
+
+
+def linked(email: str) -> str:
+    return f"Linked: you now act as *{email}* in the Billing Portal. Send `unlink` to undo it."
+
+
+def unlinked_done(was_linked: bool) -> str:
+    return "Unlinked: I no longer know you as a portal user." if was_linked else "You weren't linked."
+
+
+def only_requester(requester: str) -> str:
+    return f"Only <@{requester}>, who asked for it, can confirm or cancel this request."
+
+
+def already_decided(status: str) -> str:
+    word = {
+        "executed": "done",
+        "rejected": "cancelled",
+        "expired": "expired",
+        "failed": "tried and failed",
+        "in_progress": "confirmed and its payment is being confirmed",
+    }
+    return f"That request was already {word.get(status, status)}; nothing more was done."
