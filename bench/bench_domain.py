@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bench.common import (
     ALICE,
@@ -33,6 +33,9 @@ from bench.common import (
     settings_for,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from service.container import Container
+
 INDEPENDENT = 1.5  # scale/plain median ratio still called "independent of size" on a noisy shared machine
 
 
@@ -47,7 +50,7 @@ def init_db(data_dir: Path, scale: int) -> float:
     return time.perf_counter() - start
 
 
-def operations(data_dir: Path) -> tuple[Any, dict[str, Callable[[int], None]]]:
+def operations(data_dir: Path) -> tuple[Container, dict[str, Callable[[int], object]]]:
     from billing.principal import Principal
     from service.container import build_container
 
@@ -69,7 +72,7 @@ def operations(data_dir: Path) -> tuple[Any, dict[str, Callable[[int], None]]]:
 
 
 def interleave(
-    a: Callable[[int], None], b: Callable[[int], None], n: int, warmup: int = 10
+    a: Callable[[int], object], b: Callable[[int], object], n: int, warmup: int = 10
 ) -> tuple[list[float], list[float]]:
     out: tuple[list[float], list[float]] = ([], [])
     for i in range(warmup + n):

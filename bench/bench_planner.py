@@ -16,7 +16,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bench.common import (
     ALICE,
@@ -29,6 +29,11 @@ from bench.common import (
     seed_world,
     settings_for,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langchain_core.messages import AIMessage, BaseMessage
+
+    from agent.planner import OfflinePlanner
 
 TURNS: dict[str, list[str]] = {
     "FAQ": ["how long until a card payment shows as paid?"],
@@ -105,13 +110,13 @@ def _rows(turn_ms: dict[str, list[float]], plan_ms: dict[str, list[float]]) -> l
 SPENT = [0.0]  # seconds inside the planner's calls (tools are bound to a copy of the model, so not on it)
 
 
-def _timed_class() -> Any:
+def _timed_class() -> type[OfflinePlanner]:
     from agent.planner import OfflinePlanner
 
     class Timed(OfflinePlanner):
         """The offline planner, adding up the time spent in its own calls."""
 
-        def plan(self, messages: list[Any]) -> Any:
+        def plan(self, messages: list[BaseMessage]) -> AIMessage:
             started = time.perf_counter()
             try:
                 return super().plan(messages)
@@ -121,7 +126,7 @@ def _timed_class() -> Any:
     return Timed
 
 
-def _Timed() -> Any:  # noqa: N802 - a factory that reads like the class it builds
+def _Timed() -> OfflinePlanner:  # noqa: N802 - a factory that reads like the class it builds
     return _timed_class()()
 
 

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,6 +33,9 @@ from knowledge.embeddings import get_embedder  # noqa: E402
 from knowledge.ingest import sync_index  # noqa: E402
 from knowledge.retriever import Retriever  # noqa: E402
 from knowledge.store import open_client, open_collection  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chromadb.api.models.Collection import Collection
 
 
 def _queries(n: int) -> list[str]:
@@ -52,7 +56,7 @@ def median_latency_ms(retriever: Retriever, queries: list[str]) -> float:
     return statistics.median(times)
 
 
-def build_kb(data_dir: Path) -> tuple[object, float]:
+def build_kb(data_dir: Path) -> tuple[Collection, float]:
     """Full build of the knowledge base from scratch; returns (collection, chunks/s)."""
     collection = open_collection(open_client(str(data_dir)))
     get_embedder().load()  # model load is start-up cost, not throughput
@@ -74,7 +78,7 @@ def synthetic_texts(n: int, seed: int = 7) -> list[str]:
     return [". ".join(rng.sample(sentences, 4)) + f" (ref {i})" for i in range(n)]
 
 
-def build_synthetic(data_dir: Path, n: int, embed_limit: int | None = None) -> tuple[object, float]:
+def build_synthetic(data_dir: Path, n: int, embed_limit: int | None = None) -> tuple[Collection, float]:
     """Embed and store ``n`` synthetic chunks; returns (collection, chunks/s).
 
     With ``embed_limit`` < n (keeps `make bench` under its time budget), only the first

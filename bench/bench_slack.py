@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -41,12 +41,15 @@ from bench.common import (
     subprocess_server,
 )
 
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.applications import Starlette
+
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
 TEAM, BOT_USER, CHANNEL = "T0BENCH", "UBOT", "C0BILLING"
 ACK_LIMIT_MS = 3000.0  # Slack's deadline for an answer
 
 
-def slack_stub() -> tuple[Any, list[str]]:
+def slack_stub() -> tuple[Starlette, list[str]]:
     """A Starlette app answering like slack.com/api/*; records the methods called."""
     from starlette.applications import Starlette
     from starlette.requests import Request

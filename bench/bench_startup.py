@@ -40,7 +40,8 @@ def main() -> None:
     args = parse_bench_args(parser)
     from service.container import build_container
 
-    serve, ask = [], {k: [] for k in QUESTIONS}
+    serve: list[float] = []
+    ask: dict[str, list[float]] = {k: [] for k in QUESTIONS}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         data_dir = Path(tmp)
         settings = settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}", portal_llm="offline")

@@ -22,9 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import httpx
+from pydantic import JsonValue
 
 from bench.common import (
     ALICE,
@@ -43,7 +44,38 @@ from bench.common import (
     settings_for,
     token_for,
 )
-from bench.mock_model import MockConfig, MockModelServer
+from bench.mock_model import ChatRequest, Message, MockConfig, MockModelServer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.applications import Starlette
+
+    from billing.service import BillingService
+    from knowledge.retriever import Retriever
+    from service.container import Container
+
+
+class CallJson(TypedDict):
+    """A tool call in the product's turn result."""
+
+    name: str
+    args: dict[str, JsonValue]
+    ok: bool
+
+
+class TurnJson(TypedDict, total=False):
+    """The product's turn result (SPEC section 4), as far as the benchmark reads it."""
+
+    reply: str
+    tool_calls: list[CallJson]
+    pending_action: dict[str, JsonValue] | None
+    degraded: bool
+
+
+class _StreamedCall(TypedDict):
+    id: str | None
+    name: str
+    arguments: str
+
 
 KINDS = ("faq", "read", "propose+confirm")
 FAQ_QUESTIONS = [
@@ -65,7 +97,7 @@ class Samples:
     errors: int = 0
 
 
-def _timed(mock: MockModelServer, fn: Callable[[], Any]) -> tuple[float, float]:
+def _timed(mock: MockModelServer, fn: Callable[[], object]) -> tuple[float, float]:
     """(wall seconds, model seconds) of fn(); runs are sequential so the mock's counter delta is this call's."""
     before = mock.state.model_seconds
     start = time.perf_counter()
@@ -92,15 +124,15 @@ class ProductClient:
             self.conv = r.json()["conversation_id"]
         self.turns += 1
 
-    def say(self, text: str) -> dict[str, Any]:
+    def say(self, text: str) -> TurnJson:
         r = self.http.post(f"/v1/conversations/{self.conv}/messages", json={"text": text})
         r.raise_for_status()
-        data = r.json()
+        data: TurnJson = r.json()
         if data.get("degraded"):
             raise RuntimeError("turn degraded to the offline planner")
         return data
 
-    def run(self, kind: str, i: int) -> Callable[[], Any]:
+    def run(self, kind: str, i: int) -> Callable[[], object]:
         if kind == "faq":
             return lambda: self._check(self.say(FAQ_QUESTIONS[i % len(FAQ_QUESTIONS)]), "search_knowledge")
         if kind == "read":
@@ -110,7 +142,7 @@ class ProductClient:
 
         def pair() -> None:
             turn = self._check(self.say(f"Please pay {invoice}"), "pay_invoice")
-            action = turn["pending_action"]
+            action = turn["pending_action"] or {}
             r = self.http.post(f"/v1/conversations/{self.conv}/actions/{action['id']}/confirm")
             r.raise_for_status()
             if r.json()["status"] != "executed":
@@ -119,7 +151,7 @@ class ProductClient:
         return pair
 
     @staticmethod
-    def _check(turn: dict[str, Any], tool: str) -> dict[str, Any]:
+    def _check(turn: TurnJson, tool: str) -> TurnJson:
         calls = turn.get("tool_calls") or []
         if not calls or calls[0]["name"] != tool or not calls[0]["ok"]:
             raise RuntimeError(f"expected a successful {tool} call, got {calls}")
@@ -129,7 +161,7 @@ class ProductClient:
 # -- the minimal loop ------------------------------------------------------------------------------
 
 
-def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
+def minimal_app(billing: BillingService, retriever: Retriever, model_url: str) -> Starlette:
     """One route per measured path: model → domain function → model, with nothing around it."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
     from openai import OpenAI
@@ -151,8 +183,9 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
     system = policy_prompt()
     principal = Principal(ALICE, "web")
 
-    def complete(messages: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-        text, calls = [], {}
+    def complete(messages: list[Message]) -> tuple[str, list[_StreamedCall]]:
+        text: list[str] = []
+        calls: dict[int, _StreamedCall] = {}
         stream = client.create(
             model="gpt-4.1-mini",
             messages=messages,
@@ -171,9 +204,9 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
                     slot["arguments"] += tc.function.arguments or ""
         return "".join(text), list(calls.values())
 
-    def call_tool(name: str, args: dict[str, Any], conversation_id: str) -> str:
+    def call_tool(name: str, args: dict[str, JsonValue], conversation_id: str) -> str:
         if name == "search_knowledge":
-            passages = retriever.search(args["query"], 4)
+            passages = retriever.search(str(args["query"]), 4)
             return to_json(
                 {
                     "passages": [
@@ -183,14 +216,14 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
                 }
             )
         if name == "get_invoice":
-            return to_json(billing.get_invoice(principal, args["invoice_id"]))
+            return to_json(billing.get_invoice(principal, str(args["invoice_id"])))
         if name == "pay_invoice":
             action = billing.propose(principal, conversation_id, "pay_invoice", args)
             return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary})
         raise ValueError(name)
 
-    def turn(conversation_id: str, text: str) -> dict[str, Any]:
-        messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": text}]
+    def turn(conversation_id: str, text: str) -> dict[str, JsonValue]:
+        messages: list[Message] = [{"role": "system", "content": system}, {"role": "user", "content": text}]
         action_id = None
         for _ in range(4):  # bounded: a model that keeps calling tools stops here
             reply, calls = complete(messages)
@@ -243,7 +276,7 @@ class MinimalClient:
         self.http = httpx.Client(base_url=base, timeout=60)
         self.invoice = 9000 + 200  # its own half of the payable invoices
 
-    def run(self, kind: str, i: int) -> Callable[[], Any]:
+    def run(self, kind: str, i: int) -> Callable[[], object]:
         conv = f"conv_min_{i}"
         if kind == "faq":
             return lambda: self._post("/turn", conversation_id=conv, text=FAQ_QUESTIONS[i % len(FAQ_QUESTIONS)])
@@ -259,10 +292,11 @@ class MinimalClient:
 
         return pair
 
-    def _post(self, path: str, **body: Any) -> dict[str, Any]:
+    def _post(self, path: str, **body: JsonValue) -> dict[str, JsonValue]:
         r = self.http.post(path, json=body)
         r.raise_for_status()
-        return r.json()
+        data: dict[str, JsonValue] = r.json()
+        return data
 
 
 # -- measurement -----------------------------------------------------------------------------------
@@ -270,7 +304,7 @@ class MinimalClient:
 
 def measure(
     mock: MockModelServer,
-    runner: Callable[[str, int], Callable[[], Any]],
+    runner: Callable[[str, int], Callable[[], object]],
     samples: int,
     before: Callable[[], None] = lambda: None,
     warmup: int = 5,
@@ -292,7 +326,7 @@ def measure(
     return out
 
 
-def product_world(data_dir: Path, database_url: str, mock_url: str, extra_invoices: int = EXTRA_INVOICES) -> Any:
+def product_world(data_dir: Path, database_url: str, mock_url: str, extra_invoices: int = EXTRA_INVOICES) -> Container:
     from service.container import build_container
 
     container = build_container(
@@ -385,21 +419,22 @@ TOKEN_SCRIPT = [
 ]
 
 
-def body_tokens(body: dict[str, Any]) -> dict[str, int]:
+def body_tokens(body: ChatRequest) -> dict[str, int]:
     """o200k tokens of a Chat Completions request: system prompt, tool schemas, passages, the rest."""
     from agent.budget import PER_MESSAGE_OVERHEAD
     from knowledge.tokens import count_tokens
 
     parts = {"system": 0, "tools": count_tokens(json.dumps(body.get("tools") or [])), "passages": 0, "history": 0}
     for m in body["messages"]:
-        n = count_tokens(m.get("content") or "") + PER_MESSAGE_OVERHEAD
+        content = str(m.get("content") or "")
+        n = count_tokens(content) + PER_MESSAGE_OVERHEAD
         if m.get("tool_calls"):
             n += count_tokens(json.dumps(m["tool_calls"]))
         key = (
             "system"
             if m["role"] in ("system", "developer")
             else "passages"
-            if m["role"] == "tool" and '"passages"' in (m.get("content") or "")
+            if m["role"] == "tool" and '"passages"' in content
             else "history"
         )
         parts[key] += n
@@ -430,7 +465,7 @@ def main() -> None:
             append_section("Request tokens", command.strip(), rows, notes)
 
 
-def run_overhead(data_dir: Path, args: Any, command: str) -> None:
+def run_overhead(data_dir: Path, args: argparse.Namespace, command: str) -> None:
     rows: list[Row] = []
     notes = [
         f"mock model latency {args.latency_ms:.0f} ms per request; FAQ and read turns make 2 model requests, "

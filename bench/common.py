@@ -7,6 +7,7 @@ BENCHMARKS.md with the command, the commit and the machine (`bench/run_all.py` r
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import math
@@ -18,9 +19,16 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.applications import Starlette
+
+    from service.container import Container
+    from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -116,7 +124,7 @@ def print_rows(title: str, rows: list[Row]) -> None:
         print(f"  {r.figure}: {r.value}{extra}")
 
 
-def parse_bench_args(parser: Any) -> Any:
+def parse_bench_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """Every benchmark takes `--no-write` (print the tables, leave BENCHMARKS.md alone)."""
     parser.add_argument("--no-write", action="store_true", help="print only; do not append to BENCHMARKS.md")
     args = parser.parse_args()
@@ -158,13 +166,11 @@ def free_port() -> int:
 class UvicornThread:
     """An ASGI app under a real uvicorn on loopback, in a daemon thread: `with UvicornThread(app) as url`."""
 
-    def __init__(self, app: Any, **config: Any) -> None:
+    def __init__(self, app: Starlette) -> None:
         import uvicorn
 
         self.server = uvicorn.Server(
-            uvicorn.Config(
-                app, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None, **config
-            )
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -183,7 +189,7 @@ class UvicornThread:
         self.thread.join(timeout=10)
 
 
-def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> float:
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> float:
     """Poll `url` until it answers 200; returns the seconds waited."""
     import httpx
 
@@ -202,10 +208,10 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 @contextlib.contextmanager
 def subprocess_server(
     args: list[str], env: dict[str, str], ready_url: str, timeout: float = 120, log: Path | None = None
-) -> Iterator[subprocess.Popen]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process, wait for `ready_url`, and stop it (this process only) on exit."""
-    out = open(log, "wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    out: IO[bytes] | None = open(log, "wb") if log else None  # noqa: SIM115 - closed in `finally`
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         wait_http(ready_url, timeout, proc)
         yield proc
@@ -216,14 +222,14 @@ def subprocess_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-        if log:
+        if out is not None:
             out.close()
 
 
 # -- databases -------------------------------------------------------------------------------------
 
 
-def pg_schema(prefix: str = "bench") -> Any:
+def pg_schema(prefix: str = "bench") -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema."""
     from service.db import scratch_schema
 
@@ -248,10 +254,11 @@ def build_kb_index(data_dir: Path) -> None:
     build_index(data_dir, None, get_embedder(), quiet=True)
 
 
-def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Any:
+def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Settings:
+    """Settings for a benchmark: its own data directory and database, limits out of the way, no .env file."""
     from service.settings import Settings
 
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {  # any setting may be overridden, so its values are of any setting's type
         "portal_data_dir": data_dir,
         "portal_database_url": database_url,
         "portal_secret_key": SECRET,
@@ -262,10 +269,10 @@ def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Any:
         "portal_client_rate_limit_burst": 100_000,
         **extra,
     }
-    return Settings(_env_file=None, **values)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings' own argument
 
 
-def env_for(settings: Any) -> dict[str, str]:
+def env_for(settings: Settings) -> dict[str, str]:
     """The environment that gives a subprocess the same settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "OPENAI_", "SLACK_"))}
     for name, value in settings.model_dump().items():
@@ -274,7 +281,7 @@ def env_for(settings: Any) -> dict[str, str]:
     return env
 
 
-def seed_world(container: Any, extra_invoices: int = EXTRA_INVOICES) -> None:
+def seed_world(container: Container, extra_invoices: int = EXTRA_INVOICES) -> None:
     """The demo world plus `extra_invoices` payable USD invoices on C-1001 (INV-9000…)."""
     from billing.demo import seed_demo
     from billing.entities import Invoice, InvoiceStatus

@@ -8,10 +8,13 @@ Settings come from the environment (PORTAL_*, OPENAI_BASE_URL = the mock), as fo
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette.applications import Starlette
 
 
-def create_minimal_app() -> Any:
+def create_minimal_app() -> Starlette:
     from bench.bench_turns import minimal_app
     from knowledge.retriever import Retriever
     from service.container import build_container

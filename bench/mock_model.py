@@ -16,13 +16,39 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import uvicorn
+from pydantic import JsonValue
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+Message = dict[str, JsonValue]  # a Chat Completions message as the client sent it
+
+
+class ChatRequest(TypedDict, total=False):
+    """A Chat Completions request body, as far as the mock and the token count read it."""
+
+    model: str
+    messages: list[Message]
+    tools: list[JsonValue]
+    stream: bool
+
+
+class FunctionCall(TypedDict):
+    name: str
+    arguments: str  # JSON text, as the wire has it
+
+
+class ToolCall(TypedDict):
+    """A tool call of the Chat Completions wire format."""
+
+    id: str
+    type: str
+    function: FunctionCall
+
 
 FAULTS = ("429", "500", "timeout", "truncated", "malformed", "bad_args", "foreign_ids")
 
@@ -44,12 +70,12 @@ class MockConfig:
 class MockState:
     config: MockConfig
     rng: random.Random = field(init=False)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Benchmarks: model time as the client sees it from the server's side (request received to last
     # byte produced), summed over requests, and the request bodies when `record_bodies` is on.
     model_seconds: float = 0.0
-    bodies: list = field(default_factory=list)
+    bodies: list[ChatRequest] = field(default_factory=list)
 
     def add_model_time(self, seconds: float) -> None:
         with self.lock:
@@ -72,12 +98,12 @@ class MockState:
 
 
 def plan(
-    messages: list[dict[str, Any]], fault: str | None, route: Callable[[str], tuple[str, str] | None] | None = None
-) -> tuple[str | None, list[dict[str, Any]]]:
+    messages: list[Message], fault: str | None, route: Callable[[str], tuple[str, str] | None] | None = None
+) -> tuple[str | None, list[ToolCall]]:
     """(text, tool_calls) a helpful model would answer with, chosen from the last message."""
     last = messages[-1]
     if last["role"] == "tool":
-        return _phrase(last.get("content") or ""), []
+        return _phrase(str(last.get("content") or "")), []
     text = str(last.get("content") or "")
     call = (route(text) if route else None) or _tool_for(text)
     if fault == "bad_args" and call:
@@ -128,8 +154,13 @@ def _phrase(tool_content: str) -> str:
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-def _completion(text: str | None, calls: list[dict[str, Any]], model: str) -> dict[str, Any]:
-    message = {"role": "assistant", "content": text, "refusal": None, **({"tool_calls": calls} if calls else {})}
+def _completion(text: str | None, calls: list[ToolCall], model: str) -> dict[str, object]:
+    message: dict[str, object] = {
+        "role": "assistant",
+        "content": text,
+        "refusal": None,
+        **({"tool_calls": calls} if calls else {}),
+    }
     return {
         "id": "chatcmpl-mock",
         "object": "chat.completion",
@@ -142,8 +173,8 @@ def _completion(text: str | None, calls: list[dict[str, Any]], model: str) -> di
     }
 
 
-def _chunk(delta: dict[str, Any], model: str, finish: str | None = None, usage: bool = False) -> str:
-    body: dict[str, Any] = {
+def _chunk(delta: dict[str, object], model: str, finish: str | None = None, usage: bool = False) -> str:
+    body: dict[str, object] = {
         "id": "chatcmpl-mock",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
@@ -155,7 +186,7 @@ def _chunk(delta: dict[str, Any], model: str, finish: str | None = None, usage: 
     return f"data: {json.dumps(body)}\n\n"
 
 
-async def _stream(text: str | None, calls: list[dict[str, Any]], model: str, truncate: bool) -> AsyncIterator[str]:
+async def _stream(text: str | None, calls: list[ToolCall], model: str, truncate: bool) -> AsyncIterator[str]:
     yield _chunk({"role": "assistant", "content": ""}, model)
     words = (text or "").split(" ") if text else []
     for i, word in enumerate(words):
@@ -232,12 +263,13 @@ class MockModelServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
-    def counts(self) -> Counter:
-        return self.app.state.mock.counts
+    def counts(self) -> Counter[str]:
+        return self.state.counts
 
     @property
     def state(self) -> MockState:
-        return self.app.state.mock
+        state: MockState = self.app.state.mock  # set by create_app
+        return state
 
     def __enter__(self) -> str:
         self.thread.start()

@@ -75,6 +75,7 @@ def main() -> None:
             argv = argv + ["--no-write"]
         print(f"\n### {name}: python -m {module} {' '.join(argv)}", flush=True)
         start = time.perf_counter()
+        code: int | str
         try:
             code = subprocess.run([sys.executable, "-m", module, *argv], cwd=ROOT, env=env, timeout=limit).returncode
         except subprocess.TimeoutExpired:

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 
 import yaml
 
 from agent.runner import Runner
 from billing.principal import Principal
+from evals.records import CitationView, DecidedView, HandoffView, PendingView, ToolCallView
+
+if TYPE_CHECKING:  # pragma: no cover
+    from langchain_core.messages import HumanMessage
+
+    from evals.knowledge import Knowledge
 
 ASK_WORDS = {
     "invoice_id": r"invoice",
@@ -49,12 +56,44 @@ DONT_KNOW = re.compile(r"\bI don't know\b", re.I)
 TOPICAL = frozenset({"portal_question", "data_question", "request", "handoff"})  # acts whose intent is used
 
 
+# An outcome as a batch writes it: `answer`, or `{propose: pay_invoice, args: {...}}`; a message with two
+# requests lists two. A label is an act or an intent name, or a list of them (the first one is scored).
+Outcome: TypeAlias = str | dict[str, object]
+Expected: TypeAlias = Outcome | list[Outcome]
+Label: TypeAlias = str | list[str] | None
+
+
+class TurnOutcome(TypedDict, total=False):
+    """What the runner returned for a turn (the turn result's JSON), as far as outcomes read it."""
+
+    reply: str
+    tool_calls: list[ToolCallView]
+    citations: list[CitationView]
+    pending_action: PendingView | None
+    decided_action: DecidedView | None
+    handoff: HandoffView | None
+    links: list[dict[str, str]]
+
+
+class BatchSummary(TypedDict):
+    """A scored batch in figures: shares of turns that passed, overall and per kind."""
+
+    turns: int
+    outcome: float
+    act: float
+    intent: float
+    questions: float
+    tasks: float
+    mentions: float
+    by_outcome: dict[str, tuple[int, int]]  # kind -> (passed, turns)
+
+
 @dataclass
 class Turn:
     user: str
-    act: Any
-    intent: Any
-    expect: Any
+    act: Label
+    intent: Label
+    expect: Expected
     mentions: list[str] = field(default_factory=list)
 
 
@@ -70,7 +109,7 @@ class TurnScore:
     conversation: str
     index: int
     text: str
-    expect: Any
+    expect: Expected
     passed: bool
     why: str
     act: str
@@ -101,49 +140,66 @@ def load_batch(path: Path) -> list[Conversation]:
     return out
 
 
-def _expect(value: Any) -> Any:
+def _expect(value: object) -> Expected:
     """`{answer: true, mentions: [...]}` is the same outcome as `answer` with `mentions` beside it."""
     if isinstance(value, list):
-        return [_expect(v) for v in value]
-    if isinstance(value, dict) and "answer" in value:
-        return "answer"
-    return value
+        return [_one_expect(v) for v in value]
+    return _one_expect(value)
 
 
-def _mentions(value: Any) -> list[str]:
-    return list(value.get("mentions") or []) if isinstance(value, dict) else []
+def _one_expect(value: object) -> Outcome:
+    if isinstance(value, dict):
+        return "answer" if "answer" in value else value
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"an expected outcome is a name or a mapping, not {value!r}")
 
 
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value
+def _mentions(value: object) -> list[str]:
+    mentions = value.get("mentions") if isinstance(value, dict) else None
+    return [str(m) for m in mentions] if isinstance(mentions, list) else []
 
 
-def _same(actual: Any, want: Any) -> bool:
+def _first(value: Label) -> str | None:
+    return (value[0] if value else None) if isinstance(value, list) else value
+
+
+def _first_outcome(value: Expected) -> Outcome:
+    return value[0] if isinstance(value, list) else value
+
+
+def _kind(value: Outcome) -> str:
+    return value if isinstance(value, str) else next(iter(value))
+
+
+def _same(actual: object, want: object) -> bool:
     if isinstance(want, list):
         return isinstance(actual, list) and sorted(map(_norm, actual)) == sorted(map(_norm, want))
     return _norm(actual) == _norm(want)
 
 
-def _norm(value: Any) -> str:
+def _norm(value: object) -> str:
     return " ".join(str(value).split()).strip().lower()
 
 
-def _args_match(actual: dict[str, Any], want: dict[str, Any]) -> bool:
-    return all(_same(actual.get(k), v) for k, v in (want or {}).items())
+def _args_match(actual: Mapping[str, object], want: object) -> bool:
+    return all(_same(actual.get(k), v) for k, v in (want if isinstance(want, dict) else {}).items())
 
 
 def outcome(
-    expect: Any, r: dict[str, Any], alone: bool = True, act: str | None = None, waiting: str | None = None
+    expect: Outcome, r: TurnOutcome, alone: bool = True, act: str | None = None, waiting: str | None = None
 ) -> tuple[bool, str]:
     """Whether one expected outcome holds for a turn's result (`r`: what the runner returned). With
     `alone` false it is one of two requests in one message: the other may have proposed a change."""
     pending, calls, reply = r.get("pending_action"), r.get("tool_calls") or [], r.get("reply") or ""
     if not alone and (not isinstance(expect, dict) or next(iter(expect)) != "propose"):
         pending = None
-    kind0 = expect if isinstance(expect, str) else next(iter(expect))
+    kind0 = _kind(expect)
     if pending and waiting and pending.get("id") == waiting and kind0 not in ("propose", "reask"):
         pending = None  # the proposal made before this turn, still waiting: not something this turn did
-    decided = r.get("decided_action") or {}
+    decided: DecidedView | dict[str, str] = r.get("decided_action") or {}
+    value: object
+    args: object
     if isinstance(expect, str):
         kind, value, args = expect, None, {}
     else:
@@ -162,19 +218,20 @@ def outcome(
         ok = "You also asked" in reply  # the second change of a message waits for "next" (one at a time)
         return ok, "" if ok else f"{value} neither proposed nor set aside for next"
     if kind == "propose":
-        ok = bool(pending) and pending["tool"] == value and _args_match(pending.get("args") or {}, args)
+        ok = bool(pending and pending["tool"] == value and _args_match(pending.get("args") or {}, args))
         return ok, "" if ok else f"proposal {pending and (pending['tool'], pending.get('args'))} != {value} {args}"
     if kind == "ask":
-        ok = not pending and "?" in reply and bool(re.search(ASK_WORDS.get(value, "."), reply, re.I))
+        ok = not pending and "?" in reply and bool(re.search(ASK_WORDS.get(str(value), "."), reply, re.I))
         return ok, "" if ok else "did not ask for " + str(value)
     if kind == "refuse":
-        ok = not pending and bool(re.search(REFUSE_WORDS.get(value, re.escape(str(value))), reply, re.I))
+        ok = not pending and bool(re.search(REFUSE_WORDS.get(str(value), re.escape(str(value))), reply, re.I))
         return ok, "" if ok else f"no refusal ({value})"
     if kind == "card_form":
         ok = not pending and any(link.get("kind") == "card_form" for link in r.get("links") or [])
         return ok, "" if ok else "no card form"
     if kind == "handoff":
-        ok = bool(r.get("handoff")) and (value is None or r["handoff"].get("queue") == value)
+        handoff = r.get("handoff")
+        ok = bool(handoff and (value is None or handoff.get("queue") == value))
         return ok, "" if ok else f"no hand-off to {value}"
     if kind == "offer_handoff":
         ok = not r.get("handoff") and bool(re.search(r"open a case|talk to|hand", reply, re.I))
@@ -224,7 +281,7 @@ def _understanding(
     return p.act, p.intent, context
 
 
-def _human(text: str) -> Any:
+def _human(text: str) -> HumanMessage:
     from langchain_core.messages import HumanMessage
 
     return HumanMessage(text)
@@ -237,12 +294,13 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
     for i, turn in enumerate(conv.turns):
         waiting = runner.billing.pending_actions(principal, conversation_id)
         act, intent, context = _understanding(runner, principal, conversation_id, turn.user, bool(waiting))
+        result: TurnOutcome
         try:
-            result = runner.run_turn(principal, conversation_id, turn.user).to_dict()
+            result = cast(TurnOutcome, runner.run_turn(principal, conversation_id, turn.user).to_dict())
         except Exception as exc:  # noqa: BLE001 - a refused message is a scored outcome
             result = {"reply": f"{type(exc).__name__}: {exc}"}
         expects = turn.expect if isinstance(turn.expect, list) else [turn.expect]
-        acts = turn.act if isinstance(turn.act, list) and turn.act else [turn.act]
+        acts: list[str | None] = (list(turn.act) or [None]) if isinstance(turn.act, list) else [turn.act]
         before = waiting[-1].id if waiting else None
         checks = [
             outcome(e, result, len(expects) == 1, acts[min(n, len(acts) - 1)], before) for n, e in enumerate(expects)
@@ -271,7 +329,7 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
     return scores
 
 
-def score_batch(path: Path, today: dt.date, *, knowledge: Any = None) -> list[TurnScore]:
+def score_batch(path: Path, today: dt.date, *, knowledge: Knowledge | None = None) -> list[TurnScore]:
     """Run every conversation of a batch on a fresh demo world with the offline planner."""
     from agent.planner import OfflinePlanner
     from evals.knowledge import build_knowledge
@@ -294,18 +352,16 @@ def score_batch(path: Path, today: dt.date, *, knowledge: Any = None) -> list[Tu
         worlds.cleanup()
 
 
-def summary(scores: list[TurnScore]) -> dict[str, Any]:
+def summary(scores: list[TurnScore]) -> BatchSummary:
     def share(xs: list[bool]) -> float:
         return round(sum(xs) / len(xs), 3) if xs else 0.0
 
     by_kind: dict[str, list[bool]] = {}
     for s in scores:
-        first = _first(s.expect)
-        kind = first if isinstance(first, str) else next(iter(first))
-        by_kind.setdefault(kind, []).append(s.passed)
+        by_kind.setdefault(_kind(_first_outcome(s.expect)), []).append(s.passed)
     mentions = [s.mentions_ok for s in scores if s.mentions_ok is not None]
-    questions = [s.passed for s in scores if _first(s.expect) == "answer"]
-    tasks = [s.passed for s in scores if _first(s.expect) != "answer"]
+    questions = [s.passed for s in scores if _first_outcome(s.expect) == "answer"]
+    tasks = [s.passed for s in scores if _first_outcome(s.expect) != "answer"]
     topical = [s.intent_ok for s in scores if s.expected_act in TOPICAL]
     return {
         "turns": len(scores),

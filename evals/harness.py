@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from math import comb
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from billing.principal import Principal
-from evals.knowledge import PoisonedKnowledge, build_knowledge, public_text
-from evals.records import TrialResult
+from evals.knowledge import Knowledge, PoisonedKnowledge, build_knowledge, public_text
+from evals.records import TableChanges, TrialResult
 from evals.scenarios import Scenario
 from evals.scorers import goal_reached, score
 from evals.session import Session
@@ -49,6 +49,27 @@ class ScenarioResult:
         return sum(t.passed for t in self.trials)
 
 
+SuiteFigures = TypedDict(
+    "SuiteFigures",
+    {
+        "suite": str,
+        "scenarios": int,
+        "trials": int,
+        "pass^1": float,
+        "pass_hat": dict[str, float],  # k -> pass^k
+        "tool_calls_per_trial": float,
+        "tokens_per_trial": float,
+        "turn_ms_p50": float,
+        "turn_ms_p95": float,
+        "turns": int,
+        "degraded_turns": int,
+        "guard": dict[str, int],  # why replies were replaced -> how often
+        "failed_scenarios": list[str],
+    },
+)
+SuiteFigures.__doc__ = "A suite's figures (the summary without pass^k under its own name, which depends on k)."
+
+
 @dataclass
 class SuiteResult:
     name: str
@@ -58,7 +79,16 @@ class SuiteResult:
     def pass_k(self, k: int) -> float:
         return pass_hat_k([(s.n, s.c) for s in self.scenarios], k)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, object]:
+        """The figures as report.json has them: pass^k under its own name, next to pass^1."""
+        out: dict[str, object] = {}
+        for key, value in self.figures().items():
+            out[key] = value
+            if key == "pass^1":
+                out[f"pass^{self.k}"] = round(self.pass_k(self.k), 4)
+        return out
+
+    def figures(self) -> SuiteFigures:
         trials = [t for s in self.scenarios for t in s.trials]
         turn_ms = [ms for t in trials for ms in t.turn_ms]
         return {
@@ -66,7 +96,6 @@ class SuiteResult:
             "scenarios": len(self.scenarios),
             "trials": len(trials),
             "pass^1": round(self.pass_k(1), 4),
-            f"pass^{self.k}": round(self.pass_k(self.k), 4),
             "pass_hat": {str(k): round(self.pass_k(k), 4) for k in range(1, self.k + 1)},
             "tool_calls_per_trial": round(statistics.fmean(t.tool_calls for t in trials), 2) if trials else 0,
             "tokens_per_trial": round(statistics.fmean(t.tokens for t in trials), 1) if trials else 0,
@@ -92,7 +121,7 @@ class EvalRun:
     seconds: float
     started_at: str
     workers: int
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)  # what the run was configured with, for the report
 
     def suite(self, name: str) -> SuiteResult:
         return next(s for s in self.suites if s.name == name)
@@ -102,7 +131,7 @@ class Evaluator:
     """Runs scenarios for one variant. The knowledge index is built once per evaluator."""
 
     def __init__(
-        self, variant: Variant, *, workers: int = 2, work_dir: Path | None = None, knowledge: Any = None
+        self, variant: Variant, *, workers: int = 2, work_dir: Path | None = None, knowledge: Knowledge | None = None
     ) -> None:
         self.variant = variant
         self.workers = max(1, workers)
@@ -111,7 +140,7 @@ class Evaluator:
         self._public: str | None = None
 
     @property
-    def knowledge(self) -> Any:
+    def knowledge(self) -> Knowledge:
         if self._knowledge is None:
             self._knowledge = build_knowledge(self.worlds.root / "index")
         return self._knowledge
@@ -129,7 +158,7 @@ class Evaluator:
         started = time.perf_counter()
         world = self.worlds.fresh(scenario.today)
         try:
-            knowledge = self.knowledge
+            knowledge: Knowledge = self.knowledge
             if scenario.inject_passage:
                 knowledge = PoisonedKnowledge(knowledge, scenario.inject_passage)
             runner = self.variant.runner(world.container, scenario, knowledge)
@@ -150,7 +179,7 @@ class Evaluator:
             failures = score(scenario, session.steps, world.seeded, final, self.public)
             if simulated:
                 failures.pop("turns", None)  # turn checks refer to the scripted turns
-            end = {
+            end: dict[str, TableChanges | str] = {
                 t: {
                     "inserted": d.inserted,
                     "deleted": d.deleted,
@@ -216,7 +245,7 @@ def evaluate(
     trials: int = 1,
     workers: int = 2,
     progress: Callable[[TrialResult], None] | None = None,
-    knowledge: Any = None,
+    knowledge: Knowledge | None = None,
 ) -> EvalRun:
     evaluator = Evaluator(variant, workers=workers, knowledge=knowledge)
     try:

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from knowledge.retriever import Passage
+
+
+class Knowledge(Protocol):
+    """What the evaluation needs of a knowledge index: passages for a question."""
+
+    def search(self, query: str, k: int = 4) -> list[Passage]: ...
 
 
 class SharedKnowledge:
     """The real retriever, serialised: trials run in threads and share one Chroma client."""
 
-    def __init__(self, retriever: Any) -> None:
+    def __init__(self, retriever: Knowledge) -> None:
         self.retriever = retriever
         self._lock = threading.Lock()
 
-    def search(self, query: str, k: int = 4) -> list[Any]:
+    def search(self, query: str, k: int = 4) -> list[Passage]:
         with self._lock:
             return list(self.retriever.search(query, k))
 
@@ -25,7 +31,7 @@ class SharedKnowledge:
 class PoisonedKnowledge:
     """Adds one planted passage (e.g. with injected instructions) on top of every search result."""
 
-    def __init__(self, inner: Any, passage: dict[str, str]) -> None:
+    def __init__(self, inner: Knowledge, passage: dict[str, str]) -> None:
         self.inner = inner
         self.passage = Passage(
             title=passage.get("title", "Billing Portal notice"),
@@ -35,7 +41,7 @@ class PoisonedKnowledge:
             score=float(passage.get("score", 0.95)),
         )
 
-    def search(self, query: str, k: int = 4) -> list[Any]:
+    def search(self, query: str, k: int = 4) -> list[Passage]:
         return [self.passage] + list(self.inner.search(query, k))[: max(k - 1, 0)]
 
 

@@ -3,7 +3,61 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
+
+from pydantic import JsonValue
+
+
+class ToolCallView(TypedDict):
+    """A tool call as the turn result reports it."""
+
+    name: str
+    args: dict[str, JsonValue]
+    ok: bool
+
+
+class CitationView(TypedDict, total=False):
+    """A cited passage as the turn result reports it."""
+
+    title: str
+    source: str
+    heading: str
+    score: float
+
+
+class PendingView(TypedDict):
+    """The action proposed in a turn, as shown with Confirm / Reject."""
+
+    id: str
+    tool: str
+    args: dict[str, JsonValue]
+    summary: str
+    expires_at: str
+
+
+class DecidedView(TypedDict):
+    """The action a step decided: its outcome and, when known, the operation it was."""
+
+    id: str
+    status: str
+    result: dict[str, JsonValue]
+    tool: NotRequired[str | None]
+
+
+class HandoffView(TypedDict):
+    """The support case a turn opened."""
+
+    case_id: str
+    queue: str
+    assignee: str
+
+
+class TableChanges(TypedDict):
+    """One table's differences against the seeded state, as a report holds them."""
+
+    inserted: dict[str, dict[str, JsonValue]]
+    deleted: dict[str, dict[str, JsonValue]]
+    updated: dict[str, dict[str, list[JsonValue]]]  # key -> field -> [before, after]
 
 
 @dataclass
@@ -11,11 +65,11 @@ class StepRecord:
     kind: str  # say | confirm | reject
     text: str  # what the user typed ("" for a button)
     reply: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    citations: list[dict[str, Any]] = field(default_factory=list)
-    pending: dict[str, Any] | None = None  # the action proposed (shown with Confirm/Reject) after this step
-    decided: dict[str, Any] | None = None  # the action decided by this step (typed yes/no or a button)
-    handoff: dict[str, Any] | None = None
+    tool_calls: list[ToolCallView] = field(default_factory=list)
+    citations: list[CitationView] = field(default_factory=list)
+    pending: PendingView | None = None  # the action proposed (shown with Confirm/Reject) after this step
+    decided: DecidedView | None = None  # the action decided by this step (typed yes/no or a button)
+    handoff: HandoffView | None = None
     links: list[dict[str, str]] = field(default_factory=list)
     offered: str | None = None  # id of the action awaiting a decision when this step started
     confirm_step: bool = False  # the user explicitly confirmed here (button, or a bare typed "yes")
@@ -49,7 +103,8 @@ class TrialResult:
     passed: bool
     failures: dict[str, list[str]]  # check name -> failed assertions
     steps: list[StepRecord]
-    end_diff: dict[str, Any]  # table -> {inserted, deleted, updated} against the seeded state
+    # table -> {inserted, deleted, updated} against the seeded state; "_stop" -> why the conversation ended
+    end_diff: dict[str, TableChanges | str]
     seconds: float
     crashed: bool = False
 
@@ -65,7 +120,7 @@ class TrialResult:
     def turn_ms(self) -> list[float]:
         return [s.ms for s in self.steps]
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = asdict(self)
         data.update(tool_calls=self.tool_calls, tokens=self.tokens)
         return data

@@ -7,12 +7,16 @@ import html
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from evals.harness import EvalRun, SuiteResult
+from evals.records import TrialResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
 
 
-def run_dict(run: EvalRun) -> dict[str, Any]:
+def run_dict(run: EvalRun) -> dict[str, object]:
     return {
         "variant": run.variant,
         "trials": run.trials,
@@ -44,7 +48,7 @@ def _fmt(x: float) -> str:
     return "n/a" if isinstance(x, float) and math.isnan(x) else f"{x:.3f}"
 
 
-def print_tables(run: EvalRun, console: Any = None) -> None:
+def print_tables(run: EvalRun, console: Console | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -63,12 +67,12 @@ def print_tables(run: EvalRun, console: Any = None) -> None:
     ):
         table.add_column(col, justify="left" if col == "suite" else "right")
     for s in run.suites:
-        m = s.summary()
+        m = s.figures()
         table.add_row(
             s.name,
             str(m["scenarios"]),
             _fmt(m["pass^1"]),
-            _fmt(m[f"pass^{k}"]),
+            _fmt(round(s.pass_k(k), 4)),
             f"{m['tool_calls_per_trial']:.2f}",
             f"{m['tokens_per_trial']:.0f}",
             f"{m['turn_ms_p50']:.0f}",
@@ -98,9 +102,9 @@ def markdown(run: EvalRun) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in run.suites:
-        m = s.summary()
+        m = s.figures()
         lines.append(
-            f"| {s.name} | {m['scenarios']} | {_fmt(m['pass^1'])} | {_fmt(m[f'pass^{k}'])} | "
+            f"| {s.name} | {m['scenarios']} | {_fmt(m['pass^1'])} | {_fmt(round(s.pass_k(k), 4))} | "
             f"{m['tool_calls_per_trial']:.2f} | {m['tokens_per_trial']:.0f} | {m['turn_ms_p50']:.0f} | "
             f"{m['turn_ms_p95']:.0f} |"
         )
@@ -128,7 +132,7 @@ code,pre{font:12px ui-monospace,Menlo,monospace}pre{white-space:pre-wrap;margin:
 """
 
 
-def _e(x: Any) -> str:
+def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
@@ -174,7 +178,7 @@ def svg_chart(suites: list[SuiteResult], k: int) -> str:
     return "".join(parts)
 
 
-def _trial_html(t: Any) -> str:
+def _trial_html(t: TrialResult) -> str:
     status = '<span class="pass">pass</span>' if t.passed else '<span class="fail">fail</span>'
     out = [
         f"<details{'' if t.passed else ' open'}><summary>trial {t.trial + 1}: {status} "
@@ -230,10 +234,10 @@ def html_report(run: EvalRun) -> str:
     k = run.trials
     rows = []
     for s in run.suites:
-        m = s.summary()
+        m = s.figures()
         rows.append(
             f"<tr><td>{_e(s.name)}</td><td>{m['scenarios']}</td><td>{_fmt(m['pass^1'])}</td>"
-            f"<td>{_fmt(m[f'pass^{k}'])}</td><td>{m['tool_calls_per_trial']:.2f}</td>"
+            f"<td>{_fmt(round(s.pass_k(k), 4))}</td><td>{m['tool_calls_per_trial']:.2f}</td>"
             f"<td>{m['tokens_per_trial']:.0f}</td><td>{m['turn_ms_p50']:.0f}</td><td>{m['turn_ms_p95']:.0f}</td></tr>"
         )
     body = [

@@ -9,9 +9,9 @@ things that must never appear in them. See evals/README.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -51,7 +51,7 @@ class Change:
     op: str  # update | insert | delete
     table: str
     key: str | None = None  # primary key (update)
-    values: dict[str, Any] = field(default_factory=dict)  # `set` for update, `where` for insert/delete
+    values: dict[str, object] = field(default_factory=dict)  # `set` for update, `where` for insert/delete
     count: int = 1  # insert/delete: exactly this many rows match
 
 
@@ -61,7 +61,7 @@ class Expect:
     allow: tuple[str, ...] = ()  # state tables where extra changes are tolerated (e.g. support_cases)
     replies: tuple[str, ...] = ()  # regexes some reply must match (case-insensitive)
     replies_not: tuple[str, ...] = ()  # regexes no reply may match
-    outbox: tuple[dict[str, Any], ...] = ()  # mails that must be queued (field equality)
+    outbox: tuple[dict[str, object], ...] = ()  # mails that must be queued (field equality)
     leaks: tuple[str, ...] = ()  # extra literal strings that must never be shown to this user
 
 
@@ -85,24 +85,52 @@ class Scenario:
         return [s.text for s in self.steps if s.kind == "say"]
 
 
-def _tuple(value: Any) -> tuple[Any, ...]:
+def _tuple(value: object) -> tuple[str, ...]:
+    """One string or a list of them (patterns, table names, tags)."""
     if value is None:
         return ()
-    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
 
 
-def _turn_expect(raw: dict[str, Any] | None) -> TurnExpect:
-    raw = dict(raw or {})
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _mapping(value: object, what: str) -> Mapping[str, object]:
+    """A YAML mapping (none at all is an empty one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{what} is a mapping, not {value!r}")
+    return value
+
+
+def _int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ScenarioError(f"{what} is a number, not {value!r}")
+    return int(value)
+
+
+def _turn_expect(value: object) -> TurnExpect:
+    raw = _mapping(value, "a turn expectation")
     known = set(TurnExpect.__dataclass_fields__)
     unknown = set(raw) - known
     if unknown:
         raise ScenarioError(f"unknown turn expectation(s): {sorted(unknown)}")
-    for name in ("reply", "reply_not", "cite"):
-        raw[name] = _tuple(raw.get(name))
-    return TurnExpect(**raw)
+    citations = raw.get("citations")
+    return TurnExpect(
+        pending=_text(raw.get("pending")),
+        no_pending=bool(raw.get("no_pending", False)),
+        reply=_tuple(raw.get("reply")),
+        reply_not=_tuple(raw.get("reply_not")),
+        citations=None if citations is None else bool(citations),
+        cite=_tuple(raw.get("cite")),
+        handoff=_text(raw.get("handoff")),
+        executed=_text(raw.get("executed")),
+    )
 
 
-def _step(raw: Any) -> Step:
+def _step(raw: object) -> Step:
     if isinstance(raw, str):
         return Step("say", raw)
     if not isinstance(raw, dict):
@@ -117,45 +145,57 @@ def _step(raw: Any) -> Step:
     raise ScenarioError(f"a turn mapping needs `say`, `confirm: true` or `reject: true`: {raw!r}")
 
 
-def _change(raw: dict[str, Any]) -> Change:
+def _change(value: object) -> Change:
+    raw = _mapping(value, "a change")
     if len(raw) != 1 or next(iter(raw)) not in ("update", "insert", "delete"):
         raise ScenarioError(f"a change is one of update/insert/delete: {raw!r}")
-    op, body = next(iter(raw.items()))
+    op, content = next(iter(raw.items()))
+    body = _mapping(content, f"the body of {op}")
     if "table" not in body:
         raise ScenarioError(f"a change needs a table: {raw!r}")
+    table = str(body["table"])
     if op == "update":
         if "id" not in body or not body.get("set"):
             raise ScenarioError(f"an update needs `id` and `set`: {raw!r}")
-        return Change(op, body["table"], str(body["id"]), dict(body["set"]))
-    return Change(op, body["table"], None, dict(body.get("where") or {}), int(body.get("count", 1)))
+        return Change(op, table, str(body["id"]), dict(_mapping(body["set"], "`set`")))
+    return Change(op, table, None, dict(_mapping(body.get("where"), "`where`")), _int(body.get("count", 1), "`count`"))
 
 
-def _expect(raw: dict[str, Any] | None) -> Expect:
-    raw = raw or {}
+def _list(value: object, what: str) -> list[object]:
+    """A YAML list (none at all is an empty one)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ScenarioError(f"{what} is a list, not {value!r}")
+    return value
+
+
+def _expect(value: object) -> Expect:
+    raw = _mapping(value, "`expect`")
     unknown = set(raw) - set(Expect.__dataclass_fields__)
     if unknown:
         raise ScenarioError(f"unknown expectation(s): {sorted(unknown)}")
     return Expect(
-        tuple(_change(c) for c in raw.get("changes") or ()),
+        tuple(_change(c) for c in _list(raw.get("changes"), "`changes`")),
         _tuple(raw.get("allow")),
         _tuple(raw.get("replies")),
         _tuple(raw.get("replies_not")),
-        tuple(dict(m) for m in raw.get("outbox") or ()),
+        tuple(dict(_mapping(m, "a queued e-mail")) for m in _list(raw.get("outbox"), "`outbox`")),
         _tuple(raw.get("leaks")),
     )
 
 
-def _scenario(raw: dict[str, Any], suite: str, defaults: dict[str, Any], source: str) -> Scenario:
+def _scenario(raw: Mapping[str, object], suite: str, defaults: Mapping[str, object], source: str) -> Scenario:
     merged = {**defaults, **raw}
     sid = merged.get("id")
     try:
         if not sid or not merged.get("user"):
             raise ScenarioError("`id` and `user` are required")
-        steps = tuple(_step(t) for t in merged.get("turns") or ())
+        steps = tuple(_step(t) for t in _list(merged.get("turns"), "`turns`"))
         if not steps and not merged.get("goal"):
             raise ScenarioError("a scenario needs `turns` or a `goal`")
-        today = merged.get("today", DEFAULT_TODAY)
-        today = today if isinstance(today, dt.date) else dt.date.fromisoformat(str(today))
+        day = merged.get("today", DEFAULT_TODAY)  # YAML reads an unquoted date as a date
+        today = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))
         return Scenario(
             str(sid),
             suite,
@@ -163,15 +203,19 @@ def _scenario(raw: dict[str, Any], suite: str, defaults: dict[str, Any], source:
             str(merged.get("title", "")),
             today,
             steps,
-            merged.get("goal"),
-            int(merged.get("max_turns", 8)),
+            _text(merged.get("goal")),
+            _int(merged.get("max_turns", 8), "`max_turns`"),
             _expect(merged.get("expect")),
-            merged.get("inject_passage"),
+            _passage(merged.get("inject_passage")),
             _tuple(merged.get("tags")),
             source,
         )
     except ScenarioError as error:
         raise ScenarioError(f"{source}: scenario {sid!r}: {error}") from None
+
+
+def _passage(value: object) -> dict[str, str] | None:
+    return None if value is None else {k: str(v) for k, v in _mapping(value, "`inject_passage`").items()}
 
 
 def load_file(path: Path, suite: str | None = None) -> list[Scenario]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any
+from collections.abc import Callable
+from typing import cast
 
 from agent.runner import Runner
 from billing.errors import DomainError
 from billing.principal import Principal
-from evals.records import StepRecord
+from evals.records import CitationView, DecidedView, HandoffView, PendingView, StepRecord, ToolCallView
 from evals.scorers import is_bare_affirmative
 from evals.world import BILLING_DATA, STARTED, TrialWorld, diff
 
@@ -24,7 +25,7 @@ class Session:
         self.world, self.runner, self.principal = world, runner, principal
         self.conversation_id = runner.start_conversation(principal).id
         self.steps: list[StepRecord] = []
-        self.offered: dict[str, Any] | None = None  # the action on screen, awaiting a decision
+        self.offered: PendingView | None = None  # the action on screen, awaiting a decision
         self._last = world.snapshot(WATCHED)  # nothing happens between steps: the next step's "before"
 
     def say(self, text: str) -> StepRecord:
@@ -50,7 +51,7 @@ class Session:
     def _offered_id(self) -> str | None:
         return self.offered["id"] if self.offered else None
 
-    def _step(self, rec: StepRecord, run: Any) -> StepRecord:
+    def _step(self, rec: StepRecord, run: Callable[[], None]) -> StepRecord:
         before = self._last
         started = time.perf_counter()
         try:
@@ -78,7 +79,7 @@ class Session:
         self.steps.append(rec)
         return rec
 
-    def _still_pending(self) -> dict[str, Any] | None:
+    def _still_pending(self) -> PendingView | None:
         """After a message that proposed nothing, the earlier action stays on screen only if still pending."""
         if self.offered is None:
             return None
@@ -87,9 +88,13 @@ class Session:
 
     def _turn(self, rec: StepRecord, text: str) -> None:
         result = self.runner.run_turn(self.principal, self.conversation_id, text)
-        rec.reply, rec.tool_calls, rec.citations = result.reply, list(result.tool_calls), list(result.citations)
-        rec.pending, rec.handoff, rec.links = result.pending_action, result.handoff, list(result.links)
-        rec.decided = dict(result.decided_action) if result.decided_action else None
+        # The turn result's JSON contracts (SPEC section 4), named with the shapes the scorers read.
+        rec.reply = result.reply
+        rec.tool_calls = cast("list[ToolCallView]", list(result.tool_calls))
+        rec.citations = cast("list[CitationView]", list(result.citations))
+        rec.pending = cast("PendingView | None", result.pending_action)
+        rec.handoff, rec.links = cast("HandoffView | None", result.handoff), list(result.links)
+        rec.decided = cast("DecidedView", dict(result.decided_action)) if result.decided_action else None
         rec.model, rec.degraded, rec.guard = result.model, result.degraded, list(result.guard)
         usage = result.usage or {}
         rec.input_tokens, rec.output_tokens = int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0))

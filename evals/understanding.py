@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from agent.planner.train import Scores, class_counts, held_out_scores
 
 
@@ -20,7 +22,7 @@ def _matrix(title: str, scores: Scores) -> list[str]:
         "|---" * (len(labels) + 3) + "|",
     ]
     for label in labels:
-        row = table.get(label, {})
+        row = table.get(label, Counter())
         n = sum(row.values())
         acc = row.get(label, 0) / n if n else 0.0
         cells = " | ".join(str(row[c]) if row.get(c) else "" for c in labels)

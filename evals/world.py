@@ -10,9 +10,9 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, Table, select
+from pydantic import JsonValue
+from sqlalchemy import Engine, RowMapping, Table, select
 
 from agent.store_tables import conversation_metadata as store_metadata
 from billing.adapters.sql_tables import metadata as billing_metadata
@@ -38,7 +38,7 @@ BILLING_DATA = tuple(t for t in STATE_TABLES if t != "support_cases")  # a hand-
 STARTED = ("executed", "in_progress")
 
 _MIGRATIONS = threading.Lock()
-Row = dict[str, Any]
+Row = dict[str, JsonValue]
 Snapshot = dict[str, dict[str, Row]]
 
 
@@ -49,7 +49,7 @@ def _tables() -> dict[str, Table]:
     return tables
 
 
-def plain(value: Any) -> Any:
+def plain(value: object) -> JsonValue:
     """Comparable, JSON-able values: money and dates as strings, JSON columns as they are."""
     if isinstance(value, decimal.Decimal):
         return f"{value:.2f}"
@@ -59,10 +59,12 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # no column holds anything else today; a new kind is at least comparable and printable
 
 
-def _key(table: Table, row: Any) -> str:
+def _key(table: Table, row: RowMapping) -> str:
     cols = [c.name for c in table.primary_key.columns]
     return "/".join(str(row[c]) for c in cols)
 
@@ -116,7 +118,7 @@ class Worlds:
         self._templates: dict[dt.date, Path] = {}
 
     def _settings(self, path: Path, today: dt.date) -> Settings:
-        return Settings(
+        return Settings(  # type: ignore[call-arg]  # pydantic-settings' own argument, unseen by the type checker
             _env_file=None,
             portal_data_dir=self.root,
             portal_database_url=f"sqlite:///{path}",
@@ -169,7 +171,7 @@ def flatten(row: Row) -> Row:
 class TableDiff:
     inserted: dict[str, Row]
     deleted: dict[str, Row]
-    updated: dict[str, dict[str, tuple[Any, Any]]]  # key -> field -> (before, after)
+    updated: dict[str, dict[str, tuple[JsonValue, JsonValue]]]  # key -> field -> (before, after)
 
     def empty(self) -> bool:
         return not (self.inserted or self.deleted or self.updated)
@@ -179,7 +181,7 @@ def diff(before: Snapshot, after: Snapshot, names: tuple[str, ...] = STATE_TABLE
     out: dict[str, TableDiff] = {}
     for name in names:
         b, a = before.get(name, {}), after.get(name, {})
-        updated: dict[str, dict[str, tuple[Any, Any]]] = {}
+        updated: dict[str, dict[str, tuple[JsonValue, JsonValue]]] = {}
         for key in b.keys() & a.keys():
             fb, fa = flatten(b[key]), flatten(a[key])
             fields = {f: (fb.get(f), fa.get(f)) for f in fb.keys() | fa.keys() if fb.get(f) != fa.get(f)}

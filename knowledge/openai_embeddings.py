@@ -36,7 +36,8 @@ class OpenAIEmbedder:
         for start in range(0, len(texts), self.batch_size):
             rows.extend(self._request(texts[start : start + self.batch_size]))
         vectors = np.array(rows, dtype=np.float32).reshape(len(texts), -1)
-        return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        unit: np.ndarray = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return unit
 
     def _request(self, batch: list[str]) -> list[list[float]]:
         import httpx

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from knowledge.embeddings import Embedder, get_embedder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chromadb.api.models.Collection import Collection
+    from chromadb.base_types import Metadata
 
 # Cosine similarity under which a passage is not considered relevant. Calibrated on
 # evals/retrieval (see BENCHMARKS.md): off-topic questions score below it.
@@ -20,6 +24,14 @@ _STOP = frozenset(
 )
 
 
+class Citation(TypedDict):
+    """A passage as the turn result cites it (SPEC section 4)."""
+
+    title: str
+    source: str
+    score: float
+
+
 @dataclass(frozen=True)
 class Passage:
     """A knowledge-base passage: what to show and how to cite it."""
@@ -30,7 +42,7 @@ class Passage:
     text: str
     score: float  # 0..1, higher is more relevant
 
-    def citation(self) -> dict[str, Any]:
+    def citation(self) -> Citation:
         """The citation shape of the turn result (SPEC section 4)."""
         return {"title": self.title, "source": self.source, "score": round(self.score, 3)}
 
@@ -58,7 +70,7 @@ class Retriever:
         data_dir: str | Path | None = None,
         chroma_url: str | None = None,
         *,
-        collection: Any = None,
+        collection: Collection | None = None,
         embedder: Embedder | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         term_boost: float = 0.0,
@@ -84,10 +96,13 @@ class Retriever:
         vector = self.embedder.embed([query])
         found = self.collection.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
         terms = _terms(query) if self.term_boost else set()
-        passages = [self._passage(m, d, terms) for m, d in zip(found["metadatas"][0], found["distances"][0])]
+        metadatas, distances = found["metadatas"], found["distances"]
+        if metadatas is None or distances is None:  # only when not included, and both are asked for above
+            return []
+        passages = [self._passage(m, d, terms) for m, d in zip(metadatas[0], distances[0])]
         return sorted(passages, key=lambda p: p.score, reverse=True)
 
-    def _passage(self, meta: dict[str, Any], distance: float, terms: set[str]) -> Passage:
+    def _passage(self, meta: Metadata, distance: float, terms: set[str]) -> Passage:
         score = 1.0 - float(distance)  # cosine distance -> cosine similarity
         if terms:
             score += self.term_boost * _term_overlap(
@@ -102,10 +117,10 @@ class Retriever:
         )
 
 
-_COLLECTIONS: dict[tuple[str | None, str | None, str], Any] = {}
+_COLLECTIONS: dict[tuple[str | None, str | None, str], Collection] = {}
 
 
-def _cached_collection(data_dir: str | None, url: str | None, embedder: Embedder) -> Any:
+def _cached_collection(data_dir: str | None, url: str | None, embedder: Embedder) -> Collection:
     from knowledge.store import open_client, open_collection
 
     key = (data_dir, url, embedder.model_id)

@@ -10,13 +10,18 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlparse
 
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from knowledge.embeddings import Embedder, get_embedder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from chromadb.config import Settings
 
 COLLECTION_PREFIX = "knowledge"
 
@@ -35,11 +40,11 @@ class PortalEmbeddingFunction(EmbeddingFunction[Documents]):
     def name() -> str:
         return "portal-agent"
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, object]:
         return {"model_id": self.embedder.model_id}
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> PortalEmbeddingFunction:
+    def build_from_config(config: dict[str, object]) -> PortalEmbeddingFunction:
         # Only the offline model can be rebuilt without credentials.
         return PortalEmbeddingFunction()
 
@@ -47,14 +52,14 @@ class PortalEmbeddingFunction(EmbeddingFunction[Documents]):
         return "cosine"
 
 
-def _client_settings() -> Any:
+def _client_settings() -> Settings:
     from chromadb.config import Settings
 
     return Settings(anonymized_telemetry=False)  # telemetry would try the network
 
 
 @lru_cache(maxsize=8)
-def open_client(data_dir: str | None = None, url: str | None = None) -> Any:
+def open_client(data_dir: str | None = None, url: str | None = None) -> ClientAPI:
     """A cached Chroma client: ``HttpClient`` when ``url`` is given, else embedded at ``<data_dir>/chroma``."""
     import chromadb
 
@@ -79,11 +84,12 @@ def collection_name(embedder: Embedder) -> str:
     return f"{COLLECTION_PREFIX}-{slug}"[:60]
 
 
-def open_collection(client: Any, embedder: Embedder | None = None) -> Any:
+def open_collection(client: ClientAPI, embedder: Embedder | None = None) -> Collection:
     """Get or create the knowledge collection (cosine space) with the embedder's function instance."""
     embedder = embedder or get_embedder()
     return client.get_or_create_collection(
         name=collection_name(embedder),
-        embedding_function=PortalEmbeddingFunction(embedder),
+        # Chroma types the parameter over texts *or* images; this function embeds texts, as documented.
+        embedding_function=cast("EmbeddingFunction[Embeddable]", PortalEmbeddingFunction(embedder)),
         configuration={"hnsw": {"space": "cosine"}},
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge.retriever import Passage
 
 QUESTIONS_PATH = Path(__file__).parent / "questions.yaml"
 SOURCE_PREFIX = "knowledge/docs"
@@ -13,7 +16,24 @@ _DEPTH = 10  # passages requested per question; ranks are over distinct document
 
 
 class SearchesPassages(Protocol):
-    def search(self, query: str, k: int = 4) -> list[Any]: ...
+    def search(self, query: str, k: int = 4) -> list[Passage]: ...
+
+
+class Miss(TypedDict):
+    """An on-topic question whose document was not ranked first."""
+
+    question: str
+    expected: str
+    rank: int | None
+    got: list[str]  # the first three sources returned
+
+
+class FalseAccept(TypedDict):
+    """An off-topic question that still got a passage above the threshold."""
+
+    question: str
+    got: str
+    score: float
 
 
 @dataclass(frozen=True)
@@ -34,11 +54,11 @@ class RetrievalReport:
     recall_at_3: float
     mrr: float
     off_topic_rejection: float
-    misses: list[dict[str, Any]] = field(default_factory=list)
-    false_accepts: list[dict[str, Any]] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=dict)
+    misses: list[Miss] = field(default_factory=list)
+    false_accepts: list[FalseAccept] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)  # threshold, term boost, model used
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
         return asdict(self)
 
@@ -65,14 +85,16 @@ def _rank(retriever: SearchesPassages, question: LabelledQuestion) -> tuple[int 
 def evaluate(retriever: SearchesPassages, labelled: list[LabelledQuestion], off_topic: list[str]) -> RetrievalReport:
     """Run every question once through ``retriever.search`` (threshold included)."""
     ranks: list[int | None] = []
-    misses: list[dict[str, Any]] = []
+    misses: list[Miss] = []
     for question in labelled:
         rank, sources = _rank(retriever, question)
         ranks.append(rank)
         if rank != 1:
             misses.append({"question": question.text, "expected": question.source, "rank": rank, "got": sources[:3]})
     accepted = [(q, retriever.search(q, k=1)) for q in off_topic]
-    false_accepts = [{"question": q, "got": p[0].source, "score": round(p[0].score, 3)} for q, p in accepted if p]
+    false_accepts: list[FalseAccept] = [
+        {"question": q, "got": p[0].source, "score": round(p[0].score, 3)} for q, p in accepted if p
+    ]
     n = len(ranks) or 1
     return RetrievalReport(
         questions=len(ranks),
