@@ -44,6 +44,7 @@ from bench.common import (
     token_for,
 )
 from bench.mock_model import MockConfig, MockModelServer
+from billing.operations.registry import command
 
 KINDS = ("faq", "read", "propose+confirm")
 FAQ_QUESTIONS = [
@@ -185,7 +186,7 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
         if name == "get_invoice":
             return to_json(billing.get_invoice(principal, args["invoice_id"]))
         if name == "pay_invoice":
-            action = billing.propose(principal, conversation_id, "pay_invoice", args)
+            action = billing.propose(principal, conversation_id, command("pay_invoice", args))
             return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary})
         raise ValueError(name)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from billing.access import load_user
+from billing.commands import Command
 from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
 from billing.errors import ActionAlreadyDecided, DomainError
 from billing.operations import actions, payment_outcome, reads, support
@@ -96,11 +97,9 @@ class BillingService:
         return self._run(p, fn)
 
     # -- writes ----------------------------------------------------------------------------------
-    def propose(self, p: Principal, conversation_id: str, operation: str, args: dict[str, Any]) -> PendingAction:
-        """Validate and record a pending action; nothing changes until `execute`."""
-        return self._run(
-            p, lambda ctx: actions.propose(ctx, conversation_id, operation, args, self.action_ttl), write=True
-        )
+    def propose(self, p: Principal, conversation_id: str, command: Command) -> PendingAction:
+        """Check a command and record it as a pending action; nothing changes until `execute`."""
+        return self._run(p, lambda ctx: actions.propose(ctx, conversation_id, command, self.action_ttl), write=True)
 
     def execute(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Execute the user's pending action once. Returns it as executed, or as failed with the reason.

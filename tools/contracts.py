@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.commands import DisableAutoRenew, UpdateBillingAddress, UpdateBillingContact
 from billing.errors import CardNotAllowed
 from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
@@ -64,7 +65,7 @@ def update_billing_address(
     }
     return propose(
         runtime,
-        "update_billing_address",
+        UpdateBillingAddress,
         {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
     )
 
@@ -77,7 +78,7 @@ def update_billing_contact(
     fields = {"name": name, "email": email, "phone": phone}
     return propose(
         runtime,
-        "update_billing_contact",
+        UpdateBillingContact,
         {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
     )
 
@@ -101,4 +102,4 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
 @portal_tool(PROPOSE)
 def disable_auto_renew(contract_id: str, runtime: Runtime) -> str:
     """Propose turning off a contract's auto-renewal."""
-    return propose(runtime, "disable_auto_renew", {"contract_id": contract_id})
+    return propose(runtime, DisableAutoRenew, {"contract_id": contract_id})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.commands import UpdatePoNumber
 from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
 
@@ -64,4 +65,4 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
 @portal_tool(PROPOSE)
 def update_po_number(invoice_id: str, po_number: str, runtime: Runtime) -> str:
     """Propose a new PO number for an invoice."""
-    return propose(runtime, "update_po_number", {"invoice_id": invoice_id, "po_number": po_number})
+    return propose(runtime, UpdatePoNumber, {"invoice_id": invoice_id, "po_number": po_number})

@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.masking import mask
 from agent.results import action_dict
+from billing.commands import UpdateCard
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
 from service.api.deps import AppContainer, AppMetrics, rate_limit_client
@@ -172,10 +173,7 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
     card = container.billing.gateway.tokenize(fields.get("number", ""), month, year, fields.get("cvc", ""))
     fields.pop("number", None), fields.pop("cvc", None)  # the number goes no further than the gateway
     conversation_id = _conversation_for(container, principal, fields.get("conversation", ""))
-    return container.billing.propose(
-        principal,
-        conversation_id,
-        "update_card",
+    command = UpdateCard.clean(
         {
             "contract_id": contract_id,
             "token": card.token,
@@ -183,8 +181,9 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
             "last4": card.last4,
             "exp_month": card.exp_month,
             "exp_year": card.exp_year,
-        },
+        }
     )
+    return container.billing.propose(principal, conversation_id, command)
 
 
 # The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.

@@ -6,6 +6,7 @@ import pytest
 from billing_kit import ALICE, BOB, CAROL, DAVE, ERIN, payments
 
 from billing.errors import NoPortalAccess, NotFound, UnknownUser
+from billing.operations.registry import command
 from billing.principal import Principal
 
 OPERATIONS = {
@@ -123,7 +124,7 @@ def test_reseller_reads_are_refused(svc, read):
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_reseller_writes_are_refused(svc, store, operation):
     with pytest.raises(NoPortalAccess):
-        svc.propose(DAVE, "conv-1", operation, OPERATIONS[operation])
+        svc.propose(DAVE, "conv-1", command(operation, OPERATIONS[operation]))
     assert svc.pending_actions(DAVE, "conv-1") == []
 
 
@@ -151,7 +152,7 @@ def test_user_without_contracts_sees_nothing(svc):
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_user_without_contracts_cannot_write(svc, operation):
     with pytest.raises(NotFound):
-        svc.propose(ERIN, "conv-1", operation, OPERATIONS[operation])
+        svc.propose(ERIN, "conv-1", command(operation, OPERATIONS[operation]))
 
 
 def test_unknown_identity_is_not_a_user(svc):
@@ -170,19 +171,25 @@ def test_unknown_identity_is_not_a_user(svc):
         (lambda s, x: s.list_contract_users(ALICE, x), "C-2001", "C-2999"),
         (lambda s, x: s.list_invoices(ALICE, contract_id=x), "C-2001", "C-2999"),
         (lambda s, x: s.get_signed_quote(ALICE, x), "C-2001", "C-2999"),
-        (lambda s, x: s.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": x}), "INV-2001", "INV-2999"),
+        (lambda s, x: s.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": x})), "INV-2001", "INV-2999"),
         (
-            lambda s, x: s.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": x, "po_number": "P"}),
+            lambda s, x: s.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": x, "po_number": "P"})),
             "INV-2001",
             "INV-2999",
         ),
-        (lambda s, x: s.propose(ALICE, "conv-1", "disable_auto_renew", {"contract_id": x}), "C-2001", "C-2999"),
         (
-            lambda s, x: s.propose(ALICE, "conv-1", "update_billing_address", {"contract_id": x, "city": "Leeds"}),
+            lambda s, x: s.propose(ALICE, "conv-1", command("disable_auto_renew", {"contract_id": x})),
             "C-2001",
             "C-2999",
         ),
-        (lambda s, x: s.propose(CAROL, "conv-1", "pay_invoice", {"invoice_id": x}), "INV-1001", "INV-1999"),
+        (
+            lambda s, x: s.propose(
+                ALICE, "conv-1", command("update_billing_address", {"contract_id": x, "city": "Leeds"})
+            ),
+            "C-2001",
+            "C-2999",
+        ),
+        (lambda s, x: s.propose(CAROL, "conv-1", command("pay_invoice", {"invoice_id": x})), "INV-1001", "INV-1999"),
     ],
 )
 def test_other_customers_ids_look_exactly_like_unknown_ids(svc, store, call, theirs, unknown):

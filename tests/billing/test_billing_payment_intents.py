@@ -12,6 +12,7 @@ from billing_kit import ALICE, BOB, audits, executed, get, intents, mails, payme
 
 from billing.entities import ActionStatus, IntentState, Invoice, InvoiceStatus, PendingAction
 from billing.errors import ActionAlreadyDecided, InvoiceNotPayable
+from billing.operations.registry import command
 from billing.ports import ChargeRefused
 
 TIMEOUT_AFTER_CHARGE = "4000 0000 0000 3220"
@@ -40,7 +41,7 @@ def _card(svc, gateway, number):
 
 
 def _pay(svc, who=ALICE, conv="conv-1"):
-    return svc.propose(who, conv, "pay_invoice", {"invoice_id": "INV-1001"})
+    return svc.propose(who, conv, command("pay_invoice", {"invoice_id": "INV-1001"}))
 
 
 def _agree(store, gateway):
@@ -192,7 +193,7 @@ def test_reconciliation_racing_the_request_records_one_outcome(svc, store, gatew
 
 def test_reconciliation_needs_no_user_session_and_audits_as_the_confirming_user(svc, store, gateway, clock):
     _card(svc, gateway, TIMEOUT_AFTER_CHARGE)
-    action = svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     svc.execute(BOB, action.id, "conv-b")
     clock.advance(minutes=5)
     svc.reconcile()

@@ -21,6 +21,7 @@ from billing.entities import (
 )
 from billing.errors import NO_OTHER_WAY, InvoiceNotPayable
 from billing.money import to_amount
+from billing.operations.registry import command
 
 
 def _invoice(store, clock, iid="INV-1900", cid="C-1001", amount="100.00", currency="USD", **extra) -> Invoice:
@@ -161,7 +162,7 @@ def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason
     view = svc.get_invoice(ALICE, invoice_id)
     assert (view["payable"], view["not_payable_reason"]) == (False, reason)
     with pytest.raises(InvoiceNotPayable) as err:
-        svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": invoice_id})
+        svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": invoice_id}))
     assert (err.value.invoice_id, err.value.reason) == (invoice_id, reason)
     if reason in NO_OTHER_WAY:  # already paid, or a payment under way: paying another way would pay twice
         assert "payment instructions" not in err.value.message and view["not_payable_detail"] in err.value.message
@@ -202,7 +203,7 @@ def test_overdue_moves_with_the_clock_and_status_filter(svc, clock):
 
 
 def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, store, gateway):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": " inv-1001 "})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": " inv-1001 "}))
     assert action.args == {"invoice_id": "INV-1001"}
     assert action.summary == "Pay USD 1,200.00 on INV-1001 with Visa ending 4242"
     assert (payments(store), mails(store), gateway.charge_calls) == ([], [], 0)  # propose changes nothing
@@ -285,7 +286,7 @@ def _card_from_form(svc, gateway, number):
 )
 def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, store, gateway, number, why):
     _card_from_form(svc, gateway, number)
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     before = get(store, Invoice, "INV-1001")
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.FAILED
@@ -302,7 +303,7 @@ def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, stor
 
 
 def test_balance_changed_between_propose_and_execute_fails_without_charging(svc, store, gateway):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     edit(store, Invoice, "INV-1001", balance=Decimal("700.00"))  # e.g. a wire arrived meanwhile
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.FAILED and done.result["reason"] == "balance_changed"
@@ -312,7 +313,7 @@ def test_balance_changed_between_propose_and_execute_fails_without_charging(svc,
 
 
 def test_invoice_that_became_unpayable_fails_at_execution(svc, store):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     edit(store, Invoice, "INV-1001", disputed=True)
     done = svc.execute(ALICE, action.id, "conv-1")
     assert (done.status, done.result["reason"]) == (ActionStatus.FAILED, "disputed")
@@ -320,8 +321,8 @@ def test_invoice_that_became_unpayable_fails_at_execution(svc, store):
 
 
 def test_second_pending_payment_for_same_invoice_fails_as_processing(svc, store):
-    first = svc.propose(ALICE, "conv-a", "pay_invoice", {"invoice_id": "INV-1001"})
-    second = svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    first = svc.propose(ALICE, "conv-a", command("pay_invoice", {"invoice_id": "INV-1001"}))
+    second = svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     assert svc.execute(ALICE, first.id, "conv-a").status == ActionStatus.EXECUTED
     done = svc.execute(BOB, second.id, "conv-b")
     assert (done.status, done.result["reason"]) == (ActionStatus.FAILED, "payment_processing")

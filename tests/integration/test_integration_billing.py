@@ -33,6 +33,7 @@ from billing.entities import (
     PortalUser,
 )
 from billing.errors import ActionAlreadyDecided, DomainError, NoPortalAccess, NotFound, ProtectedRoleRemoval
+from billing.operations.registry import command
 from billing.principal import Principal
 
 ALICE, BOB, ERIN = Principal("alice@acme.example"), Principal("bob@acme.example"), Principal("erin@acme.example")
@@ -52,7 +53,7 @@ def _get(backend, cls, key):
 
 
 def _run(backend, who, operation, args, conversation="conv-1"):
-    action = backend.svc.propose(who, conversation, operation, args)
+    action = backend.svc.propose(who, conversation, command(operation, args))
     return backend.svc.execute(who, action.id, conversation)
 
 
@@ -140,15 +141,17 @@ def test_the_card_holder_role_moves_with_the_card_and_the_removal_rule_follows(b
     assert roles == {"alice@acme.example": ["primary_billing_contact"], "bob@acme.example": ["card_holder"]}
     with pytest.raises(ProtectedRoleRemoval) as blocked:
         backend.svc.propose(
-            ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-2",
+            command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert [(b.email, b.role) for b in blocked.value.blockers] == [("bob@acme.example", "card_holder")]
 
 
 def test_identical_reproposal_with_list_args_returns_same_action(backend):
     args = {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]}
-    first = backend.svc.propose(ALICE, "conv-1", "grant_contract_access", args)
-    again = backend.svc.propose(ALICE, "conv-1", "grant_contract_access", dict(args))
+    first = backend.svc.propose(ALICE, "conv-1", command("grant_contract_access", args))
+    again = backend.svc.propose(ALICE, "conv-1", command("grant_contract_access", dict(args)))
     assert again.id == first.id and len(_all(backend, PendingAction)) == 1
 
 
@@ -169,7 +172,7 @@ def test_pay_unsuspend_and_settle(backend):
 
 
 def test_expired_action_is_a_clear_error_and_changes_nothing(backend):
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     backend.clock.advance(minutes=16)
     with pytest.raises(ActionAlreadyDecided) as err:
         backend.svc.execute(ALICE, action.id, "conv-1")
@@ -269,7 +272,7 @@ def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliati
     """The payment, its receipt and its audit row commit together or not at all. When that commit
     fails after the card was charged, nothing half-made is left: the action is in progress, the
     invoice blocked, and reconciliation records the charge once the database works again."""
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     backend.execute(f"ALTER TABLE {table} RENAME TO {table}_off")
     try:
         with pytest.raises(Exception) as err:
@@ -323,7 +326,7 @@ def _assert_executed_once(backend, action_id):
 
 def test_two_threads_execute_the_same_action_once(backend):
     backend.gateway.delay = 0.3
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     results = _race([lambda: backend.svc.execute(ALICE, action.id, "conv-1")] * 2)
     executed = [r for r in results if isinstance(r, PendingAction)]
     decided = [r for r in results if isinstance(r, ActionAlreadyDecided)]
@@ -336,7 +339,7 @@ def test_two_threads_execute_the_same_action_once(backend):
 
 
 def test_two_processes_execute_the_same_action_once(backend, tmp_path):
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     sync = tmp_path / "sync"
     sync.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")])}
@@ -371,8 +374,8 @@ def test_two_processes_execute_the_same_action_once(backend, tmp_path):
 
 def test_two_different_actions_for_the_same_invoice_pay_once(backend):
     backend.gateway.delay = 0.3
-    mine = backend.svc.propose(ALICE, "conv-a", "pay_invoice", {"invoice_id": "INV-1001"})
-    his = backend.svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    mine = backend.svc.propose(ALICE, "conv-a", command("pay_invoice", {"invoice_id": "INV-1001"}))
+    his = backend.svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     results = _race(
         [lambda: backend.svc.execute(ALICE, mine.id, "conv-a"), lambda: backend.svc.execute(BOB, his.id, "conv-b")]
     )
@@ -411,7 +414,7 @@ def test_seed_scale_is_idempotent(backend):
 def test_failure_with_structured_error_is_stored(backend):
     """A removal blocked at execution (role gained meanwhile) records its blockers as JSON."""
     action = backend.svc.propose(
-        ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+        ALICE, "conv-1", command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
     )
     with backend.svc.uow_factory(write=True) as uow:
         [contact] = uow.repo.find(ContractContact, email="bob@acme.example")
@@ -436,7 +439,7 @@ def test_a_grant_that_another_transaction_made_meanwhile_fails_cleanly(backend):
     # waits for the other writer, then its checks see the row (NoChange). Either way: failed, stated,
     # one row, nothing else written.
     action = backend.svc.propose(
-        ALICE, "conv-1", "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]}
+        ALICE, "conv-1", command("grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
     )
     other = backend.engine.connect()
     other.info["write"] = True  # SQLite: take the write lock now, as a real writer would

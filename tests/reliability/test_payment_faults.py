@@ -45,6 +45,7 @@ from billing.entities import (
     PendingAction,
 )
 from billing.errors import InvoiceNotPayable
+from billing.operations.registry import command
 from billing.principal import Principal
 from billing.service import BillingService
 from service.db import create_engine_for, upgrade
@@ -161,7 +162,7 @@ def _state(bench: Bench, action_id: str) -> str:
 def _pay_again(bench: Bench, invoice_id: str, n: int) -> str:
     """The customer tries again: refused while a payment is under way, otherwise a live payment."""
     try:
-        action = bench.svc.propose(ALICE, f"again-{invoice_id}-{n}", "pay_invoice", {"invoice_id": invoice_id})
+        action = bench.svc.propose(ALICE, f"again-{invoice_id}-{n}", command("pay_invoice", {"invoice_id": invoice_id}))
     except InvoiceNotPayable as refused:
         return f"refused:{refused.reason}"
     return f"paid:{bench.svc.execute(ALICE, action.id, action.conversation_id).status.value}"
