@@ -184,7 +184,7 @@ def minimal_app(billing: Any, retriever: Any, model_url: str) -> Any:
                 }
             )
         if name == "get_invoice":
-            return to_json(billing.get_invoice(principal, args["invoice_id"]))
+            return to_json(billing.get_invoice(principal, args["invoice_id"]).to_json())
         if name == "pay_invoice":
             action = billing.propose(principal, conversation_id, command("pay_invoice", args))
             return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary})

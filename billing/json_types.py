@@ -1,6 +1,6 @@
 """JSON as stored and sent: what pending actions, audit entries and errors carry outside the domain's types.
 
-Precise, recursive types (not `Any`): a value read from stored JSON must be narrowed before use.
+Precise, recursive types, not a catch-all: a value read from stored JSON must be narrowed before use.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from billing.commands import DisableAutoRenew, UpdateBillingAddress, UpdateBillingContact
 from billing.errors import CardNotAllowed
 from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
@@ -13,7 +15,10 @@ def list_contracts(runtime: Runtime) -> str:
     """The user's contracts: status, renewal, end date, card, billing address and contact."""
     ctx = ctx_of(runtime)
     return run_tool(
-        runtime, "list_contracts", {}, lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)})
+        runtime,
+        "list_contracts",
+        {},
+        lambda: to_json({"contracts": [c.to_json() for c in ctx.billing.list_contracts(ctx.principal)]}),
     )
 
 
@@ -25,7 +30,7 @@ def get_contract(contract_id: str, runtime: Runtime) -> str:
         runtime,
         "get_contract",
         {"contract_id": contract_id},
-        lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)),
+        lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id).to_json()),
     )
 
 
@@ -36,9 +41,9 @@ def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
 
     def do() -> str:
         quote = ctx.billing.get_signed_quote(ctx.principal, contract_id)
-        url = ctx.links.path("signed_quote", quote["contract_id"], ctx.principal.email)
-        ctx.turn.links.append({"title": f"{quote['id']} (signed quote).pdf", "url": url})
-        return to_json({"ok": True, "quote": quote, "url": url})
+        url = ctx.links.path("signed_quote", quote.contract_id, ctx.principal.email)
+        ctx.turn.links.append({"title": f"{quote.id} (signed quote).pdf", "url": url})
+        return to_json({"ok": True, "quote": quote.to_json(), "url": url})
 
     return run_tool(runtime, "signed_quote_link", {"contract_id": contract_id}, do)
 
@@ -90,11 +95,12 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
 
     def do() -> str:
         contract = ctx.billing.get_contract(ctx.principal, contract_id)
-        if not contract["card_allowed"]:
-            raise CardNotAllowed(contract["id"])
-        url = ctx.links.path("card_form", contract["id"], ctx.principal.email)
-        ctx.turn.links.append({"title": f"Update the card on {contract['id']}", "url": url, "kind": "card_form"})
-        return to_json({"ok": True, "contract_id": contract["id"], "url": url, "current_card": contract["card"]})
+        if not contract.card_allowed:
+            raise CardNotAllowed(contract.id)
+        url = ctx.links.path("card_form", contract.id, ctx.principal.email)
+        ctx.turn.links.append({"title": f"Update the card on {contract.id}", "url": url, "kind": "card_form"})
+        card = asdict(contract.card) if contract.card else None
+        return to_json({"ok": True, "contract_id": contract.id, "url": url, "current_card": card})
 
     return run_tool(runtime, "card_update_form", {"contract_id": contract_id}, do)
 

@@ -15,7 +15,7 @@ def list_contract_users(contract_id: str, runtime: Runtime) -> str:
     def do() -> str:
         users = ctx.billing.list_contract_users(ctx.principal, contract_id)
         # "remove me from C-1002": the signed-in user is marked, so "me" needs no guessed e-mail
-        marked = [{**u, "you": True} if u.get("email") == ctx.principal.email else u for u in users]
+        marked = [{**u.to_json(), "you": True} if u.email == ctx.principal.email else u.to_json() for u in users]
         return to_json({"contract_id": contract_id.upper(), "users": marked})
 
     return run_tool(runtime, "list_contract_users", {"contract_id": contract_id}, do)

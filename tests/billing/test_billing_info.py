@@ -222,7 +222,7 @@ def test_card_update_stores_token_and_last4_only(svc, store, gateway):
     card = get(store, Contract, "C-1001").card
     assert (card.token, card.brand, card.last4) == (token.token, "Mastercard", "4444")
     assert "5555555555554444" not in repr(store.tables)
-    assert svc.get_contract(ALICE, "C-1001")["card"] == {"brand": "Mastercard", "last4": "4444"}
+    assert svc.get_contract(ALICE, "C-1001").to_json()["card"] == {"brand": "Mastercard", "last4": "4444"}
 
 
 def test_card_update_refused_on_wire_only_contract(svc, gateway):

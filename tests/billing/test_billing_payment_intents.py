@@ -71,7 +71,7 @@ def test_the_intent_is_committed_before_the_gateway_is_called(svc, store, gatewa
             key=intent.action_id,
             amount=intent.amount,
             action=get(store, PendingAction, idempotency_key).status,
-            payable=svc.get_invoice(BOB, "INV-1001")["not_payable_reason"],
+            payable=svc.get_invoice(BOB, "INV-1001").to_json()["not_payable_reason"],
         )
         return real(token, amount, currency, idempotency_key)
 
@@ -99,7 +99,7 @@ def test_timeout_after_charge_is_in_progress_then_one_payment_after_reconciliati
         and mails(store, kind="payment_receipt") == []
         and audits(store, operation="pay_invoice") == []
     )
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert (view["status"], view["payable"], view["not_payable_reason"]) == ("open", False, "payment_in_progress")
     with pytest.raises(InvoiceNotPayable) as refused:  # no new payment can start
         _pay(svc, BOB, "conv-b")
@@ -136,7 +136,7 @@ def test_unreachable_gateway_is_unknown_until_it_answers_then_voided_and_payable
     assert "nothing was charged" in failed.result["message"]
     with pytest.raises(ChargeRefused):  # a request with that key arriving late cannot charge any more
         gateway.charge("tok_ok_demo_visa_4242", Decimal("1200.00"), "USD", action.id)
-    assert svc.get_invoice(ALICE, "INV-1001")["payable"] is True
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["payable"] is True
     executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"}, "conv-2")  # pay again: a new action
     assert _agree(store, gateway) == 1
 

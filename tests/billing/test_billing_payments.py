@@ -159,7 +159,7 @@ def _no_card(store, clock):
 )
 def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason):
     invoice_id = make(store, clock)
-    view = svc.get_invoice(ALICE, invoice_id)
+    view = svc.get_invoice(ALICE, invoice_id).to_json()
     assert (view["payable"], view["not_payable_reason"]) == (False, reason)
     with pytest.raises(InvoiceNotPayable) as err:
         svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": invoice_id}))
@@ -173,30 +173,30 @@ def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason
 
 def test_balance_exactly_at_card_limit_is_payable(svc, store, clock):
     inv = _invoice(store, clock, amount="50000.00")
-    assert svc.get_invoice(ALICE, inv.id)["payable"] is True
+    assert svc.get_invoice(ALICE, inv.id).to_json()["payable"] is True
     executed(svc, ALICE, "pay_invoice", {"invoice_id": inv.id})
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR", "GBP", "CAD", "AUD"])
 def test_supported_currencies_are_payable(svc, store, clock, currency):
     inv = _invoice(store, clock, currency=currency)
-    assert svc.get_invoice(ALICE, inv.id)["payable"] is True
+    assert svc.get_invoice(ALICE, inv.id).to_json()["payable"] is True
 
 
 @pytest.mark.parametrize(("due_in", "status"), [(1, "open"), (0, "open"), (-1, "overdue"), (-40, "overdue")])
 def test_overdue_is_derived_from_the_due_date(svc, store, clock, due_in, status):
     edit(store, Invoice, "INV-1001", due_date=clock.today() + dt.timedelta(days=due_in))
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert view["status"] == status
     assert view["payable"] is True  # overdue invoices can be paid
     assert get(store, Invoice, "INV-1001").status == InvoiceStatus.OPEN  # never stored
 
 
 def test_overdue_moves_with_the_clock_and_status_filter(svc, clock):
-    assert [i["id"] for i in svc.list_invoices(ALICE, status="overdue")] == []
+    assert [i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE, status="overdue")]] == []
     clock.advance(days=16)  # INV-1001 was due in 15 days
-    assert [i["id"] for i in svc.list_invoices(ALICE, status="overdue")] == ["INV-1001"]
-    assert svc.get_invoice(CAROL, "INV-2001")["status"] == "overdue"
+    assert [i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE, status="overdue")]] == ["INV-1001"]
+    assert svc.get_invoice(CAROL, "INV-2001").to_json()["status"] == "overdue"
 
 
 # --- happy path -------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, stor
         action.id,
     )
     assert done.result["confirmation_number"] == payment.confirmation_number
-    assert svc.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
     [receipt] = mails(store, kind="payment_receipt")
     assert receipt.to == "alice@acme.example" and payment.confirmation_number in receipt.body
     assert "not a live document" in receipt.body
@@ -299,7 +299,7 @@ def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, stor
     [intent] = intents(store)
     assert (intent.state, intent.failure_reason) == (IntentState.DECLINED, done.result["reason"])
     assert [(r.outcome, r.idempotency_key) for r in gateway.records()] == [("refused", action.id)]
-    assert svc.get_invoice(ALICE, "INV-1001")["payable"] is True  # nothing was taken: it can be paid again
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["payable"] is True  # nothing was taken: it can be paid again
 
 
 def test_balance_changed_between_propose_and_execute_fails_without_charging(svc, store, gateway):
@@ -337,14 +337,14 @@ def _account_status(store, aid="GLOBEX"):
 
 
 def test_suspended_account_is_unsuspended_when_last_overdue_invoice_is_paid(svc, store):
-    assert svc.me(CAROL)["account_status"] == "suspended"
+    assert svc.me(CAROL).to_json()["account_status"] == "suspended"
     first = executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2001"})
     assert first.result["account_unsuspended"] is False
     assert _account_status(store) == AccountStatus.SUSPENDED  # INV-2002 is still overdue
     second = executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2002"})
     assert second.result["account_unsuspended"] is True
     assert _account_status(store) == AccountStatus.ACTIVE
-    assert svc.me(CAROL)["account_status"] == "active"
+    assert svc.me(CAROL).to_json()["account_status"] == "active"
 
 
 def test_unsuspension_counts_every_contract_of_the_account(svc, store, clock):
@@ -381,10 +381,10 @@ def test_settlement_only_after_24_hours(svc, store, clock):
     executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
     clock.advance(hours=23, minutes=59)
     assert svc.settle().settled == []
-    assert svc.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
     clock.advance(minutes=1)
     assert svc.settle().settled == ["INV-1001"]
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert (view["status"], view["balance"], view["not_payable_reason"]) == ("paid", "0.00", "already_paid")
     [payment] = payments(store)
     assert (payment.status, payment.settled_at) == ("settled", clock.now())

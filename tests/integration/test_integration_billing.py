@@ -62,23 +62,34 @@ def _run(backend, who, operation, args, conversation="conv-1"):
 
 def test_reads_follow_access_rules(backend):
     svc = backend.svc
-    assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
-    assert sorted(i["id"] for i in svc.list_invoices(ALICE)) == ["INV-1001", "INV-1002", "INV-1003", "INV-1004"]
-    assert sorted(i["id"] for i in svc.list_invoices(BOB)) == ["INV-1001", "INV-1002", "INV-1003"]
-    assert svc.list_invoices(ERIN) == [] and svc.list_contracts(ERIN) == []
+    assert [c["id"] for c in [v.to_json() for v in svc.list_contracts(ALICE)]] == ["C-1001", "C-1002"]
+    assert sorted(i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE)]) == [
+        "INV-1001",
+        "INV-1002",
+        "INV-1003",
+        "INV-1004",
+    ]
+    assert sorted(i["id"] for i in [v.to_json() for v in svc.list_invoices(BOB)]) == [
+        "INV-1001",
+        "INV-1002",
+        "INV-1003",
+    ]
+    assert [v.to_json() for v in svc.list_invoices(ERIN)] == [] and [
+        v.to_json() for v in svc.list_contracts(ERIN)
+    ] == []
     with pytest.raises(NoPortalAccess):
-        svc.list_invoices(DAVE)
+        [v.to_json() for v in svc.list_invoices(DAVE)]
     with pytest.raises(NotFound):
-        svc.get_invoice(ALICE, "INV-2001")
-    reasons = {i["id"]: i["not_payable_reason"] for i in svc.list_invoices(ALICE)}
+        svc.get_invoice(ALICE, "INV-2001").to_json()
+    reasons = {i["id"]: i["not_payable_reason"] for i in [v.to_json() for v in svc.list_invoices(ALICE)]}
     assert reasons == {
         "INV-1001": None,
         "INV-1002": "already_paid",
         "INV-1003": "over_card_limit",
         "INV-1004": "disputed",
     }
-    assert svc.get_contract(ALICE, "C-1001")["billing_address"]["city"] == "San Francisco"
-    assert [u["roles"] for u in svc.list_contract_users(ALICE, "C-1001")] == [
+    assert svc.get_contract(ALICE, "C-1001").to_json()["billing_address"]["city"] == "San Francisco"
+    assert [u["roles"] for u in [v.to_json() for v in svc.list_contract_users(ALICE, "C-1001")]] == [
         ["primary_billing_contact", "card_holder"],
         [],
     ]
@@ -113,8 +124,8 @@ def test_core_writes_persist(backend):
         "C-1001",
         "C-1002",
     ]
-    assert [c["id"] for c in backend.svc.list_contracts(ERIN)] == ["C-1002"]
-    assert backend.svc.list_contracts(BOB) == []
+    assert [c["id"] for c in [v.to_json() for v in backend.svc.list_contracts(ERIN)]] == ["C-1002"]
+    assert [v.to_json() for v in backend.svc.list_contracts(BOB)] == []
     audits = _all(backend, AuditEntry)
     assert len(audits) == 7 and {a.outcome for a in audits} == {"executed"}
     assert len(_all(backend, OutboxMail)) == 7
@@ -163,11 +174,11 @@ def test_pay_unsuspend_and_settle(backend):
     second = _run(backend, CAROL, "pay_invoice", {"invoice_id": "INV-2002"})
     assert second.result["account_unsuspended"] is True
     assert _get(backend, Account, "GLOBEX").status == AccountStatus.ACTIVE
-    assert svc.get_invoice(CAROL, "INV-2001")["status"] == "processing"
+    assert svc.get_invoice(CAROL, "INV-2001").to_json()["status"] == "processing"
     assert svc.settle().settled == []
     clock.advance(hours=24)
     assert sorted(svc.settle().settled) == ["INV-2001", "INV-2002"]
-    assert svc.get_invoice(CAROL, "INV-2002")["status"] == "paid"
+    assert svc.get_invoice(CAROL, "INV-2002").to_json()["status"] == "paid"
     assert {p.status for p in _all(backend, Payment)} == {"settled"}
 
 
@@ -230,7 +241,7 @@ def test_money_round_trips_exactly(backend, amount):
     stored = _get(backend, Invoice, "INV-M")
     assert stored.amount == stored.balance == Decimal(amount)
     assert str(stored.amount) == amount
-    assert backend.svc.get_invoice(ALICE, "INV-M")["balance"] == amount
+    assert backend.svc.get_invoice(ALICE, "INV-M").to_json()["balance"] == amount
     if Decimal(amount) <= Decimal("50000.00"):
         _run(backend, ALICE, "pay_invoice", {"invoice_id": "INV-M"})
         [payment] = _all(backend, Payment)
@@ -239,7 +250,7 @@ def test_money_round_trips_exactly(backend, amount):
 
 def test_seeded_75000_is_exact(backend):
     assert str(_get(backend, Invoice, "INV-1003").amount) == "75000.00"
-    assert backend.svc.get_invoice(ALICE, "INV-1003")["amount"] == "75000.00"
+    assert backend.svc.get_invoice(ALICE, "INV-1003").to_json()["amount"] == "75000.00"
 
 
 def test_datetimes_come_back_timezone_aware(backend):
@@ -286,7 +297,7 @@ def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliati
     assert _get(backend, PendingAction, action.id).status == ActionStatus.IN_PROGRESS
     [intent] = _all(backend, PaymentIntent)
     assert intent.state == IntentState.PENDING and backend.gateway.lookup(action.id).succeeded  # charged
-    assert backend.svc.get_invoice(BOB, "INV-1001")["not_payable_reason"] == "payment_in_progress"
+    assert backend.svc.get_invoice(BOB, "INV-1001").to_json()["not_payable_reason"] == "payment_in_progress"
     backend.clock.advance(minutes=2)
     assert backend.svc.reconcile().succeeded == ["INV-1001"]
     _assert_executed_once(backend, action.id)
@@ -405,9 +416,9 @@ def test_seed_scale_is_idempotent(backend):
     assert backend.scalar("SELECT count(*) FROM accounts WHERE id LIKE 'SYN%'") == 5
     assert backend.scalar("SELECT count(*) FROM invoices WHERE id LIKE 'INV-SYN%'") == 5 * 3 * 4
     user = Principal("user1.syn000004@synthetic.example")
-    assert len(svc.list_invoices(user)) == 12
-    assert len(svc.list_invoices(ALICE)) == 4  # the demo world is untouched
-    payable = next(i for i in svc.list_invoices(user) if i["payable"])
+    assert len([v.to_json() for v in svc.list_invoices(user)]) == 12
+    assert len([v.to_json() for v in svc.list_invoices(ALICE)]) == 4  # the demo world is untouched
+    payable = next(i for i in [v.to_json() for v in svc.list_invoices(user)] if i["payable"])
     assert _run(backend, user, "pay_invoice", {"invoice_id": payable["id"]}).status == ActionStatus.EXECUTED
 
 

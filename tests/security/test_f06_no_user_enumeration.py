@@ -56,4 +56,4 @@ async def test_a_confirmed_invitation_of_another_customers_user_grants_nothing_a
                 assert snapshot(world.container.engine, ("accounts", "portal_users", "contract_contacts")) == before
         assert results["carol@globex.example"] == results[NOBODY]
         carol = Principal("carol@globex.example")
-        assert [c["id"] for c in billing.list_contracts(carol)] == ["C-2001"]
+        assert [c["id"] for c in [v.to_json() for v in billing.list_contracts(carol)]] == ["C-2001"]
