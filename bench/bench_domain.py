@@ -32,6 +32,7 @@ from bench.common import (
     pct,
     settings_for,
 )
+from billing.operations.registry import command
 
 if TYPE_CHECKING:  # pragma: no cover
     from service.container import Container
@@ -59,7 +60,9 @@ def operations(data_dir: Path) -> tuple[Container, dict[str, Callable[[int], obj
 
     def pair(i: int) -> None:
         action = billing.propose(
-            alice, "conv_bench_domain", "update_po_number", {"invoice_id": "INV-1001", "po_number": f"PO-BENCH-{i}"}
+            alice,
+            "conv_bench_domain",
+            command("update_po_number", {"invoice_id": "INV-1001", "po_number": f"PO-BENCH-{i}"}),
         )
         if billing.execute(alice, action.id, "conv_bench_domain").status.value != "executed":
             raise RuntimeError("execute failed")

@@ -45,6 +45,7 @@ from bench.common import (
     token_for,
 )
 from bench.mock_model import ChatRequest, Message, MockConfig, MockModelServer
+from billing.operations.registry import command
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
@@ -216,9 +217,9 @@ def minimal_app(billing: BillingService, retriever: Retriever, model_url: str) -
                 }
             )
         if name == "get_invoice":
-            return to_json(billing.get_invoice(principal, str(args["invoice_id"])))
+            return to_json(billing.get_invoice(principal, str(args["invoice_id"])).to_json())
         if name == "pay_invoice":
-            action = billing.propose(principal, conversation_id, "pay_invoice", args)
+            action = billing.propose(principal, conversation_id, command("pay_invoice", args))
             return to_json({"ok": True, "proposed": True, "action_id": action.id, "summary": action.summary})
         raise ValueError(name)
 

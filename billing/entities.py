@@ -9,7 +9,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from billing.json_types import JsonObject
 
 
 class AccountStatus(StrEnum):
@@ -230,9 +232,9 @@ class AuditEntry:
     channel: str
     conversation_id: str
     operation: str
-    args: dict[str, Any]
+    args: JsonObject
     outcome: str  # executed | rejected | expired | failed | created
-    result: dict[str, Any]
+    result: JsonObject
     action_id: str = ""
 
 
@@ -270,11 +272,11 @@ class PendingAction:
     conversation_id: str
     channel: str
     operation: str
-    args: dict[str, Any]
+    args: JsonObject
     summary: str
     status: ActionStatus
     created_at: dt.datetime
     expires_at: dt.datetime
     decided_at: dt.datetime | None = None
-    result: dict[str, Any] | None = None
-    bound: dict[str, Any] = field(default_factory=dict)  # facts the user saw (amount, card): re-checked on execute
+    result: JsonObject | None = None
+    bound: JsonObject = field(default_factory=dict)  # facts the user saw (amount, card): re-checked on execute

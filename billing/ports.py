@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -17,7 +17,7 @@ class Repository(Protocol):
     """
 
     def get(self, cls: type[T], key: str, *, for_update: bool = False) -> T | None: ...
-    def find(self, cls: type[T], **filters: Any) -> list[T]: ...
+    def find(self, cls: type[T], **filters: object) -> list[T]: ...
     def add(self, entity: object) -> None:
         """Insert; a key already taken (e.g. by a transaction that committed meanwhile) raises
         `billing.errors.ChangedMeanwhile`."""

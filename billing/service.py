@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from billing.access import load_user
+from billing.commands import Command
 from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
 from billing.errors import ActionAlreadyDecided, DomainError
 from billing.operations import actions, payment_outcome, reads, support
@@ -20,6 +21,7 @@ from billing.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from billing.principal import Principal
 from billing.reconcile import RECONCILE_AFTER, ReconcileReport, due_intents
 from billing.settlement import SettlementReport, settle_reported
+from billing.views import ContractUserView, ContractView, InvoiceView, MeView, QuoteView
 
 T = TypeVar("T")
 
@@ -51,27 +53,27 @@ class BillingService:
         """Raise `UnknownUser` unless the principal is a portal user (one query; `me` makes three)."""
         self._run(p, lambda ctx: None)
 
-    def me(self, p: Principal) -> dict[str, Any]:
+    def me(self, p: Principal) -> MeView:
         return self._run(p, reads.me)
 
-    def list_contracts(self, p: Principal) -> list[dict[str, Any]]:
+    def list_contracts(self, p: Principal) -> list[ContractView]:
         return self._run(p, reads.list_contracts)
 
-    def get_contract(self, p: Principal, contract_id: str) -> dict[str, Any]:
+    def get_contract(self, p: Principal, contract_id: str) -> ContractView:
         return self._run(p, lambda ctx: reads.get_contract(ctx, contract_id))
 
-    def list_contract_users(self, p: Principal, contract_id: str) -> list[dict[str, Any]]:
+    def list_contract_users(self, p: Principal, contract_id: str) -> list[ContractUserView]:
         return self._run(p, lambda ctx: reads.list_contract_users(ctx, contract_id))
 
     def list_invoices(
         self, p: Principal, contract_id: str | None = None, status: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[InvoiceView]:
         return self._run(p, lambda ctx: reads.list_invoices(ctx, contract_id, status))
 
-    def get_invoice(self, p: Principal, invoice_id: str) -> dict[str, Any]:
+    def get_invoice(self, p: Principal, invoice_id: str) -> InvoiceView:
         return self._run(p, lambda ctx: reads.get_invoice(ctx, invoice_id))
 
-    def get_signed_quote(self, p: Principal, contract_id: str) -> dict[str, Any]:
+    def get_signed_quote(self, p: Principal, contract_id: str) -> QuoteView:
         return self._run(p, lambda ctx: reads.get_signed_quote(ctx, contract_id))
 
     def pending_actions(self, p: Principal, conversation_id: str) -> list[PendingAction]:
@@ -96,11 +98,9 @@ class BillingService:
         return self._run(p, fn)
 
     # -- writes ----------------------------------------------------------------------------------
-    def propose(self, p: Principal, conversation_id: str, operation: str, args: dict[str, Any]) -> PendingAction:
-        """Validate and record a pending action; nothing changes until `execute`."""
-        return self._run(
-            p, lambda ctx: actions.propose(ctx, conversation_id, operation, args, self.action_ttl), write=True
-        )
+    def propose(self, p: Principal, conversation_id: str, command: Command) -> PendingAction:
+        """Check a command and record it as a pending action; nothing changes until `execute`."""
+        return self._run(p, lambda ctx: actions.propose(ctx, conversation_id, command, self.action_ttl), write=True)
 
     def execute(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Execute the user's pending action once. Returns it as executed, or as failed with the reason.

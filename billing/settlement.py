@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from billing.entities import AuditEntry, Invoice, InvoiceStatus, Payment
 from billing.money import to_amount
@@ -45,7 +46,7 @@ def _settle(repo: Repository, payment: Payment, settled_at: dt.datetime, now: dt
     repo.update(payment)
     invoice = repo.get(Invoice, payment.invoice_id, for_update=True)
     if invoice is not None:
-        invoice.balance = to_amount(max(invoice.balance - payment.amount, 0))
+        invoice.balance = to_amount(max(invoice.balance - payment.amount, Decimal(0)))
         invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.OPEN
         repo.update(invoice)
     repo.add(

@@ -123,7 +123,7 @@ def token(email: str = typer.Option(..., "--as", help="Portal user's e-mail.")) 
 
 def me(email: str = typer.Option(..., "--as")) -> None:
     """Who the portal thinks you are."""
-    data = _guarded(lambda: _container().billing.me(_as_principal(email)))
+    data = _guarded(lambda: _container().billing.me(_as_principal(email))).to_json()
     for key, value in data.items():
         typer.echo(f"{key}: {value}")
 
@@ -135,8 +135,8 @@ def contracts(email: str = typer.Option(..., "--as")) -> None:
     rows = _guarded(lambda: _container().billing.list_contracts(_as_principal(email)))
     table = Table("Contract", "Status", "Auto-renew", "Ends", "Currency", "Card")
     for c in rows:
-        card = f"{c['card']['brand']} ending {c['card']['last4']}" if c["card"] else "-"
-        table.add_row(c["id"], c["status"], "on" if c["auto_renew"] else "off", c["end_date"], c["currency"], card)
+        card = f"{c.card.brand} ending {c.card.last4}" if c.card else "-"
+        table.add_row(c.id, c.status, "on" if c.auto_renew else "off", c.end_date.isoformat(), c.currency, card)
     _show(table, rows, NO_CONTRACTS)
 
 
@@ -146,21 +146,24 @@ def invoices(
     """Invoices of your contracts, with whether each can be paid by card."""
     from rich.table import Table
 
+    from billing.money import amount_str
+
     rows = _guarded(lambda: _container().billing.list_invoices(_as_principal(email), contract))
     table = Table("Invoice", "Contract", "Status", "Amount", "Balance", "Due", "PO", "Pay Now")
-    for i in rows:
-        pay = "yes" if i["payable"] else f"no ({i['not_payable_reason']})"
+    for view in rows:
+        i = view.invoice
+        pay = "yes" if view.payable else f"no ({view.not_payable_reason})"
         table.add_row(
-            i["id"],
-            i["contract_id"],
-            i["status"],
-            f"{i['currency']} {i['amount']}",
-            f"{i['currency']} {i['balance']}",
-            i["due_date"],
-            i["po_number"] or "-",
+            i.id,
+            i.contract_id,
+            view.status,
+            f"{i.currency} {amount_str(i.amount)}",
+            f"{i.currency} {amount_str(i.balance)}",
+            i.due_date.isoformat(),
+            i.po_number or "-",
             pay,
         )
-    no_contracts = not rows and not _guarded(lambda: _container().billing.me(_as_principal(email)))["contracts"]
+    no_contracts = not rows and not _guarded(lambda: _container().billing.me(_as_principal(email))).contracts
     _show(table, rows, NO_CONTRACTS if no_contracts else "No invoices to show.")
 
 

@@ -26,16 +26,16 @@ def _pdf(content: bytes, filename: str) -> Response:
 def invoice_document(container: Container, principal: Principal, invoice_id: str) -> Response:
     billing = container.billing
     invoice = billing.get_invoice(principal, invoice_id)  # NotFound (404) unless the reader has access
-    contract = billing.get_contract(principal, invoice["contract_id"])
-    account = billing.me(principal).get("account_name", "")
+    contract = billing.get_contract(principal, invoice.contract_id)
+    account = billing.me(principal).account_name
     now = billing.clock.now().astimezone(dt.UTC)
-    return _pdf(invoice_pdf(invoice, contract, account, now), f"{invoice['id']}.pdf")
+    return _pdf(invoice_pdf(invoice.to_json(), contract.to_json(), account, now), f"{invoice.id}.pdf")
 
 
 def quote_document(container: Container, principal: Principal, contract_id: str) -> Response:
     billing = container.billing
     quote = billing.get_signed_quote(principal, contract_id)
-    contract = billing.get_contract(principal, quote["contract_id"])
-    account = billing.me(principal).get("account_name", "")
+    contract = billing.get_contract(principal, quote.contract_id)
+    account = billing.me(principal).account_name
     now = billing.clock.now().astimezone(dt.UTC)
-    return _pdf(signed_quote_pdf(quote, contract, account, now), f"{quote['id']}-signed-quote.pdf")
+    return _pdf(signed_quote_pdf(quote.to_json(), contract.to_json(), account, now), f"{quote.id}-signed-quote.pdf")

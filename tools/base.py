@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from langchain.tools import tool
 from langchain_core.tools import BaseTool
 
+from billing.commands import Command
 from billing.errors import DomainError
 from billing.rules.cards import mask_cards
 from tools import grounding
@@ -35,12 +35,12 @@ def ctx_of(runtime: Runtime) -> AgentContext:
     return runtime.context
 
 
-def to_json(data: Any) -> str:
+def to_json(data: object) -> str:
     """Compact JSON: models read it well and it costs few tokens."""
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[], str]) -> str:
+def run_tool(runtime: Runtime, name: str, args: Mapping[str, object], fn: Callable[[], str]) -> str:
     """Run `fn`, record the call, and turn a domain refusal into a short explanation with its reason."""
     ctx = ctx_of(runtime)
     # Recorded arguments reach turn results and traces: no card number among them, whatever the model sent.
@@ -55,7 +55,7 @@ def run_tool(runtime: Runtime, name: str, args: dict[str, Any], fn: Callable[[],
     return text
 
 
-def _masked(value: Any) -> Any:
+def _masked(value: object) -> object:
     if isinstance(value, str):
         return mask_cards(value)
     if isinstance(value, list):
@@ -68,19 +68,21 @@ def refusal(error: DomainError) -> str:
     return to_json({"ok": False, "error": error.code, "kind": error.kind, "message": error.message, **handoff})
 
 
-def propose(runtime: Runtime, operation: str, args: dict[str, Any]) -> str:
-    """Write tools only propose: the domain validates and records a pending action; nothing changes.
+def propose(runtime: Runtime, command: type[Command], args: Mapping[str, object]) -> str:
+    """Write tools only propose: the model's arguments become the domain's command (its validation),
+    the domain checks it and records a pending action; nothing changes.
 
     A value the user never gave (a made-up PO number, a guessed e-mail) is not proposed: the model is
     told to ask for it."""
     ctx = ctx_of(runtime)
+    operation = command.operation
 
     def do() -> str:
         missing = grounding.check(operation, args, ctx.said, ctx.seen)
         if missing is not None:
             ctx.turn.ungrounded.append(missing.field)
             raise grounding.NotGivenByUser(missing.field)
-        action = ctx.billing.propose(ctx.principal, ctx.conversation_id, operation, args)
+        action = ctx.billing.propose(ctx.principal, ctx.conversation_id, command.clean(args))
         ctx.turn.pending = action
         return to_json(
             {

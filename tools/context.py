@@ -7,7 +7,7 @@ as an argument, so nothing the model writes can change who is acting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from langchain.tools import ToolRuntime
 
@@ -15,9 +15,6 @@ from billing.entities import PendingAction
 from billing.principal import Principal
 from billing.service import BillingService
 from tools.links import LinkSigner
-
-# Tools take `runtime: Runtime`. `Any` keeps pydantic from validating (and warning about) the context.
-Runtime = ToolRuntime[Any]
 
 
 class Passage(Protocol):
@@ -32,13 +29,32 @@ class KnowledgeSearch(Protocol):
     def search(self, query: str, k: int = 4) -> list[Passage]: ...
 
 
+class Citation(TypedDict):
+    """One help article a reply is based on."""
+
+    title: str
+    source: str
+    heading: str
+    score: float
+
+
+class Handoff(TypedDict):
+    """The support case a hand-off opened."""
+
+    case_id: str
+    queue: str
+    assignee: str
+
+
 @dataclass
 class ToolCallRecord:
+    """One tool call of the turn, its arguments masked, and whether the domain accepted it."""
+
     name: str
-    args: dict[str, Any]
+    args: dict[str, object]
     ok: bool
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "args": self.args, "ok": self.ok}
 
 
@@ -47,9 +63,9 @@ class TurnLog:
     """Side effects of one turn the runner reports: tool calls, citations, a proposal, a hand-off."""
 
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
-    citations: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
     pending: PendingAction | None = None
-    handoff: dict[str, Any] | None = None
+    handoff: Handoff | None = None
     links: list[dict[str, str]] = field(default_factory=list)
     ungrounded: list[str] = field(default_factory=list)  # fields of proposals refused as not given by the user
 
@@ -57,12 +73,12 @@ class TurnLog:
         """One citation per article: several passages of one document are one source to a reader."""
         if all(c["source"] != passage.source for c in self.citations):
             self.citations.append(
-                {
-                    "title": passage.title,
-                    "source": passage.source,
-                    "heading": passage.heading,
-                    "score": round(float(passage.score), 3),
-                }
+                Citation(
+                    title=passage.title,
+                    source=passage.source,
+                    heading=passage.heading,
+                    score=round(float(passage.score), 3),
+                )
             )
 
 
@@ -81,3 +97,13 @@ class AgentContext:
     said: list[str] = field(default_factory=list)
     seen: list[str] = field(default_factory=list)
     deadline: float | None = None  # time.monotonic() by which a remote model must have finished the turn
+
+
+# Tools take `runtime: Runtime`, whose context is the `AgentContext` the runner passes to the agent.
+# The checker sees that; at run time the context is `object`, because LangChain hands the tool's
+# annotations to pydantic, which would otherwise build a schema for the whole context and validate it
+# (a bare `ToolRuntime` makes it expect no context at all, and warn).
+if TYPE_CHECKING:
+    Runtime = ToolRuntime[AgentContext]
+else:
+    Runtime = ToolRuntime[object]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from billing.commands import DisableAutoRenew, UpdateBillingAddress, UpdateBillingContact
 from billing.errors import CardNotAllowed
 from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
@@ -12,7 +15,10 @@ def list_contracts(runtime: Runtime) -> str:
     """The user's contracts: status, renewal, end date, card, billing address and contact."""
     ctx = ctx_of(runtime)
     return run_tool(
-        runtime, "list_contracts", {}, lambda: to_json({"contracts": ctx.billing.list_contracts(ctx.principal)})
+        runtime,
+        "list_contracts",
+        {},
+        lambda: to_json({"contracts": [c.to_json() for c in ctx.billing.list_contracts(ctx.principal)]}),
     )
 
 
@@ -24,7 +30,7 @@ def get_contract(contract_id: str, runtime: Runtime) -> str:
         runtime,
         "get_contract",
         {"contract_id": contract_id},
-        lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id)),
+        lambda: to_json(ctx.billing.get_contract(ctx.principal, contract_id).to_json()),
     )
 
 
@@ -35,9 +41,9 @@ def signed_quote_link(contract_id: str, runtime: Runtime) -> str:
 
     def do() -> str:
         quote = ctx.billing.get_signed_quote(ctx.principal, contract_id)
-        url = ctx.links.path("signed_quote", quote["contract_id"], ctx.principal.email)
-        ctx.turn.links.append({"title": f"{quote['id']} (signed quote).pdf", "url": url})
-        return to_json({"ok": True, "quote": quote, "url": url})
+        url = ctx.links.path("signed_quote", quote.contract_id, ctx.principal.email)
+        ctx.turn.links.append({"title": f"{quote.id} (signed quote).pdf", "url": url})
+        return to_json({"ok": True, "quote": quote.to_json(), "url": url})
 
     return run_tool(runtime, "signed_quote_link", {"contract_id": contract_id}, do)
 
@@ -64,7 +70,7 @@ def update_billing_address(
     }
     return propose(
         runtime,
-        "update_billing_address",
+        UpdateBillingAddress,
         {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
     )
 
@@ -77,7 +83,7 @@ def update_billing_contact(
     fields = {"name": name, "email": email, "phone": phone}
     return propose(
         runtime,
-        "update_billing_contact",
+        UpdateBillingContact,
         {"contract_id": contract_id, **{k: v for k, v in fields.items() if v is not None}},
     )
 
@@ -89,11 +95,12 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
 
     def do() -> str:
         contract = ctx.billing.get_contract(ctx.principal, contract_id)
-        if not contract["card_allowed"]:
-            raise CardNotAllowed(contract["id"])
-        url = ctx.links.path("card_form", contract["id"], ctx.principal.email)
-        ctx.turn.links.append({"title": f"Update the card on {contract['id']}", "url": url, "kind": "card_form"})
-        return to_json({"ok": True, "contract_id": contract["id"], "url": url, "current_card": contract["card"]})
+        if not contract.card_allowed:
+            raise CardNotAllowed(contract.id)
+        url = ctx.links.path("card_form", contract.id, ctx.principal.email)
+        ctx.turn.links.append({"title": f"Update the card on {contract.id}", "url": url, "kind": "card_form"})
+        card = asdict(contract.card) if contract.card else None
+        return to_json({"ok": True, "contract_id": contract.id, "url": url, "current_card": card})
 
     return run_tool(runtime, "card_update_form", {"contract_id": contract_id}, do)
 
@@ -101,4 +108,4 @@ def card_update_form(contract_id: str, runtime: Runtime) -> str:
 @portal_tool(PROPOSE)
 def disable_auto_renew(contract_id: str, runtime: Runtime) -> str:
     """Propose turning off a contract's auto-renewal."""
-    return propose(runtime, "disable_auto_renew", {"contract_id": contract_id})
+    return propose(runtime, DisableAutoRenew, {"contract_id": contract_id})

@@ -10,8 +10,9 @@ Otherwise nothing is proposed and the model is told to ask the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from billing.errors import DomainError
 from billing.rules.countries import COUNTRIES
@@ -86,7 +87,7 @@ def _said(field: str, value: str, said: list[str]) -> bool:
     return _in(value, said)
 
 
-def check(operation: str, args: dict[str, Any], said: list[str], seen: list[str]) -> Ungrounded | None:
+def check(operation: str, args: Mapping[str, object], said: list[str], seen: list[str]) -> Ungrounded | None:
     """The first argument that neither the user nor a tool result gave, or None when all are grounded."""
     for field in USER_VALUES.get(operation, ()):
         value = args.get(field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.commands import UpdatePoNumber
 from tools.base import PROPOSE, READ, ctx_of, portal_tool, propose, run_tool, to_json
 from tools.context import Runtime
 
@@ -15,7 +16,7 @@ def list_invoices(runtime: Runtime, contract_id: str | None = None, status: str 
 
     def do() -> str:
         invoices = ctx.billing.list_invoices(ctx.principal, contract_id, status)
-        shown = invoices[:MAX_LISTED]  # a model's context is not a database export
+        shown = [i.to_json() for i in invoices[:MAX_LISTED]]  # a model's context is not a database export
         more = (
             {"more": len(invoices) - len(shown), "note": "Ask for a contract or a status to narrow the list."}
             if len(invoices) > len(shown)
@@ -34,7 +35,7 @@ def get_invoice(invoice_id: str, runtime: Runtime) -> str:
         runtime,
         "get_invoice",
         {"invoice_id": invoice_id},
-        lambda: to_json(ctx.billing.get_invoice(ctx.principal, invoice_id)),
+        lambda: to_json(ctx.billing.get_invoice(ctx.principal, invoice_id).to_json()),
     )
 
 
@@ -45,13 +46,13 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
 
     def do() -> str:
         invoice = ctx.billing.get_invoice(ctx.principal, invoice_id)
-        url = ctx.links.path("invoice_pdf", invoice["id"], ctx.principal.email)
-        ctx.turn.links.append({"title": f"{invoice['id']}.pdf", "url": url})
+        url = ctx.links.path("invoice_pdf", invoice.id, ctx.principal.email)
+        ctx.turn.links.append({"title": f"{invoice.id}.pdf", "url": url})
         return to_json(
             {
                 "ok": True,
-                "invoice_id": invoice["id"],
-                "contract_id": invoice["contract_id"],
+                "invoice_id": invoice.id,
+                "contract_id": invoice.contract_id,
                 "url": url,
                 "expires_in_minutes": ctx.links.ttl_seconds // 60,
                 "note": "The PDF does not reflect later payments.",
@@ -64,4 +65,4 @@ def invoice_pdf_link(invoice_id: str, runtime: Runtime) -> str:
 @portal_tool(PROPOSE)
 def update_po_number(invoice_id: str, po_number: str, runtime: Runtime) -> str:
     """Propose a new PO number for an invoice."""
-    return propose(runtime, "update_po_number", {"invoice_id": invoice_id, "po_number": po_number})
+    return propose(runtime, UpdatePoNumber, {"invoice_id": invoice_id, "po_number": po_number})

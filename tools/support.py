@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from tools.base import HANDOFF, ctx_of, portal_tool, run_tool, to_json
-from tools.context import Runtime
+from tools.context import Handoff, Runtime
 
 
 @portal_tool(HANDOFF)
@@ -17,7 +17,7 @@ def create_support_case(
 
     def do() -> str:
         case = ctx.billing.create_support_case(ctx.principal, ctx.conversation_id, queue, subject, summary)
-        ctx.turn.handoff = {"case_id": case.id, "queue": case.queue, "assignee": case.assignee}
+        ctx.turn.handoff = Handoff(case_id=case.id, queue=case.queue, assignee=case.assignee)
         return to_json({"ok": True, "case_id": case.id, "queue": case.queue, "assignee": case.assignee})
 
     return run_tool(runtime, "create_support_case", {"queue": queue, "subject": subject}, do)

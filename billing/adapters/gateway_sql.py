@@ -9,9 +9,8 @@ any moment, exactly like a real processor's records would.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, insert, inspect, select, update
+from sqlalchemy import Column, Connection, Engine, MetaData, RowMapping, String, Table, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from billing.adapters.gateway import LedgerEntry
@@ -35,7 +34,7 @@ gateway_charges = Table(
 )
 
 
-def _entry(row: Any) -> LedgerEntry:
+def _entry(row: RowMapping) -> LedgerEntry:
     record = ChargeRecord(
         row["idempotency_key"],
         row["outcome"],
@@ -56,7 +55,7 @@ class SqlLedger:
         self.engine = engine
         _create_table(engine)
 
-    def _write(self) -> Any:
+    def _write(self) -> Connection:
         conn = self.engine.connect()
         conn.info["write"] = True  # SQLite: BEGIN IMMEDIATE, writers queue instead of failing
         return conn
@@ -99,7 +98,7 @@ class SqlLedger:
                 return 0
             query = query.where(gateway_charges.c.charge_id.in_(charge_ids))
         with self._write() as conn, conn.begin():
-            return conn.execute(query.values(settled_at=at)).rowcount
+            return int(conn.execute(query.values(settled_at=at)).rowcount)
 
     def entries(self) -> list[LedgerEntry]:
         with self.engine.connect() as conn:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 from billing.errors import ChangedMeanwhile
 
 T = TypeVar("T")
 
 
-def _matches(entity: object, filters: dict[str, Any]) -> bool:
+def _matches(entity: object, filters: dict[str, object]) -> bool:
     for name, wanted in filters.items():
         value = getattr(entity, name)
         if isinstance(wanted, (list, tuple, set, frozenset)):
@@ -26,18 +26,18 @@ def _matches(entity: object, filters: dict[str, Any]) -> bool:
 class MemoryRepository:
     """Dict-of-dicts storage keyed by entity class and `KEY` value."""
 
-    def __init__(self, tables: dict[type, dict[str, Any]]) -> None:
+    def __init__(self, tables: dict[type, dict[str, object]]) -> None:
         self.tables = tables
 
-    def _table(self, cls: type) -> dict[str, Any]:
+    def _table(self, cls: type) -> dict[str, object]:
         return self.tables.setdefault(cls, {})
 
     def get(self, cls: type[T], key: str, *, for_update: bool = False) -> T | None:
         found = self._table(cls).get(key)
-        return copy.deepcopy(found)
+        return cast("T | None", copy.deepcopy(found))  # the table of `cls` holds only `cls` entities
 
-    def find(self, cls: type[T], **filters: Any) -> list[T]:
-        return [copy.deepcopy(e) for e in self._table(cls).values() if _matches(e, filters)]
+    def find(self, cls: type[T], **filters: object) -> list[T]:
+        return [cast(T, copy.deepcopy(e)) for e in self._table(cls).values() if _matches(e, filters)]
 
     def add(self, entity: object) -> None:
         key = getattr(entity, entity.KEY)  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ class MemoryRepository:
         from billing.entities import PendingAction
 
         action = self._table(PendingAction).get(action_id)
-        if action is None or action.status != from_status:
+        if not isinstance(action, PendingAction) or action.status != from_status:
             return False
         action.status, action.decided_at = type(action.status)(to_status), decided_at
         return True
@@ -72,7 +72,7 @@ class MemoryRepository:
         from billing.entities import PaymentIntent
 
         intent = self._table(PaymentIntent).get(intent_id)
-        if intent is None or intent.state not in from_states:
+        if not isinstance(intent, PaymentIntent) or intent.state not in from_states:
             return False
         intent.state, intent.updated_at = type(intent.state)(to_state), updated_at
         return True
@@ -104,10 +104,10 @@ class MemoryStore:
     """The shared state; call it like a unit-of-work factory: `store(write=True)`."""
 
     def __init__(self) -> None:
-        self.tables: dict[type, dict[str, Any]] = {}
+        self.tables: dict[type, dict[str, object]] = {}
 
     def __call__(self, *, write: bool = False) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
     def all(self, cls: type[T]) -> list[T]:
-        return list(copy.deepcopy(self.tables.get(cls, {})).values())
+        return [cast(T, e) for e in copy.deepcopy(self.tables.get(cls, {})).values()]

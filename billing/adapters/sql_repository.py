@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,7 @@ from billing.errors import ChangedMeanwhile
 T = TypeVar("T")
 
 
-def _value(v: Any) -> Any:
+def _value(v: object) -> object:
     return v.value if isinstance(v, enum.Enum) else v
 
 
@@ -33,9 +33,9 @@ class SqlRepository:
         if for_update and self.locks_rows:
             query = query.with_for_update()
         row = self.conn.execute(query).mappings().first()
-        return None if row is None else from_row(cls, row)
+        return None if row is None else from_row(cls, dict(row))
 
-    def find(self, cls: type[T], **filters: Any) -> list[T]:
+    def find(self, cls: type[T], **filters: object) -> list[T]:
         table = TABLES[cls]
         query = select(table)
         for name, wanted in filters.items():
@@ -45,7 +45,7 @@ class SqlRepository:
                 query = query.where(table.c[name].in_([_value(w) for w in wanted]))
             else:
                 query = query.where(table.c[name] == _value(wanted))
-        return [from_row(cls, row) for row in self.conn.execute(query).mappings()]
+        return [from_row(cls, dict(row)) for row in self.conn.execute(query).mappings()]
 
     def add(self, entity: object) -> None:
         """Insert; a unique key taken by a transaction that committed meanwhile is `ChangedMeanwhile`."""
@@ -59,7 +59,7 @@ class SqlRepository:
 
     def add_all(self, entities: list[object]) -> None:
         """One executemany per table, in the order the tables are declared."""
-        rows: dict[type, list[dict[str, Any]]] = {}
+        rows: dict[type, list[dict[str, object]]] = {}
         for entity in entities:
             rows.setdefault(type(entity), []).append(to_row(entity))
         for cls, table in TABLES.items():

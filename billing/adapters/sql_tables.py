@@ -23,7 +23,7 @@ from billing.entities import (
 metadata = MetaData()
 
 
-def _id(name: str = "id") -> Column:
+def _id(name: str = "id") -> Column[str]:
     return Column(name, String(64), primary_key=True)
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
 from billing.money import CENT, to_amount
@@ -18,11 +17,11 @@ class Money(TypeDecorator[Decimal]):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
         return None if value is None else int(to_amount(value) / CENT)
 
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        return None if value is None else to_amount(Decimal(value) * CENT)
+    def process_result_value(self, value: object | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else to_amount(Decimal(str(value)) * CENT)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -31,14 +30,14 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: Any, dialect: Any) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime")
         return value.astimezone(dt.UTC)
 
-    def process_result_value(self, value: Any, dialect: Any) -> dt.datetime | None:
-        if value is None:
+    def process_result_value(self, value: object | None, dialect: Dialect) -> dt.datetime | None:
+        if not isinstance(value, dt.datetime):
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

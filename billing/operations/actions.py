@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from billing.commands import Command
 from billing.entities import ActionStatus, AuditEntry, PendingAction
 from billing.errors import ActionAlreadyDecided, ActionNotFound, DomainError
+from billing.json_types import JsonObject
 from billing.operations.base import Ctx, Proposal, new_id
 from billing.operations.registry import operation
 
 
-def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, Any], ttl: dt.timedelta) -> PendingAction:
-    """Validate everything now; record the action. An identical pending proposal is returned as is."""
-    op = operation(op_name)
-    args = op.clean(dict(raw_args))
-    proposal = op.check(ctx, args)
+def propose(ctx: Ctx, conversation_id: str, command: Command, ttl: dt.timedelta) -> PendingAction:
+    """Check everything now; record the action. An identical pending proposal is returned as is."""
+    op = operation(command.operation)
+    proposal = op.check(ctx, command)
+    args = command.to_json()
     pending = ctx.repo.find(
         PendingAction, user_email=ctx.user.email, conversation_id=conversation_id, status=ActionStatus.PENDING.value
     )
@@ -44,7 +45,7 @@ def propose(ctx: Ctx, conversation_id: str, op_name: str, raw_args: dict[str, An
     return action
 
 
-def _same_proposal(old: PendingAction, op_name: str, args: dict[str, Any], proposal: Proposal) -> bool:
+def _same_proposal(old: PendingAction, op_name: str, args: JsonObject, proposal: Proposal) -> bool:
     """Same operation and arguments *and* the same facts shown to the user (amount, card)."""
     return (old.operation, old.args, old.summary, old.bound) == (op_name, args, proposal.summary, proposal.bound)
 
@@ -79,12 +80,12 @@ def execute(ctx: Ctx, action: PendingAction) -> PendingAction:
     status = ActionStatus.IN_PROGRESS if op.external else ActionStatus.EXECUTED
     if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, status, ctx.clock.now()):
         raise ActionAlreadyDecided(action.id, "decided")
-    result = op.apply(ctx, action.args, action)
+    result = op.apply(ctx, op.clean(action.args), action)  # stored arguments pass the same validation
     _record(ctx, action, status, result, audit=not op.external)
     return action
 
 
-def finish(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> PendingAction:
+def finish(ctx: Ctx, action: PendingAction, status: ActionStatus, result: JsonObject) -> PendingAction:
     """Record an in-progress action's outcome and audit it; only from `in_progress`, so only once."""
     if not ctx.repo.transition_action(action.id, ActionStatus.IN_PROGRESS, status, ctx.clock.now()):
         raise ActionAlreadyDecided(action.id, action.status.value, action.result)
@@ -92,7 +93,7 @@ def finish(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[s
     return action
 
 
-def note_progress(ctx: Ctx, action: PendingAction, result: dict[str, Any]) -> None:
+def note_progress(ctx: Ctx, action: PendingAction, result: JsonObject) -> None:
     """Update what an in-progress action shows (e.g. the gateway did not answer); not an outcome."""
     action.result = result
     ctx.repo.update(action)
@@ -109,13 +110,13 @@ def reject(ctx: Ctx, action: PendingAction) -> PendingAction:
     return action
 
 
-def _decide(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any]) -> None:
+def _decide(ctx: Ctx, action: PendingAction, status: ActionStatus, result: JsonObject) -> None:
     if not ctx.repo.transition_action(action.id, ActionStatus.PENDING, status, ctx.clock.now()):
         raise ActionAlreadyDecided(action.id, "decided")
     _record(ctx, action, status, result)
 
 
-def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: dict[str, Any], audit: bool = True) -> None:
+def _record(ctx: Ctx, action: PendingAction, status: ActionStatus, result: JsonObject, audit: bool = True) -> None:
     action.status, action.result, action.decided_at = status, result, ctx.clock.now()
     ctx.repo.update(action)
     if audit:

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
-from typing import Any
 
 from billing.access import contract_for
+from billing.commands import DisableAutoRenew, UpdateBillingAddress, UpdateBillingContact, UpdateCard
 from billing.entities import Account, Card, Contract, ContractContact, PendingAction, Role
 from billing.errors import CardNotAllowed, InvalidInput, NoChange
-from billing.operations.base import Ctx, Operation, Proposal, queue_mail, require_id
+from billing.json_types import JsonObject, json_list
+from billing.operations.base import Ctx, Operation, Proposal, queue_mail
 from billing.rules.autorenew import check_auto_renew_off
-from billing.rules.billing_info import (
-    ADDRESS_FIELDS,
-    CONTACT_FIELDS,
-    address_text,
-    clean_address_changes,
-    clean_contact_changes,
-    merged_address,
-    merged_contact,
-)
-
-
-def _clean_fields(args: dict[str, Any], fields: tuple[str, ...], cleaner: Any) -> dict[str, Any]:
-    changes = {k: str(v) for k, v in args.items() if k in fields and v is not None}
-    extra = set(args) - set(fields) - {"contract_id"}
-    if extra:
-        raise InvalidInput("fields", ", ".join(sorted(extra)), f"known fields are {', '.join(fields)}")
-    return {"contract_id": require_id(args, "contract_id"), **cleaner(changes)}
-
-
-def _changes(args: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in args.items() if k != "contract_id"}
+from billing.rules.billing_info import address_text, merged_address, merged_contact
 
 
 def _notify(ctx: Ctx, contract: Contract, what: str) -> None:
@@ -48,19 +30,15 @@ def _notify(ctx: Ctx, contract: Contract, what: str) -> None:
 # --- billing address -------------------------------------------------------------------------
 
 
-def clean_address(args: dict[str, Any]) -> dict[str, Any]:
-    return _clean_fields(args, ADDRESS_FIELDS, clean_address_changes)
+def check_address(ctx: Ctx, command: UpdateBillingAddress) -> Proposal:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id)
+    new = merged_address(contract, command.changes())
+    return Proposal(f"Change the billing address of {contract.id} to: {address_text(new)}")
 
 
-def check_address(ctx: Ctx, args: dict[str, Any]) -> Proposal:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
-    new = merged_address(contract, _changes(args))
-    return Proposal(f"Change the billing address of {contract.id} to: {address_text(new)}", {})
-
-
-def apply_address(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
-    contract.billing_address = merged_address(contract, _changes(args))
+def apply_address(ctx: Ctx, command: UpdateBillingAddress, action: PendingAction) -> JsonObject:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id, for_update=True)
+    contract.billing_address = merged_address(contract, command.changes())
     ctx.repo.update(contract)
     _notify(ctx, contract, "The billing address")
     return {"contract_id": contract.id, "billing_address": asdict(contract.billing_address)}
@@ -69,20 +47,16 @@ def apply_address(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict
 # --- billing contact -------------------------------------------------------------------------
 
 
-def clean_contact(args: dict[str, Any]) -> dict[str, Any]:
-    return _clean_fields(args, CONTACT_FIELDS, clean_contact_changes)
-
-
-def check_contact(ctx: Ctx, args: dict[str, Any]) -> Proposal:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
-    new = merged_contact(contract, _changes(args))
+def check_contact(ctx: Ctx, command: UpdateBillingContact) -> Proposal:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id)
+    new = merged_contact(contract, command.changes())
     phone = f", {new.phone}" if new.phone else ""
-    return Proposal(f"Change the billing contact of {contract.id} to: {new.name}, {new.email}{phone}", {})
+    return Proposal(f"Change the billing contact of {contract.id} to: {new.name}, {new.email}{phone}")
 
 
-def apply_contact(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
-    contract.billing_contact = merged_contact(contract, _changes(args))
+def apply_contact(ctx: Ctx, command: UpdateBillingContact, action: PendingAction) -> JsonObject:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id, for_update=True)
+    contract.billing_contact = merged_contact(contract, command.changes())
     ctx.repo.update(contract)
     _notify(ctx, contract, "The billing contact")
     return {"contract_id": contract.id, "billing_contact": asdict(contract.billing_contact)}
@@ -91,29 +65,24 @@ def apply_contact(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict
 # --- auto-renewal ----------------------------------------------------------------------------
 
 
-def clean_auto_renew(args: dict[str, Any]) -> dict[str, Any]:
-    return {"contract_id": require_id(args, "contract_id")}
-
-
 def _check_auto_renew(ctx: Ctx, contract: Contract) -> None:
     account = ctx.repo.get(Account, contract.account_id)
     assert account is not None
     check_auto_renew_off(contract, account, ctx.today)
 
 
-def check_auto_renew(ctx: Ctx, args: dict[str, Any]) -> Proposal:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
+def check_auto_renew(ctx: Ctx, command: DisableAutoRenew) -> Proposal:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id)
     _check_auto_renew(ctx, contract)
     days = (contract.end_date - ctx.today).days
     return Proposal(
         f"Turn off auto-renewal for {contract.id} (it ends on {contract.end_date.isoformat()}, "
-        f"in {days} days, and will not renew)",
-        {},
+        f"in {days} days, and will not renew)"
     )
 
 
-def apply_auto_renew(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
+def apply_auto_renew(ctx: Ctx, command: DisableAutoRenew, action: PendingAction) -> JsonObject:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id, for_update=True)
     _check_auto_renew(ctx, contract)
     contract.auto_renew = False
     ctx.repo.update(contract)
@@ -124,30 +93,12 @@ def apply_auto_renew(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> d
 # --- card on file (from the secure card form only: the arguments carry a gateway token) ------
 
 
-def clean_card(args: dict[str, Any]) -> dict[str, Any]:
-    token = str(args.get("token") or "")
-    last4 = str(args.get("last4") or "")
-    if not token.startswith("tok_") or not (len(last4) == 4 and last4.isdigit()):
-        raise InvalidInput("card", last4, "a card token from the secure card form is required")
-    month, year = int(args.get("exp_month") or 0), int(args.get("exp_year") or 0)
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise InvalidInput("expiry", f"{month}/{year}", "it is not a valid expiry date")
-    return {
-        "contract_id": require_id(args, "contract_id"),
-        "token": token,
-        "brand": str(args.get("brand") or "Card"),
-        "last4": last4,
-        "exp_month": month,
-        "exp_year": year,
-    }
-
-
-def _check_card(contract: Contract, args: dict[str, Any], today: Any) -> None:
+def _check_card(contract: Contract, card: UpdateCard, today: dt.date) -> None:
     if not contract.card_allowed:
         raise CardNotAllowed(contract.id)
-    if (args["exp_year"], args["exp_month"]) < (today.year, today.month):  # valid through its expiry month
-        raise InvalidInput("expiry", f"{args['exp_month']:02d}/{args['exp_year']}", "the card has expired")
-    if contract.card and contract.card.token == args["token"]:
+    if (card.exp_year, card.exp_month) < (today.year, today.month):  # valid through its expiry month
+        raise InvalidInput("expiry", f"{card.exp_month:02d}/{card.exp_year}", "the card has expired")
+    if contract.card and contract.card.token == card.token:
         raise NoChange(contract.id, "that card is already on file")
 
 
@@ -155,9 +106,9 @@ def _card_holders(ctx: Ctx, contract: Contract) -> list[ContractContact]:
     return [c for c in ctx.repo.find(ContractContact, contract_id=contract.id) if Role.CARD_HOLDER in c.roles]
 
 
-def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"])
-    _check_card(contract, args, ctx.today)
+def check_card(ctx: Ctx, command: UpdateCard) -> Proposal:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id)
+    _check_card(contract, command, ctx.today)
     old = f" (replacing {contract.card.brand} ending {contract.card.last4})" if contract.card else ""
     others = [c.email for c in _card_holders(ctx, contract) if c.email != ctx.user.email]
     holder = (
@@ -167,9 +118,7 @@ def check_card(ctx: Ctx, args: dict[str, Any]) -> Proposal:
         if not _card_holders(ctx, contract)
         else ""
     )
-    return Proposal(
-        f"Store {args['brand']} ending {args['last4']} as the card on file for {contract.id}{old}{holder}", {}
-    )
+    return Proposal(f"Store {command.brand} ending {command.last4} as the card on file for {contract.id}{old}{holder}")
 
 
 def _move_card_holder(ctx: Ctx, contract: Contract) -> list[str]:
@@ -188,10 +137,10 @@ def _move_card_holder(ctx: Ctx, contract: Contract) -> list[str]:
     return previous
 
 
-def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
-    contract = contract_for(ctx.repo, ctx.user, args["contract_id"], for_update=True)
-    _check_card(contract, args, ctx.today)
-    contract.card = Card(args["token"], args["brand"], args["last4"], args["exp_month"], args["exp_year"])
+def apply_card(ctx: Ctx, command: UpdateCard, action: PendingAction) -> JsonObject:
+    contract = contract_for(ctx.repo, ctx.user, command.contract_id, for_update=True)
+    _check_card(contract, command, ctx.today)
+    contract.card = Card(command.token, command.brand, command.last4, command.exp_month, command.exp_year)
     ctx.repo.update(contract)
     previous = _move_card_holder(ctx, contract)
     _notify(ctx, contract, "The credit card on file")
@@ -207,13 +156,13 @@ def apply_card(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[st
         )
     return {
         "contract_id": contract.id,
-        "card": {"brand": args["brand"], "last4": args["last4"]},
+        "card": {"brand": command.brand, "last4": command.last4},
         "card_holder": ctx.user.email,
-        "previous_card_holders": previous,
+        "previous_card_holders": json_list(previous),
     }
 
 
-UPDATE_BILLING_ADDRESS = Operation("update_billing_address", clean_address, check_address, apply_address)
-UPDATE_BILLING_CONTACT = Operation("update_billing_contact", clean_contact, check_contact, apply_contact)
-DISABLE_AUTO_RENEW = Operation("disable_auto_renew", clean_auto_renew, check_auto_renew, apply_auto_renew)
-UPDATE_CARD = Operation("update_card", clean_card, check_card, apply_card)
+UPDATE_BILLING_ADDRESS = Operation(UpdateBillingAddress, check_address, apply_address)
+UPDATE_BILLING_CONTACT = Operation(UpdateBillingContact, check_contact, apply_contact)
+DISABLE_AUTO_RENEW = Operation(DisableAutoRenew, check_auto_renew, apply_auto_renew)
+UPDATE_CARD = Operation(UpdateCard, check_card, apply_card)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from billing.entities import (
     OPEN_INTENT_STATES,
@@ -22,6 +21,7 @@ from billing.entities import (
     PendingAction,
 )
 from billing.errors import PaymentFailed
+from billing.json_types import JsonObject
 from billing.money import amount_str, format_money
 from billing.operations import actions
 from billing.operations.base import Ctx, confirmation_number, new_id, queue_mail
@@ -103,7 +103,7 @@ def _no_answer(ctx: Ctx, intent_id: str, now: dt.datetime) -> PendingAction | No
     return action
 
 
-def _paid(ctx: Ctx, intent: PaymentIntent, via: str) -> dict[str, Any]:
+def _paid(ctx: Ctx, intent: PaymentIntent, via: str) -> JsonObject:
     now = ctx.clock.now()
     payment = Payment(
         new_id("pay"),
@@ -126,7 +126,7 @@ def _paid(ctx: Ctx, intent: PaymentIntent, via: str) -> dict[str, Any]:
         invoice.status = InvoiceStatus.PROCESSING
         ctx.repo.update(invoice)
     _send_receipt(ctx, payment, intent.user_email)
-    result = {
+    result: JsonObject = {
         "confirmation_number": payment.confirmation_number,
         "invoice_id": payment.invoice_id,
         "amount": amount_str(payment.amount),

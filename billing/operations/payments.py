@@ -10,13 +10,13 @@ can leave a charge without its payment or charge twice (issue 20):
 
 from __future__ import annotations
 
-from typing import Any
-
 from billing.access import invoice_for
-from billing.entities import OPEN_INTENT_STATES, IntentState, Payment, PaymentIntent, PendingAction
+from billing.commands import PayInvoice
+from billing.entities import OPEN_INTENT_STATES, Contract, IntentState, Invoice, Payment, PaymentIntent, PendingAction
 from billing.errors import InvoiceNotPayable
+from billing.json_types import JsonObject
 from billing.money import amount_str, format_money
-from billing.operations.base import Ctx, Operation, Proposal, new_id, require_id
+from billing.operations.base import Ctx, Operation, Proposal, new_id
 from billing.ports import Repository
 from billing.rules.payment import check_payable
 
@@ -30,7 +30,7 @@ def payment_in_progress(repo: Repository, invoice_id: str) -> bool:
     return bool(repo.find(PaymentIntent, invoice_id=invoice_id, state=list(OPEN_INTENT_STATES)))
 
 
-def _check(ctx: Ctx, invoice: Any, contract: Any) -> None:
+def _check(ctx: Ctx, invoice: Invoice, contract: Contract) -> None:
     check_payable(
         invoice,
         contract,
@@ -40,12 +40,8 @@ def _check(ctx: Ctx, invoice: Any, contract: Any) -> None:
     )
 
 
-def clean(args: dict[str, Any]) -> dict[str, Any]:
-    return {"invoice_id": require_id(args, "invoice_id")}
-
-
-def check(ctx: Ctx, args: dict[str, Any]) -> Proposal:
-    invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"])
+def check(ctx: Ctx, command: PayInvoice) -> Proposal:
+    invoice, contract = invoice_for(ctx.repo, ctx.user, command.invoice_id)
     _check(ctx, invoice, contract)
     assert contract.card is not None  # check_payable guarantees a card on file
     summary = (
@@ -58,10 +54,10 @@ def check(ctx: Ctx, args: dict[str, Any]) -> Proposal:
     )
 
 
-def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, Any]:
+def apply(ctx: Ctx, command: PayInvoice, action: PendingAction) -> JsonObject:
     """Step 1: record the intent. The invoice row is locked, so two payments of it queue here and the
     second one finds the first one's intent."""
-    invoice, contract = invoice_for(ctx.repo, ctx.user, args["invoice_id"], for_update=True)
+    invoice, contract = invoice_for(ctx.repo, ctx.user, command.invoice_id, for_update=True)
     _check(ctx, invoice, contract)
     if action.bound.get("amount") not in (None, amount_str(invoice.balance)):
         raise InvoiceNotPayable(
@@ -88,7 +84,7 @@ def apply(ctx: Ctx, args: dict[str, Any], action: PendingAction) -> dict[str, An
     return in_progress_result(intent)
 
 
-def in_progress_result(intent: PaymentIntent) -> dict[str, Any]:
+def in_progress_result(intent: PaymentIntent) -> JsonObject:
     """What the action shows while the gateway's answer is awaited: not paid, not failed."""
     return {
         "status": "payment_in_progress",
@@ -100,4 +96,4 @@ def in_progress_result(intent: PaymentIntent) -> dict[str, Any]:
     }
 
 
-PAY_INVOICE = Operation("pay_invoice", clean, check, apply, external=True)
+PAY_INVOICE = Operation(PayInvoice, check, apply, external=True)

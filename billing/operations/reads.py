@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from billing.access import accessible_contract_ids, contract_for, invoice_for
 from billing.entities import (
     OPEN_INTENT_STATES,
@@ -18,32 +16,32 @@ from billing.entities import (
 )
 from billing.errors import NotFound
 from billing.operations.base import Ctx
-from billing.views import InvoiceView, contact_dict, contract_dict, me_dict, quote_dict
+from billing.views import ContractUserView, ContractView, InvoiceView, MeView, QuoteView
 
 
-def me(ctx: Ctx) -> dict[str, Any]:
+def me(ctx: Ctx) -> MeView:
     contract_ids = [] if ctx.user.reseller else accessible_contract_ids(ctx.repo, ctx.user)
-    return me_dict(ctx.user, ctx.repo.get(Account, ctx.user.account_id), contract_ids)
+    return MeView.of(ctx.user, ctx.repo.get(Account, ctx.user.account_id), contract_ids)
 
 
-def list_contracts(ctx: Ctx) -> list[dict[str, Any]]:
+def list_contracts(ctx: Ctx) -> list[ContractView]:
     ids = accessible_contract_ids(ctx.repo, ctx.user)
     contracts = sorted(ctx.repo.find(Contract, id=ids), key=lambda c: c.id) if ids else []
-    return [contract_dict(c, ctx.today) for c in contracts]
+    return [ContractView.of(c, ctx.today) for c in contracts]
 
 
-def get_contract(ctx: Ctx, contract_id: str) -> dict[str, Any]:
-    return contract_dict(contract_for(ctx.repo, ctx.user, contract_id), ctx.today)
+def get_contract(ctx: Ctx, contract_id: str) -> ContractView:
+    return ContractView.of(contract_for(ctx.repo, ctx.user, contract_id), ctx.today)
 
 
-def list_contract_users(ctx: Ctx, contract_id: str) -> list[dict[str, Any]]:
+def list_contract_users(ctx: Ctx, contract_id: str) -> list[ContractUserView]:
     contract = contract_for(ctx.repo, ctx.user, contract_id)
     contacts = sorted(ctx.repo.find(ContractContact, contract_id=contract.id), key=lambda c: c.email)
     users = {u.email: u for u in ctx.repo.find(PortalUser, email=[c.email for c in contacts])} if contacts else {}
-    return [contact_dict(c, users.get(c.email)) for c in contacts]
+    return [ContractUserView.of(c, users.get(c.email)) for c in contacts]
 
 
-def list_invoices(ctx: Ctx, contract_id: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+def list_invoices(ctx: Ctx, contract_id: str | None = None, status: str | None = None) -> list[InvoiceView]:
     """Invoices of the user's contracts (or one of them), newest due date first; `status` as shown."""
     if contract_id:
         ids = [contract_for(ctx.repo, ctx.user, contract_id).id]
@@ -54,20 +52,20 @@ def list_invoices(ctx: Ctx, contract_id: str | None = None, status: str | None =
     views = _views(ctx, ctx.repo.find(Invoice, contract_id=ids), {c.id: c for c in ctx.repo.find(Contract, id=ids)})
     if status:
         views = [v for v in views if v.status == status.lower()]
-    return [v.to_dict() for v in sorted(views, key=lambda v: (v.invoice.due_date, v.invoice.id), reverse=True)]
+    return sorted(views, key=lambda v: (v.invoice.due_date, v.invoice.id), reverse=True)
 
 
-def get_invoice(ctx: Ctx, invoice_id: str) -> dict[str, Any]:
+def get_invoice(ctx: Ctx, invoice_id: str) -> InvoiceView:
     invoice, contract = invoice_for(ctx.repo, ctx.user, invoice_id)
-    return _views(ctx, [invoice], {contract.id: contract})[0].to_dict()
+    return _views(ctx, [invoice], {contract.id: contract})[0]
 
 
-def get_signed_quote(ctx: Ctx, contract_id: str) -> dict[str, Any]:
+def get_signed_quote(ctx: Ctx, contract_id: str) -> QuoteView:
     contract = contract_for(ctx.repo, ctx.user, contract_id)
     quotes = ctx.repo.find(SignedQuote, contract_id=contract.id)
     if not quotes:
         raise NotFound("signed quote for", contract.id)
-    return quote_dict(max(quotes, key=lambda q: q.signed_on))
+    return QuoteView(max(quotes, key=lambda q: q.signed_on))
 
 
 def _views(ctx: Ctx, invoices: list[Invoice], contracts: dict[str, Contract]) -> list[InvoiceView]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from billing.commands import Command
 from billing.errors import InvalidInput
 from billing.operations.base import Operation
 from billing.operations.contracts import (
@@ -14,7 +17,7 @@ from billing.operations.invoices import UPDATE_PO_NUMBER
 from billing.operations.payments import PAY_INVOICE
 from billing.operations.users import ADD_PORTAL_USER, GRANT_CONTRACT_ACCESS, REMOVE_CONTRACT_ACCESS
 
-OPERATIONS: dict[str, Operation] = {
+OPERATIONS: dict[str, Operation[Command]] = {
     op.name: op
     for op in (
         PAY_INVOICE,
@@ -30,8 +33,13 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def operation(name: str) -> Operation:
+def operation(name: str) -> Operation[Command]:
     try:
         return OPERATIONS[name]
     except KeyError:
         raise InvalidInput("operation", name, f"known operations are {', '.join(sorted(OPERATIONS))}") from None
+
+
+def command(name: str, raw: Mapping[str, object]) -> Command:
+    """Raw arguments (a form, a tool call) for the named operation, validated into its command."""
+    return operation(name).clean(raw)

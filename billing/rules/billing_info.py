@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from billing.entities import Address, Contact, Contract
@@ -48,7 +49,11 @@ def clean_contact_changes(changes: dict[str, str]) -> dict[str, str]:
         raise InvalidInput("contact", ", ".join(sorted(unknown)), f"known fields are {', '.join(CONTACT_FIELDS)}")
     if not changes:
         raise InvalidInput("contact", "", "say what should change: name, email or phone")
-    cleaners = {"name": lambda v: clean_text(v, "name", max_len=100), "email": clean_email, "phone": clean_phone}
+    cleaners: dict[str, Callable[[str], str]] = {
+        "name": lambda v: clean_text(v, "name", max_len=100),
+        "email": clean_email,
+        "phone": clean_phone,
+    }
     return {k: cleaners[k](v) for k, v in changes.items()}
 
 

@@ -69,3 +69,14 @@ def clean_country(value: str) -> str:
     if not COUNTRY_PATTERN.fullmatch(country):
         raise InvalidInput("country", value or "", "use the two-letter country code, e.g. US or GB")
     return country
+
+
+def clean_id(value: object, field: str) -> str:
+    """An invoice or contract id as the records spell it (upper case); required, at most 40 characters."""
+    text = str(value or "")
+    refuse_card_number(text, field)
+    cleaned = text.strip().upper()
+    if not cleaned or len(cleaned) > 40:
+        example = "INV-1001" if "invoice" in field else "C-1001"
+        raise InvalidInput(field, cleaned, "it is required, e.g. " + example)
+    return cleaned

@@ -31,8 +31,10 @@ from starlette.concurrency import run_in_threadpool
 
 from agent.masking import mask
 from agent.results import action_dict
+from billing.commands import UpdateCard
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
+from billing.views import ContractView
 from service.api.deps import AppContainer, AppMetrics, rate_limit_client
 from service.api.schemas import ErrorBody, error_doc
 from service.container import Container
@@ -117,13 +119,13 @@ def open_link(claims: Claims, container: AppContainer, conversation: str | None 
     return _card_form(contract, conversation or "")
 
 
-def _card_form(contract: dict[str, Any], conversation: str, error: str = "", status: int = 200) -> HTMLResponse:
+def _card_form(contract: ContractView, conversation: str, error: str = "", status: int = 200) -> HTMLResponse:
     conversation = mask(conversation)  # echoed into the page: never a card number, even one typed there
-    card = contract.get("card")
-    current = f"{card['brand']} ending {card['last4']}" if card else "no card"
+    card = contract.card
+    current = f"{card.brand} ending {card.last4}" if card else "no card"
     alert = f'<p class="error" role="alert" id="form-error">{html.escape(error)}</p>' if error else ""
     described = ' aria-describedby="form-error"' if error else ""
-    body = f"""<h1>Update the card on {html.escape(contract["id"])}</h1>
+    body = f"""<h1>Update the card on {html.escape(contract.id)}</h1>
 <p>Card on file now: <strong>{html.escape(current)}</strong>.</p>
 <p class="note">Your card number goes straight to the payment processor. It is never shown to the
 assistant, stored, or written to any log; only the last four digits are kept.</p>
@@ -142,7 +144,7 @@ assistant, stored, or written to any log; only the last four digits are kept.</p
   <button class="primary" type="submit">Continue</button>
 </form>
 <p class="note">Nothing changes until you confirm on the next step.</p>"""
-    return _page(f"Update the card on {contract['id']}", body, status)
+    return _page(f"Update the card on {contract.id}", body, status)
 
 
 def _form_fields(raw: bytes) -> dict[str, str]:
@@ -172,10 +174,7 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
     card = container.billing.gateway.tokenize(fields.get("number", ""), month, year, fields.get("cvc", ""))
     fields.pop("number", None), fields.pop("cvc", None)  # the number goes no further than the gateway
     conversation_id = _conversation_for(container, principal, fields.get("conversation", ""))
-    return container.billing.propose(
-        principal,
-        conversation_id,
-        "update_card",
+    command = UpdateCard.clean(
         {
             "contract_id": contract_id,
             "token": card.token,
@@ -183,8 +182,9 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
             "last4": card.last4,
             "exp_month": card.exp_month,
             "exp_year": card.exp_year,
-        },
+        }
     )
+    return container.billing.propose(principal, conversation_id, command)
 
 
 # The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.

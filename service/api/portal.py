@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from billing.json_types import JsonObject
+from billing.views import InvoiceView
 from service.api.deps import AppContainer, CurrentPrincipal
 from service.api.schemas import ContractOut, ContractUserOut, ErrorBody, InvoiceOut, MeOut, SignedQuoteOut
 from service.container import Container
@@ -22,13 +24,13 @@ router = APIRouter(prefix="/v1", tags=["portal"])
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 403, 404, 429)}
 
 
-def _with_pdf_url(container: Container, invoice: dict[str, Any], email: str) -> dict[str, Any]:
-    return {**invoice, "pdf_url": container.links.path("invoice_pdf", invoice["id"], email)}
+def _with_pdf_url(container: Container, invoice: InvoiceView, email: str) -> JsonObject:
+    return {**invoice.to_json(), "pdf_url": container.links.path("invoice_pdf", invoice.id, email)}
 
 
 @router.get("/me", response_model=MeOut, responses=ERRORS, summary="Who you are and which contracts you can see")
-def me(principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
-    return container.billing.me(principal)
+def me(principal: CurrentPrincipal, container: AppContainer) -> JsonObject:
+    return container.billing.me(principal).to_json()
 
 
 @router.get(
@@ -37,13 +39,13 @@ def me(principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
     responses=ERRORS,
     summary="Contracts where you are a billing contact",
 )
-def list_contracts(principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
-    return container.billing.list_contracts(principal)
+def list_contracts(principal: CurrentPrincipal, container: AppContainer) -> list[JsonObject]:
+    return [c.to_json() for c in container.billing.list_contracts(principal)]
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut, responses=ERRORS)
-def get_contract(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
-    return container.billing.get_contract(principal, contract_id)
+def get_contract(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> JsonObject:
+    return container.billing.get_contract(principal, contract_id).to_json()
 
 
 @router.get(
@@ -52,8 +54,8 @@ def get_contract(contract_id: str, principal: CurrentPrincipal, container: AppCo
     responses=ERRORS,
     summary="Portal users with access to a contract, with their roles",
 )
-def list_contract_users(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> list[dict[str, Any]]:
-    return container.billing.list_contract_users(principal, contract_id)
+def list_contract_users(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> list[JsonObject]:
+    return [u.to_json() for u in container.billing.list_contract_users(principal, contract_id)]
 
 
 @router.get(
@@ -62,11 +64,11 @@ def list_contract_users(contract_id: str, principal: CurrentPrincipal, container
     responses=ERRORS,
     summary="The contract's signed quote, with a short-lived signed download link to its PDF",
 )
-def get_signed_quote(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
+def get_signed_quote(contract_id: str, principal: CurrentPrincipal, container: AppContainer) -> JsonObject:
     quote = container.billing.get_signed_quote(principal, contract_id)
     return {
-        **quote,
-        "download_url": container.links.path("signed_quote", quote["contract_id"], principal.email),
+        **quote.to_json(),
+        "download_url": container.links.path("signed_quote", quote.contract_id, principal.email),
         "expires_in_seconds": container.links.ttl_seconds,
     }
 
@@ -82,13 +84,13 @@ def list_invoices(
     container: AppContainer,
     contract_id: str | None = Query(None, max_length=40, description="Only this contract"),
     status: str | None = Query(None, pattern="^(open|overdue|processing|paid|void)$"),
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     invoices = container.billing.list_invoices(principal, contract_id, status)
     return [_with_pdf_url(container, i, principal.email) for i in invoices]
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=ERRORS)
-def get_invoice(invoice_id: str, principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
+def get_invoice(invoice_id: str, principal: CurrentPrincipal, container: AppContainer) -> JsonObject:
     return _with_pdf_url(container, container.billing.get_invoice(principal, invoice_id), principal.email)
 
 

@@ -86,7 +86,7 @@ def test_typed_yes_right_after_the_proposal_executes(world):
     assert turn.decided_action["status"] == "executed"
     assert "Confirmation number: PC-" in turn.reply and "24 hours" in turn.reply and "receipt" in turn.reply
     assert len(model.requests) == 2, "the decision is the service's: the model is not called"
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
 
 
 @pytest.mark.parametrize("how", ["typed", "button"])
@@ -101,7 +101,7 @@ def test_reject_changes_nothing(world, how):
         status = runner.decide(ALICE, conv.id, turn.pending_action["id"], approve=False).status
     assert status == "rejected"
     assert snapshot(world.engine) == before
-    assert world.billing.get_contract(ALICE, "C-1001")["auto_renew"] is True
+    assert world.billing.get_contract(ALICE, "C-1001").to_json()["auto_renew"] is True
 
 
 def test_expired_action_changes_nothing(world):
@@ -127,7 +127,7 @@ def test_another_user_cannot_decide(world):
         runner.decide(BOB, bob_conv.id, turn.pending_action["id"], approve=True)
     with pytest.raises(NotFound):
         runner.run_turn(CAROL, conv.id, "yes")
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "open"
 
 
 def test_a_new_message_cancels_the_pending_action(world):
@@ -140,7 +140,7 @@ def test_a_new_message_cancels_the_pending_action(world):
     assert "cancelled" in other.reply and other.pending_action is None
     with pytest.raises(ActionAlreadyDecided):
         runner.decide(ALICE, conv.id, turn.pending_action["id"], approve=True)
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "open"
 
 
 def test_yes_without_a_pending_action_goes_to_the_model_and_changes_nothing(world):

@@ -46,7 +46,7 @@ def test_a_claimed_change_is_never_shown_or_stored(world: Any, claim: str) -> No
     assert "Nothing has changed yet" in turn.reply and "has been paid" not in turn.reply and "PC-123" not in turn.reply
     assert "has been paid" not in _stored_ai_text(world, conv) and "PC-123" not in _stored_ai_text(world, conv)
     assert "false_claim" in turn.guard or "markup" in turn.guard
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "open"
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_a_po_number_the_user_never_typed_is_not_proposed(world: Any) -> None:
     )
     turn = runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "how do I change the PO on INV-1001?")
     assert turn.pending_action is None and "ungrounded:po_number" in turn.guard
-    assert world.billing.get_invoice(ALICE, "INV-1001")["po_number"] == "PO-7781"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["po_number"] == "PO-7781"
 
 
 def test_an_invented_e_mail_is_not_proposed_but_one_from_a_tool_result_is(world: Any) -> None:

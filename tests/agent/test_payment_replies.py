@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from agent.planner import OfflinePlanner
+from billing.operations.registry import command
 from tests.agent.conftest import ALICE, BOB
 
 TIMEOUT_AFTER_CHARGE = "4000 0000 0000 3220"
@@ -25,15 +26,17 @@ def _timeout_card(world) -> None:
     form = world.billing.propose(
         ALICE,
         "form",
-        "update_card",
-        {
-            "contract_id": "C-1001",
-            "token": card.token,
-            "brand": card.brand,
-            "last4": card.last4,
-            "exp_month": 12,
-            "exp_year": 2030,
-        },
+        command(
+            "update_card",
+            {
+                "contract_id": "C-1001",
+                "token": card.token,
+                "brand": card.brand,
+                "last4": card.last4,
+                "exp_month": 12,
+                "exp_year": 2030,
+            },
+        ),
     )
     world.billing.execute(ALICE, form.id)
 

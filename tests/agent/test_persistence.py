@@ -50,11 +50,11 @@ def _child(*args: str) -> dict:
 
 def test_propose_in_one_process_confirm_in_another(world):
     proposed = _child(world.url, "propose", "")
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "open"
     decided = _child(world.url, "confirm", proposed["conv"])
     assert decided["id"] == proposed["action"] and decided["status"] == "executed"
     assert decided["result"]["confirmation_number"].startswith("PC-")
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
     transcript = world.store.transcript(proposed["conv"])
     assert [m["role"] for m in transcript] == ["user", "assistant", "user", "assistant"]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from billing.adapters.memory import MemoryStore
 from billing.entities import ActionStatus, AuditEntry, OutboxMail, Payment, PaymentIntent, PendingAction
+from billing.operations.registry import command
 from billing.principal import Principal
 from billing.service import BillingService
 
@@ -42,7 +43,7 @@ def run(
     svc: BillingService, principal: Principal, operation: str, args: dict[str, Any], conversation: str = "conv-1"
 ) -> PendingAction:
     """Propose then confirm, as a user clicking the button would."""
-    action = svc.propose(principal, conversation, operation, args)
+    action = svc.propose(principal, conversation, command(operation, args))
     return svc.execute(principal, action.id, conversation)
 
 

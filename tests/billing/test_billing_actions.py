@@ -9,12 +9,13 @@ from billing_kit import ALICE, BOB, audits, get, mails, payments
 
 from billing.entities import ActionStatus, Invoice, PendingAction
 from billing.errors import ActionAlreadyDecided, ActionNotFound, InvalidInput
+from billing.operations.registry import command
 from billing.principal import Principal
 from billing.service import BillingService
 
 
 def _pay(svc, who=ALICE, conv="conv-1", invoice="INV-1001"):
-    return svc.propose(who, conv, "pay_invoice", {"invoice_id": invoice})
+    return svc.propose(who, conv, command("pay_invoice", {"invoice_id": invoice}))
 
 
 def test_propose_records_a_pending_action_and_changes_nothing(svc, store, clock, gateway):
@@ -120,7 +121,7 @@ def test_unknown_action_is_not_found(svc):
 
 def test_new_proposal_supersedes_the_pending_one(svc, store):
     old = _pay(svc)
-    new = svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"})
+    new = svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"}))
     assert get(store, PendingAction, old.id).status == ActionStatus.REJECTED
     assert get(store, PendingAction, old.id).result == {"reason": "superseded"}
     assert [a.id for a in svc.pending_actions(ALICE, "conv-1")] == [new.id]
@@ -132,14 +133,14 @@ def test_new_proposal_supersedes_the_pending_one(svc, store):
 
 def test_proposal_in_another_conversation_does_not_supersede(svc):
     first = _pay(svc, conv="conv-1")
-    second = svc.propose(ALICE, "conv-2", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"})
+    second = svc.propose(ALICE, "conv-2", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"}))
     assert [a.id for a in svc.pending_actions(ALICE, "conv-1")] == [first.id]
     assert [a.id for a in svc.pending_actions(ALICE, "conv-2")] == [second.id]
 
 
 def test_identical_reproposal_returns_the_same_action(svc, store):
     first = _pay(svc)
-    again = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": " inv-1001"})
+    again = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": " inv-1001"}))
     assert again.id == first.id
     assert len(store.all(PendingAction)) == 1
 
@@ -147,13 +148,13 @@ def test_identical_reproposal_returns_the_same_action(svc, store):
 def test_invalid_proposal_keeps_the_pending_one(svc):
     first = _pay(svc)
     with pytest.raises(InvalidInput):
-        svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "bad#po"})
+        svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "bad#po"}))
     assert [a.id for a in svc.pending_actions(ALICE, "conv-1")] == [first.id]
 
 
 def test_unknown_operation_is_invalid(svc):
     with pytest.raises(InvalidInput) as err:
-        svc.propose(ALICE, "conv-1", "delete_everything", {})
+        svc.propose(ALICE, "conv-1", command("delete_everything", {}))
     assert err.value.field == "operation"
 
 
@@ -183,7 +184,7 @@ def test_reproposal_after_balance_change_shows_the_new_amount(svc, store):
 def test_audit_row_names_actor_channel_conversation(svc, store):
     slack_alice = Principal("Alice@Acme.example", "slack")
     action = svc.propose(
-        slack_alice, "C123:1700000000.1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"}
+        slack_alice, "C123:1700000000.1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-2"})
     )
     svc.execute(slack_alice, action.id, "C123:1700000000.1")
     [audit] = audits(store)
@@ -235,7 +236,7 @@ OPERATIONS = [
 @pytest.mark.parametrize(("operation", "args", "mail_kind"), OPERATIONS, ids=[o[0] for o in OPERATIONS])
 def test_every_operation_is_two_phase_audited_and_mailed(svc, store, operation, args, mail_kind):
     snapshot = {cls: store.all(cls) for cls in list(store.tables) if cls is not PendingAction}
-    action = svc.propose(ALICE, "conv-1", operation, args)
+    action = svc.propose(ALICE, "conv-1", command(operation, args))
     assert {cls: store.all(cls) for cls in snapshot} == snapshot  # nothing but the pending action
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.EXECUTED

@@ -16,6 +16,7 @@ from billing.errors import (
     InvoiceNotEditable,
     NoChange,
 )
+from billing.operations.registry import command
 
 # --- PO number ------------------------------------------------------------------------------------
 
@@ -57,7 +58,7 @@ def test_valid_po_numbers_are_set(svc, store, po):
 )
 def test_invalid_po_numbers_are_refused(svc, store, po):
     with pytest.raises(InvalidInput) as err:
-        svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": po})
+        svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": po}))
     assert err.value.field == "po_number"
     assert get(store, Invoice, "INV-1001").po_number == "PO-7781"
 
@@ -66,13 +67,13 @@ def test_invalid_po_numbers_are_refused(svc, store, po):
 def test_po_cannot_change_on_paid_or_void_invoices(svc, store, status):
     edit(store, Invoice, "INV-1001", status=status)
     with pytest.raises(InvoiceNotEditable) as err:
-        svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-1"})
+        svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-1"}))
     assert (err.value.invoice_id, err.value.status) == ("INV-1001", status.value)
 
 
 def test_po_on_seeded_paid_invoice_is_refused(svc):
     with pytest.raises(InvoiceNotEditable):
-        svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1002", "po_number": "PO-1"})
+        svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1002", "po_number": "PO-1"}))
 
 
 def test_po_on_overdue_and_processing_invoices_is_allowed(svc, store):
@@ -84,11 +85,11 @@ def test_po_on_overdue_and_processing_invoices_is_allowed(svc, store):
 
 def test_same_po_is_no_change(svc):
     with pytest.raises(NoChange):
-        svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": " PO-7781 "})
+        svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": " PO-7781 "}))
 
 
 def test_po_became_paid_between_propose_and_execute_fails(svc, store):
-    action = svc.propose(ALICE, "conv-1", "update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-1"})
+    action = svc.propose(ALICE, "conv-1", command("update_po_number", {"invoice_id": "INV-1001", "po_number": "PO-1"}))
     edit(store, Invoice, "INV-1001", status=InvoiceStatus.PAID)
     done = svc.execute(ALICE, action.id, "conv-1")
     assert (done.status, done.result["error"]) == (ActionStatus.FAILED, "InvoiceNotEditable")
@@ -116,7 +117,9 @@ def test_address_change_merges_only_given_fields(svc, store):
 def test_country_change_is_refused(svc, store, country):
     with pytest.raises(CountryChangeNotAllowed) as err:
         svc.propose(
-            ALICE, "conv-1", "update_billing_address", {"contract_id": "C-1001", "country": country, "city": "Toronto"}
+            ALICE,
+            "conv-1",
+            command("update_billing_address", {"contract_id": "C-1001", "country": country, "city": "Toronto"}),
         )
     assert (err.value.contract_id, err.value.current, err.value.requested) == ("C-1001", "US", country.upper())
     assert "Customer Service" in err.value.message
@@ -131,7 +134,9 @@ def test_same_country_any_case_is_accepted(svc, store):
 
 def test_same_address_is_no_change(svc):
     with pytest.raises(NoChange):
-        svc.propose(ALICE, "conv-1", "update_billing_address", {"contract_id": "C-1001", "city": "San Francisco"})
+        svc.propose(
+            ALICE, "conv-1", command("update_billing_address", {"contract_id": "C-1001", "city": "San Francisco"})
+        )
 
 
 @pytest.mark.parametrize(
@@ -149,7 +154,7 @@ def test_same_address_is_no_change(svc):
 )
 def test_invalid_address_changes_are_refused(svc, store, changes, field):
     with pytest.raises(InvalidInput) as err:
-        svc.propose(ALICE, "conv-1", "update_billing_address", {"contract_id": "C-1001", **changes})
+        svc.propose(ALICE, "conv-1", command("update_billing_address", {"contract_id": "C-1001", **changes}))
     assert err.value.field == field
 
 
@@ -184,14 +189,16 @@ def test_contact_change(svc, store):
 )
 def test_invalid_contact_changes_are_refused(svc, store, changes, field):
     with pytest.raises(InvalidInput) as err:
-        svc.propose(ALICE, "conv-1", "update_billing_contact", {"contract_id": "C-1001", **changes})
+        svc.propose(ALICE, "conv-1", command("update_billing_contact", {"contract_id": "C-1001", **changes}))
     assert err.value.field == field
     assert get(store, Contract, "C-1001").billing_contact.email == "alice@acme.example"
 
 
 def test_same_contact_is_no_change(svc):
     with pytest.raises(NoChange):
-        svc.propose(ALICE, "conv-1", "update_billing_contact", {"contract_id": "C-1001", "email": "ALICE@acme.example"})
+        svc.propose(
+            ALICE, "conv-1", command("update_billing_contact", {"contract_id": "C-1001", "email": "ALICE@acme.example"})
+        )
 
 
 # --- card on file ----------------------------------------------------------------------------------
@@ -215,7 +222,7 @@ def test_card_update_stores_token_and_last4_only(svc, store, gateway):
     card = get(store, Contract, "C-1001").card
     assert (card.token, card.brand, card.last4) == (token.token, "Mastercard", "4444")
     assert "5555555555554444" not in repr(store.tables)
-    assert svc.get_contract(ALICE, "C-1001")["card"] == {"brand": "Mastercard", "last4": "4444"}
+    assert svc.get_contract(ALICE, "C-1001").to_json()["card"] == {"brand": "Mastercard", "last4": "4444"}
 
 
 def test_card_update_refused_on_wire_only_contract(svc, gateway):
@@ -224,15 +231,17 @@ def test_card_update_refused_on_wire_only_contract(svc, gateway):
         svc.propose(
             ALICE,
             "conv-1",
-            "update_card",
-            {
-                "contract_id": "C-1002",
-                "token": token.token,
-                "brand": "Visa",
-                "last4": "4242",
-                "exp_month": 12,
-                "exp_year": 2030,
-            },
+            command(
+                "update_card",
+                {
+                    "contract_id": "C-1002",
+                    "token": token.token,
+                    "brand": "Visa",
+                    "last4": "4242",
+                    "exp_month": 12,
+                    "exp_year": 2030,
+                },
+            ),
         )
 
 
@@ -248,7 +257,7 @@ def test_card_update_refused_on_wire_only_contract(svc, gateway):
 )
 def test_card_update_needs_a_token_from_the_form(svc, args):
     with pytest.raises(InvalidInput):
-        svc.propose(ALICE, "conv-1", "update_card", {"contract_id": "C-1001", **args})
+        svc.propose(ALICE, "conv-1", command("update_card", {"contract_id": "C-1001", **args}))
 
 
 # --- auto-renewal ----------------------------------------------------------------------------------
@@ -273,7 +282,7 @@ def test_auto_renew_window_edges(svc, store, clock, days, reason):
         assert [a.outcome for a in audits(store, operation="disable_auto_renew")] == ["executed"]
         return
     with pytest.raises(AutoRenewNotEligible) as err:
-        svc.propose(ALICE, "conv-1", "disable_auto_renew", {"contract_id": "C-1001"})
+        svc.propose(ALICE, "conv-1", command("disable_auto_renew", {"contract_id": "C-1001"}))
     assert (err.value.reason, err.value.days_to_end) == (reason, days)
     assert err.value.ae_name == "Morgan Avery" and "Morgan Avery" in err.value.message
     assert get(store, Contract, "C-1001").auto_renew is True
@@ -281,10 +290,10 @@ def test_auto_renew_window_edges(svc, store, clock, days, reason):
 
 def test_auto_renew_seeded_contracts(svc):
     with pytest.raises(AutoRenewNotEligible) as err:
-        svc.propose(ALICE, "conv-1", "disable_auto_renew", {"contract_id": "C-1002"})  # ends in 20 days
+        svc.propose(ALICE, "conv-1", command("disable_auto_renew", {"contract_id": "C-1002"}))  # ends in 20 days
     assert err.value.reason == "too_close"
     with pytest.raises(AutoRenewNotEligible) as err:
-        svc.propose(CAROL, "conv-1", "disable_auto_renew", {"contract_id": "C-2001"})
+        svc.propose(CAROL, "conv-1", command("disable_auto_renew", {"contract_id": "C-2001"}))
     assert (err.value.reason, err.value.ae_name) == ("already_off", "Oliver Grant")
 
 
@@ -292,13 +301,13 @@ def test_auto_renew_seeded_contracts(svc):
 def test_auto_renew_not_active(svc, store, status):
     edit(store, Contract, "C-1001", status=status)
     with pytest.raises(AutoRenewNotEligible) as err:
-        svc.propose(ALICE, "conv-1", "disable_auto_renew", {"contract_id": "C-1001"})
+        svc.propose(ALICE, "conv-1", command("disable_auto_renew", {"contract_id": "C-1001"}))
     assert err.value.reason == "not_active"
 
 
 def test_auto_renew_window_closing_between_propose_and_execute_fails(svc, store, clock):
     edit(store, Contract, "C-1001", end_date=clock.today() + dt.timedelta(days=31))
-    action = svc.propose(BOB, "conv-1", "disable_auto_renew", {"contract_id": "C-1001"})
+    action = svc.propose(BOB, "conv-1", command("disable_auto_renew", {"contract_id": "C-1001"}))
     clock.advance(minutes=10)
     edit(store, Contract, "C-1001", end_date=clock.today() + dt.timedelta(days=30))
     done = svc.execute(BOB, action.id, "conv-1")

@@ -12,6 +12,7 @@ from billing_kit import ALICE, BOB, audits, executed, get, intents, mails, payme
 
 from billing.entities import ActionStatus, IntentState, Invoice, InvoiceStatus, PendingAction
 from billing.errors import ActionAlreadyDecided, InvoiceNotPayable
+from billing.operations.registry import command
 from billing.ports import ChargeRefused
 
 TIMEOUT_AFTER_CHARGE = "4000 0000 0000 3220"
@@ -40,7 +41,7 @@ def _card(svc, gateway, number):
 
 
 def _pay(svc, who=ALICE, conv="conv-1"):
-    return svc.propose(who, conv, "pay_invoice", {"invoice_id": "INV-1001"})
+    return svc.propose(who, conv, command("pay_invoice", {"invoice_id": "INV-1001"}))
 
 
 def _agree(store, gateway):
@@ -70,7 +71,7 @@ def test_the_intent_is_committed_before_the_gateway_is_called(svc, store, gatewa
             key=intent.action_id,
             amount=intent.amount,
             action=get(store, PendingAction, idempotency_key).status,
-            payable=svc.get_invoice(BOB, "INV-1001")["not_payable_reason"],
+            payable=svc.get_invoice(BOB, "INV-1001").to_json()["not_payable_reason"],
         )
         return real(token, amount, currency, idempotency_key)
 
@@ -98,7 +99,7 @@ def test_timeout_after_charge_is_in_progress_then_one_payment_after_reconciliati
         and mails(store, kind="payment_receipt") == []
         and audits(store, operation="pay_invoice") == []
     )
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert (view["status"], view["payable"], view["not_payable_reason"]) == ("open", False, "payment_in_progress")
     with pytest.raises(InvoiceNotPayable) as refused:  # no new payment can start
         _pay(svc, BOB, "conv-b")
@@ -135,7 +136,7 @@ def test_unreachable_gateway_is_unknown_until_it_answers_then_voided_and_payable
     assert "nothing was charged" in failed.result["message"]
     with pytest.raises(ChargeRefused):  # a request with that key arriving late cannot charge any more
         gateway.charge("tok_ok_demo_visa_4242", Decimal("1200.00"), "USD", action.id)
-    assert svc.get_invoice(ALICE, "INV-1001")["payable"] is True
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["payable"] is True
     executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"}, "conv-2")  # pay again: a new action
     assert _agree(store, gateway) == 1
 
@@ -192,7 +193,7 @@ def test_reconciliation_racing_the_request_records_one_outcome(svc, store, gatew
 
 def test_reconciliation_needs_no_user_session_and_audits_as_the_confirming_user(svc, store, gateway, clock):
     _card(svc, gateway, TIMEOUT_AFTER_CHARGE)
-    action = svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     svc.execute(BOB, action.id, "conv-b")
     clock.advance(minutes=5)
     svc.reconcile()

@@ -21,6 +21,7 @@ from billing.entities import (
 )
 from billing.errors import NO_OTHER_WAY, InvoiceNotPayable
 from billing.money import to_amount
+from billing.operations.registry import command
 
 
 def _invoice(store, clock, iid="INV-1900", cid="C-1001", amount="100.00", currency="USD", **extra) -> Invoice:
@@ -158,10 +159,10 @@ def _no_card(store, clock):
 )
 def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason):
     invoice_id = make(store, clock)
-    view = svc.get_invoice(ALICE, invoice_id)
+    view = svc.get_invoice(ALICE, invoice_id).to_json()
     assert (view["payable"], view["not_payable_reason"]) == (False, reason)
     with pytest.raises(InvoiceNotPayable) as err:
-        svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": invoice_id})
+        svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": invoice_id}))
     assert (err.value.invoice_id, err.value.reason) == (invoice_id, reason)
     if reason in NO_OTHER_WAY:  # already paid, or a payment under way: paying another way would pay twice
         assert "payment instructions" not in err.value.message and view["not_payable_detail"] in err.value.message
@@ -172,37 +173,37 @@ def test_not_payable_reason_is_shown_and_refused(svc, store, clock, make, reason
 
 def test_balance_exactly_at_card_limit_is_payable(svc, store, clock):
     inv = _invoice(store, clock, amount="50000.00")
-    assert svc.get_invoice(ALICE, inv.id)["payable"] is True
+    assert svc.get_invoice(ALICE, inv.id).to_json()["payable"] is True
     executed(svc, ALICE, "pay_invoice", {"invoice_id": inv.id})
 
 
 @pytest.mark.parametrize("currency", ["USD", "EUR", "GBP", "CAD", "AUD"])
 def test_supported_currencies_are_payable(svc, store, clock, currency):
     inv = _invoice(store, clock, currency=currency)
-    assert svc.get_invoice(ALICE, inv.id)["payable"] is True
+    assert svc.get_invoice(ALICE, inv.id).to_json()["payable"] is True
 
 
 @pytest.mark.parametrize(("due_in", "status"), [(1, "open"), (0, "open"), (-1, "overdue"), (-40, "overdue")])
 def test_overdue_is_derived_from_the_due_date(svc, store, clock, due_in, status):
     edit(store, Invoice, "INV-1001", due_date=clock.today() + dt.timedelta(days=due_in))
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert view["status"] == status
     assert view["payable"] is True  # overdue invoices can be paid
     assert get(store, Invoice, "INV-1001").status == InvoiceStatus.OPEN  # never stored
 
 
 def test_overdue_moves_with_the_clock_and_status_filter(svc, clock):
-    assert [i["id"] for i in svc.list_invoices(ALICE, status="overdue")] == []
+    assert [i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE, status="overdue")]] == []
     clock.advance(days=16)  # INV-1001 was due in 15 days
-    assert [i["id"] for i in svc.list_invoices(ALICE, status="overdue")] == ["INV-1001"]
-    assert svc.get_invoice(CAROL, "INV-2001")["status"] == "overdue"
+    assert [i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE, status="overdue")]] == ["INV-1001"]
+    assert svc.get_invoice(CAROL, "INV-2001").to_json()["status"] == "overdue"
 
 
 # --- happy path -------------------------------------------------------------------------------
 
 
 def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, store, gateway):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": " inv-1001 "})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": " inv-1001 "}))
     assert action.args == {"invoice_id": "INV-1001"}
     assert action.summary == "Pay USD 1,200.00 on INV-1001 with Visa ending 4242"
     assert (payments(store), mails(store), gateway.charge_calls) == ([], [], 0)  # propose changes nothing
@@ -218,7 +219,7 @@ def test_pay_charges_full_balance_with_card_on_file_and_queues_receipt(svc, stor
         action.id,
     )
     assert done.result["confirmation_number"] == payment.confirmation_number
-    assert svc.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
     [receipt] = mails(store, kind="payment_receipt")
     assert receipt.to == "alice@acme.example" and payment.confirmation_number in receipt.body
     assert "not a live document" in receipt.body
@@ -285,7 +286,7 @@ def _card_from_form(svc, gateway, number):
 )
 def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, store, gateway, number, why):
     _card_from_form(svc, gateway, number)
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     before = get(store, Invoice, "INV-1001")
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.FAILED
@@ -298,11 +299,11 @@ def test_gateway_decline_or_error_fails_the_action_and_changes_nothing(svc, stor
     [intent] = intents(store)
     assert (intent.state, intent.failure_reason) == (IntentState.DECLINED, done.result["reason"])
     assert [(r.outcome, r.idempotency_key) for r in gateway.records()] == [("refused", action.id)]
-    assert svc.get_invoice(ALICE, "INV-1001")["payable"] is True  # nothing was taken: it can be paid again
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["payable"] is True  # nothing was taken: it can be paid again
 
 
 def test_balance_changed_between_propose_and_execute_fails_without_charging(svc, store, gateway):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     edit(store, Invoice, "INV-1001", balance=Decimal("700.00"))  # e.g. a wire arrived meanwhile
     done = svc.execute(ALICE, action.id, "conv-1")
     assert done.status == ActionStatus.FAILED and done.result["reason"] == "balance_changed"
@@ -312,7 +313,7 @@ def test_balance_changed_between_propose_and_execute_fails_without_charging(svc,
 
 
 def test_invoice_that_became_unpayable_fails_at_execution(svc, store):
-    action = svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     edit(store, Invoice, "INV-1001", disputed=True)
     done = svc.execute(ALICE, action.id, "conv-1")
     assert (done.status, done.result["reason"]) == (ActionStatus.FAILED, "disputed")
@@ -320,8 +321,8 @@ def test_invoice_that_became_unpayable_fails_at_execution(svc, store):
 
 
 def test_second_pending_payment_for_same_invoice_fails_as_processing(svc, store):
-    first = svc.propose(ALICE, "conv-a", "pay_invoice", {"invoice_id": "INV-1001"})
-    second = svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    first = svc.propose(ALICE, "conv-a", command("pay_invoice", {"invoice_id": "INV-1001"}))
+    second = svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     assert svc.execute(ALICE, first.id, "conv-a").status == ActionStatus.EXECUTED
     done = svc.execute(BOB, second.id, "conv-b")
     assert (done.status, done.result["reason"]) == (ActionStatus.FAILED, "payment_processing")
@@ -336,14 +337,14 @@ def _account_status(store, aid="GLOBEX"):
 
 
 def test_suspended_account_is_unsuspended_when_last_overdue_invoice_is_paid(svc, store):
-    assert svc.me(CAROL)["account_status"] == "suspended"
+    assert svc.me(CAROL).to_json()["account_status"] == "suspended"
     first = executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2001"})
     assert first.result["account_unsuspended"] is False
     assert _account_status(store) == AccountStatus.SUSPENDED  # INV-2002 is still overdue
     second = executed(svc, CAROL, "pay_invoice", {"invoice_id": "INV-2002"})
     assert second.result["account_unsuspended"] is True
     assert _account_status(store) == AccountStatus.ACTIVE
-    assert svc.me(CAROL)["account_status"] == "active"
+    assert svc.me(CAROL).to_json()["account_status"] == "active"
 
 
 def test_unsuspension_counts_every_contract_of_the_account(svc, store, clock):
@@ -380,10 +381,10 @@ def test_settlement_only_after_24_hours(svc, store, clock):
     executed(svc, ALICE, "pay_invoice", {"invoice_id": "INV-1001"})
     clock.advance(hours=23, minutes=59)
     assert svc.settle().settled == []
-    assert svc.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert svc.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
     clock.advance(minutes=1)
     assert svc.settle().settled == ["INV-1001"]
-    view = svc.get_invoice(ALICE, "INV-1001")
+    view = svc.get_invoice(ALICE, "INV-1001").to_json()
     assert (view["status"], view["balance"], view["not_payable_reason"]) == ("paid", "0.00", "already_paid")
     [payment] = payments(store)
     assert (payment.status, payment.settled_at) == ("settled", clock.now())

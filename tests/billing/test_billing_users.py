@@ -18,6 +18,7 @@ from billing.errors import (
     ProtectedRoleRemoval,
     UserAlreadyExists,
 )
+from billing.operations.registry import command
 from billing.principal import Principal
 
 FRANK = Principal("frank@acme.example")
@@ -41,7 +42,7 @@ def test_invite_new_user_with_access(svc, store):
     user = get(store, PortalUser, "frank@acme.example")
     assert (user.name, user.account_id, user.reseller) == ("Frank Fox", "ACME", False)
     assert _contracts_of(store, "frank@acme.example") == ["C-1001", "C-1002"]
-    assert [c["id"] for c in svc.list_contracts(FRANK)] == ["C-1001", "C-1002"]
+    assert [c["id"] for c in [v.to_json() for v in svc.list_contracts(FRANK)]] == ["C-1001", "C-1002"]
     [mail] = mails(store, kind="invitation")
     assert mail.to == "frank@acme.example"
     assert [a.outcome for a in audits(store, operation="add_portal_user")] == ["executed"]
@@ -52,8 +53,7 @@ def test_invite_existing_user_is_refused(svc, store):
         svc.propose(
             ALICE,
             "conv-1",
-            "add_portal_user",
-            {"name": "Erin", "email": "ERIN@acme.example", "contract_ids": ["C-1001"]},
+            command("add_portal_user", {"name": "Erin", "email": "ERIN@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert err.value.email == "erin@acme.example"
 
@@ -64,8 +64,7 @@ def test_invite_to_inaccessible_contract_is_not_found(svc, store, contract_ids):
         svc.propose(
             BOB if "C-1002" in contract_ids else ALICE,
             "conv-1",
-            "add_portal_user",
-            {"name": "Frank", "email": "frank@acme.example", "contract_ids": contract_ids},
+            command("add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": contract_ids}),
         )
     assert err.value.entity == "contract"
     assert get(store, PortalUser, "frank@acme.example") is None
@@ -76,8 +75,7 @@ def test_bob_cannot_invite_to_c1002(svc):
         svc.propose(
             BOB,
             "conv-1",
-            "add_portal_user",
-            {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1002"]},
+            command("add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1002"]}),
         )
 
 
@@ -91,12 +89,14 @@ def test_bob_cannot_invite_to_c1002(svc):
 )
 def test_invite_invalid_input(svc, args):
     with pytest.raises(InvalidInput):
-        svc.propose(ALICE, "conv-1", "add_portal_user", args)
+        svc.propose(ALICE, "conv-1", command("add_portal_user", args))
 
 
 def test_invitee_taken_between_propose_and_execute_fails(svc, store):
     action = svc.propose(
-        ALICE, "conv-1", "add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1001"]}
+        ALICE,
+        "conv-1",
+        command("add_portal_user", {"name": "Frank", "email": "frank@acme.example", "contract_ids": ["C-1001"]}),
     )
     executed(
         svc,
@@ -121,16 +121,18 @@ def test_a_key_taken_meanwhile_is_changed_meanwhile_in_the_fake_too(store):
 
 
 def test_grant_erin_access(svc, store):
-    assert svc.list_contracts(ERIN) == []
+    assert [v.to_json() for v in svc.list_contracts(ERIN)] == []
     executed(svc, ALICE, "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
-    assert [c["id"] for c in svc.list_contracts(ERIN)] == ["C-1002"]
-    assert [i["id"] for i in svc.list_invoices(ERIN)] == ["INV-1004"]
+    assert [c["id"] for c in [v.to_json() for v in svc.list_contracts(ERIN)]] == ["C-1002"]
+    assert [i["id"] for i in [v.to_json() for v in svc.list_invoices(ERIN)]] == ["INV-1004"]
     assert mails(store, kind="access_granted")[0].to == "erin@acme.example"
 
 
 def test_partial_grant_adds_only_missing_contracts(svc, store):
     action = svc.propose(
-        ALICE, "conv-1", "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}
+        ALICE,
+        "conv-1",
+        command("grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}),
     )
     assert action.summary == "Give bob@acme.example access to C-1002"
     done = svc.execute(ALICE, action.id, "conv-1")
@@ -141,12 +143,16 @@ def test_partial_grant_adds_only_missing_contracts(svc, store):
 
 def test_grant_of_existing_access_is_no_change(svc):
     with pytest.raises(NoChange):
-        svc.propose(ALICE, "conv-1", "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
+        svc.propose(
+            ALICE, "conv-1", command("grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
+        )
 
 
 def test_grant_only_contracts_the_granter_can_access(svc, store):
     with pytest.raises(NotFound) as err:
-        svc.propose(BOB, "conv-1", "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
+        svc.propose(
+            BOB, "conv-1", command("grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
+        )
     assert err.value.entity_id == "C-1002"
     assert _contracts_of(store, "erin@acme.example") == []
 
@@ -154,12 +160,16 @@ def test_grant_only_contracts_the_granter_can_access(svc, store):
 def test_grant_to_reseller_is_refused(svc, store):
     with pytest.raises(NotFound):  # dave's reseller account is another account: he looks unknown
         svc.propose(
-            ALICE, "conv-1", "grant_contract_access", {"email": "dave@initech.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-1",
+            command("grant_contract_access", {"email": "dave@initech.example", "contract_ids": ["C-1001"]}),
         )
     add(store, PortalUser("partner@acme.example", "Pat Partner", "ACME", True))
     with pytest.raises(InvalidInput) as err:
         svc.propose(
-            ALICE, "conv-1", "grant_contract_access", {"email": "partner@acme.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-1",
+            command("grant_contract_access", {"email": "partner@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert err.value.field == "email" and "resellers" in err.value.reason
     assert _contracts_of(store, "dave@initech.example") == _contracts_of(store, "partner@acme.example") == []
@@ -168,7 +178,9 @@ def test_grant_to_reseller_is_refused(svc, store):
 def test_grant_to_unknown_user_is_not_found(svc):
     with pytest.raises(NotFound) as err:
         svc.propose(
-            ALICE, "conv-1", "grant_contract_access", {"email": "nobody@acme.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-1",
+            command("grant_contract_access", {"email": "nobody@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert err.value.entity == "portal user"
 
@@ -177,7 +189,9 @@ def test_grant_to_user_of_another_account_is_not_found(svc, store):
     """Granting ACME's billing data to a Globex user would leak it across customers."""
     with pytest.raises(NotFound) as err:
         svc.propose(
-            ALICE, "conv-1", "grant_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-1",
+            command("grant_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-1001"]}),
         )
     assert err.value.entity == "portal user"
     assert _contracts_of(store, "carol@globex.example") == ["C-2001"]
@@ -190,7 +204,7 @@ def test_remove_single(svc, store):
     action = executed(svc, ALICE, "remove_contract_access", {"email": "bob@acme.example", "contract_ids": "C-1001"})
     assert action.result == {"email": "bob@acme.example", "removed": ["C-1001"]}
     assert _contracts_of(store, "bob@acme.example") == []
-    assert svc.list_contracts(BOB) == []
+    assert [v.to_json() for v in svc.list_contracts(BOB)] == []
     assert [a.outcome for a in audits(store, operation="remove_contract_access")] == ["executed"]
     assert [m.to for m in mails(store, kind="access_removed")] == ["bob@acme.example"]
 
@@ -221,9 +235,13 @@ def test_remove_bulk(svc, store):
 def test_protected_roles_block_removal(svc, store, contract_ids, blockers):
     with pytest.raises(ProtectedRoleRemoval) as err:
         svc.propose(
-            BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}
+            BOB,
+            "conv-1",
+            command("remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}),
         ) if contract_ids == ["C-1001"] else svc.propose(
-            ALICE, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}
+            ALICE,
+            "conv-1",
+            command("remove_contract_access", {"email": "alice@acme.example", "contract_ids": contract_ids}),
         )
     assert [(b.contract_id, b.role) for b in err.value.blockers] == blockers
     assert all(b.email == "alice@acme.example" for b in err.value.blockers)
@@ -243,8 +261,7 @@ def test_bulk_removal_is_all_or_nothing(svc, store):
         svc.propose(
             ALICE,
             "conv-2",
-            "remove_contract_access",
-            {"email": "erin@acme.example", "contract_ids": ["C-1002", "C-1001"]},
+            command("remove_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002", "C-1001"]}),
         )
     assert err.value.blockers == [ProtectedRoleBlocker("erin@acme.example", "C-1001", "card_holder")]
     assert _contracts_of(store, "erin@acme.example") == ["C-1001", "C-1002"]
@@ -252,7 +269,7 @@ def test_bulk_removal_is_all_or_nothing(svc, store):
 
 def test_role_gained_between_propose_and_execute_blocks_removal(svc, store):
     action = svc.propose(
-        ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+        ALICE, "conv-1", command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
     )
     with store(write=True) as uow:
         [contact] = uow.repo.find(ContractContact, email="bob@acme.example")
@@ -277,7 +294,7 @@ def test_role_gained_between_propose_and_execute_blocks_removal(svc, store):
 )
 def test_removing_access_they_do_not_have_is_not_a_contact(svc, store, email, contract_ids, lacking):
     with pytest.raises(NotAContact) as err:
-        svc.propose(ALICE, "conv-1", "remove_contract_access", {"email": email, "contract_ids": contract_ids})
+        svc.propose(ALICE, "conv-1", command("remove_contract_access", {"email": email, "contract_ids": contract_ids}))
     assert (err.value.email, err.value.contract_ids) == (email, lacking)
     assert _contracts_of(store, "bob@acme.example") == ["C-1001"]
 
@@ -285,11 +302,15 @@ def test_removing_access_they_do_not_have_is_not_a_contact(svc, store, email, co
 def test_remove_from_inaccessible_contract_is_not_found(svc):
     with pytest.raises(NotFound):
         svc.propose(
-            ALICE, "conv-1", "remove_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-2001"]}
+            ALICE,
+            "conv-1",
+            command("remove_contract_access", {"email": "carol@globex.example", "contract_ids": ["C-2001"]}),
         )
     with pytest.raises(NotFound):
         svc.propose(
-            BOB, "conv-1", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1002"]}
+            BOB,
+            "conv-1",
+            command("remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1002"]}),
         )
 
 
@@ -319,7 +340,7 @@ def _roles(store, email, contract_id="C-1001"):
 
 
 def test_whoever_stores_a_new_card_becomes_the_card_holder_and_the_old_one_keeps_access(svc, store, gateway):
-    action = svc.propose(BOB, "card-form", "update_card", _card_args(gateway))
+    action = svc.propose(BOB, "card-form", command("update_card", _card_args(gateway)))
     assert action.summary.endswith("; you become its Credit Card Holder in place of alice@acme.example")
     done = svc.execute(BOB, action.id, "card-form")
     assert (done.result["card_holder"], done.result["previous_card_holders"]) == (
@@ -328,7 +349,7 @@ def test_whoever_stores_a_new_card_becomes_the_card_holder_and_the_old_one_keeps
     )
     assert _roles(store, "bob@acme.example") == ["card_holder"]
     assert _roles(store, "alice@acme.example") == ["primary_billing_contact"]  # still a billing contact
-    assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
+    assert [c["id"] for c in [v.to_json() for v in svc.list_contracts(ALICE)]] == ["C-1001", "C-1002"]
     [audit] = audits(store, operation="update_card")
     assert (audit.actor_email, audit.outcome, audit.result["previous_card_holders"]) == (
         "bob@acme.example",
@@ -350,12 +371,16 @@ def test_single_removal_after_a_card_change_protects_the_new_holder_not_the_old(
     _new_card(svc, gateway, BOB)
     with pytest.raises(ProtectedRoleRemoval) as err:  # Bob holds the card now
         svc.propose(
-            ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-1",
+            command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
     with pytest.raises(ProtectedRoleRemoval) as alice:  # Alice: only her Primary Billing Contact role is left
         svc.propose(
-            BOB, "conv-2", "remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1001"]}
+            BOB,
+            "conv-2",
+            command("remove_contract_access", {"email": "alice@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert alice.value.blockers == [ProtectedRoleBlocker("alice@acme.example", "C-1001", "primary_billing_contact")]
 
@@ -371,8 +396,7 @@ def test_bulk_removal_after_a_card_change_is_all_or_nothing_then_goes_through(sv
         svc.propose(
             ALICE,
             "conv-2",
-            "remove_contract_access",
-            {"email": "bob@acme.example", "contract_ids": ["C-1002", "C-1001"]},
+            command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002", "C-1001"]}),
         )
     assert err.value.blockers == [ProtectedRoleBlocker("bob@acme.example", "C-1001", "card_holder")]
     assert _contracts_of(store, "bob@acme.example") == ["C-1001", "C-1002"]  # nothing was removed
@@ -392,7 +416,9 @@ def test_card_holder_taken_between_propose_and_execute_blocks_a_bulk_removal(svc
     """A removal proposed before the card change is re-checked when confirmed."""
     executed(svc, ALICE, "grant_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1002"]})
     removal = svc.propose(
-        ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}
+        ALICE,
+        "conv-2",
+        command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001", "C-1002"]}),
     )
     _new_card(svc, gateway, BOB)
     done = svc.execute(ALICE, removal.id, "conv-2")

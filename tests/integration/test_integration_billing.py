@@ -33,6 +33,7 @@ from billing.entities import (
     PortalUser,
 )
 from billing.errors import ActionAlreadyDecided, DomainError, NoPortalAccess, NotFound, ProtectedRoleRemoval
+from billing.operations.registry import command
 from billing.principal import Principal
 
 ALICE, BOB, ERIN = Principal("alice@acme.example"), Principal("bob@acme.example"), Principal("erin@acme.example")
@@ -52,7 +53,7 @@ def _get(backend, cls, key):
 
 
 def _run(backend, who, operation, args, conversation="conv-1"):
-    action = backend.svc.propose(who, conversation, operation, args)
+    action = backend.svc.propose(who, conversation, command(operation, args))
     return backend.svc.execute(who, action.id, conversation)
 
 
@@ -61,23 +62,34 @@ def _run(backend, who, operation, args, conversation="conv-1"):
 
 def test_reads_follow_access_rules(backend):
     svc = backend.svc
-    assert [c["id"] for c in svc.list_contracts(ALICE)] == ["C-1001", "C-1002"]
-    assert sorted(i["id"] for i in svc.list_invoices(ALICE)) == ["INV-1001", "INV-1002", "INV-1003", "INV-1004"]
-    assert sorted(i["id"] for i in svc.list_invoices(BOB)) == ["INV-1001", "INV-1002", "INV-1003"]
-    assert svc.list_invoices(ERIN) == [] and svc.list_contracts(ERIN) == []
+    assert [c["id"] for c in [v.to_json() for v in svc.list_contracts(ALICE)]] == ["C-1001", "C-1002"]
+    assert sorted(i["id"] for i in [v.to_json() for v in svc.list_invoices(ALICE)]) == [
+        "INV-1001",
+        "INV-1002",
+        "INV-1003",
+        "INV-1004",
+    ]
+    assert sorted(i["id"] for i in [v.to_json() for v in svc.list_invoices(BOB)]) == [
+        "INV-1001",
+        "INV-1002",
+        "INV-1003",
+    ]
+    assert [v.to_json() for v in svc.list_invoices(ERIN)] == [] and [
+        v.to_json() for v in svc.list_contracts(ERIN)
+    ] == []
     with pytest.raises(NoPortalAccess):
-        svc.list_invoices(DAVE)
+        [v.to_json() for v in svc.list_invoices(DAVE)]
     with pytest.raises(NotFound):
-        svc.get_invoice(ALICE, "INV-2001")
-    reasons = {i["id"]: i["not_payable_reason"] for i in svc.list_invoices(ALICE)}
+        svc.get_invoice(ALICE, "INV-2001").to_json()
+    reasons = {i["id"]: i["not_payable_reason"] for i in [v.to_json() for v in svc.list_invoices(ALICE)]}
     assert reasons == {
         "INV-1001": None,
         "INV-1002": "already_paid",
         "INV-1003": "over_card_limit",
         "INV-1004": "disputed",
     }
-    assert svc.get_contract(ALICE, "C-1001")["billing_address"]["city"] == "San Francisco"
-    assert [u["roles"] for u in svc.list_contract_users(ALICE, "C-1001")] == [
+    assert svc.get_contract(ALICE, "C-1001").to_json()["billing_address"]["city"] == "San Francisco"
+    assert [u["roles"] for u in [v.to_json() for v in svc.list_contract_users(ALICE, "C-1001")]] == [
         ["primary_billing_contact", "card_holder"],
         [],
     ]
@@ -112,8 +124,8 @@ def test_core_writes_persist(backend):
         "C-1001",
         "C-1002",
     ]
-    assert [c["id"] for c in backend.svc.list_contracts(ERIN)] == ["C-1002"]
-    assert backend.svc.list_contracts(BOB) == []
+    assert [c["id"] for c in [v.to_json() for v in backend.svc.list_contracts(ERIN)]] == ["C-1002"]
+    assert [v.to_json() for v in backend.svc.list_contracts(BOB)] == []
     audits = _all(backend, AuditEntry)
     assert len(audits) == 7 and {a.outcome for a in audits} == {"executed"}
     assert len(_all(backend, OutboxMail)) == 7
@@ -140,15 +152,17 @@ def test_the_card_holder_role_moves_with_the_card_and_the_removal_rule_follows(b
     assert roles == {"alice@acme.example": ["primary_billing_contact"], "bob@acme.example": ["card_holder"]}
     with pytest.raises(ProtectedRoleRemoval) as blocked:
         backend.svc.propose(
-            ALICE, "conv-2", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+            ALICE,
+            "conv-2",
+            command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}),
         )
     assert [(b.email, b.role) for b in blocked.value.blockers] == [("bob@acme.example", "card_holder")]
 
 
 def test_identical_reproposal_with_list_args_returns_same_action(backend):
     args = {"email": "erin@acme.example", "contract_ids": ["C-1001", "C-1002"]}
-    first = backend.svc.propose(ALICE, "conv-1", "grant_contract_access", args)
-    again = backend.svc.propose(ALICE, "conv-1", "grant_contract_access", dict(args))
+    first = backend.svc.propose(ALICE, "conv-1", command("grant_contract_access", args))
+    again = backend.svc.propose(ALICE, "conv-1", command("grant_contract_access", dict(args)))
     assert again.id == first.id and len(_all(backend, PendingAction)) == 1
 
 
@@ -160,16 +174,16 @@ def test_pay_unsuspend_and_settle(backend):
     second = _run(backend, CAROL, "pay_invoice", {"invoice_id": "INV-2002"})
     assert second.result["account_unsuspended"] is True
     assert _get(backend, Account, "GLOBEX").status == AccountStatus.ACTIVE
-    assert svc.get_invoice(CAROL, "INV-2001")["status"] == "processing"
+    assert svc.get_invoice(CAROL, "INV-2001").to_json()["status"] == "processing"
     assert svc.settle().settled == []
     clock.advance(hours=24)
     assert sorted(svc.settle().settled) == ["INV-2001", "INV-2002"]
-    assert svc.get_invoice(CAROL, "INV-2002")["status"] == "paid"
+    assert svc.get_invoice(CAROL, "INV-2002").to_json()["status"] == "paid"
     assert {p.status for p in _all(backend, Payment)} == {"settled"}
 
 
 def test_expired_action_is_a_clear_error_and_changes_nothing(backend):
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     backend.clock.advance(minutes=16)
     with pytest.raises(ActionAlreadyDecided) as err:
         backend.svc.execute(ALICE, action.id, "conv-1")
@@ -227,7 +241,7 @@ def test_money_round_trips_exactly(backend, amount):
     stored = _get(backend, Invoice, "INV-M")
     assert stored.amount == stored.balance == Decimal(amount)
     assert str(stored.amount) == amount
-    assert backend.svc.get_invoice(ALICE, "INV-M")["balance"] == amount
+    assert backend.svc.get_invoice(ALICE, "INV-M").to_json()["balance"] == amount
     if Decimal(amount) <= Decimal("50000.00"):
         _run(backend, ALICE, "pay_invoice", {"invoice_id": "INV-M"})
         [payment] = _all(backend, Payment)
@@ -236,7 +250,7 @@ def test_money_round_trips_exactly(backend, amount):
 
 def test_seeded_75000_is_exact(backend):
     assert str(_get(backend, Invoice, "INV-1003").amount) == "75000.00"
-    assert backend.svc.get_invoice(ALICE, "INV-1003")["amount"] == "75000.00"
+    assert backend.svc.get_invoice(ALICE, "INV-1003").to_json()["amount"] == "75000.00"
 
 
 def test_datetimes_come_back_timezone_aware(backend):
@@ -269,7 +283,7 @@ def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliati
     """The payment, its receipt and its audit row commit together or not at all. When that commit
     fails after the card was charged, nothing half-made is left: the action is in progress, the
     invoice blocked, and reconciliation records the charge once the database works again."""
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     backend.execute(f"ALTER TABLE {table} RENAME TO {table}_off")
     try:
         with pytest.raises(Exception) as err:
@@ -283,7 +297,7 @@ def test_a_failed_outcome_commit_leaves_the_payment_in_progress_and_reconciliati
     assert _get(backend, PendingAction, action.id).status == ActionStatus.IN_PROGRESS
     [intent] = _all(backend, PaymentIntent)
     assert intent.state == IntentState.PENDING and backend.gateway.lookup(action.id).succeeded  # charged
-    assert backend.svc.get_invoice(BOB, "INV-1001")["not_payable_reason"] == "payment_in_progress"
+    assert backend.svc.get_invoice(BOB, "INV-1001").to_json()["not_payable_reason"] == "payment_in_progress"
     backend.clock.advance(minutes=2)
     assert backend.svc.reconcile().succeeded == ["INV-1001"]
     _assert_executed_once(backend, action.id)
@@ -323,7 +337,7 @@ def _assert_executed_once(backend, action_id):
 
 def test_two_threads_execute_the_same_action_once(backend):
     backend.gateway.delay = 0.3
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     results = _race([lambda: backend.svc.execute(ALICE, action.id, "conv-1")] * 2)
     executed = [r for r in results if isinstance(r, PendingAction)]
     decided = [r for r in results if isinstance(r, ActionAlreadyDecided)]
@@ -336,7 +350,7 @@ def test_two_threads_execute_the_same_action_once(backend):
 
 
 def test_two_processes_execute_the_same_action_once(backend, tmp_path):
-    action = backend.svc.propose(ALICE, "conv-1", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = backend.svc.propose(ALICE, "conv-1", command("pay_invoice", {"invoice_id": "INV-1001"}))
     sync = tmp_path / "sync"
     sync.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")])}
@@ -371,8 +385,8 @@ def test_two_processes_execute_the_same_action_once(backend, tmp_path):
 
 def test_two_different_actions_for_the_same_invoice_pay_once(backend):
     backend.gateway.delay = 0.3
-    mine = backend.svc.propose(ALICE, "conv-a", "pay_invoice", {"invoice_id": "INV-1001"})
-    his = backend.svc.propose(BOB, "conv-b", "pay_invoice", {"invoice_id": "INV-1001"})
+    mine = backend.svc.propose(ALICE, "conv-a", command("pay_invoice", {"invoice_id": "INV-1001"}))
+    his = backend.svc.propose(BOB, "conv-b", command("pay_invoice", {"invoice_id": "INV-1001"}))
     results = _race(
         [lambda: backend.svc.execute(ALICE, mine.id, "conv-a"), lambda: backend.svc.execute(BOB, his.id, "conv-b")]
     )
@@ -402,16 +416,16 @@ def test_seed_scale_is_idempotent(backend):
     assert backend.scalar("SELECT count(*) FROM accounts WHERE id LIKE 'SYN%'") == 5
     assert backend.scalar("SELECT count(*) FROM invoices WHERE id LIKE 'INV-SYN%'") == 5 * 3 * 4
     user = Principal("user1.syn000004@synthetic.example")
-    assert len(svc.list_invoices(user)) == 12
-    assert len(svc.list_invoices(ALICE)) == 4  # the demo world is untouched
-    payable = next(i for i in svc.list_invoices(user) if i["payable"])
+    assert len([v.to_json() for v in svc.list_invoices(user)]) == 12
+    assert len([v.to_json() for v in svc.list_invoices(ALICE)]) == 4  # the demo world is untouched
+    payable = next(i for i in [v.to_json() for v in svc.list_invoices(user)] if i["payable"])
     assert _run(backend, user, "pay_invoice", {"invoice_id": payable["id"]}).status == ActionStatus.EXECUTED
 
 
 def test_failure_with_structured_error_is_stored(backend):
     """A removal blocked at execution (role gained meanwhile) records its blockers as JSON."""
     action = backend.svc.propose(
-        ALICE, "conv-1", "remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+        ALICE, "conv-1", command("remove_contract_access", {"email": "bob@acme.example", "contract_ids": ["C-1001"]})
     )
     with backend.svc.uow_factory(write=True) as uow:
         [contact] = uow.repo.find(ContractContact, email="bob@acme.example")
@@ -436,7 +450,7 @@ def test_a_grant_that_another_transaction_made_meanwhile_fails_cleanly(backend):
     # waits for the other writer, then its checks see the row (NoChange). Either way: failed, stated,
     # one row, nothing else written.
     action = backend.svc.propose(
-        ALICE, "conv-1", "grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]}
+        ALICE, "conv-1", command("grant_contract_access", {"email": "erin@acme.example", "contract_ids": ["C-1002"]})
     )
     other = backend.engine.connect()
     other.info["write"] = True  # SQLite: take the write lock now, as a real writer would

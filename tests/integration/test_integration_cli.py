@@ -7,6 +7,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
+from billing.operations.registry import command
 from service.cli import app
 
 
@@ -89,18 +90,20 @@ def test_a_lost_gateway_answer_is_reconciled_then_settled_from_the_command_line(
     form = billing.propose(
         alice,
         "form",
-        "update_card",
-        {
-            "contract_id": "C-1001",
-            "token": card.token,
-            "brand": card.brand,
-            "last4": card.last4,
-            "exp_month": 12,
-            "exp_year": 2030,
-        },
+        command(
+            "update_card",
+            {
+                "contract_id": "C-1001",
+                "token": card.token,
+                "brand": card.brand,
+                "last4": card.last4,
+                "exp_month": 12,
+                "exp_year": 2030,
+            },
+        ),
     )
     billing.execute(alice, form.id)
-    action = billing.propose(alice, "conv", "pay_invoice", {"invoice_id": "INV-1001"})
+    action = billing.propose(alice, "conv", command("pay_invoice", {"invoice_id": "INV-1001"}))
     assert billing.execute(alice, action.id).status.value == "in_progress"
     assert (tmp_path / "data" / "gateway.db").exists()
     result, out = cli("invoices", "--as", "alice@acme.example")

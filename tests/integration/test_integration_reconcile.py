@@ -24,6 +24,7 @@ from billing.entities import (
     PaymentIntent,
     PendingAction,
 )
+from billing.operations.registry import command
 from billing.principal import Principal
 
 ALICE = Principal("alice@acme.example")
@@ -59,20 +60,22 @@ def _in_progress_payments(backend) -> None:
     form = svc.propose(
         ALICE,
         "form",
-        "update_card",
-        {
-            "contract_id": "C-1001",
-            "token": card.token,
-            "brand": card.brand,
-            "last4": card.last4,
-            "exp_month": 12,
-            "exp_year": 2030,
-        },
+        command(
+            "update_card",
+            {
+                "contract_id": "C-1001",
+                "token": card.token,
+                "brand": card.brand,
+                "last4": card.last4,
+                "exp_month": 12,
+                "exp_year": 2030,
+            },
+        ),
     )
     svc.execute(ALICE, form.id, "form")
     for iid in CHARGED + [NEVER_ARRIVED]:
         backend.gateway.unreachable = iid == NEVER_ARRIVED
-        action = svc.propose(ALICE, f"conv-{iid}", "pay_invoice", {"invoice_id": iid})
+        action = svc.propose(ALICE, f"conv-{iid}", command("pay_invoice", {"invoice_id": iid}))
         assert svc.execute(ALICE, action.id, f"conv-{iid}").status == ActionStatus.IN_PROGRESS
     backend.gateway.unreachable = False
     assert {i.state for i in _all(backend, PaymentIntent)} == {IntentState.UNKNOWN}

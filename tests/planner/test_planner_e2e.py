@@ -26,13 +26,13 @@ def test_pay_then_typed_yes_executes_once_with_a_confirmation_number(world: Any)
     assert turn.pending_action is not None and turn.pending_action["tool"] == "pay_invoice"
     assert turn.pending_action["args"] == {"invoice_id": "INV-1001"}
     assert "USD 1,200.00" in turn.reply and "Nothing has changed yet" in turn.reply
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "open"  # proposing changed nothing
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "open"  # proposing changed nothing
 
     done = world.runner.run_turn(ALICE, conv, "yes")
     assert done.decided_action["status"] == "executed"
     number = done.decided_action["result"]["confirmation_number"]
     assert number and number in done.reply
-    assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == "processing"
+    assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == "processing"
 
 
 def test_follow_up_pronoun_pays_the_invoice_discussed(world: Any) -> None:

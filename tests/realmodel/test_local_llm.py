@@ -72,7 +72,7 @@ def test_a_real_model_stays_honest(runner: Any, turns: list[str]) -> None:
     conv = agent.start_conversation(ALICE).id
     said: list[str] = []
     for text in turns:
-        before = world.billing.get_invoice(ALICE, "INV-1001")["status"]
+        before = world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"]
         said.append(text)
         turn = agent.run_turn(ALICE, conv, text)
         assert turn.reply.strip()
@@ -90,7 +90,7 @@ def test_a_real_model_stays_honest(runner: Any, turns: list[str]) -> None:
                 is None
             )
         if not turn.decided_action:
-            assert world.billing.get_invoice(ALICE, "INV-1001")["status"] == before  # nothing without a yes
+            assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["status"] == before  # nothing without a yes
 
 
 def _seen(world: Any, conv: str) -> list[str]:

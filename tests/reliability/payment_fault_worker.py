@@ -26,6 +26,8 @@ import sys
 import threading
 from pathlib import Path
 
+from billing.operations.registry import command
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 POINTS = ("after_intent", "after_charge", "before_outcome_commit", "during_outcome_commit", "after_outcome_commit")
@@ -86,7 +88,7 @@ def main(url: str, gateway_url: str, email: str, invoice_id: str, kill_at: str) 
     gateway = SimulatedGateway(SqlLedger(create_engine_for(gateway_url)), clock)
     svc = BillingService(SqlUnitOfWorkFactory(create_engine_for(url)), clock, gateway)
     who = Principal(email, "web")
-    action = svc.propose(who, f"conv-{invoice_id}", "pay_invoice", {"invoice_id": invoice_id})
+    action = svc.propose(who, f"conv-{invoice_id}", command("pay_invoice", {"invoice_id": invoice_id}))
     print(action.id, flush=True)
     if kill_at != "none":
         install(kill_at, gateway)

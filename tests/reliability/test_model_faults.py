@@ -100,7 +100,7 @@ def run_faulty_turns(world, turns: int, fault_rate: float = 0.2, seed: int = 11)
                     changed,
                     po,
                 )
-                assert world.billing.get_invoice(ALICE, "INV-1001")["po_number"] == po
+                assert world.billing.get_invoice(ALICE, "INV-1001").to_json()["po_number"] == po
                 with pytest.raises(ActionAlreadyDecided):  # the button pressed after the typed yes
                     runner.decide(ALICE, conv.id, decided["id"], True)
                 assert snapshot(world.engine) == after

@@ -45,6 +45,7 @@ from billing.entities import (
     PendingAction,
 )
 from billing.errors import InvoiceNotPayable
+from billing.operations.registry import command
 from billing.principal import Principal
 from billing.service import BillingService
 from service.db import create_engine_for, upgrade
@@ -161,7 +162,7 @@ def _state(bench: Bench, action_id: str) -> str:
 def _pay_again(bench: Bench, invoice_id: str, n: int) -> str:
     """The customer tries again: refused while a payment is under way, otherwise a live payment."""
     try:
-        action = bench.svc.propose(ALICE, f"again-{invoice_id}-{n}", "pay_invoice", {"invoice_id": invoice_id})
+        action = bench.svc.propose(ALICE, f"again-{invoice_id}-{n}", command("pay_invoice", {"invoice_id": invoice_id}))
     except InvoiceNotPayable as refused:
         return f"refused:{refused.reason}"
     return f"paid:{bench.svc.execute(ALICE, action.id, action.conversation_id).status.value}"
@@ -192,7 +193,7 @@ def _check_invoice(bench: Bench, invoice: Invoice, card: str) -> dict[str, int]:
     actions = [a for a in bench.all(PendingAction, operation="pay_invoice") if a.id in keys]
     assert all(a.status in (ActionStatus.EXECUTED, ActionStatus.FAILED) for a in actions), actions
     assert {a.id for a in actions if a.status == ActionStatus.EXECUTED} == {p.action_id for p in payments}
-    view = bench.svc.get_invoice(ALICE, invoice.id)  # a way forward: processing (paid), or payable again
+    view = bench.svc.get_invoice(ALICE, invoice.id).to_json()  # a way forward: processing (paid), or payable again
     assert (view["status"], view["payable"]) == (("open", True) if card == "declined" else ("processing", False))
     return {"charges": len(charges), "payments": len(payments), "attempts": len(keys)}
 

@@ -14,6 +14,7 @@ from skit import served
 from agent.masking import mask
 from agent.scripted import call, say
 from billing.errors import InvalidInput
+from billing.operations.registry import command
 from billing.principal import Principal
 from service.logging import JsonFormatter
 from tests.reliability.rkit import dump_all_text
@@ -127,7 +128,7 @@ async def test_the_domain_refuses_a_card_number_as_any_field_value(tmp_path, ope
         alice = Principal("alice@acme.example")
         conv = world.container.runner.start_conversation(alice).id
         with pytest.raises(InvalidInput) as refused:
-            world.container.billing.propose(alice, conv, operation, args)
+            world.container.billing.propose(alice, conv, command(operation, args))
         assert refused.value.field == field and "card number" in refused.value.message
         assert not _digits_in(json.dumps(refused.value.to_dict()))  # the error never carries the number
         assert world.container.billing.pending_actions(alice, conv) == []

@@ -8,6 +8,7 @@ import pytest
 from skit import served, snapshot
 
 from billing.errors import DomainError
+from billing.operations.registry import command
 from billing.principal import Principal
 
 ALICE = Principal("alice@acme.example")
@@ -18,7 +19,7 @@ NOBODY = "nobody.new@acme.example"
 def _answer(billing, conv: str, operation: str, args: dict, email: str) -> str:
     """What the inviter learns from a proposal, with the e-mail itself taken out."""
     try:
-        action = billing.propose(ALICE, conv, operation, args)
+        action = billing.propose(ALICE, conv, command(operation, args))
         seen = {"summary": action.summary, "args": action.args}
     except DomainError as error:
         seen = {"error": error.to_dict()}
@@ -46,7 +47,7 @@ async def test_a_confirmed_invitation_of_another_customers_user_grants_nothing_a
         for email in ("carol@globex.example", NOBODY):
             conv = world.container.runner.start_conversation(ALICE).id
             action = billing.propose(
-                ALICE, conv, "add_portal_user", {"name": "Pat Doe", "email": email, "contract_ids": ["C-1001"]}
+                ALICE, conv, command("add_portal_user", {"name": "Pat Doe", "email": email, "contract_ids": ["C-1001"]})
             )
             before = snapshot(world.container.engine, ("accounts", "portal_users", "contract_contacts"))
             done = billing.execute(ALICE, action.id, conv)
@@ -55,4 +56,4 @@ async def test_a_confirmed_invitation_of_another_customers_user_grants_nothing_a
                 assert snapshot(world.container.engine, ("accounts", "portal_users", "contract_contacts")) == before
         assert results["carol@globex.example"] == results[NOBODY]
         carol = Principal("carol@globex.example")
-        assert [c["id"] for c in billing.list_contracts(carol)] == ["C-2001"]
+        assert [c["id"] for c in [v.to_json() for v in billing.list_contracts(carol)]] == ["C-2001"]
