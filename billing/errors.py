@@ -9,7 +9,9 @@ the assistant phrases its offers from those fields (agent/phrasing.py).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
+
+from billing.json_types import JsonObject
 
 Queue = Literal["customer_service", "collector", "ae"]
 
@@ -37,7 +39,7 @@ class DomainError(Exception):
         """The team that can do what the rule does not allow in the portal, if any."""
         return None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """JSON-ready (stored with failed actions and audit rows): nested dataclasses become dicts."""
         data = asdict(self)
         handoff = {"queue": self.queue} if self.queue else {}
@@ -318,7 +320,7 @@ class ActionAlreadyDecided(DomainError):
     kind: ClassVar[str] = "already_decided"
     action_id: str
     status: str
-    result: dict | None = None
+    result: JsonObject | None = None
 
     @property
     def message(self) -> str:
