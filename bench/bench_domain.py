@@ -49,7 +49,7 @@ def init_db(data_dir: Path, scale: int) -> float:
 
 def operations(data_dir: Path) -> tuple[Any, dict[str, Callable[[int], None]]]:
     from billing.principal import Principal
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     container = build_container(settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}"), migrate=False)
     billing, alice = container.billing, Principal(ALICE, "web")

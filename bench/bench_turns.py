@@ -293,7 +293,7 @@ def measure(
 
 
 def product_world(data_dir: Path, database_url: str, mock_url: str, extra_invoices: int = EXTRA_INVOICES) -> Any:
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     container = build_container(
         settings_for(data_dir, database_url, portal_llm="openai", openai_base_url=mock_url, openai_api_key="bench")

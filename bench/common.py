@@ -225,14 +225,14 @@ def subprocess_server(
 
 def pg_schema(prefix: str = "bench") -> Any:
     """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema."""
-    from service.db import scratch_schema
+    from bootstrap.db import scratch_schema
 
     return scratch_schema(PG_BASE, prefix)
 
 
 def pg_available() -> str | None:
     """None if PostgreSQL answers, else why not."""
-    from service.db import postgres_unavailable
+    from bootstrap.db import postgres_unavailable
 
     return postgres_unavailable(PG_BASE)
 
@@ -242,14 +242,14 @@ def pg_available() -> str | None:
 
 def build_kb_index(data_dir: Path) -> None:
     """The knowledge index in `data_dir/chroma` (what `portal-agent index build` does)."""
+    from bootstrap.index import build_index
     from knowledge.embeddings import get_embedder
-    from service.cli_index import build_index
 
-    build_index(data_dir, None, get_embedder(), quiet=True)
+    build_index(data_dir, None, get_embedder())
 
 
 def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Any:
-    from service.settings import Settings
+    from bootstrap.settings import Settings
 
     values: dict[str, Any] = {
         "portal_data_dir": data_dir,

@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlparse
 
 import jwt
 
+from bootstrap.settings import Settings
+
 ALGORITHM = "HS256"
 ASYMMETRIC = ("RS256", "ES256")
 MAX_TOKEN_CHARS = 8192  # an identity provider's token is 1-2 KB; anything far larger is an attack
@@ -134,8 +136,8 @@ class Tokens:
             raise InvalidToken("the token lives longer than the accepted maximum")
 
 
-def tokens_for(settings: Any) -> Tokens:
-    """The token policy of a deployment (service/settings.py)."""
+def tokens_for(settings: Settings) -> Tokens:
+    """The token policy of a deployment (bootstrap/settings.py)."""
     return Tokens(
         settings.portal_secret_key,
         settings.portal_token_issuer,

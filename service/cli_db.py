@@ -14,13 +14,13 @@ NO_CONTRACTS = (
 
 
 def _settings() -> Any:
-    from service.settings import get_settings
+    from bootstrap.settings import get_settings
 
     return get_settings()  # InvalidSettings is reported by service.cli.main
 
 
 def _container() -> Any:
-    from service.container import get_container
+    from bootstrap.container import get_container
 
     return get_container()
 
@@ -53,7 +53,7 @@ def db_init(
     reset: bool = typer.Option(False, "--reset", help="Drop all data first (SQLite file only)."),
 ) -> None:
     """Create or migrate the schema; optionally seed the demo world and synthetic data."""
-    from service.settings import get_settings
+    from bootstrap.settings import get_settings
 
     settings = get_settings()
     if reset and settings.database_url.startswith("sqlite:///"):

@@ -30,13 +30,15 @@ def retrieval(
     check: bool = typer.Option(False, "--check", help="Exit 1 if a figure is below the targets."),
 ) -> None:
     """Score the knowledge retriever on the labelled questions (recall@1/3, MRR, off-topic rejection)."""
+    from bootstrap.index import build_index, configured_embedder
+    from bootstrap.settings import get_settings
     from evals.retrieval.metrics import evaluate, load_questions
     from knowledge.retriever import DEFAULT_THRESHOLD, Retriever
-    from service.cli_index import build_index, configured_embedder, resolve_location
+    from service.cli_index import resolve_location
 
     data_dir, chroma_url = resolve_location(data_dir, chroma_url)
-    embedder = configured_embedder()
-    collection, _ = build_index(data_dir, chroma_url, embedder, quiet=True)
+    embedder = configured_embedder(get_settings())
+    collection, _ = build_index(data_dir, chroma_url, embedder)
     used = DEFAULT_THRESHOLD if threshold is None else threshold
     retriever = Retriever(collection=collection, embedder=embedder, threshold=used, term_boost=term_boost)
     result = evaluate(retriever, *load_questions())
@@ -144,9 +146,9 @@ def scenarios(
 def _variant(model: str, user_model: str | None, scripted_users: bool) -> object:
     import dataclasses
 
+    from bootstrap.container import model_config
+    from bootstrap.settings import get_settings
     from evals.variants import offline_variant, openai_variant
-    from service.container import model_config
-    from service.settings import get_settings
 
     if model == "offline":
         return offline_variant()

@@ -33,9 +33,9 @@ from agent.masking import mask
 from agent.results import action_dict
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
+from bootstrap.container import Container
 from service.api.deps import AppContainer, AppMetrics, rate_limit_client
 from service.api.schemas import ErrorBody, error_doc
-from service.container import Container
 from service.documents import invoice_document, quote_document
 from service.errors import ApiError, domain_response, domain_status
 from service.web import read_text

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from bootstrap.container import Container
 from service.api.deps import AppContainer, CurrentPrincipal
 from service.api.schemas import ContractOut, ContractUserOut, ErrorBody, InvoiceOut, MeOut, SignedQuoteOut
-from service.container import Container
 from service.documents import invoice_document
 
 router = APIRouter(prefix="/v1", tags=["portal"])

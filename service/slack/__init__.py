@@ -1,6 +1,6 @@
 """The Slack support bot: Events API + interactivity on the same turn runner as every channel.
 
-Kept import-light (the migrations import `service.slack.tables`); Bolt loads on first use.
+Kept import-light (the migrations import `bootstrap.slack_tables`); Bolt loads on first use.
 """
 
 from __future__ import annotations

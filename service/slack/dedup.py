@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 
-from service.slack.tables import slack_events
+from bootstrap.slack_tables import slack_events
 
 
 def _now() -> dt.datetime:

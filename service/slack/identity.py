@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from service.slack.tables import slack_link_codes, slack_link_failures, slack_user_links
+from bootstrap.slack_tables import slack_link_codes, slack_link_failures, slack_user_links
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 CODE_LENGTH = 6
@@ -170,7 +170,7 @@ def verified_email(user: dict[str, Any], trusted_teams: frozenset[str]) -> str |
 def issue_link_code(email: str, engine: Engine | None = None) -> str:
     """A one-time, 10-minute code for the signed-in portal user `email` (the web widget shows it)."""
     if engine is None:
-        from service.container import get_container
+        from bootstrap.container import get_container
 
         engine = get_container().engine
     return SlackLinks(engine).issue_code(email)

@@ -22,10 +22,10 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
+from bootstrap.container import Container, build_container
+from bootstrap.settings import Settings
 from knowledge.retriever import Passage
 from service.auth import issue_token
-from service.container import Container, build_container
-from service.settings import Settings
 
 USERS = {
     "alice": "alice@acme.example",
