@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from service.cli_index import CHROMA_URL_HELP, DATA_DIR_HELP
+
+if TYPE_CHECKING:  # the evaluations load only when a command runs
+    from evals.records import TrialResult
+    from evals.variants import Variant
 
 eval_app = typer.Typer()
 
@@ -124,7 +129,7 @@ def scenarios(
         task = progress.add_task(f"Scenarios ({variant.name})", total=total, failed=0)
         failed = 0
 
-        def advance(result: object) -> None:
+        def advance(result: TrialResult) -> None:
             nonlocal failed
             failed += not result.passed
             progress.update(task, advance=1, failed=failed)
@@ -143,7 +148,7 @@ def scenarios(
             raise typer.Exit(1)
 
 
-def _variant(model: str, user_model: str | None, scripted_users: bool) -> object:
+def _variant(model: str, user_model: str | None, scripted_users: bool) -> Variant:
     import dataclasses
 
     from bootstrap.container import model_config

@@ -21,11 +21,19 @@ Runtime = ToolRuntime[Any]
 
 
 class Passage(Protocol):
-    title: str
-    source: str
-    heading: str
-    text: str
-    score: float
+    """A passage of the help articles, as the knowledge search returns it (read-only: retrievers return
+    frozen dataclasses)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
 
 
 class KnowledgeSearch(Protocol):

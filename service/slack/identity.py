@@ -95,7 +95,7 @@ class SlackLinks:
             if used != 1:
                 self._count_failure(conn, slack_user_id, now)
                 return None
-            email = conn.execute(
+            email: str = conn.execute(
                 select(slack_link_codes.c.email).where(slack_link_codes.c.code_hash == key)
             ).scalar_one()
             self._link(conn, slack_user_id, email, "code", team_id)
