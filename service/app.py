@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -127,7 +126,7 @@ def create_served_app() -> FastAPI:
     return app
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> FastAPI:
     """`service.app:app` for tools that want a module attribute; built on first access only."""
     if name == "app":
         return create_app()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from string import Template
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -66,7 +65,7 @@ def help_article(slug: str) -> HTMLResponse:
     return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
 
 
-def demo_users() -> list[dict[str, Any]]:
+def demo_users() -> list[dict[str, str]]:
     from billing.demo import demo_entities
     from billing.entities import ContractContact, PortalUser
 
@@ -95,7 +94,7 @@ def demo_users() -> list[dict[str, Any]]:
     responses={429: {"model": ErrorBody}},
     summary="The demo users (development only)",
 )
-def dev_users() -> list[dict[str, Any]]:
+def dev_users() -> list[dict[str, str]]:
     return demo_users()
 
 
