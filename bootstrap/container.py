@@ -6,6 +6,7 @@ Channels (`service/`) and evaluations (`evals/`) both build from here; nothing h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -37,12 +38,12 @@ class LazyKnowledge:
         self.settings = settings
         self._retriever: Retriever | None = None
 
-    def search(self, query: str, k: int = 4) -> list[Passage]:
+    def search(self, query: str, k: int = 4) -> Sequence[Passage]:
         if self._retriever is None:
             from knowledge.retriever import Retriever
 
             self._retriever = Retriever(self.settings.portal_data_dir, self.settings.portal_chroma_url)
-        return [p for p in self._retriever.search(query, k)]
+        return self._retriever.search(query, k)
 
 
 @dataclass

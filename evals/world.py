@@ -1,4 +1,4 @@
-"""A fresh world per trial: a temporary SQLite file migrated with the service's migrations and
+"""A fresh world per trial: a temporary SQLite file migrated with the real migrations (bootstrap) and
 seeded with the demo world on the scenario's pinned date; plus snapshots of the whole database."""
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class TrialWorld:
 class Worlds:
     """Makes fresh trial databases under one temporary directory (removed by `cleanup`).
 
-    Per pinned date, a template database is migrated with the service's Alembic migrations
+    Per pinned date, a template database is migrated with the real Alembic migrations (bootstrap)
     (`bootstrap.db.upgrade`, via `build_container`) and seeded with `seed_demo`; every trial gets its own
     copy of that file. Same state as migrating and seeding per trial, at a fraction of the cost.
     """

@@ -20,7 +20,7 @@ CHROMA_URL_HELP = "Chroma server URL (default: PORTAL_CHROMA_URL; unset = embedd
 
 
 def resolve_location(data_dir: Path | None, chroma_url: str | None) -> tuple[Path, str | None]:
-    """CLI options win; otherwise the service settings (environment / .env)."""
+    """CLI options win; otherwise the settings (environment / .env)."""
     settings = get_settings()
     return (data_dir or settings.portal_data_dir), (chroma_url or settings.portal_chroma_url)
 

@@ -6,6 +6,7 @@ as an argument, so nothing the model writes can change who is acting.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,7 +38,8 @@ class Passage(Protocol):
 
 
 class KnowledgeSearch(Protocol):
-    def search(self, query: str, k: int = 4) -> list[Passage]: ...
+    # A Sequence (read-only, covariant), so a retriever's list of its own passage type satisfies it.
+    def search(self, query: str, k: int = 4) -> Sequence[Passage]: ...
 
 
 @dataclass

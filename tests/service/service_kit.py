@@ -129,7 +129,7 @@ def make_world(tmp_path: Path, **settings: Any) -> World:
     )
     assert seed_demo(container.billing.uow_factory, clock.today(), clock.now())
     model, knowledge = router_model(), FakeKnowledge()
-    # Built directly: `build_runner` constructs the configured back end before applying overrides.
+    # Built directly: a scripted model, no fallback, and the Runner's own defaults (budget, deadline).
     container._runner = Runner(
         container.billing,
         ConversationStore(container.engine),
