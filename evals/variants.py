@@ -9,8 +9,7 @@ deliberately broken variants through the same interface.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
@@ -25,13 +24,14 @@ Models = tuple[BaseChatModel, BaseChatModel | None]
 
 @dataclass
 class Variant:
+    """An agent under evaluation: how to make its models per scenario, and the Runner class it runs on."""
+
     name: str
     make_models: Callable[[Scenario], Models]
     runner_class: type[Runner] = Runner
     # A chat model that plays the customer when a scenario has a `goal` (None: scripted turns only).
     make_user_model: Callable[[], BaseChatModel] | None = None
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     turn_deadline: float = 60.0
 
     def runner(self, container: Container, scenario: Scenario, knowledge: KnowledgeSearch) -> Runner:
