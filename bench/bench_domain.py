@@ -35,7 +35,7 @@ from bench.common import (
 from billing.operations.registry import command
 
 if TYPE_CHECKING:  # pragma: no cover
-    from service.container import Container
+    from bootstrap.container import Container
 
 INDEPENDENT = 1.5  # scale/plain median ratio still called "independent of size" on a noisy shared machine
 
@@ -53,7 +53,7 @@ def init_db(data_dir: Path, scale: int) -> float:
 
 def operations(data_dir: Path) -> tuple[Container, dict[str, Callable[[int], object]]]:
     from billing.principal import Principal
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     container = build_container(settings_for(data_dir, f"sqlite:///{data_dir / 'portal.db'}"), migrate=False)
     billing, alice = container.billing, Principal(ALICE, "web")

@@ -49,8 +49,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=40)
     args = parse_bench_args(parser)
     from billing.principal import Principal
+    from bootstrap.container import build_container, build_runner
     from knowledge.retriever import Retriever
-    from service.container import build_container, build_runner
 
     with tempfile.TemporaryDirectory(prefix="bench-planner-") as tmp:
         data_dir = Path(tmp)

@@ -116,7 +116,7 @@ async def burst(base: str, start: int, n: int) -> list[float]:
 
 
 def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
-    from service.container import build_container
+    from bootstrap.container import build_container
     from service.slack.identity import SlackLinks
 
     stub_app, calls = slack_stub()

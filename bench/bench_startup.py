@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parse_bench_args(parser)
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     serve: list[float] = []
     ask: dict[str, list[float]] = {k: [] for k in QUESTIONS}

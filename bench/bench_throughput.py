@@ -126,7 +126,7 @@ def measure(args: argparse.Namespace, server: list[str], kind: type, env: dict[s
 
 
 def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
         data_dir = Path(tmp)

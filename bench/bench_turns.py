@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 import httpx
+from openai import Stream
 from pydantic import JsonValue
 
 from bench.common import (
@@ -51,8 +52,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
 
     from billing.service import BillingService
+    from bootstrap.container import Container
     from knowledge.retriever import Retriever
-    from service.container import Container
 
 
 class CallJson(TypedDict):
@@ -195,14 +196,16 @@ def minimal_app(billing: BillingService, retriever: Retriever, model_url: str) -
             stream_options={"include_usage": True},
             temperature=0,
         )
+        assert isinstance(stream, Stream)  # stream=True: the SDK's stream of chunks
         for chunk in stream:
             for choice in chunk.choices:
                 if choice.delta.content:
                     text.append(choice.delta.content)
                 for tc in choice.delta.tool_calls or []:
                     slot = calls.setdefault(tc.index, {"id": tc.id, "name": "", "arguments": ""})
-                    slot["name"] += tc.function.name or ""
-                    slot["arguments"] += tc.function.arguments or ""
+                    if tc.function is not None:
+                        slot["name"] += tc.function.name or ""
+                        slot["arguments"] += tc.function.arguments or ""
         return "".join(text), list(calls.values())
 
     def call_tool(name: str, args: dict[str, JsonValue], conversation_id: str) -> str:
@@ -328,7 +331,7 @@ def measure(
 
 
 def product_world(data_dir: Path, database_url: str, mock_url: str, extra_invoices: int = EXTRA_INVOICES) -> Container:
-    from service.container import build_container
+    from bootstrap.container import build_container
 
     container = build_container(
         settings_for(data_dir, database_url, portal_llm="openai", openai_base_url=mock_url, openai_api_key="bench")

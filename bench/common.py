@@ -27,8 +27,8 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from starlette.applications import Starlette
 
-    from service.container import Container
-    from service.settings import Settings
+    from bootstrap.container import Container
+    from bootstrap.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -231,14 +231,14 @@ def subprocess_server(
 
 def pg_schema(prefix: str = "bench") -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema."""
-    from service.db import scratch_schema
+    from bootstrap.db import scratch_schema
 
     return scratch_schema(PG_BASE, prefix)
 
 
 def pg_available() -> str | None:
     """None if PostgreSQL answers, else why not."""
-    from service.db import postgres_unavailable
+    from bootstrap.db import postgres_unavailable
 
     return postgres_unavailable(PG_BASE)
 
@@ -248,15 +248,15 @@ def pg_available() -> str | None:
 
 def build_kb_index(data_dir: Path) -> None:
     """The knowledge index in `data_dir/chroma` (what `portal-agent index build` does)."""
+    from bootstrap.index import build_index
     from knowledge.embeddings import get_embedder
-    from service.cli_index import build_index
 
-    build_index(data_dir, None, get_embedder(), quiet=True)
+    build_index(data_dir, None, get_embedder())
 
 
 def settings_for(data_dir: Path, database_url: str, **extra: Any) -> Settings:
     """Settings for a benchmark: its own data directory and database, limits out of the way, no .env file."""
-    from service.settings import Settings
+    from bootstrap.settings import Settings
 
     values: dict[str, Any] = {  # any setting may be overridden, so its values are of any setting's type
         "portal_data_dir": data_dir,

@@ -16,9 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def create_minimal_app() -> Starlette:
     from bench.bench_turns import minimal_app
+    from bootstrap.container import build_container
+    from bootstrap.settings import get_settings
     from knowledge.retriever import Retriever
-    from service.container import build_container
-    from service.settings import get_settings
 
     settings = get_settings()
     container = build_container(settings, migrate=False)

@@ -43,7 +43,9 @@ class Repository(Protocol):
 class UnitOfWork(Protocol):
     """A transaction: `with uow:` ... `uow.commit()`; leaving without commit rolls back."""
 
-    repo: Repository
+    # Read-only here: each adapter holds its own repository type, which must only satisfy `Repository`.
+    @property
+    def repo(self) -> Repository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -332,9 +332,9 @@ def run_conversation(runner: Runner, conv: Conversation) -> list[TurnScore]:
 def score_batch(path: Path, today: dt.date, *, knowledge: Knowledge | None = None) -> list[TurnScore]:
     """Run every conversation of a batch on a fresh demo world with the offline planner."""
     from agent.planner import OfflinePlanner
+    from bootstrap.container import build_runner
     from evals.knowledge import build_knowledge
     from evals.world import Worlds
-    from service.container import build_runner
 
     worlds = Worlds()
     try:

@@ -47,11 +47,12 @@ class PoisonedKnowledge:
 
 def build_knowledge(data_dir: Path) -> SharedKnowledge:
     """Index knowledge/docs into `<data_dir>/chroma` with the offline embedder (as `portal-agent index build`)."""
+    from bootstrap.index import build_index, configured_embedder
+    from bootstrap.settings import get_settings
     from knowledge.retriever import Retriever
-    from service.cli_index import build_index, configured_embedder
 
-    embedder = configured_embedder()
-    collection, _ = build_index(data_dir, None, embedder, quiet=True)
+    embedder = configured_embedder(get_settings())
+    collection, _ = build_index(data_dir, None, embedder)
     return SharedKnowledge(Retriever(collection=collection, embedder=embedder))
 
 

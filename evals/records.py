@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import NotRequired, TypedDict
 
@@ -40,7 +41,7 @@ class DecidedView(TypedDict):
 
     id: str
     status: str
-    result: dict[str, JsonValue]
+    result: Mapping[str, object]
     tool: NotRequired[str | None]
 
 

@@ -1,62 +1,49 @@
 """The agents under evaluation: which models drive the service's Runner.
 
-A variant makes fresh models per trial (a model may hold state) and builds the Runner exactly as the
-service's composition root does (`service.container.build_runner`), with the evaluation's shared
-knowledge index. Tests plant deliberately broken variants through the same interface.
+A variant makes fresh models per trial (a model may hold state) and builds the Runner with the
+composition root's own `bootstrap.container.build_runner`, given the models and the evaluation's shared
+knowledge index (so the configured models are never built only to be discarded). Tests plant
+deliberately broken variants through the same interface.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from agent.models import ModelConfig, build_models
 from agent.runner import Runner
-from agent.store import ConversationStore
+from bootstrap.container import Container, build_runner
 from evals.scenarios import Scenario
-from service.container import Container
+from tools.context import KnowledgeSearch
 
 Models = tuple[BaseChatModel, BaseChatModel | None]
 
 
-def service_runner(
-    container: Container,
-    model: BaseChatModel,
-    fallback: BaseChatModel | None,
-    knowledge: Any,
-    runner_class: type[Runner] = Runner,
-    turn_deadline: float = 60.0,
-) -> Runner:
-    """The wiring of `service.container.build_runner`, minus building the default models it would discard."""
-    return runner_class(
-        container.billing,
-        ConversationStore(container.engine),
-        container.links,
-        model=model,
-        fallback=fallback,
-        knowledge=knowledge,
-        token_budget=container.settings.portal_token_budget,
-        turn_deadline=turn_deadline,
-    )
-
-
 @dataclass
 class Variant:
+    """An agent under evaluation: how to make its models per scenario, and the Runner class it runs on."""
+
     name: str
     make_models: Callable[[Scenario], Models]
     runner_class: type[Runner] = Runner
     # A chat model that plays the customer when a scenario has a `goal` (None: scripted turns only).
     make_user_model: Callable[[], BaseChatModel] | None = None
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     turn_deadline: float = 60.0
 
-    def runner(self, container: Container, scenario: Scenario, knowledge: Any) -> Runner:
+    def runner(self, container: Container, scenario: Scenario, knowledge: KnowledgeSearch) -> Runner:
         primary, fallback = self.make_models(scenario)
-        return service_runner(container, primary, fallback, knowledge, self.runner_class, self.turn_deadline)
+        return build_runner(
+            container,
+            primary,
+            knowledge,
+            fallback=fallback,
+            runner_class=self.runner_class,
+            turn_deadline=self.turn_deadline,
+        )
 
 
 def offline_variant() -> Variant:

@@ -1,4 +1,4 @@
-"""A fresh world per trial: a temporary SQLite file migrated with the service's migrations and
+"""A fresh world per trial: a temporary SQLite file migrated with the real migrations (bootstrap) and
 seeded with the demo world on the scenario's pinned date; plus snapshots of the whole database."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy import Engine, RowMapping, Table, select
 from agent.store_tables import conversation_metadata as store_metadata
 from billing.adapters.sql_tables import metadata as billing_metadata
 from billing.demo import seed_demo
-from service.container import Container, build_container
-from service.settings import Settings
+from bootstrap.container import Container, build_container
+from bootstrap.settings import Settings
 
 # Tables whose every difference against the seeded state must be expected ("nothing else changed").
 STATE_TABLES = (
@@ -105,8 +105,8 @@ class TrialWorld:
 class Worlds:
     """Makes fresh trial databases under one temporary directory (removed by `cleanup`).
 
-    Per pinned date, a template database is migrated with the service's Alembic migrations
-    (`service.db.upgrade`, via `build_container`) and seeded with `seed_demo`; every trial gets its own
+    Per pinned date, a template database is migrated with the real Alembic migrations (bootstrap)
+    (`bootstrap.db.upgrade`, via `build_container`) and seeded with `seed_demo`; every trial gets its own
     copy of that file. Same state as migrating and seeding per trial, at a fraction of the cost.
     """
 
@@ -133,7 +133,7 @@ class Worlds:
             if today not in self._templates:
                 path = self.root / f"template-{today.isoformat()}.db"
                 with _MIGRATIONS:  # Alembic's `context` is process-global: never two migrations at once
-                    container = build_container(self._settings(path, today))  # service.db.upgrade
+                    container = build_container(self._settings(path, today))  # bootstrap.db.upgrade
                 clock = container.billing.clock
                 seed_demo(container.billing.uow_factory, clock.today(), clock.now())
                 container.engine.dispose()  # the last connection closing checkpoints the WAL into the file

@@ -42,8 +42,11 @@ class EmbeddingModelError(RuntimeError):
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalised vectors."""
 
-    model_id: str
-    dimension: int
+    # Read-only: an embedder may compute them (OpenAIEmbedder's model_id is a property).
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dimension(self) -> int: ...
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
 

@@ -14,15 +14,15 @@ import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from bootstrap.container import Container, get_container
 from service.api import chat, links, ops, portal, slack_links, web
 from service.api.docs import install_docs
-from service.container import Container, get_container
+from service.auth import tokens_for
 from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
 from service.health import Check
@@ -63,6 +63,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
         + ([{"name": "development only"}] if dev else []),
     )
     app.state.container = container
+    app.state.tokens = tokens_for(settings)
     app.state.metrics = metrics = Metrics()
     app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
     # Requests that name no user (bad tokens, links, health, the dev token route, unsigned Slack calls) are
@@ -107,8 +108,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_served_app() -> FastAPI:
     """The factory `portal-agent serve` runs in each worker: JSON logs first, then the app."""
+    from bootstrap.settings import get_settings
     from service.logging import configure_logging
-    from service.settings import get_settings
 
     configure_logging(get_settings().portal_log_level)
     app = create_app()
@@ -125,7 +126,7 @@ def create_served_app() -> FastAPI:
     return app
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> FastAPI:
     """`service.app:app` for tools that want a module attribute; built on first access only."""
     if name == "app":
         return create_app()

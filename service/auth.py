@@ -15,12 +15,18 @@ fit in MAX_TOKEN_CHARS, and match PORTAL_TOKEN_ISSUER / PORTAL_TOKEN_AUDIENCE wh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlparse
 
 import jwt
+
+from bootstrap.settings import Settings
+
+if TYPE_CHECKING:
+    from jwt.algorithms import AllowedPublicKeys
 
 ALGORITHM = "HS256"
 ASYMMETRIC = ("RS256", "ES256")
@@ -36,7 +42,7 @@ def issue_token(
     email: str, secret: str, ttl: dt.timedelta = DEFAULT_TTL, *, issuer: str | None = None, audience: str | None = None
 ) -> str:
     now = dt.datetime.now(dt.UTC)
-    claims: dict[str, Any] = {"sub": email.strip().lower(), "iat": now, "exp": now + ttl}
+    claims: dict[str, object] = {"sub": email.strip().lower(), "iat": now, "exp": now + ttl}
     if issuer:
         claims["iss"] = issuer
     if audience:
@@ -44,11 +50,17 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def _numeric(claims: dict[str, Any], name: str) -> float:
+def _numeric(claims: Mapping[str, object], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidToken(f"the `{name}` claim must be a number")
     return float(value)
+
+
+class KeySet(Protocol):
+    """Where the identity provider's public keys come from (a JWKS URL, or a file deployed with the service)."""
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK: ...
 
 
 @dataclass
@@ -57,7 +69,7 @@ class FileJwks:
 
     path: Path
 
-    def get_signing_key_from_jwt(self, token: str) -> Any:
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
         kid = jwt.get_unverified_header(token).get("kid")
         for key in jwt.PyJWKSet.from_json(self.path.read_text(encoding="utf-8")).keys:
             if kid is not None and key.key_id == kid:
@@ -65,7 +77,7 @@ class FileJwks:
         raise jwt.PyJWKClientError("no key in the JWKS matches the token's kid")
 
 
-def jwks_client(url: str) -> Any:
+def jwks_client(url: str) -> KeySet:
     if url.startswith("file:"):
         return FileJwks(Path(unquote(urlparse(url).path)))
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)  # keys cached, re-fetched on a new kid
@@ -81,7 +93,7 @@ class Tokens:
     max_lifetime: dt.timedelta = DEFAULT_TTL
     jwks_url: str | None = None
     email_claim: str = "sub"
-    _jwks: Any = field(default=None, repr=False)
+    _jwks: KeySet | None = field(default=None, repr=False)
 
     def issue(self, email: str, ttl: dt.timedelta | None = None) -> str:
         ttl = min(ttl or DEFAULT_TTL, self.max_lifetime)
@@ -112,7 +124,7 @@ class Tokens:
     def _required(self) -> list[str]:
         return ["exp", "iat", self.email_claim] + (["iss"] if self.issuer else []) + (["aud"] if self.audience else [])
 
-    def _key_for(self, token: str) -> tuple[Any, str]:
+    def _key_for(self, token: str) -> tuple[AllowedPublicKeys | str, str]:
         algorithm = jwt.get_unverified_header(token).get("alg")
         if algorithm == ALGORITHM:
             return self.secret, ALGORITHM
@@ -120,22 +132,23 @@ class Tokens:
             signing_key = self._jwks_client().get_signing_key_from_jwt(token)
             if getattr(signing_key, "algorithm_name", algorithm) != algorithm:
                 raise jwt.InvalidAlgorithmError("the key in the JWKS is not for this algorithm")
-            return signing_key.key, algorithm
+            public_key: AllowedPublicKeys = signing_key.key
+            return public_key, algorithm
         raise jwt.InvalidAlgorithmError(f"algorithm {algorithm!r} is not accepted")
 
-    def _jwks_client(self) -> Any:
+    def _jwks_client(self) -> KeySet:
         if self._jwks is None:
             self._jwks = jwks_client(self.jwks_url or "")
         return self._jwks
 
-    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+    def _check_lifetime(self, claims: Mapping[str, object]) -> None:
         issued, expires = _numeric(claims, "iat"), _numeric(claims, "exp")
         if expires - issued > self.max_lifetime.total_seconds():
             raise InvalidToken("the token lives longer than the accepted maximum")
 
 
-def tokens_for(settings: Any) -> Tokens:
-    """The token policy of a deployment (service/settings.py)."""
+def tokens_for(settings: Settings) -> Tokens:
+    """The token policy of a deployment (bootstrap/settings.py)."""
     return Tokens(
         settings.portal_secret_key,
         settings.portal_token_issuer,

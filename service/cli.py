@@ -27,7 +27,7 @@ register_slack_commands(app)
 
 def main() -> None:
     """The console entry point: settings the service refuses to start with are a message, not a traceback."""
-    from service.settings import InvalidSettings
+    from bootstrap.settings import InvalidSettings
 
     try:
         app()

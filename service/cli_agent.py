@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from service.cli_db import _as_principal, _container, _fail
+
+if TYPE_CHECKING:
+    from agent.results import TurnResult
+
+T = TypeVar("T")
 
 
 def register_agent_commands(app: typer.Typer) -> None:
@@ -18,7 +24,7 @@ def register_agent_commands(app: typer.Typer) -> None:
     app.command("chat")(chat)
 
 
-def _run(fn: Any, as_json: bool = False) -> Any:
+def _run(fn: Callable[[], T], as_json: bool = False) -> T:
     """Domain errors become a message (JSON with --json) and a non-zero exit."""
     from billing.errors import DomainError
 
@@ -100,7 +106,7 @@ def chat(email: str = typer.Option(..., "--as")) -> None:
             typer.echo(f"agent> {outcome.reply}")
 
 
-def _print_turn(result: Any) -> None:
+def _print_turn(result: TurnResult) -> None:
     typer.echo(f"agent> {result.reply}")
     for i, c in enumerate(result.citations, 1):
         typer.echo(f"  [{i}] {c['title']} ({c['source']})")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sized
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
+
+if TYPE_CHECKING:  # the CLI starts fast: these load when a command runs
+    from rich.table import Table
+
+    from billing.principal import Principal
+    from bootstrap.container import Container
+    from bootstrap.settings import Settings
+
+T = TypeVar("T")
 
 db_app = typer.Typer(no_args_is_help=True)
 NO_CONTRACTS = (
@@ -13,30 +22,30 @@ NO_CONTRACTS = (
 )
 
 
-def _settings() -> Any:
-    from service.settings import get_settings
+def _settings() -> Settings:
+    from bootstrap.settings import get_settings
 
     return get_settings()  # InvalidSettings is reported by service.cli.main
 
 
-def _container() -> Any:
-    from service.container import get_container
+def _container() -> Container:
+    from bootstrap.container import get_container
 
     return get_container()
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(message, fg="red", err=True)
     raise typer.Exit(code)
 
 
-def _as_principal(email: str) -> Any:
+def _as_principal(email: str) -> Principal:
     from billing.principal import Principal
 
     return Principal(email, "cli")
 
 
-def _guarded(fn: Callable[[], Any]) -> Any:
+def _guarded(fn: Callable[[], T]) -> T:
     """Domain errors become a readable message and a non-zero exit, never a traceback."""
     from billing.errors import DomainError
 
@@ -53,7 +62,7 @@ def db_init(
     reset: bool = typer.Option(False, "--reset", help="Drop all data first (SQLite file only)."),
 ) -> None:
     """Create or migrate the schema; optionally seed the demo world and synthetic data."""
-    from service.settings import get_settings
+    from bootstrap.settings import get_settings
 
     settings = get_settings()
     if reset and settings.database_url.startswith("sqlite:///"):
@@ -66,7 +75,7 @@ def db_init(
         _seed_demo(container, scale)
 
 
-def _seed_demo(container: Any, scale: int) -> None:
+def _seed_demo(container: Container, scale: int) -> None:
     from rich.progress import Progress
 
     from billing.demo import seed_demo, seed_scale
@@ -167,7 +176,7 @@ def invoices(
     _show(table, rows, NO_CONTRACTS if no_contracts else "No invoices to show.")
 
 
-def _show(table: Any, rows: list[Any], empty: str) -> None:
+def _show(table: Table, rows: Sized, empty: str) -> None:
     from rich.console import Console
 
     if rows:

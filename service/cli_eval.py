@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from service.cli_index import CHROMA_URL_HELP, DATA_DIR_HELP
+
+if TYPE_CHECKING:  # the evaluations load only when a command runs
+    from evals.records import TrialResult
+    from evals.variants import Variant
 
 eval_app = typer.Typer()
 
@@ -30,13 +35,15 @@ def retrieval(
     check: bool = typer.Option(False, "--check", help="Exit 1 if a figure is below the targets."),
 ) -> None:
     """Score the knowledge retriever on the labelled questions (recall@1/3, MRR, off-topic rejection)."""
+    from bootstrap.index import build_index, configured_embedder
+    from bootstrap.settings import get_settings
     from evals.retrieval.metrics import evaluate, load_questions
     from knowledge.retriever import DEFAULT_THRESHOLD, Retriever
-    from service.cli_index import build_index, configured_embedder, resolve_location
+    from service.cli_index import resolve_location
 
     data_dir, chroma_url = resolve_location(data_dir, chroma_url)
-    embedder = configured_embedder()
-    collection, _ = build_index(data_dir, chroma_url, embedder, quiet=True)
+    embedder = configured_embedder(get_settings())
+    collection, _ = build_index(data_dir, chroma_url, embedder)
     used = DEFAULT_THRESHOLD if threshold is None else threshold
     retriever = Retriever(collection=collection, embedder=embedder, threshold=used, term_boost=term_boost)
     result = evaluate(retriever, *load_questions())
@@ -122,7 +129,7 @@ def scenarios(
         task = progress.add_task(f"Scenarios ({variant.name})", total=total, failed=0)
         failed = 0
 
-        def advance(result: object) -> None:
+        def advance(result: TrialResult) -> None:
             nonlocal failed
             failed += not result.passed
             progress.update(task, advance=1, failed=failed)
@@ -141,12 +148,12 @@ def scenarios(
             raise typer.Exit(1)
 
 
-def _variant(model: str, user_model: str | None, scripted_users: bool) -> object:
+def _variant(model: str, user_model: str | None, scripted_users: bool) -> Variant:
     import dataclasses
 
+    from bootstrap.container import model_config
+    from bootstrap.settings import get_settings
     from evals.variants import offline_variant, openai_variant
-    from service.container import model_config
-    from service.settings import get_settings
 
     if model == "offline":
         return offline_variant()

@@ -17,7 +17,7 @@ def reconcile(
 ) -> None:
     """Complete card payments still in progress (a crash, a lost gateway answer) from the gateway's
     record of each idempotency key. Safe to run from several processes at once."""
-    from service.container import get_container
+    from bootstrap.container import get_container
 
     report = get_container().billing.reconcile(older_than=dt.timedelta(seconds=older_than))
     typer.echo(

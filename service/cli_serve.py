@@ -33,8 +33,8 @@ def serve(
 
     import uvicorn
 
+    from bootstrap.settings import get_settings
     from service.logging import configure_logging
-    from service.settings import get_settings
 
     if get_settings().is_development and not is_loopback_host(host):
         typer.secho(

@@ -31,7 +31,7 @@ def slack(
     import asyncio
     import logging
 
-    from service.settings import get_settings
+    from bootstrap.settings import get_settings
     from service.slack.mount import run_socket_mode
 
     settings = get_settings()

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi.responses import Response
 
 from billing.principal import Principal
-from service.container import Container
+from bootstrap.container import Container
 from service.pdf import invoice_pdf, signed_quote_pdf
 
 

@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import re
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -93,6 +92,9 @@ def _with_security_headers(send: Send) -> Send:
 
 async def _refuse(send: Send, status: int, message: str, error: str) -> None:
     body = json.dumps(error_body(status, message, error)).encode()
-    headers: list[Any] = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers + ALWAYS})
     await send({"type": "http.response.body", "body": body})

@@ -20,7 +20,7 @@ unknown id and someone else's id are byte-identical.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TypedDict
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.store import ConversationBusy
 from billing.errors import DomainError
+from billing.json_types import JsonObject
 
 log = logging.getLogger("portal_agent.http")
 
@@ -61,7 +62,12 @@ class ApiError(Exception):
     """An error raised by the HTTP layer itself (auth, links, rate limit)."""
 
     def __init__(
-        self, status: int, message: str, error: str | None = None, headers: dict[str, str] | None = None, **fields: Any
+        self,
+        status: int,
+        message: str,
+        error: str | None = None,
+        headers: dict[str, str] | None = None,
+        **fields: object,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.fields = status, message, fields
@@ -69,12 +75,12 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_body(status: int, message: str, error: str | None = None, **fields: Any) -> dict[str, Any]:
+def error_body(status: int, message: str, error: str | None = None, **fields: object) -> dict[str, object]:
     return {"error": error or ERROR_NAMES.get(status, "error"), "message": message, **fields}
 
 
 def error_response(
-    status_code: int, message: str, error: str | None = None, headers: dict[str, str] | None = None, **fields: Any
+    status_code: int, message: str, error: str | None = None, headers: dict[str, str] | None = None, **fields: object
 ) -> JSONResponse:
     return JSONResponse(error_body(status_code, message, error, **fields), status_code=status_code, headers=headers)
 
@@ -83,7 +89,7 @@ def domain_status(error: DomainError) -> int:
     return STATUS_BY_KIND.get(error.kind, 422)
 
 
-def domain_body(error: DomainError) -> dict[str, Any]:
+def domain_body(error: DomainError) -> JsonObject:
     """`{"error": <class name>, "kind", "message", ...the error's fields}` (e.g. `status` of a decided action)."""
     return error.to_dict()
 
@@ -94,9 +100,20 @@ def domain_response(error: DomainError) -> JSONResponse:
     return JSONResponse(domain_body(error), status_code=status_code, headers=headers)
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+class ValidationDetail(TypedDict):
+    """One problem of a request that failed validation: where, what, and pydantic's error type."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+def _validation_details(exc: RequestValidationError) -> list[ValidationDetail]:
     # The offending input is never echoed back: it may hold a card number or a secret.
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+    return [
+        ValidationDetail(loc=list(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", "")))
+        for e in exc.errors()
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,7 +136,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = _validation_details(exc)
-        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        first = details[0] if details else ValidationDetail(loc=[], msg="invalid request", type="")
         where = ".".join(str(p) for p in first["loc"] if p != "body") or "request"
         return error_response(422, f"Invalid {where}: {first['msg']}.", "invalid_input", details=details)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
-from service.container import Container
+from bootstrap.container import Container
 
 Check = Callable[[Container], str]
 

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from typing import Any
+from typing import TextIO
 
 from agent.masking import mask
 from tools.links import LINK_TOKEN
@@ -26,7 +26,7 @@ def redact_path(path: str) -> str:
     return LINK_TOKEN.sub(r"\1<redacted>", path)
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: object) -> object:
     if isinstance(value, str):
         return mask(redact_path(value))
     if isinstance(value, dict):
@@ -40,7 +40,7 @@ class JsonFormatter(logging.Formatter):
     """`{"ts", "level", "logger", "msg", "request_id", ...extra}`; every string field masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
+        data: dict[str, object] = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -58,7 +58,7 @@ class JsonFormatter(logging.Formatter):
 _HANDLER_NAME = "portal-agent-json"
 
 
-def configure_logging(level: str = "INFO", stream: Any = None) -> None:
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
     """Idempotent: one JSON handler on the root logger; uvicorn's loggers propagate to it."""
     root = logging.getLogger()
     for handler in list(root.handlers):

@@ -7,7 +7,6 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -86,7 +85,7 @@ class RequestContextMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
-        route: Any = scope.get("route")
+        route: object = scope.get("route")
         label = getattr(route, "path", None) or "unmatched"
         self.metrics.requests.labels(scope.get("method", ""), label, str(status)).inc()
         self.metrics.request_seconds.labels(label).observe(seconds)

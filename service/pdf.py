@@ -19,9 +19,9 @@ NOT_LIVE_NOTE = (
 )
 
 
-def _latin1(text: Any) -> str:
+def _latin1(value: object) -> str:
     """The core PDF fonts are Latin-1; replace the few typographic characters we might meet."""
-    text = str(text if text is not None else "")
+    text = str(value if value is not None else "")
     for a, b in {
         "\u2014": "-",
         "\u2013": "-",

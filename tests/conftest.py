@@ -9,8 +9,8 @@ import pytest
 def clear_service_caches():
     """`get_settings` and `get_container` are lru_cached per process; clear them around a test
     that changes the environment (e.g. PORTAL_DATA_DIR) so it builds its own container."""
-    from service.container import get_container
-    from service.settings import get_settings
+    from bootstrap.container import get_container
+    from bootstrap.settings import get_settings
 
     get_settings.cache_clear()
     get_container.cache_clear()

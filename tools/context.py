@@ -6,6 +6,7 @@ as an argument, so nothing the model writes can change who is acting.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypedDict
 
@@ -18,15 +19,24 @@ from tools.links import LinkSigner
 
 
 class Passage(Protocol):
-    title: str
-    source: str
-    heading: str
-    text: str
-    score: float
+    """A passage of the help articles, as the knowledge search returns it (read-only: retrievers return
+    frozen dataclasses)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
 
 
 class KnowledgeSearch(Protocol):
-    def search(self, query: str, k: int = 4) -> list[Passage]: ...
+    # A Sequence (read-only, covariant), so a retriever's list of its own passage type satisfies it.
+    def search(self, query: str, k: int = 4) -> Sequence[Passage]: ...
 
 
 class Citation(TypedDict):

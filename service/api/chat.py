@@ -15,10 +15,10 @@ from agent.results import TurnResult, action_dict
 from agent.runner import Runner
 from billing.errors import DomainError
 from billing.principal import Principal
+from bootstrap.container import Container
 from service.api.deps import AppContainer, AppMetrics, CurrentPrincipal
 from service.api.schemas import ActionResultOut, ConversationOut, ErrorBody, MessageIn, NewConversation, TurnResultOut
 from service.api.sse import ThreadedEvents, frames
-from service.container import Container
 from service.errors import domain_status, error_body
 from service.help_pages import anchor
 from service.metrics import Metrics

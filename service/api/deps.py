@@ -11,8 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from billing.errors import UnknownUser
 from billing.principal import Principal
-from service.auth import InvalidToken
-from service.container import Container
+from bootstrap.container import Container
+from service.auth import InvalidToken, Tokens
 from service.errors import ApiError
 from service.metrics import Metrics
 from service.ratelimit import TokenBucket
@@ -23,12 +23,21 @@ bearer = HTTPBearer(
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
-def get_container(request: Request) -> Container:
-    return request.app.state.container
+def app_container(request: Request) -> Container:
+    """The container the app was created with (`create_app`)."""
+    container: Container = request.app.state.container
+    return container
+
+
+def app_tokens(request: Request) -> Tokens:
+    """The deployment's bearer-token policy, built from the settings when the app was created."""
+    tokens: Tokens = request.app.state.tokens
+    return tokens
 
 
 def get_metrics(request: Request) -> Metrics:
-    return request.app.state.metrics
+    metrics: Metrics = request.app.state.metrics
+    return metrics
 
 
 def _take(request: Request, bucket: TokenBucket, key: str) -> None:
@@ -75,7 +84,8 @@ def _refuse(request: Request, message: str) -> ApiError:
 
 def current_principal(
     request: Request,
-    container: Annotated[Container, Depends(get_container)],
+    container: Annotated[Container, Depends(app_container)],
+    tokens: Annotated[Tokens, Depends(app_tokens)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The acting user, from the bearer token only; unknown users are refused like bad tokens.
@@ -85,7 +95,7 @@ def current_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _refuse(request, "Sign in first: send `Authorization: Bearer <token>`.")
     try:
-        email = container.tokens.verify(credentials.credentials)
+        email = tokens.verify(credentials.credentials)
     except InvalidToken:
         raise _refuse(request, "The token is invalid or expired; get a new one.") from None
     principal = Principal(email, "web")
@@ -99,5 +109,6 @@ def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-AppContainer = Annotated[Container, Depends(get_container)]
+AppContainer = Annotated[Container, Depends(app_container)]
+AppTokens = Annotated[Tokens, Depends(app_tokens)]
 AppMetrics = Annotated[Metrics, Depends(get_metrics)]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 from string import Template
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
@@ -32,12 +32,13 @@ from starlette.concurrency import run_in_threadpool
 from agent.masking import mask
 from agent.results import action_dict
 from billing.commands import UpdateCard
+from billing.entities import PendingAction
 from billing.errors import ActionNotFound, DomainError
 from billing.principal import Principal
 from billing.views import ContractView
+from bootstrap.container import Container
 from service.api.deps import AppContainer, AppMetrics, rate_limit_client
 from service.api.schemas import ErrorBody, error_doc
-from service.container import Container
 from service.documents import invoice_document, quote_document
 from service.errors import ApiError, domain_response, domain_status
 from service.web import read_text
@@ -52,7 +53,7 @@ HTML_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'",
 }
-LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+LINK_ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "Tampered or unknown"},
     405: {"model": ErrorBody, "description": "A decision link"},
     410: {"model": ErrorBody, "description": "Expired"},
@@ -169,7 +170,9 @@ def _conversation_for(container: Container, principal: Principal, requested: str
     return container.runner.start_conversation(principal).id
 
 
-def _propose_card(container: Container, principal: Principal, contract_id: str, fields: dict[str, str]) -> Any:
+def _propose_card(
+    container: Container, principal: Principal, contract_id: str, fields: dict[str, str]
+) -> PendingAction:
     month, year = _expiry(fields.get("expiry", ""))
     card = container.billing.gateway.tokenize(fields.get("number", ""), month, year, fields.get("cvc", ""))
     fields.pop("number", None), fields.pop("cvc", None)  # the number goes no further than the gateway
@@ -188,7 +191,7 @@ def _propose_card(container: Container, principal: Principal, contract_id: str, 
 
 
 # The form routes answer HTML: their JSON errors (and a browser's error pages) are documented explicitly.
-FORM_ERRORS: dict[int | str, dict[str, Any]] = {
+FORM_ERRORS: dict[int | str, dict[str, object]] = {
     404: error_doc("Tampered or unknown link, or not yours", html=True),
     405: error_doc("The link is not a card-form link"),
     409: error_doc("Already decided", html=True),
@@ -229,7 +232,7 @@ async def submit_card_form(token: str, request: Request, claims: Claims, contain
     return _confirm_page(action, decision)
 
 
-def _confirm_page(action: Any, decision: str) -> HTMLResponse:
+def _confirm_page(action: PendingAction, decision: str) -> HTMLResponse:
     # A relative action: /v1/links/<form token> + "<decision token>/decision" -> /v1/links/<decision token>/decision
     body = f"""<h1>Confirm the new card</h1>
 <p class="summary" id="summary">{html.escape(action.summary)}</p>
@@ -241,7 +244,7 @@ def _confirm_page(action: Any, decision: str) -> HTMLResponse:
     return _page("Confirm the new card", body)
 
 
-def _form_action(container: Container, principal: Principal, claims: LinkClaims, posted_id: str) -> Any:
+def _form_action(container: Container, principal: Principal, claims: LinkClaims, posted_id: str) -> PendingAction:
     """The card update this decision link was signed for; anything else looks like no action at all."""
     if claims.kind != "card_decision":
         raise ActionNotFound(posted_id or "-")  # a card-form link decides nothing, whatever id it is given

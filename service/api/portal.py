@@ -15,9 +15,9 @@ from fastapi.responses import Response
 
 from billing.json_types import JsonObject
 from billing.views import InvoiceView
+from bootstrap.container import Container
 from service.api.deps import AppContainer, CurrentPrincipal
 from service.api.schemas import ContractOut, ContractUserOut, ErrorBody, InvoiceOut, MeOut, SignedQuoteOut
-from service.container import Container
 from service.documents import invoice_document
 
 router = APIRouter(prefix="/v1", tags=["portal"])

@@ -7,7 +7,6 @@ The code is shown only to the caller; pasted in a channel it is cancelled.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
@@ -32,7 +31,7 @@ class LinkCodeOut(BaseModel):
     responses={code: {"model": ErrorBody} for code in (401, 429)},
     summary="A one-time code that links your Slack account to you (send `link CODE` to the bot in a DM)",
 )
-def link_code(principal: CurrentPrincipal, container: AppContainer) -> dict[str, Any]:
+def link_code(principal: CurrentPrincipal, container: AppContainer) -> dict[str, str]:
     code = SlackLinks(container.engine).issue_code(principal.email)
     expires = dt.datetime.now(dt.UTC) + CODE_TTL
     return {

@@ -12,14 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 from string import Template
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from billing.errors import UnknownUser
 from billing.principal import Principal
-from service.api.deps import AppContainer, limit_clients
+from service.api.deps import AppContainer, AppTokens, limit_clients
 from service.api.schemas import DevTokenIn, DevTokenOut, DevUser, ErrorBody, error_doc
 from service.edge import csp_for
 from service.errors import ApiError
@@ -66,7 +65,7 @@ def help_article(slug: str) -> HTMLResponse:
     return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
 
 
-def demo_users() -> list[dict[str, Any]]:
+def demo_users() -> list[dict[str, str]]:
     from billing.demo import demo_entities
     from billing.entities import ContractContact, PortalUser
 
@@ -95,7 +94,7 @@ def demo_users() -> list[dict[str, Any]]:
     responses={429: {"model": ErrorBody}},
     summary="The demo users (development only)",
 )
-def dev_users() -> list[dict[str, Any]]:
+def dev_users() -> list[dict[str, str]]:
     return demo_users()
 
 
@@ -109,7 +108,7 @@ def demo_emails() -> frozenset[str]:
     responses={401: {"model": ErrorBody}, 429: {"model": ErrorBody}},
     summary="A bearer token for a demo user (development only)",
 )
-def dev_token(body: DevTokenIn, container: AppContainer) -> dict[str, str]:
+def dev_token(body: DevTokenIn, container: AppContainer, tokens: AppTokens) -> dict[str, str]:
     principal = Principal(body.email)
     refused = ApiError(401, "Only the demo users can get a development token.", "unauthenticated")
     if principal.email not in demo_emails():  # the same answer for a real user and for nobody
@@ -118,4 +117,4 @@ def dev_token(body: DevTokenIn, container: AppContainer) -> dict[str, str]:
         container.billing.require_user(principal)
     except UnknownUser:  # a demo user missing from this database
         raise refused from None
-    return {"token": container.tokens.issue(principal.email), "email": principal.email}
+    return {"token": tokens.issue(principal.email), "email": principal.email}

@@ -7,19 +7,20 @@ arrive as two events (`app_mention` and `message`). The first worker to insert t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Insert
 
-from service.slack.tables import slack_events
+from bootstrap.slack_tables import slack_events
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _insert_ignore(dialect: str) -> Any:
+def _insert_ignore(dialect: str) -> Insert | None:
+    """An insert that skips a key already present, where the dialect has one (else None: catch the conflict)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from collections.abc import Mapping
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from service.slack.tables import slack_link_codes, slack_link_failures, slack_user_links
+from bootstrap.slack_tables import slack_link_codes, slack_link_failures, slack_user_links
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by people
 CODE_LENGTH = 6
@@ -95,7 +95,7 @@ class SlackLinks:
             if used != 1:
                 self._count_failure(conn, slack_user_id, now)
                 return None
-            email = conn.execute(
+            email: str = conn.execute(
                 select(slack_link_codes.c.email).where(slack_link_codes.c.code_hash == key)
             ).scalar_one()
             self._link(conn, slack_user_id, email, "code", team_id)
@@ -116,7 +116,7 @@ class SlackLinks:
             )
 
     @staticmethod
-    def _window(conn: Any, slack_user_id: str, now: dt.datetime) -> tuple[int, dt.datetime]:
+    def _window(conn: Connection, slack_user_id: str, now: dt.datetime) -> tuple[int, dt.datetime]:
         """(wrong codes, window start) of the user's current window; (0, now) when none is open."""
         row = conn.execute(
             select(slack_link_failures.c.failures, slack_link_failures.c.window_start).where(
@@ -127,11 +127,11 @@ class SlackLinks:
             return 0, now
         return int(row.failures), row.window_start
 
-    def _check_not_locked(self, conn: Any, slack_user_id: str, now: dt.datetime) -> None:
+    def _check_not_locked(self, conn: Connection, slack_user_id: str, now: dt.datetime) -> None:
         if self._window(conn, slack_user_id, now)[0] >= MAX_FAILURES:
             raise LinkLocked(slack_user_id)
 
-    def _count_failure(self, conn: Any, slack_user_id: str, now: dt.datetime) -> None:
+    def _count_failure(self, conn: Connection, slack_user_id: str, now: dt.datetime) -> None:
         failures, start = self._window(conn, slack_user_id, now)
         conn.execute(delete(slack_link_failures).where(slack_link_failures.c.slack_user_id == slack_user_id))
         conn.execute(
@@ -139,7 +139,7 @@ class SlackLinks:
         )
 
     @staticmethod
-    def _link(conn: Any, slack_user_id: str, email: str, method: str, team_id: str | None) -> None:
+    def _link(conn: Connection, slack_user_id: str, email: str, method: str, team_id: str | None) -> None:
         conn.execute(delete(slack_user_links).where(slack_user_links.c.slack_user_id == slack_user_id))
         conn.execute(
             insert(slack_user_links).values(
@@ -152,7 +152,7 @@ class SlackLinks:
         )
 
 
-def verified_email(user: dict[str, Any], trusted_teams: frozenset[str]) -> str | None:
+def verified_email(user: Mapping[str, object], trusted_teams: frozenset[str]) -> str | None:
     """The e-mail of a `users.info` user object, only if Slack vouches for it in a trusted workspace.
 
     Guests (restricted), bots, deleted users and unconfirmed addresses never link automatically.
@@ -163,14 +163,15 @@ def verified_email(user: dict[str, Any], trusted_teams: frozenset[str]) -> str |
         return None
     if user.get("is_email_confirmed") is not True:
         return None
-    email = (user.get("profile") or {}).get("email")
-    return email.strip().lower() if email else None
+    profile = user.get("profile")
+    email = profile.get("email") if isinstance(profile, Mapping) else None
+    return email.strip().lower() if isinstance(email, str) and email else None
 
 
 def issue_link_code(email: str, engine: Engine | None = None) -> str:
     """A one-time, 10-minute code for the signed-in portal user `email` (the web widget shows it)."""
     if engine is None:
-        from service.container import get_container
+        from bootstrap.container import get_container
 
         engine = get_container().engine
     return SlackLinks(engine).issue_code(email)

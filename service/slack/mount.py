@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
-from fastapi import Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
@@ -15,15 +15,19 @@ from service.errors import error_response
 from service.ratelimit import TokenBucket
 from service.slack.bot import SlackBot
 
+if TYPE_CHECKING:
+    from bootstrap.container import Container
+    from bootstrap.settings import Settings
+
 log = logging.getLogger("portal_agent.slack")
 
 
-def slack_configured(settings: Any) -> bool:
+def slack_configured(settings: Settings) -> bool:
     return bool(settings.slack_signing_secret and settings.slack_bot_token)
 
 
 def build_slack_app(
-    container: Any, *, client: AsyncWebClient | None = None, socket_mode: bool = False
+    container: Container, *, client: AsyncWebClient | None = None, socket_mode: bool = False
 ) -> tuple[AsyncApp, SlackBot]:
     """Bolt app + bot. `client` lets tests point the Web API at a local stub (`base_url=`)."""
     settings = container.settings
@@ -42,7 +46,7 @@ def build_slack_app(
     return app, bot
 
 
-def mount_slack(app: Any, container: Any, *, client: AsyncWebClient | None = None) -> None:
+def mount_slack(app: FastAPI, container: Container, *, client: AsyncWebClient | None = None) -> None:
     """Add `POST /slack/events` (Events API and interactivity) when SLACK_SIGNING_SECRET and
     SLACK_BOT_TOKEN are both set; otherwise leave the app untouched. The bot is `app.state.slack_bot`."""
     from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
@@ -58,7 +62,7 @@ def mount_slack(app: Any, container: Any, *, client: AsyncWebClient | None = Non
     # is never throttled here, however busy the workspace is.
     unsigned = TokenBucket(settings.portal_client_rate_limit_per_minute, settings.portal_client_rate_limit_burst)
 
-    async def slack_events(request: Request) -> Any:
+    async def slack_events(request: Request) -> Response:
         """Slack Events API and interactivity (signed by Slack; answered within 3 seconds)."""
         refused = await _refusal(request, verifier, unsigned)
         return refused if refused is not None else await handler.handle(request)
@@ -67,7 +71,7 @@ def mount_slack(app: Any, container: Any, *, client: AsyncWebClient | None = Non
     app.state.slack_bot = bot
 
 
-async def run_socket_mode(container: Any) -> None:
+async def run_socket_mode(container: Container) -> None:
     """Socket Mode: Slack delivers over a WebSocket the app opens, so no public URL is needed."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from agent.results import ActionResult, TurnResult
+from agent.results import ActionResult, ActionView, Citation, TurnResult
 from tools.links import LINK_TOKEN
 
 CONFIRM_ID = "portal_action_confirm"
@@ -79,7 +79,7 @@ def absolute(base_url: str, url: str) -> str:
     return url if url.startswith(("http://", "https://")) else base_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-def citation_url(base_url: str, citation: dict[str, Any]) -> str:
+def citation_url(base_url: str, citation: Citation) -> str:
     """Knowledge sources ("knowledge/docs/invoices.md") as help pages, anchored at the cited heading."""
     name = citation["source"].rsplit("/", 1)[-1].removesuffix(".md")
     heading = citation.get("heading") or ""
@@ -167,7 +167,7 @@ def parse_button_value(value: str) -> dict[str, str]:
     return {"action_id": data["a"], "conversation_id": data["c"], "requester": data["u"], "thread_ts": data["t"]}
 
 
-def action_card(pending: dict[str, Any], conversation_id: str, requester: str, thread_ts: str) -> list[Block]:
+def action_card(pending: ActionView, conversation_id: str, requester: str, thread_ts: str) -> list[Block]:
     """The pending action with Confirm / Cancel; a payment also gets Slack's own confirm dialog."""
     value = button_value(pending["id"], conversation_id, requester, thread_ts)
     confirm: Block = {

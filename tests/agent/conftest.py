@@ -17,7 +17,7 @@ from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.principal import Principal
 from billing.service import BillingService
-from service.db import create_engine_for, upgrade
+from bootstrap.db import create_engine_for, upgrade
 from tools.links import LinkSigner
 
 ALICE, BOB, ERIN = (

@@ -229,8 +229,8 @@ def test_a_turn_past_its_deadline_falls_back_and_says_so(world: Any) -> None:
 def test_local_servers_get_long_timeouts_and_no_retries(
     url: str | None, timeout: float, retries: int, deadline: float
 ) -> None:
-    from service.container import model_config
-    from service.settings import Settings
+    from bootstrap.container import model_config
+    from bootstrap.settings import Settings
 
     cfg = model_config(Settings(_env_file=None, portal_llm="openai", openai_base_url=url))
     assert (cfg.timeout, cfg.max_retries, cfg.turn_deadline) == (timeout, retries, deadline)

@@ -22,7 +22,7 @@ CHILD = textwrap.dedent("""
     from billing.clock import FixedClock
     from billing.principal import Principal
     from billing.service import BillingService
-    from service.db import create_engine_for
+    from bootstrap.db import create_engine_for
     from tools.links import LinkSigner
 
     url, step, conv_id = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -1,5 +1,5 @@
 """Integration fixtures: the billing service on a fresh SQLite file and a fresh PostgreSQL schema,
-both migrated with the real Alembic migrations (`service.db.upgrade`)."""
+both migrated with the real Alembic migrations (`bootstrap.db.upgrade`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
-from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
+from bootstrap.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 
 PG_BASE = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # A non-UTC session time zone proves datetimes are normalised, not just passed through.

@@ -27,7 +27,7 @@ def cli(tmp_path, monkeypatch, clear_service_caches):
     assert result.exit_code == 0, out
     assert "Demo world created." in out and (tmp_path / "data" / "portal.db").exists()
     yield invoke
-    from service.container import get_container
+    from bootstrap.container import get_container
 
     get_container().engine.dispose()
 
@@ -83,7 +83,7 @@ def test_a_lost_gateway_answer_is_reconciled_then_settled_from_the_command_line(
     """The gateway's ledger is its own file in the data dir: a payment whose answer was lost in one
     process is completed by `payments reconcile` in another, and `settle --all` settles it."""
     from billing.principal import Principal
-    from service.container import get_container
+    from bootstrap.container import get_container
 
     billing, alice = get_container().billing, Principal("alice@acme.example", "cli")
     card = billing.gateway.tokenize("4000 0000 0000 3220", 12, 2030, "123")  # charged, then the answer is lost

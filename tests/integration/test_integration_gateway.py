@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from billing.adapters.gateway import SimulatedGateway
-from service.container import build_container
-from service.settings import Settings
+from bootstrap.container import build_container
+from bootstrap.settings import Settings
 
 USD = Decimal("1200.00")
 

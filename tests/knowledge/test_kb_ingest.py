@@ -97,8 +97,8 @@ def test_a_removed_document_disappears(
 def test_cli_index_build_offline_and_incremental(
     no_network: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bootstrap.settings import get_settings
     from service.cli import app
-    from service.settings import get_settings
 
     monkeypatch.delenv("PORTAL_CHROMA_URL", raising=False)
     monkeypatch.delenv("PORTAL_EMBEDDINGS", raising=False)

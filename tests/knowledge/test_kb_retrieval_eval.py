@@ -49,8 +49,8 @@ def test_metrics_arithmetic() -> None:
 def test_cli_eval_retrieval_writes_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
+    from bootstrap.settings import get_settings
     from service.cli import app
-    from service.settings import get_settings
 
     monkeypatch.delenv("PORTAL_CHROMA_URL", raising=False)
     get_settings.cache_clear()

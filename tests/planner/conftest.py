@@ -33,7 +33,7 @@ def world(tmp_path: Any) -> Any:
     from billing.clock import FixedClock
     from billing.demo import seed_demo
     from billing.service import BillingService
-    from service.db import create_engine_for, upgrade
+    from bootstrap.db import create_engine_for, upgrade
     from tools.links import LinkSigner
 
     engine = create_engine_for(f"sqlite:///{tmp_path / 'portal.db'}")

@@ -76,8 +76,8 @@ def test_multi_turn_accuracy(knowledge_index: Any) -> None:
 
     from agent.planner import OfflinePlanner
     from billing.principal import Principal
+    from bootstrap.container import build_runner
     from evals.world import Worlds
-    from service.container import build_runner
     from tools.registry import HANDOFF_TOOLS, PROPOSING_TOOLS
 
     worlds = Worlds()

@@ -82,7 +82,7 @@ def main(url: str, gateway_url: str, email: str, invoice_id: str, kill_at: str) 
     from billing.clock import SystemClock
     from billing.principal import Principal
     from billing.service import BillingService
-    from service.db import create_engine_for
+    from bootstrap.db import create_engine_for
 
     clock = SystemClock()
     gateway = SimulatedGateway(SqlLedger(create_engine_for(gateway_url)), clock)

@@ -26,7 +26,7 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
-from service.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
+from bootstrap.db import create_engine_for, postgres_unavailable, scratch_schema, upgrade
 from tools.links import LinkSigner
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ from rkit import Server, auth, init_database, pg_schema, report, server_env
 from sqlalchemy import text
 
 from bench.mock_model import MockConfig, MockModelServer
-from service.db import create_engine_for
+from bootstrap.db import create_engine_for
 
 pytestmark = [needs_postgres, pytest.mark.postgres]
 ALICE, CAROL = "alice@acme.example", "carol@globex.example"

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from billing.adapters.gateway import SimulatedGateway
 from billing.adapters.gateway_sql import SqlLedger
-from service.db import create_engine_for
+from bootstrap.db import create_engine_for
 
 ALICE = "alice@acme.example"
 LAUNCHER = HERE / "slow_gateway_serve.py"

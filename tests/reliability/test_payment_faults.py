@@ -48,7 +48,7 @@ from billing.errors import InvoiceNotPayable
 from billing.operations.registry import command
 from billing.principal import Principal
 from billing.service import BillingService
-from service.db import create_engine_for, upgrade
+from bootstrap.db import create_engine_for, upgrade
 
 ALICE = Principal("alice@acme.example", "web")
 WORKER = HERE / "payment_fault_worker.py"

@@ -73,8 +73,8 @@ def test_serve_refuses_other_interfaces_in_development(fake_uvicorn, host, capsy
 
 
 def test_serve_binds_loopback_in_development_and_anything_in_production(fake_uvicorn, monkeypatch):
+    from bootstrap.settings import get_settings
     from service.cli_serve import serve
-    from service.settings import get_settings
 
     serve(host="127.0.0.1", port=8000, workers=1, log_level="info")
     monkeypatch.setenv("PORTAL_ENV", "production")

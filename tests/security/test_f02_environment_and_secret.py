@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.settings import DEV_SECRET, Settings, get_settings
+from bootstrap.settings import DEV_SECRET, Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = "a-random-production-secret-" + "k" * 20
@@ -35,7 +35,7 @@ def test_production_refuses_the_development_or_a_weak_secret(secret):
 
 
 def test_the_environment_variable_is_checked_at_start_up(monkeypatch, tmp_path, clear_service_caches):
-    from service.settings import InvalidSettings
+    from bootstrap.settings import InvalidSettings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PORTAL_ENV", "prod")

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from skit import served
 
+from service.auth import tokens_for
 from tests.service.service_kit import SECRET
 from tools.links import LinkSigner
 
@@ -50,7 +51,7 @@ BAD_HS256 = {
 
 
 def _link_key() -> str:
-    from service.settings import Settings
+    from bootstrap.settings import Settings
 
     return Settings(_env_file=None, portal_secret_key=SECRET).link_key
 
@@ -90,7 +91,9 @@ async def test_issuer_and_audience_are_checked_when_configured(tmp_path):
             {**base, "iss": ISSUER, "aud": "another-app"},
         ):
             assert await _status(client, _hs(claims)) == 401, claims
-        assert await _status(client, world.container.tokens.issue(ALICE)) == 200  # the CLI's tokens carry both
+        assert (
+            await _status(client, tokens_for(world.container.settings).issue(ALICE)) == 200
+        )  # the CLI's tokens carry both
 
 
 class _Keys:
@@ -188,7 +191,7 @@ async def test_asymmetric_tokens_are_refused_without_a_configured_jwks(tmp_path,
 def test_a_jwks_needs_issuer_and_audience():
     from pydantic import ValidationError
 
-    from service.settings import Settings
+    from bootstrap.settings import Settings
 
     with pytest.raises(ValidationError, match="PORTAL_TOKEN_ISSUER and PORTAL_TOKEN_AUDIENCE"):
         Settings(_env_file=None, portal_jwks_url="https://idp.example/jwks.json")

@@ -12,7 +12,7 @@ from skit import served
 from slack_kit import SECRET, deliver, event_body, mention, message, signed_headers
 
 from agent.scripted import say
-from service.settings import Settings
+from bootstrap.settings import Settings
 
 PHISH = (
     "Your card expired. [Update it here](https://evil.example/login) or at https://evil.example/pay, "

@@ -374,7 +374,7 @@ def cli(tmp_path, monkeypatch, clear_service_caches):
 
     assert invoke("db", "init", "--demo")[0].exit_code == 0
     yield invoke
-    from service.container import get_container
+    from bootstrap.container import get_container
 
     get_container().engine.dispose()
 

@@ -22,10 +22,10 @@ from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import FixedClock
 from billing.demo import seed_demo
 from billing.service import BillingService
+from bootstrap.container import Container, build_container
+from bootstrap.settings import Settings
 from knowledge.retriever import Passage
 from service.auth import issue_token
-from service.container import Container, build_container
-from service.settings import Settings
 
 USERS = {
     "alice": "alice@acme.example",
@@ -129,7 +129,7 @@ def make_world(tmp_path: Path, **settings: Any) -> World:
     )
     assert seed_demo(container.billing.uow_factory, clock.today(), clock.now())
     model, knowledge = router_model(), FakeKnowledge()
-    # Built directly: `build_runner` constructs the configured back end before applying overrides.
+    # Built directly: a scripted model, no fallback, and the Runner's own defaults (budget, deadline).
     container._runner = Runner(
         container.billing,
         ConversationStore(container.engine),

@@ -186,7 +186,7 @@ async def test_cors_allows_the_configured_portal_origin_only(client, world, sett
 def test_production_refuses_the_development_or_a_short_secret(secret):
     from pydantic import ValidationError
 
-    from service.settings import Settings
+    from bootstrap.settings import Settings
 
     values = {"portal_env": "production", **({"portal_secret_key": secret} if secret else {})}
     with pytest.raises(ValidationError, match="PORTAL_SECRET_KEY"):

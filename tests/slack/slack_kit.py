@@ -28,8 +28,8 @@ from agent.runner import Runner
 from agent.scripted import ScriptedChatModel
 from agent.store import ConversationStore
 from billing.demo import seed_demo
-from service.container import Container, build_container
-from service.settings import Settings
+from bootstrap.container import Container, build_container
+from bootstrap.settings import Settings
 from service.slack import mount_slack
 from service.slack.identity import SlackLinks
 

@@ -10,7 +10,7 @@ from agent.runner import Runner
 from agent.scripted import ScriptedChatModel, say
 from agent.store import ConversationStore
 from billing.demo import seed_demo
-from service.container import build_container
+from bootstrap.container import build_container
 from service.slack.identity import SlackLinks
 
 

@@ -8,7 +8,7 @@ import time
 from fastapi import FastAPI
 from slack_kit import SECRET, deliver, event_body, make_settings, mention, signed_headers
 
-from service.container import build_container
+from bootstrap.container import build_container
 from service.slack import mount_slack
 
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from service.db import create_engine_for, upgrade
+from bootstrap.db import create_engine_for, upgrade
 from service.slack.dedup import claim, prune
 from service.slack.identity import verified_email
 from service.slack.render import button_value, mrkdwn, parse_button_value, slack_text_to_plain

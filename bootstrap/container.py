@@ -1,12 +1,17 @@
-"""Composition root: builds the domain service, the agent and their adapters from settings, once per process."""
+"""Composition root: builds the domain service, the agent and their adapters from settings, once per process.
+
+Channels (`service/`) and evaluations (`evals/`) both build from here; nothing here knows a channel.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from sqlalchemy import Engine
 
 from agent.models import ModelConfig, build_models, is_local_endpoint
@@ -17,10 +22,13 @@ from billing.adapters.gateway_sql import SqlLedger
 from billing.adapters.sql_uow import SqlUnitOfWorkFactory
 from billing.clock import SystemClock
 from billing.service import BillingService
-from service.auth import Tokens, tokens_for
-from service.db import create_engine_for, upgrade
-from service.settings import Settings, get_settings
+from bootstrap.db import create_engine_for, upgrade
+from bootstrap.settings import Settings, get_settings
+from tools.context import KnowledgeSearch, Passage
 from tools.links import LinkSigner
+
+if TYPE_CHECKING:
+    from knowledge.retriever import Retriever
 
 
 class LazyKnowledge:
@@ -28,9 +36,9 @@ class LazyKnowledge:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._retriever: Any = None
+        self._retriever: Retriever | None = None
 
-    def search(self, query: str, k: int = 4) -> list[Any]:
+    def search(self, query: str, k: int = 4) -> Sequence[Passage]:
         if self._retriever is None:
             from knowledge.retriever import Retriever
 
@@ -40,11 +48,13 @@ class LazyKnowledge:
 
 @dataclass
 class Container:
+    """What every channel and evaluation needs: settings, the database, the domain service, link signing,
+    and the turn runner (built on first use)."""
+
     settings: Settings
     engine: Engine
     billing: BillingService
     links: LinkSigner
-    tokens: Tokens
     _runner: Runner | None = field(default=None, repr=False)
 
     @property
@@ -70,22 +80,35 @@ def model_config(settings: Settings) -> ModelConfig:
     )
 
 
-def build_runner(container: Container, **overrides: Any) -> Runner:
-    """The runner on the configured models; `overrides` (e.g. a scripted `model`) replace any part."""
+def build_runner(
+    container: Container,
+    model: BaseChatModel | None = None,
+    knowledge: KnowledgeSearch | None = None,
+    *,
+    fallback: BaseChatModel | None = None,
+    runner_class: type[Runner] = Runner,
+    turn_deadline: float | None = None,
+) -> Runner:
+    """The runner over the container's billing and storage; builds only what it is not given.
+
+    The configured models are built only when no `model` is given (a given model has no fallback unless
+    one is given too); the knowledge index opens lazily unless one is given; the turn deadline follows
+    the settings unless given.
+    """
     cfg = model_config(container.settings)
-    if "model" in overrides:
-        primary, fallback = overrides.pop("model"), overrides.pop("fallback", None)
-    else:
-        primary, fallback = build_models(cfg)
-    options: dict[str, Any] = {
-        "model": primary,
-        "fallback": fallback,
-        "knowledge": LazyKnowledge(container.settings),
-        "token_budget": container.settings.portal_token_budget,
-        "turn_deadline": cfg.turn_deadline,
-        **overrides,
-    }
-    return Runner(container.billing, ConversationStore(container.engine), container.links, **options)
+    if model is None:
+        model, configured_fallback = build_models(cfg)
+        fallback = fallback if fallback is not None else configured_fallback
+    return runner_class(
+        container.billing,
+        ConversationStore(container.engine),
+        container.links,
+        model=model,
+        fallback=fallback,
+        knowledge=knowledge if knowledge is not None else LazyKnowledge(container.settings),
+        token_budget=container.settings.portal_token_budget,
+        turn_deadline=turn_deadline if turn_deadline is not None else cfg.turn_deadline,
+    )
 
 
 def build_gateway(settings: Settings, clock: SystemClock) -> SimulatedGateway:
@@ -105,9 +128,10 @@ def build_container(settings: Settings, *, migrate: bool = True) -> Container:
         build_gateway(settings, clock),
         dt.timedelta(minutes=settings.portal_action_ttl_minutes),
     )
-    return Container(settings, engine, billing, LinkSigner(settings.link_key), tokens_for(settings))
+    return Container(settings, engine, billing, LinkSigner(settings.link_key))
 
 
 @lru_cache(maxsize=1)
 def get_container() -> Container:
+    """The process's container, built from the environment's settings on first use."""
     return build_container(get_settings())

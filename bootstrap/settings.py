@@ -7,13 +7,15 @@ import hashlib
 import hmac
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
-ENVIRONMENTS = ("development", "production")
+Environment = Literal["development", "production"]
+ENVIRONMENTS = get_args(Environment)
+ModelBackend = Literal["offline", "openai"]
 MIN_SECRET_CHARS = 32
 DEV_PUBLIC_URL = "http://localhost:8000"
 
@@ -29,12 +31,12 @@ class Settings(BaseSettings):
     # transaction). Default: its own SQLite file in the data dir; a PostgreSQL URL for several hosts.
     portal_gateway_url: str | None = None
     portal_chroma_url: str | None = None
-    portal_llm: str = "offline"
+    portal_llm: ModelBackend = "offline"
     portal_model: str = "gpt-4.1-mini"
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     portal_secret_key: str = DEV_SECRET
-    portal_env: str = "development"
+    portal_env: Environment = "development"
     # Bearer tokens (service/auth.py): HS256 with PORTAL_SECRET_KEY, and RS256/ES256 from the portal's
     # identity provider when its JWKS is configured (then issuer and audience are required too).
     portal_token_issuer: str | None = None

@@ -6,7 +6,7 @@ from alembic import context
 
 from agent.store_tables import conversation_metadata
 from billing.adapters.sql_tables import metadata
-from service.slack.tables import slack_metadata
+from bootstrap.slack_tables import slack_metadata
 
 config = context.config
 target_metadata = [metadata, conversation_metadata, slack_metadata]

@@ -1,0 +1,59 @@
+"""The knowledge index as a library: the configured embedder, and building (or updating) the index.
+
+`portal-agent index build` and the evaluations both call `build_index`; only changed documents are
+re-embedded. Heavy imports (Chroma, the embedding model) stay inside the functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bootstrap.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+    from knowledge.embeddings import Embedder
+    from knowledge.ingest import IndexReport
+
+# Called as chunks are embedded: (chunks just embedded, chunks this build embeds in all).
+IndexProgress = Callable[[int, int], None]
+
+
+def configured_embedder(settings: Settings) -> Embedder:
+    """The offline MiniLM embedder, or OpenAI's when PORTAL_EMBEDDINGS=openai and a key is set."""
+    from knowledge.embeddings import get_embedder
+
+    if settings.portal_embeddings == "openai" and settings.openai_api_key:
+        from knowledge.openai_embeddings import OpenAIEmbedder
+
+        base = settings.openai_base_url or "https://api.openai.com/v1"
+        return OpenAIEmbedder(api_key=settings.openai_api_key, base_url=base)
+    return get_embedder()
+
+
+def build_index(
+    data_dir: Path,
+    chroma_url: str | None,
+    embedder: Embedder,
+    docs_dir: Path | None = None,
+    progress: IndexProgress | None = None,
+) -> tuple[Collection, IndexReport]:
+    """Sync the knowledge collection with the docs; returns (collection, report)."""
+    from knowledge.chunking import MAX_CHUNK_TOKENS
+    from knowledge.documents import DOCS_DIR, load_documents
+    from knowledge.ingest import count_pending, sync_index
+    from knowledge.store import open_client, open_collection
+
+    collection: Collection = open_collection(open_client(None if chroma_url else str(data_dir), chroma_url), embedder)
+    docs_dir = docs_dir or DOCS_DIR
+    pending = count_pending(load_documents(docs_dir), collection, MAX_CHUNK_TOKENS, embedder.model_id)
+
+    def advance(chunks: int) -> None:
+        if progress is not None:
+            progress(chunks, pending)
+
+    report = sync_index(collection, docs_dir, embedder=embedder, progress=advance)
+    return collection, report
