@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install system-deps run test bench realmodel clean
+.PHONY: install system-deps run lint test bench realmodel clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -26,7 +26,15 @@ run: install
 	$(BIN)/portal-agent index build
 	$(BIN)/portal-agent serve --host 127.0.0.1 --port 8000
 
-test: install system-deps
+# Lint, format and types: strict on the domain, the tools, the agent, the knowledge base and the composition
+# root; the channels, evals and benchmarks checked too.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy --strict billing tools agent knowledge bootstrap
+	$(BIN)/python -m mypy service evals bench
+
+test: install system-deps lint
 	$(BIN)/python -m pytest -q
 
 bench: install
