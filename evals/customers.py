@@ -186,6 +186,14 @@ def _args_match(actual: Mapping[str, object], want: object) -> bool:
     return all(_same(actual.get(k), v) for k, v in (want if isinstance(want, dict) else {}).items())
 
 
+def _proposes(pending: Mapping[str, object], tool: object, args: object) -> bool:
+    actual = pending.get("args")
+    return pending.get("tool") == tool and _args_match(actual if isinstance(actual, Mapping) else {}, args)
+
+
+_ID = re.compile(r"(?:INV|C)-[A-Z0-9-]+", re.I)
+
+
 def outcome(
     expect: Outcome, r: TurnOutcome, alone: bool = True, act: str | None = None, waiting: str | None = None
 ) -> tuple[bool, str]:
@@ -214,11 +222,15 @@ def outcome(
     if kind == "show":
         ok = any(c["name"] == value and _args_match(c.get("args") or {}, args) for c in calls) and not pending
         return ok, "" if ok else f"no {value} call with {args}"
-    if kind == "propose" and not alone and pending and pending["tool"] != value:
-        ok = "You also asked" in reply  # the second change of a message waits for "next" (one at a time)
+    if kind == "propose" and not alone and pending and not _proposes(pending, value, args):
+        # the second change of a message waits for "next" (one at a time); the same change on another item
+        # ("pay INV-2001 and INV-2002") is set aside by naming that item
+        aside = reply.partition("You also asked")[2]
+        ids = [v for v in (args.values() if isinstance(args, dict) else ()) if isinstance(v, str) and _ID.fullmatch(v)]
+        ok = bool(aside) and (pending["tool"] != value or all(i in aside for i in ids))
         return ok, "" if ok else f"{value} neither proposed nor set aside for next"
     if kind == "propose":
-        ok = bool(pending and pending["tool"] == value and _args_match(pending.get("args") or {}, args))
+        ok = bool(pending and _proposes(pending, value, args))
         return ok, "" if ok else f"proposal {pending and (pending['tool'], pending.get('args'))} != {value} {args}"
     if kind == "ask":
         ok = not pending and "?" in reply and bool(re.search(ASK_WORDS.get(str(value), "."), reply, re.I))

@@ -70,6 +70,11 @@ def handle(w: Work, part: Part) -> str:
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
     answer = knowledge(w, part.text, skill)
+    carried = BY_NAME.get(w.before.last.skill) if w.before.last is not None else None
+    if answer is None and carried is not None and carried is not skill:
+        # "Why on earth not?" right after a refusal: a question about what was just tried, read with it
+        answer = knowledge(w, part.text, carried)
+        skill = carried if answer is not None else skill
     if answer is None and _WHO.search(part.text):
         return smalltalk(w, part)  # "what can you help me with?": what the assistant does
     if answer is None:

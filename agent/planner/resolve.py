@@ -216,13 +216,15 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         shown = w.call("get_invoice", {"invoice_id": s["invoice_id"]})
         if shown.get("ok") is not False and shown.get("contract_id"):
             return str(shown["contract_id"])
-    if focus and not ref.other and (ref.pronoun or recent_focus(w)):
+    if focus and not ref.other and not ref.every and (ref.pronoun or recent_focus(w)):
         return focus
     contracts = _listed(w, "contracts")
     if isinstance(contracts, Ask):
         return contracts
     if ref.every and skill.name in ("add_user", "grant_access", "remove_access"):
         return ",".join(c["id"] for c in contracts)
+    if ref.every and skill.name == "disable_auto_renew" and len(contracts) > 1:
+        return _one_then_the_others(w, skill, contracts)
     if len(contracts) == 1:
         return str(contracts[0]["id"])
     candidates = [c for c in contracts if skill.candidate is not None and skill.candidate(c)]
@@ -235,6 +237,15 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
     question = next((n.question for n in skill.needs if n.slot in ("contract_id", "contract_ids")), "Which contract?")
     return Ask(f"{question} You have:\n" + R.bullets([R.contract_line(c) for c in contracts]))
+
+
+def _one_then_the_others(w: Work, skill: Skill, contracts: list[dict[str, Any]]) -> str:
+    """ "Turn off auto-renew on both": one change at a time, an eligible contract first; the others wait
+    for "next" (where one cannot be turned off, the user hears why then)."""
+    renewing = [c for c in contracts if c.get("auto_renew")] or contracts
+    first = next((c for c in renewing if skill.candidate is None or skill.candidate(c)), renewing[0])
+    w.state.parked.extend(f"turn off auto-renew on {c['id']}" for c in renewing if c is not first)
+    return str(first["id"])
 
 
 def contract_ids(w: Work, skill: Skill, s: Slots, text: str) -> list[str] | Ask:

@@ -216,6 +216,31 @@ def test_two_changes_in_one_message_the_second_is_parked_for_next(world: Any) ->
     assert second.pending_action["tool"] == "disable_auto_renew"
 
 
+def test_auto_renew_off_on_both_contracts_proposes_the_eligible_one_and_parks_the_other(world: Any) -> None:
+    conv = world.runner.start_conversation(ALICE).id
+    first = world.runner.run_turn(ALICE, conv, "switch off auto renewal on both our contracts")
+    # C-1001 ends in 90 days (inside the window); C-1002 in 20 days: it waits for "next", then hears why not
+    assert first.pending_action["args"] == {"contract_id": "C-1001"}
+    assert "C-1002" in first.reply.partition("You also asked")[2]
+    world.runner.run_turn(ALICE, conv, "yes")
+    second = world.runner.run_turn(ALICE, conv, "next")
+    assert second.pending_action is None and "30 days" in second.reply
+
+
+def test_why_not_after_a_refusal_is_answered_from_the_articles_of_what_was_tried(
+    world: Any, knowledge_index: Any
+) -> None:
+    world.with_knowledge(knowledge_index)
+    refused, why = _say(
+        world,
+        CAROL,
+        "billing address for C-2001 is now 5 Harcourt St, Dublin 2, D02 H364, Ireland",
+        "What? Why on earth not",
+    )
+    assert refused.pending_action is None and "country" in refused.reply
+    assert why.citations and "don't know" not in why.reply, why.reply
+
+
 # -- 7. refusals never invite a second payment -------------------------------------------------------------
 
 
