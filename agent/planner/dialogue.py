@@ -271,11 +271,30 @@ def run(w: Work, skill: Skill, given: Slots, text: str) -> str:
         return list_invoices(w, given)
     if skill.name == "list_contracts":
         return list_contracts(w)
+    if (several := _several(w, skill, text)) is not None:
+        return "\n\n".join(call_skill(w, skill, {**given, slot: item}) for slot, item in several)
     if skill.name in ("get_invoice", "invoice_pdf") and "invoice_id" not in given and not _points_back(w, text):
         return list_invoices(w, given) if skill.name == "get_invoice" else _ask_or_fill(w, skill, given, text)
     if skill.name == "get_contract" and "contract_id" not in given and not _points_back(w, text):
         return list_contracts(w)
     return _ask_or_fill(w, skill, given, text)
+
+
+_ITEMS = {"invoice_id": "invoices", "contract_id": "contracts"}
+
+
+def _several(w: Work, skill: Skill, text: str) -> list[tuple[str, str]] | None:
+    """A read about several items at once: "the PDFs of INV-2001 and INV-2002", "details on both" (the
+    list just shown). Reads only: a change is still one at a time."""
+    slot = skill.needs[0].slot if skill.kind == "read" and len(skill.needs) == 1 else ""
+    if slot not in _ITEMS:
+        return None
+    found = slots.found(text)
+    ids = list(found.invoice_ids if slot == "invoice_id" else found.contract_ids)
+    shown = w.before.shown
+    if len(ids) < 2 and slots.reference(text).every and shown is not None and shown.kind == _ITEMS[slot]:
+        ids = list(shown.ids)
+    return [(slot, i) for i in ids] if len(ids) > 1 else None
 
 
 def _ask_or_fill(w: Work, skill: Skill, given: Slots, text: str) -> str:

@@ -227,6 +227,16 @@ def test_auto_renew_off_on_both_contracts_proposes_the_eligible_one_and_parks_th
     assert second.pending_action is None and "30 days" in second.reply
 
 
+@pytest.mark.parametrize(
+    "texts",
+    [("show me our invoices", "send me the PDFs of both"), ("PDFs of INV-2001 and INV-2002 please",)],
+)
+def test_a_read_about_several_items_reads_each(world: Any, texts: tuple[str, ...]) -> None:
+    turn = _say(world, CAROL, *texts)[-1]
+    pdfs = [c["args"]["invoice_id"] for c in turn.tool_calls if c["name"] == "invoice_pdf_link"]
+    assert sorted(pdfs) == ["INV-2001", "INV-2002"] and turn.pending_action is None, turn.reply
+
+
 def test_why_not_after_a_refusal_is_answered_from_the_articles_of_what_was_tried(
     world: Any, knowledge_index: Any
 ) -> None:
