@@ -155,7 +155,14 @@ def correction(w: Work, part: Part) -> str:
             changed["po_number"] = po
     other = BY_NAME.get(part.intent)
     values = {k for k in changed if k in resolve.VALUE_SLOTS}
-    if other is not None and other.name != skill.name and other.writes and part.intent_p >= 0.5 and not values:
+    if (
+        other is not None
+        and other.name != skill.name
+        and other.writes
+        and part.intent_p >= 0.5
+        and not values
+        and not _only_ids(part.text)
+    ):
         return request(w, part)  # "let's pay INV-1001 first instead": another request, not a changed value
     if not changed and (slots.reference(part.text).other or _ALSO.search(part.text)):
         return run(w, skill, _carried(frame.slots, skill), part.text)  # "now the other one too"
@@ -165,6 +172,19 @@ def correction(w: Work, part: Part) -> str:
         if isinstance(changed.get(key), dict) and isinstance(frame.slots.get(key), dict):
             changed[key] = {**frame.slots[key], **changed[key]}
     return run(w, skill, {**frame.slots, **changed}, part.text)
+
+
+# Words that say nothing of what to do: "ok, C-1001 then", "no I meant C-1002 instead".
+_FILLER = frozenset(
+    "ok okay oh so well then actually instead no sorry i mean meant rather use try make it the one that "
+    "please pls and what about how fine yes just".split()
+)
+
+
+def _only_ids(text: str) -> bool:
+    """The message names items and nothing to do with them: a correction of the request under way."""
+    words = re.findall(r"[a-z']+", slots.without_entities(text).lower())
+    return bool(slots.found(text).contract_ids or slots.found(text).invoice_ids) and set(words) <= _FILLER
 
 
 def affirm(w: Work, part: Part) -> str:

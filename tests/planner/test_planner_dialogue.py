@@ -237,6 +237,14 @@ def test_a_read_about_several_items_reads_each(world: Any, texts: tuple[str, ...
     assert sorted(pdfs) == ["INV-2001", "INV-2002"] and turn.pending_action is None, turn.reply
 
 
+def test_another_id_after_a_refusal_corrects_the_request_it_was_for(world: Any) -> None:
+    bob = Principal("bob@acme.example")  # a user of C-1001 only
+    refused, again = _say(world, bob, "grant erin@acme.example access to C-1002", "ok, C-1001 then")
+    assert refused.pending_action is None
+    assert again.pending_action["tool"] == "grant_contract_access", again.reply
+    assert again.pending_action["args"] == {"email": "erin@acme.example", "contract_ids": ["C-1001"]}
+
+
 def test_why_not_after_a_refusal_is_answered_from_the_articles_of_what_was_tried(
     world: Any, knowledge_index: Any
 ) -> None:
