@@ -245,6 +245,16 @@ def test_another_id_after_a_refusal_corrects_the_request_it_was_for(world: Any) 
     assert again.pending_action["args"] == {"email": "erin@acme.example", "contract_ids": ["C-1001"]}
 
 
+def test_do_the_same_on_another_contract_repeats_the_last_change_there(world: Any) -> None:
+    turns = _say(
+        world, ALICE, "change the billing contact email on C-1001 to ap@acme.example", "yes", "do the same on C-1002"
+    )
+    assert turns[1].decided_action["status"] == "executed"
+    assert turns[2].pending_action["tool"] == "update_billing_contact", turns[2].reply
+    assert turns[2].pending_action["args"]["contract_id"] == "C-1002"
+    assert "ap@acme.example" in turns[2].reply
+
+
 def test_why_not_after_a_refusal_is_answered_from_the_articles_of_what_was_tried(
     world: Any, knowledge_index: Any
 ) -> None:
