@@ -62,28 +62,25 @@ def handle(w: Work, part: Part) -> str:
     ):
         return request(w, part)  # "great, and the other one as well": the last request, for the other item
     if (same := _same_again(w, part)) is not None:
-        return run(
-            w,
-            same,
-            {**_carried(w.before.last.slots if w.before.last else {}, same), **resolve.collect(same, part.text)},
-            part.text,
-        )
+        skill, given = same
+        return run(w, skill, given, part.text)
     return HANDLERS[part.act](w, part)
 
 
 _SAME = re.compile(r"\b(?:the\s+)?same\s+(?:for|on|with|to)\b|\bdo the same\b", re.I)
 
 
-def _same_again(w: Work, part: Part) -> Skill | None:
-    """ "Do the same on C-1002" after a change or a read: the last skill again, for the item named (whatever
-    the classifier makes of the words around it)."""
+def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
+    """ "Do the same on C-1002" after a change or a read: the last skill again with its values, for the item
+    named (whatever the classifier makes of the words around it)."""
     last = w.before.last
     if last is None or w.before.frame is not None or part.act in (Act.AFFIRM, Act.DENY, Act.CORRECTION):
         return None
     found = slots.found(part.text)
-    if not _SAME.search(part.text) or not (found.contract_ids or found.invoice_ids):
+    skill = BY_NAME.get(last.skill)
+    if skill is None or not _SAME.search(part.text) or not (found.contract_ids or found.invoice_ids):
         return None
-    return BY_NAME.get(last.skill)
+    return skill, {**_carried(last.slots, skill), **resolve.collect(skill, part.text)}
 
 
 # -- acts -------------------------------------------------------------------------------------------
