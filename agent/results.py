@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from billing.entities import PendingAction
+from tools.context import Citation, Handoff
 
 
 class ActionView(TypedDict):
@@ -30,29 +31,12 @@ class DecidedView(TypedDict):
     result: Mapping[str, object]
 
 
-class Citation(TypedDict):
-    """One help article a reply is based on."""
-
-    title: str
-    source: str
-    heading: str
-    score: float
-
-
 class ToolCallView(TypedDict):
     """One tool call of the turn (arguments masked) and whether the domain accepted it."""
 
     name: str
     args: Mapping[str, object]
     ok: bool
-
-
-class Handoff(TypedDict):
-    """The support case a hand-off opened."""
-
-    case_id: str
-    queue: str
-    assignee: str
 
 
 def action_dict(action: PendingAction) -> ActionView:

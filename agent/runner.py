@@ -42,14 +42,14 @@ from agent.planner.slots import CARD_MASK
 from agent.planner.state import service_marker
 from agent.planner.understand import classify
 from agent.prompts import policy_prompt
-from agent.results import ActionResult, Citation, DecidedView, Handoff, ToolCallView, TurnResult, action_dict
+from agent.results import ActionResult, DecidedView, ToolCallView, TurnResult, action_dict
 from agent.store import Conversation, ConversationStore, TranscriptLine
 from billing.entities import PendingAction
 from billing.errors import ActionAlreadyDecided, InvalidInput, NotFound
 from billing.principal import Principal
 from billing.service import BillingService
 from knowledge.tokens import count_tokens
-from tools.context import AgentContext, KnowledgeSearch
+from tools.context import AgentContext, Citation, Handoff, KnowledgeSearch
 from tools.links import LinkSigner
 from tools.registry import ALL_TOOLS
 

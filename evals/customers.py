@@ -20,7 +20,8 @@ import yaml
 
 from agent.runner import Runner
 from billing.principal import Principal
-from evals.records import CitationView, DecidedView, HandoffView, PendingView, ToolCallView
+from evals.records import CitationView, DecidedView, PendingView, ToolCallView
+from tools.context import Handoff
 
 if TYPE_CHECKING:  # pragma: no cover
     from langchain_core.messages import HumanMessage
@@ -71,7 +72,7 @@ class TurnOutcome(TypedDict, total=False):
     citations: list[CitationView]
     pending_action: PendingView | None
     decided_action: DecidedView | None
-    handoff: HandoffView | None
+    handoff: Handoff | None
     links: list[dict[str, str]]
 
 

@@ -8,6 +8,8 @@ from typing import NotRequired, TypedDict
 
 from pydantic import JsonValue
 
+from tools.context import Handoff
+
 
 class ToolCallView(TypedDict):
     """A tool call as the turn result reports it."""
@@ -45,14 +47,6 @@ class DecidedView(TypedDict):
     tool: NotRequired[str | None]
 
 
-class HandoffView(TypedDict):
-    """The support case a turn opened."""
-
-    case_id: str
-    queue: str
-    assignee: str
-
-
 class TableChanges(TypedDict):
     """One table's differences against the seeded state, as a report holds them."""
 
@@ -70,7 +64,7 @@ class StepRecord:
     citations: list[CitationView] = field(default_factory=list)
     pending: PendingView | None = None  # the action proposed (shown with Confirm/Reject) after this step
     decided: DecidedView | None = None  # the action decided by this step (typed yes/no or a button)
-    handoff: HandoffView | None = None
+    handoff: Handoff | None = None
     links: list[dict[str, str]] = field(default_factory=list)
     offered: str | None = None  # id of the action awaiting a decision when this step started
     confirm_step: bool = False  # the user explicitly confirmed here (button, or a bare typed "yes")

@@ -11,9 +11,10 @@ from typing import cast
 from agent.runner import Runner
 from billing.errors import DomainError
 from billing.principal import Principal
-from evals.records import CitationView, DecidedView, HandoffView, PendingView, StepRecord, ToolCallView
+from evals.records import CitationView, DecidedView, PendingView, StepRecord, ToolCallView
 from evals.scorers import is_bare_affirmative
 from evals.world import BILLING_DATA, STARTED, TrialWorld, diff
+from tools.context import Handoff
 
 WATCHED = BILLING_DATA + ("pending_actions",)
 
@@ -93,7 +94,7 @@ class Session:
         rec.tool_calls = cast("list[ToolCallView]", list(result.tool_calls))
         rec.citations = cast("list[CitationView]", list(result.citations))
         rec.pending = cast("PendingView | None", result.pending_action)
-        rec.handoff, rec.links = cast("HandoffView | None", result.handoff), list(result.links)
+        rec.handoff, rec.links = cast("Handoff | None", result.handoff), list(result.links)
         rec.decided = cast("DecidedView", dict(result.decided_action)) if result.decided_action else None
         rec.model, rec.degraded, rec.guard = result.model, result.degraded, list(result.guard)
         usage = result.usage or {}

@@ -202,8 +202,9 @@ _FILLER = frozenset(
 
 def _only_ids(text: str) -> bool:
     """The message names items and nothing to do with them: a correction of the request under way."""
+    found = slots.found(text)
     words = re.findall(r"[a-z']+", slots.without_entities(text).lower())
-    return bool(slots.found(text).contract_ids or slots.found(text).invoice_ids) and set(words) <= _FILLER
+    return bool(found.contract_ids or found.invoice_ids) and set(words) <= _FILLER
 
 
 def affirm(w: Work, part: Part) -> str:

@@ -16,7 +16,8 @@ import json
 import re
 from typing import Any
 
-from agent.results import ActionResult, ActionView, Citation, TurnResult
+from agent.results import ActionResult, ActionView, TurnResult
+from tools.context import Citation
 from tools.links import LINK_TOKEN
 
 CONFIRM_ID = "portal_action_confirm"
