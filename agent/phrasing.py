@@ -52,6 +52,7 @@ OFF_TOPIC = (
     "Sorry, I can only help with the Billing Portal: invoices, payments, contracts, billing details, "
     "portal users and how the portal works."
 )
+OFF_TOPIC_OFFER = "If it is about your account after all, I can open a case with Customer Service for you."
 NOTHING_WAITING = "There's nothing waiting for your confirmation right now. What would you like to do?"
 NOTHING_PARKED = "There's nothing else queued up from your earlier message. What would you like to do next?"
 LOOP = "I couldn't complete that."

@@ -70,6 +70,15 @@ def handle(w: Work, part: Part) -> str:
 _SAME = re.compile(r"\b(?:the\s+)?same\s+(?:for|on|with|to)\b|\bdo the same\b", re.I)
 
 
+_GLUE = frozenset("and for too also as well the same with on now then ok okay please pls one invoice contract".split())
+
+
+def _bare_also(text: str) -> bool:
+    """ "and for INV-1001 too": an item and words that only say "again", nothing that names a skill."""
+    words = re.findall(r"[a-z]+", slots.without_entities(text).lower())
+    return bool(_ALSO.search(text)) and bool(words) and all(w in _GLUE for w in words)
+
+
 def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
     """ "Do the same on C-1002" after a change or a read: the last skill again with its values, for the item
     named (whatever the classifier makes of the words around it)."""
@@ -78,7 +87,11 @@ def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
         return None
     found = slots.found(part.text)
     skill = BY_NAME.get(last.skill)
-    if skill is None or not _SAME.search(part.text) or not (found.contract_ids or found.invoice_ids):
+    if (
+        skill is None
+        or not (_SAME.search(part.text) or _bare_also(part.text))
+        or not (found.contract_ids or found.invoice_ids)
+    ):
         return None
     return skill, {**_carried(last.slots, skill), **resolve.collect(skill, part.text)}
 
@@ -132,6 +145,8 @@ def request(w: Work, part: Part) -> str:
     ids = slots.found(part.text).invoice_ids
     if skill.name == "pay_invoice" and len(ids) > 1:  # "pay INV-2001 and INV-2002": one change at a time
         w.state.parked.extend(f"pay {i}" for i in ids[1:])
+    if skill.name == "update_po" and len(ids) > 1:  # "PO-5001 on INV-1003 and PO-5002 on INV-1004"
+        found = _one_po_now(w, skill, part.text, ids)
     if skill.name == "add_user" and found.get("email") and not found.get("name"):
         # An invitation needs the new user's name; with only an e-mail, the user already has a login.
         skill, found = BY_NAME["grant_access"], resolve.collect(BY_NAME["grant_access"], part.text)
@@ -274,7 +289,9 @@ def smalltalk(w: Work, part: Part) -> str:
 
 
 def off_topic(w: Work, part: Part) -> str:
-    return f"{R.OFF_TOPIC} {R.CAPABILITIES}"
+    # Off-topic: say so and offer a person (SPEC), in case it was about the account after all.
+    w.state.offer = Offer("handoff", {"queue": "customer_service"})
+    return f"{R.OFF_TOPIC} {R.CAPABILITIES} {R.OFF_TOPIC_OFFER}"
 
 
 HANDLERS = {
@@ -693,6 +710,24 @@ def _slot_names(skill: Skill) -> set[str]:
 def _carried(previous: Slots, skill: Skill) -> Slots:
     """ "Do the same for C-1002": the last request's values, without the ids it was about."""
     return {k: v for k, v in previous.items() if k not in ("invoice_id", "contract_id", "contract_ids")}
+
+
+_CLAUSE = re.compile(r"\s*(?:[,;]|\band\b|\balso\b|\bthen\b|\bplus\b)\s*", re.I)
+
+
+def _one_po_now(w: Work, skill: Skill, text: str, ids: list[str]) -> Slots:
+    """PO changes on several invoices in one message: the first now, the others set aside for "next",
+    each with the PO number written beside it (or the first one's, when only one was given)."""
+    clauses = [c for c in _CLAUSE.split(text) if c.strip()]
+    per_id: dict[str, Slots] = {}
+    for i in ids:
+        clause = next((c for c in clauses if i in slots.found(c).invoice_ids), text)
+        per_id[i] = {**resolve.collect(skill, clause), "invoice_id": i}
+    first = per_id[ids[0]]
+    for i in ids[1:]:
+        po = per_id[i].get("po_number") or first.get("po_number")
+        w.state.parked.append(f"change the PO number of {i} to {po}" if po else f"change the PO number of {i}")
+    return first
 
 
 def _dropped(w: Work, skill: Skill) -> str:

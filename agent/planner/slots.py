@@ -178,7 +178,7 @@ class Described:
 def described(text: str) -> Described:
     scrubbed = without_entities(text)
     amount = re.search(
-        r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(?:k\b|dollars?|usd|gbp|eur|pounds?))?"
+        r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(k\b|dollars?|usd|gbp|eur|pounds?))?"
         r"(?=\s*(?:one|invoice|bill|\b))",
         scrubbed,
         re.I,
@@ -197,6 +197,8 @@ def described(text: str) -> Described:
     value = None
     if amount and not days and re.search(r"\bthe\b.*\b(?:one|invoice|bill|charge)\b|\bfor\b", scrubbed, re.I):
         value = amount.group(1).replace(",", "")
+        if (amount.group(2) or "").lower() == "k":  # "the 75k one"
+            value = str(int(value) * 1000)
     return Described(value, status_word, superlative, int(days.group(1)) if days else None)
 
 

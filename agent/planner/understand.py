@@ -28,6 +28,11 @@ _CONTINUES = re.compile(
     r"they're|we're|i'm|it's)\b|[\w.+\-]+@",
     re.I,
 )
+# A clause that only sets a condition ("if I pay it today, ...") asks nothing to be done.
+_CONDITION = re.compile(
+    r"^\W*(?:(?:and|so|but|ok)\W+)?(?:if|when|once|after|before|suppose|say)\s+(?:i|we|you|they|it|he|she|the|my|our|a|an)\b",
+    re.I,
+)
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
 INTENT_CONFIDENCE = 0.4
@@ -104,6 +109,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
+    if (asked := _main_clause(text)) is not None:
+        return [asked]
     parts = _two_parts(text, state)
     if parts:
         return parts
@@ -157,6 +164,18 @@ def _final_question(text: str) -> Part | None:
     return last if last.act == Act.PORTAL_QUESTION and last.act_p >= 0.9 else None
 
 
+def _main_clause(text: str) -> Part | None:
+    """ "If I pay INV-1001 today, will the invoice PDF reflect it?": a question about what would happen,
+    about what its main clause asks (how the portal behaves), not a request to do the condition."""
+    head, comma, tail = text.partition(",")
+    if not comma or not _CONDITION.match(head) or not text.rstrip().endswith("?") or len(tail.split()) < 3:
+        return None
+    main = _part(tail.strip(), "none")
+    if main.act not in QUESTIONS:
+        return None
+    return Part(text, Act.PORTAL_QUESTION, main.intent, main.act_p, main.intent_p)
+
+
 def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
     """A cut where both sides are confident, different requests or questions with words of their own."""
     for m in _BOUNDARY.finditer(text):
@@ -169,6 +188,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if _CONTINUES.match(tail):
             continue  # "..., name Jane Roe, to contracts C-1001 and C-1002": the same request goes on
+        if _CONDITION.match(head):
+            return None  # "If I pay INV-1001 today, how long before it shows as paid?": a question, whole
         first, second = _part(head, state.context()), _part(tail, "none")
         if first.act not in _SECOND_OK or second.act not in _SECOND_OK:
             continue

@@ -319,3 +319,44 @@ def test_remove_me_means_the_signed_in_user(world: Any) -> None:
     assert turn.pending_action is None and "Primary Billing Contact" in turn.reply  # the domain's rule, not a guess
     (turn,) = _say(world, Principal("bob@acme.example"), "remove me from C-1001")
     assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+
+
+# -- round 7 ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "If I pay INV-1001 by card today, how long before it shows as paid?",
+        "if I pay INV-1001 today, will the invoice pdf reflect it?",
+    ],
+)
+def test_a_question_about_what_would_happen_proposes_nothing(world: Any, knowledge_index: Any, question: str) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, question)
+    assert turn.pending_action is None and turn.citations, turn.reply
+
+
+def test_off_topic_says_so_and_offers_a_person_and_a_yes_opens_the_case(world: Any) -> None:
+    off, yes = _say(world, ALICE, "whats a good pizza place near union square", "yes")
+    assert "only help with the Billing Portal" in off.reply and "open a case" in off.reply
+    assert off.handoff is None and yes.handoff and yes.handoff["queue"] == "customer_service"
+
+
+def test_two_po_changes_in_one_message_each_keeps_its_own_po(world: Any) -> None:
+    first, yes, nxt = _say(world, ALICE, "set PO-5001 on INV-1003 and PO-5002 on INV-1004", "yes", "next")
+    assert first.pending_action["args"] == {"invoice_id": "INV-1003", "po_number": "PO-5001"}
+    assert "INV-1004" in first.reply and yes.decided_action["status"] == "executed"
+    assert nxt.pending_action["args"] == {"invoice_id": "INV-1004", "po_number": "PO-5002"}
+
+
+def test_an_amount_in_thousands_names_the_invoice(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "pay the 75k one")
+    assert turn.pending_action is None and "INV-1003" in turn.reply and "50,000.00" in turn.reply
+
+
+def test_and_for_another_item_too_repeats_the_last_read(world: Any) -> None:
+    pdf, again = _say(world, ALICE, "send me the pdf of INV-1003", "and for INV-1001 too")
+    assert [c["name"] for c in pdf.tool_calls] == ["invoice_pdf_link"]
+    assert [c["name"] for c in again.tool_calls] == ["invoice_pdf_link"]
+    assert again.tool_calls[0]["args"] == {"invoice_id": "INV-1001"}
