@@ -9,28 +9,17 @@ saying so.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-
-from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 
 from agent.errors import DeadlineExceeded
-from tools.context import AgentContext
 
 MIN_SECONDS = 1.0  # less than this left: not worth starting another model call
 
 
-class TurnDeadline(AgentMiddleware[AgentState[None], AgentContext, None]):
-    """Gives each model call what is left of `AgentContext.deadline` as its timeout."""
-
-    def wrap_model_call(
-        self,
-        request: ModelRequest[AgentContext],
-        handler: Callable[[ModelRequest[AgentContext]], ModelResponse[None]],
-    ) -> ModelResponse[None]:
-        deadline = getattr(request.runtime.context, "deadline", None)
-        if deadline is None:
-            return handler(request)
-        left = deadline - time.monotonic()
-        if left < MIN_SECONDS:
-            raise DeadlineExceeded(f"the turn's deadline passed ({left:.1f} s left)")
-        return handler(request.override(model_settings={**request.model_settings, "timeout": left}))
+def time_left(deadline: float | None) -> float | None:
+    """Seconds the next model call may take (None: no deadline); raises once too little is left."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left < MIN_SECONDS:
+        raise DeadlineExceeded(f"the turn's deadline passed ({left:.1f} s left)")
+    return left

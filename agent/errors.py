@@ -46,3 +46,7 @@ def fallback_on() -> tuple[type[BaseException], ...]:
     from langchain_core.exceptions import OutputParserException
 
     return ModelFailure, openai.APIError, httpx.HTTPError, TimeoutError, OutputParserException
+
+
+class TooManySteps(ModelFailure):
+    """The model kept calling tools and never answered within the turn's bound on model calls."""

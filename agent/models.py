@@ -94,7 +94,7 @@ def _checked_chat_openai() -> type[ChatOpenAI]:
             return self
 
         def bind_tools(self, tools: Any, *, strict: bool | None = None, **kwargs: Any) -> Any:
-            # create_agent binds the same tools before every model request; their schemas never change.
+            # Every agent loop binds the same tools; their schemas never change, so they are converted once.
             if strict is None:
                 tools = [tool_schema(t) if isinstance(t, BaseTool) and not t.extras else t for t in tools]
             return super().bind_tools(tools, strict=strict, **kwargs)

@@ -11,18 +11,15 @@ import logging
 import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, cast
 
-from langchain.agents import create_agent
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agent import guard
 from agent import phrasing as R
 from agent.budget import fit_history, message_tokens, tools_tokens
 from agent.confirm import Reply, reply_to_proposal
-from agent.deadline import TurnDeadline
 from agent.errors import EmptyAnswer, UnsupportedAnswer, fallback_on
 from agent.events import (
     CitationsEvent,
@@ -30,9 +27,9 @@ from agent.events import (
     PendingActionEvent,
     ReplaceEvent,
     TokenEvent,
-    ToolEvent,
     TurnEvent,
 )
+from agent.loop import AgentLoop
 from agent.masking import mask
 from agent.phrasing import DEGRADED_NOTE, UNSUPPORTED_NOTE
 from agent.planner.acts import QUESTIONS
@@ -62,7 +59,7 @@ PASSAGE_RESERVE = 1600  # tokens kept free for the passages a search may return 
 
 @dataclass
 class Runner:
-    """Runs turns and decisions; holds the compiled agent per model (built once)."""
+    """Runs turns and decisions; holds the agent loop per model (its tools bound once)."""
 
     billing: BillingService
     store: ConversationStore
@@ -75,7 +72,7 @@ class Runner:
     turn_deadline: float = 120.0  # seconds a remote model may take for a whole turn before it falls back
 
     def __post_init__(self) -> None:
-        self._graphs: dict[int, _Graph] = {}
+        self._loops: dict[int, AgentLoop] = {}
         self._fallback_on = fallback_on()
         self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
 
@@ -115,8 +112,8 @@ class Runner:
     # -- turns --------------------------------------------------------------------------------------
     def run_turn(self, principal: Principal, conversation_id: str, text: str) -> TurnResult:
         result: TurnResult | None = None
-        # Nobody reads the tokens here, so the model is not asked to stream them: LangGraph's message
-        # stream costs a few ms of CPU per model call plus a callback per token (see BENCHMARKS.md).
+        # Nobody reads the tokens here, so the model is not asked to stream them: a streamed answer costs
+        # a callback per token and the assembly of the chunks (see BENCHMARKS.md).
         for event in self.iter_turn(principal, conversation_id, text, stream_tokens=False):
             if isinstance(event, DoneEvent):
                 result = event.result
@@ -320,15 +317,11 @@ class Runner:
     def _models(self) -> list[BaseChatModel]:
         return [self.model] + ([self.fallback] if self.fallback is not None else [])
 
-    def _graph(self, model: BaseChatModel) -> _Graph:
+    def _loop(self, model: BaseChatModel) -> AgentLoop:
         key = id(model)
-        if key not in self._graphs:
-            middleware = [TurnDeadline()] if self._remote(model) else []
-            graph = create_agent(
-                model, self.tools, system_prompt=policy_prompt(), context_schema=AgentContext, middleware=middleware
-            )
-            self._graphs[key] = cast(_Graph, graph)
-        return self._graphs[key]
+        if key not in self._loops:
+            self._loops[key] = AgentLoop(model, self.tools, policy_prompt(), timed=self._remote(model))
+        return self._loops[key]
 
     def _stream(
         self,
@@ -337,25 +330,25 @@ class Runner:
         ctx: AgentContext,
         stream_tokens: bool = True,
         guarded: bool = False,
-    ) -> Generator[TurnEvent, None, list[BaseMessage] | None]:
-        """Streams the agent's events; returns the messages of its final state (inputs included)."""
-        state: list[BaseMessage] | None = None
-        modes = ["messages", "values"] if stream_tokens else ["values"]
+    ) -> Generator[TurnEvent, None, list[BaseMessage]]:
+        """The loop's events (a remote model's words pass the sentence gate first); returns the messages of the
+        turn, inputs included."""
         gate = guard.SentenceGate(TOOL_NAMES) if guarded else None
-        for mode, payload in self._graph(model).stream({"messages": inputs}, context=ctx, stream_mode=modes):
-            if mode == "values" and isinstance(payload, dict):
-                state = list(payload["messages"])
-                continue
-            chunk = payload[0] if isinstance(payload, tuple) else None
-            if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
-                shown = gate.feed(chunk.content) if gate is not None else chunk.content
-                if shown:
+        run = self._loop(model).run(inputs, ctx, stream_tokens=stream_tokens)
+        while True:
+            try:
+                event = next(run)
+            except StopIteration as done:
+                messages: list[BaseMessage] = done.value
+                break
+            if isinstance(event, TokenEvent) and gate is not None:
+                if shown := gate.feed(event.text):
                     yield TokenEvent(shown)
-            elif isinstance(chunk, ToolMessage):
-                yield ToolEvent(chunk.name, chunk.status)
+            else:
+                yield event
         if gate is not None and (rest := gate.close()):
             yield TokenEvent(rest)
-        return state
+        return messages
 
     def _finish(
         self,
@@ -494,11 +487,3 @@ def _handoff(h: Mapping[str, object] | None) -> Handoff | None:
     if h is None:
         return None
     return Handoff(case_id=str(h["case_id"]), queue=str(h["queue"]), assignee=str(h["assignee"]))
-
-
-class _Graph(Protocol):
-    """What the runner uses of a compiled LangChain agent."""
-
-    def stream(
-        self, input: dict[str, list[BaseMessage]], *, context: AgentContext, stream_mode: list[str]
-    ) -> Iterator[tuple[str, object]]: ...

@@ -1,6 +1,6 @@
 """Server-sent events from the runner's synchronous event generator, without blocking the event loop.
 
-The whole generator runs in one worker thread (LangGraph sets and resets context variables inside
+The whole generator runs in one worker thread (LangChain sets and resets context variables inside
 it, so it must not hop between threads) and hands events to the loop through a queue. If the
 client goes away the turn still finishes and is stored; only the remaining events are dropped.
 """

@@ -7,13 +7,13 @@ number or an e-mail, propose a change in answer to a how-to question, stall past
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
-from agent.deadline import DeadlineExceeded, TurnDeadline
+from agent.deadline import time_left
+from agent.errors import DeadlineExceeded
 from agent.events import DoneEvent, ReplaceEvent, TokenEvent
 from agent.planner import OfflinePlanner
 from agent.runner import UNSUPPORTED_NOTE
@@ -194,18 +194,22 @@ def test_a_proposal_made_for_a_how_to_question_is_withdrawn_and_offered(world: A
 # -- one deadline per turn ---------------------------------------------------------------------------------
 
 
-def test_each_model_call_gets_what_is_left_of_the_deadline() -> None:
-    seen: list[Any] = []
-    request = SimpleNamespace(
-        runtime=SimpleNamespace(context=SimpleNamespace(deadline=time.monotonic() + 30)),
-        model_settings={"temperature": 0},
-        override=lambda **kw: SimpleNamespace(**kw),
+def test_each_model_call_gets_what_is_left_of_the_deadline(world: Any) -> None:
+    seen: list[dict[str, Any]] = []
+
+    class Timed(ScriptedChatModel):
+        def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+            seen.append(kw)
+            return super()._generate(messages, stop, run_manager, **kw)
+
+    runner = world.runner(
+        Timed(steps=[call("list_invoices"), say("Here they are.")]), OfflinePlanner(), turn_deadline=30
     )
-    TurnDeadline().wrap_model_call(request, lambda r: seen.append(r.model_settings))
-    assert seen[0]["temperature"] == 0 and 28 < seen[0]["timeout"] <= 30
-    request.runtime.context.deadline = time.monotonic()
+    runner.run_turn(ALICE, runner.start_conversation(ALICE).id, "show my invoices")
+    assert len(seen) == 2 and all(28 < kw["timeout"] <= 30 for kw in seen) and seen[1]["timeout"] <= seen[0]["timeout"]
+    assert time_left(None) is None
     with pytest.raises(DeadlineExceeded):
-        TurnDeadline().wrap_model_call(request, lambda r: None)
+        time_left(time.monotonic() + 0.5)
 
 
 def test_a_turn_past_its_deadline_falls_back_and_says_so(world: Any) -> None:

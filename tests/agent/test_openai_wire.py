@@ -90,6 +90,6 @@ def test_tool_schemas_are_converted_once_and_unchanged():
     tool = ALL_TOOLS[0]
     assert tool_schema(tool) is tool_schema(tool)
     assert tool_schema(tool) == convert_to_openai_tool(tool)
-    # What the model binds (before every request in create_agent) is the cached schema, not a new one.
+    # What the model binds (once per agent loop) is the cached schema, not a new one.
     model = openai_model(ModelConfig(llm="openai", api_key="sk-test", base_url=BASE_URL))
     assert all(bound is tool_schema(t) for bound, t in zip(model.bind_tools(ALL_TOOLS).kwargs["tools"], ALL_TOOLS))
