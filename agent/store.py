@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypedDict
@@ -66,6 +66,7 @@ class ConversationStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._leases = _Leases(self._renew)
 
     @contextmanager
     def _tx(self, *, write: bool) -> Iterator[Connection]:
@@ -188,16 +189,11 @@ class ConversationStore:
             if time.monotonic() > deadline:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
-        done = threading.Event()
-        keeper = threading.Thread(
-            target=self._renew, args=(conversation_id, owner, lease, done), daemon=True, name=f"lease-{conversation_id}"
-        )
-        keeper.start()
+        self._leases.hold(conversation_id, owner, lease)
         try:
             yield
         finally:
-            done.set()
-            keeper.join(timeout=lease)
+            self._leases.drop(conversation_id, owner)
             with self._tx(write=True) as conn:
                 conn.execute(
                     update(conversations)
@@ -205,17 +201,18 @@ class ConversationStore:
                     .values(lock_owner=None, locked_until=None)
                 )
 
-    def _renew(self, conversation_id: str, owner: str, lease: float, done: threading.Event) -> None:
-        while not done.wait(lease / 3):
-            try:
-                with self._tx(write=True) as conn:
+    def _renew(self, held: list[tuple[str, str, float]]) -> None:
+        """Extend the leases this process holds (one transaction for all of them)."""
+        try:
+            with self._tx(write=True) as conn:
+                for conversation_id, owner, lease in held:
                     conn.execute(
                         update(conversations)
                         .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
                         .values(locked_until=_now() + dt.timedelta(seconds=lease))
                     )
-            except Exception:  # noqa: BLE001 - a missed renewal only lets the lease run out sooner
-                log.warning("could not renew the lock of conversation %s", conversation_id, exc_info=True)
+        except Exception:  # noqa: BLE001 - a missed renewal only lets the leases run out sooner
+            log.warning("could not renew the locks of %d conversations", len(held), exc_info=True)
 
     def _acquire(self, conversation_id: str, owner: str, lease: float) -> bool:
         now = _now()
@@ -229,3 +226,46 @@ class ConversationStore:
                 .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
             )
         return result.rowcount == 1
+
+
+class _Leases:
+    """The conversation locks this process holds, renewed together by one thread.
+
+    A thread per turn cost a start and a join on every turn (BENCHMARKS.md, issue 16); one renewer
+    wakes every third of the shortest lease held and extends them all. It starts with the first lease
+    and sleeps while none is held."""
+
+    def __init__(self, renew: Callable[[list[tuple[str, str, float]]], None]) -> None:
+        self._renew = renew
+        self._held: dict[tuple[str, str], float] = {}  # (conversation, owner) -> lease seconds
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, conversation_id: str, owner: str, lease: float) -> None:
+        with self._changed:
+            sooner = not self._held or lease < min(self._held.values())
+            self._held[(conversation_id, owner)] = lease
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True, name="conversation-leases")
+                self._thread.start()
+            if sooner:  # the renewer sleeps until the next renewal: it must wake sooner for a shorter lease
+                self._changed.notify()
+
+    def drop(self, conversation_id: str, owner: str) -> None:
+        with self._changed:
+            self._held.pop((conversation_id, owner), None)
+
+    def _run(self) -> None:
+        last = time.monotonic()
+        while True:
+            with self._changed:
+                while not self._held:
+                    self._changed.wait()
+                    last = time.monotonic()  # the first lease after a pause was just taken
+                wait = last + min(self._held.values()) / 3 - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue  # woken early (a shorter lease) or on time: look again
+                held = [(c, o, lease) for (c, o), lease in self._held.items()]
+            self._renew(held)
+            last = time.monotonic()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SEPARATORS = r"[\s.,/_\-]{1,3}"
@@ -39,8 +40,10 @@ def is_card_number(digits: str) -> bool:
     return MIN_DIGITS <= len(digits) <= MAX_DIGITS and digits.isdigit() and luhn_valid(digits)
 
 
-def _normalised(text: str) -> tuple[str, list[int]]:
+def _normalised(text: str) -> tuple[str, Sequence[int]]:
     """NFKC per character with format characters dropped, and each output character's source index."""
+    if text.isascii():  # ASCII is its own NFKC and holds no format characters: most text, at C speed
+        return text, range(len(text))
     chars: list[str] = []
     origin: list[int] = []
     for index, ch in enumerate(text):
