@@ -6,6 +6,7 @@ Channels (`service/`) and evaluations (`evals/`) both build from here; nothing h
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,12 +38,14 @@ class LazyKnowledge:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._retriever: Retriever | None = None
+        self._opening = threading.Lock()  # the start-up warm-up and a first question may race to open it
 
     def search(self, query: str, k: int = 4) -> Sequence[Passage]:
-        if self._retriever is None:
-            from knowledge.retriever import Retriever
+        with self._opening:
+            if self._retriever is None:
+                from knowledge.retriever import Retriever
 
-            self._retriever = Retriever(self.settings.portal_data_dir, self.settings.portal_chroma_url)
+                self._retriever = Retriever(self.settings.portal_data_dir, self.settings.portal_chroma_url)
         return self._retriever.search(query, k)
 
 

@@ -113,6 +113,10 @@ class MiniLMEmbedder:
             _verify(self.vocab_path, VOCAB_SHA256)
             options = ort.SessionOptions()
             options.log_severity_level = 3
+            # Without these the session keeps the peak of every batch it ever ran (a batch of whole articles
+            # left ~150 MB reserved in a served worker); measured: no slower on one short query (BENCHMARKS.md).
+            options.enable_cpu_mem_arena = False
+            options.enable_mem_pattern = False
             if self.threads:
                 options.intra_op_num_threads = self.threads
             self._tokenizer = _build_tokenizer(self.vocab_path, MAX_TOKENS)

@@ -8,6 +8,7 @@ collection is opened; otherwise Chroma rebuilds one for every query (about 30x s
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -58,6 +59,9 @@ def _client_settings() -> Settings:
     return Settings(anonymized_telemetry=False)  # telemetry would try the network
 
 
+_OPENING = threading.Lock()
+
+
 @lru_cache(maxsize=8)
 def open_client(data_dir: str | None = None, url: str | None = None) -> ClientAPI:
     """A cached Chroma client: ``HttpClient`` when ``url`` is given, else embedded at ``<data_dir>/chroma``."""
@@ -75,7 +79,8 @@ def open_client(data_dir: str | None = None, url: str | None = None) -> ClientAP
         raise ValueError("either data_dir or url is required")
     path = Path(data_dir) / "chroma"
     path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=_client_settings())
+    with _OPENING:  # Chroma's registry of embedded systems is not safe to fill from two threads at once
+        return chromadb.PersistentClient(path=str(path), settings=_client_settings())
 
 
 def collection_name(embedder: Embedder) -> str:

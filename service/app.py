@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from agent.runner import Runner
 from bootstrap.container import Container, get_container
 from service.api import chat, links, ops, portal, slack_links, web
 from service.api.docs import install_docs
@@ -119,11 +121,17 @@ def create_served_app() -> FastAPI:
     except Exception:  # the chat routes will report it; health, reads and downloads still work
         log.exception("the agent runner could not be built at start-up")
         return app
+    # The models and the index load beside the server's start, not before it: a first message that comes
+    # sooner waits only for what it needs (each loads once, under its own lock).
+    threading.Thread(target=_warm_up, args=(runner, log), name="warm-up", daemon=True).start()
+    return app
+
+
+def _warm_up(runner: Runner, log: logging.Logger) -> None:
     try:
         runner.warm_up()
     except Exception as exc:  # e.g. no index yet: /readyz says so; the first turn will retry
         log.warning("warm-up incomplete: %s", type(exc).__name__)
-    return app
 
 
 def __getattr__(name: str) -> FastAPI:

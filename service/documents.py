@@ -8,7 +8,6 @@ from fastapi.responses import Response
 
 from billing.principal import Principal
 from bootstrap.container import Container
-from service.pdf import invoice_pdf, signed_quote_pdf
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -29,6 +28,8 @@ def invoice_document(container: Container, principal: Principal, invoice_id: str
     contract = billing.get_contract(principal, invoice.contract_id)
     account = billing.me(principal).account_name
     now = billing.clock.now().astimezone(dt.UTC)
+    from service.pdf import invoice_pdf  # fpdf2 loads on the first download, not at start-up
+
     return _pdf(invoice_pdf(invoice.to_json(), contract.to_json(), account, now), f"{invoice.id}.pdf")
 
 
@@ -38,4 +39,6 @@ def quote_document(container: Container, principal: Principal, contract_id: str)
     contract = billing.get_contract(principal, quote.contract_id)
     account = billing.me(principal).account_name
     now = billing.clock.now().astimezone(dt.UTC)
+    from service.pdf import signed_quote_pdf
+
     return _pdf(signed_quote_pdf(quote.to_json(), contract.to_json(), account, now), f"{quote.id}-signed-quote.pdf")
