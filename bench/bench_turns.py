@@ -89,7 +89,7 @@ FAQ_QUESTIONS = [
     "How can I turn off auto-renewal?",
 ]
 OVERHEAD_LIMIT_MS = 25.0
-RATIO_LIMIT = 2.0
+RATIO_LIMIT = 1.3  # issue 16: product / minimal loop, each row
 
 
 @dataclass
