@@ -130,32 +130,34 @@ class Runner:
         `stream_tokens=False` yields only what a caller of `run_turn` uses (no token or tool events
         from the agent; the model answers in one piece)."""
         text = _clean_text(text)
-        conv = self.conversation(principal, conversation_id)
-        with self.store.locked(conv.id):
-            pending = self.billing.pending_actions(principal, conv.id)
+        with self.store.locked(conversation_id, user_email=principal.email):
+            pending = self.billing.pending_actions(principal, conversation_id)
             prefix = ""
             if pending:
                 reply = reply_to_proposal(text, SKILL_OF_OPERATION.get(pending[-1].operation))
                 if reply in (Reply.AFFIRM, Reply.DENY):
-                    yield from self._typed_decision(principal, conv.id, text, pending[-1], reply is Reply.AFFIRM)
+                    yield from self._typed_decision(
+                        principal, conversation_id, text, pending[-1], reply is Reply.AFFIRM
+                    )
                     return
                 if reply is Reply.UNCLEAR:
-                    yield from self._ask_again(conv.id, text, pending[-1])
+                    yield from self._ask_again(conversation_id, text, pending[-1])
                     return
                 if reply is Reply.QUESTION:  # answered, and the proposal keeps waiting for its decision
-                    yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens, keep=pending[-1])
+                    yield from self._agent_turn(
+                        principal, conversation_id, text, prefix, stream_tokens, keep=pending[-1]
+                    )
                     return
-                prefix = self._cancel_for_new_message(principal, conv.id, pending[-1])
-            yield from self._agent_turn(principal, conv.id, text, prefix, stream_tokens)
+                prefix = self._cancel_for_new_message(principal, conversation_id, pending[-1])
+            yield from self._agent_turn(principal, conversation_id, text, prefix, stream_tokens)
 
     def decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> ActionResult:
         """The button path: execute or reject the user's pending action (raises if not pending)."""
-        conv = self.conversation(principal, conversation_id)
-        with self.store.locked(conv.id):
-            action = self._decide(principal, conv.id, action_id, approve)
+        with self.store.locked(conversation_id, user_email=principal.email):
+            action = self._decide(principal, conversation_id, action_id, approve)
             reply = R.outcome_text(action)
-            self.store.append(conv.id, [_service_message(reply, action)])
-        return ActionResult(conv.id, action.id, action.status.value, action.result or {}, reply)
+            self.store.append(conversation_id, [_service_message(reply, action)])
+        return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply)
 
     # -- internals ----------------------------------------------------------------------------------
     def _decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> PendingAction:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from agent.errors import ConversationBusy
 from agent.masking import mask, mask_data
 from agent.store_tables import conversations, messages
+from billing.errors import NotFound
 
 log = logging.getLogger("portal_agent.store")
 # A turn's lock is a lease renewed every third of this while the turn runs. A process killed mid-turn
@@ -181,11 +182,26 @@ class ConversationStore:
         ]
 
     @contextmanager
-    def locked(self, conversation_id: str, *, lease: float = LOCK_LEASE_SECONDS, wait: float = 90.0) -> Iterator[None]:
-        """Serialise turns of one conversation across threads and processes (a renewed lease row lock)."""
+    def locked(
+        self,
+        conversation_id: str,
+        *,
+        user_email: str | None = None,
+        lease: float = LOCK_LEASE_SECONDS,
+        wait: float = 90.0,
+    ) -> Iterator[None]:
+        """Serialise turns of one conversation across threads and processes (a renewed lease row lock).
+
+        With `user_email`, only that user's conversation is locked, in the same statement (one
+        transaction less per turn than looking it up first); anyone else's, or none, is `NotFound`."""
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + wait
-        while not self._acquire(conversation_id, owner, lease):
+        checked = user_email is None
+        while not self._acquire(conversation_id, owner, lease, user_email):
+            if not checked:  # not acquired: someone else's turn holds it, or it is not this user's at all
+                if self.get(conversation_id, user_email or "") is None:
+                    raise NotFound("conversation", conversation_id)
+                checked = True
             if time.monotonic() > deadline:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
@@ -214,15 +230,14 @@ class ConversationStore:
         except Exception:  # noqa: BLE001 - a missed renewal only lets the leases run out sooner
             log.warning("could not renew the locks of %d conversations", len(held), exc_info=True)
 
-    def _acquire(self, conversation_id: str, owner: str, lease: float) -> bool:
+    def _acquire(self, conversation_id: str, owner: str, lease: float, user_email: str | None = None) -> bool:
         now = _now()
+        free = or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
+        whose = [conversations.c.user_email == user_email] if user_email is not None else []
         with self._tx(write=True) as conn:
             result = conn.execute(
                 update(conversations)
-                .where(
-                    conversations.c.id == conversation_id,
-                    or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now),
-                )
+                .where(conversations.c.id == conversation_id, free, *whose)
                 .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
             )
         return result.rowcount == 1
