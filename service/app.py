@@ -112,8 +112,10 @@ def create_served_app() -> FastAPI:
     """The factory `portal-agent serve` runs in each worker: JSON logs first, then the app."""
     from bootstrap.settings import get_settings
     from service.logging import configure_logging
+    from service.memory import return_large_buffers
 
     configure_logging(get_settings().portal_log_level)
+    return_large_buffers()  # before the warm-up's large batches (service/memory.py)
     app = create_app()
     log = logging.getLogger("portal_agent.app")
     try:  # build and warm the runner now, so the first chat message does not pay for it
