@@ -375,7 +375,7 @@ class Runner:
             if reminder:
                 reply += reminder
                 yield TokenEvent(reminder)
-        citations = [_citation(c) for c in turn.citations]
+        citations = [_citation(c) for c in turn.citations] if _cites(new) else []
         if citations:
             yield CitationsEvent(citations)
         # Ask the domain, not the tools' log: parallel tool calls may have superseded each other.
@@ -398,6 +398,13 @@ class Runner:
             guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
         )
         yield DoneEvent(result)
+
+
+def _cites(new: list[BaseMessage]) -> bool:
+    """Whether the sources searched this turn may be shown beside the reply: not when the built-in assistant
+    says it answered from none of them ("I don't know", off-topic)."""
+    final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
+    return final is None or bool(final.response_metadata.get("cites", True))
 
 
 def _unsupported(messages: list[BaseMessage] | None, n_inputs: int, text: str) -> bool:

@@ -73,7 +73,9 @@ class OfflinePlanner(BaseChatModel):
         if isinstance(action, Say):
             return AIMessage(
                 content=action.text or "How can I help you with the Billing Portal?",
-                response_metadata={dialogue_state.STATE_KEY: work.state.to_dict()},
+                # "cites": whether the reply answers from the articles searched this turn; if not (it does not
+                # know, or it is off-topic), the runner shows no sources beside it.
+                response_metadata={dialogue_state.STATE_KEY: work.state.to_dict(), "cites": bool(work.answered_from)},
             )
         digest = hashlib.sha1(
             f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}".encode()

@@ -111,6 +111,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [whole]
     if (asked := _main_clause(text)) is not None:
         return [asked]
+    if whole.act in QUESTIONS and (told := _final_request(text)) is not None:
+        return [told]
     parts = _two_parts(text, state)
     if parts:
         return parts
@@ -162,6 +164,16 @@ def _final_question(text: str) -> Part | None:
     if _ASKS_ASSISTANT.search(pieces[-1]):
         return None  # "... can you loop in our account exec?": a request, put politely
     return last if last.act == Act.PORTAL_QUESTION and last.act_p >= 0.9 else None
+
+
+def _final_request(text: str) -> Part | None:
+    """ "This is ridiculous, we've been suspended for weeks. Pay INV-2001 and INV-2002 right now.": background,
+    then a plain request in its own sentence (not a question): the request is what the message asks."""
+    pieces = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+    if len(pieces) < 2 or pieces[-1].endswith("?"):
+        return None
+    last = _part(pieces[-1], "none")
+    return last if last.act == Act.REQUEST and last.act_p >= 0.9 else None
 
 
 def _main_clause(text: str) -> Part | None:

@@ -360,3 +360,17 @@ def test_and_for_another_item_too_repeats_the_last_read(world: Any) -> None:
     assert [c["name"] for c in pdf.tool_calls] == ["invoice_pdf_link"]
     assert [c["name"] for c in again.tool_calls] == ["invoice_pdf_link"]
     assert again.tool_calls[0]["args"] == {"invoice_id": "INV-1001"}
+
+
+def test_background_then_a_plain_request_is_the_request(world: Any) -> None:
+    text = "This is ridiculous, we have been suspended for weeks. Pay INV-2001 and INV-2002 right now."
+    (turn,) = _say(world, CAROL, text)
+    assert turn.pending_action["args"] == {"invoice_id": "INV-2001"} and "INV-2002" in turn.reply
+
+
+def test_a_reply_that_answers_from_no_article_shows_no_sources(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    off, known = _say(world, ALICE, "how long am I supposed to wait then?", "How do I pay an invoice?")
+    assert [c["name"] for c in off.tool_calls] == ["search_knowledge"]  # it looked, found nothing that answers
+    assert off.citations == [] and "[1]" not in off.reply
+    assert known.citations and "[1]" in known.reply
