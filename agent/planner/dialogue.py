@@ -656,6 +656,9 @@ def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
     query = " ".join(question.split())
     first = w.call("search_knowledge", {"query": query})
     searches = [first.get("passages") or []]
+    if not searches[0] and (general := " ".join(slots.without_entities(query).split())) != query and general:
+        # "how do I get access to C-1001?": the articles never name the user's items; ask without them.
+        searches[0] = w.call("search_knowledge", {"query": general}).get("passages") or []
     if not searches[0] and skill is not None:
         # Nothing close enough: ask again with what the question is about ("do you lot still answer the
         # phone?" is about reaching a person).

@@ -374,3 +374,10 @@ def test_a_reply_that_answers_from_no_article_shows_no_sources(world: Any, knowl
     assert [c["name"] for c in off.tool_calls] == ["search_knowledge"]  # it looked, found nothing that answers
     assert off.citations == [] and "[1]" not in off.reply
     assert known.citations and "[1]" in known.reply
+
+
+def test_a_question_naming_an_item_is_answered_from_the_articles_without_it(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "how do I get access to C-1001?")
+    assert turn.pending_action is None and turn.citations[0]["source"].endswith("portal-access.md"), turn.reply
+    assert "Manage Users" in turn.reply
