@@ -33,6 +33,8 @@ from bench.common import (
     median,
     parse_bench_args,
     pct,
+    pg_available,
+    pg_schema,
     seed_world,
     settings_for,
     subprocess_server,
@@ -126,40 +128,49 @@ def measure(args: argparse.Namespace, server: list[str], kind: type, env: dict[s
 
 
 def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
+    if not args.pg:
+        with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
+            return run_on(args, Path(tmp), f"sqlite:///{Path(tmp) / 'portal.db'}")
+    if why := pg_available():
+        raise SystemExit(f"--pg: {why}")
+    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp, pg_schema("bench_tp") as url:
+        return run_on(args, Path(tmp), url)
+
+
+def run_on(args: argparse.Namespace, data_dir: Path, database_url: str) -> tuple[list[Row], list[str]]:
     from bootstrap.container import build_container
 
-    with tempfile.TemporaryDirectory(prefix="bench-throughput-") as tmp:
-        data_dir = Path(tmp)
-        mock_port = free_port()
-        mock = f"http://127.0.0.1:{mock_port}/v1"
-        settings = settings_for(
-            data_dir,
-            f"sqlite:///{data_dir / 'portal.db'}",
-            portal_llm="openai",
-            openai_base_url=mock,
-            openai_api_key="bench",
-        )
-        container = build_container(settings)
-        seed_world(container, 0)
-        container.engine.dispose()
-        env = env_for(settings)
-        py = str(ROOT / ".venv" / "bin" / "python")
-        with subprocess_server(
-            [py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms", str(args.latency_ms)],
+    mock_port = free_port()
+    mock = f"http://127.0.0.1:{mock_port}/v1"
+    settings = settings_for(
+        data_dir,
+        database_url,
+        portal_llm="openai",
+        openai_base_url=mock,
+        openai_api_key="bench",
+    )
+    container = build_container(settings)
+    seed_world(container, 0)
+    container.engine.dispose()
+    env = env_for(settings)
+    py = str(ROOT / ".venv" / "bin" / "python")
+    with subprocess_server(
+        [py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms", str(args.latency_ms)],
+        env,
+        mock.removesuffix("/v1") + "/stats",
+    ):
+        product = measure(
+            args,
+            [str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--log-level", "warning"],
+            Product,
             env,
-            mock.removesuffix("/v1") + "/stats",
-        ):
-            product = measure(
-                args,
-                [str(ROOT / ".venv" / "bin" / "portal-agent"), "serve", "--log-level", "warning"],
-                Product,
-                env,
-                mock,
-            )
-            minimal = measure(args, [py, "-m", "bench.minimal_server"], Minimal, env, mock)
+            mock,
+        )
+        minimal = measure(args, [py, "-m", "bench.minimal_server"], Minimal, env, mock)
     return _rows(args, product, minimal), [
         f"mock latency {args.latency_ms:.0f} ms per request, read-tool turns (2 model requests); "
-        f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; SQLite; server, mock and load generator "
+        f"{args.warmup:.0f} s warm-up, {args.seconds:.0f} s measured; {'PostgreSQL' if args.pg else 'SQLite'}; "
+        "server, mock and load generator "
         "in their own processes on the same machine",
         "the minimal loop (bench.minimal_server, the practical limit) runs under the same load generator, "
         "mock and worker count",
@@ -212,9 +223,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--pg", action="store_true", help="PostgreSQL (127.0.0.1:5432, database test) instead of SQLite"
+    )
     args = parse_bench_args(parser)
     rows, notes = run(args)
-    append_section("Throughput", "python -m bench.bench_throughput " + " ".join(sys.argv[1:]), rows, notes)
+    append_section(
+        "Throughput" + (", PostgreSQL" if args.pg else ""),
+        "python -m bench.bench_throughput " + " ".join(sys.argv[1:]),
+        rows,
+        notes,
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,18 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], int]] = {
         ["--seconds", "5", "--warmup", "2", "--workers", "2"],
         180,
     ),
+    "throughput-pg": (
+        "bench.bench_throughput",
+        ["--seconds", "15", "--warmup", "4", "--pg"],
+        ["--seconds", "5", "--warmup", "2", "--pg"],
+        180,
+    ),
+    "throughput-2-workers-pg": (
+        "bench.bench_throughput",
+        ["--seconds", "15", "--warmup", "4", "--workers", "2", "--pg"],
+        ["--seconds", "5", "--warmup", "2", "--workers", "2", "--pg"],
+        180,
+    ),
     "retrieval": (
         "bench.bench_retrieval",
         ["--synthetic", "10000", "--embed-limit", "800", "--queries", "200"],
