@@ -29,8 +29,9 @@ from bench.common import ALICE, ROOT, env_for, free_port, seed_world, settings_f
 # Innermost match wins: a sample in SQLAlchemy called from the store counts as the database's.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("database (SQLAlchemy, sqlite3, psycopg)", ("sqlalchemy/", "sqlite3/", "psycopg/")),
-    ("model client (openai, httpx, httpcore)", ("openai/", "httpx/", "httpcore/", "h11/", "anyio/_backends")),
-    ("LangGraph", ("langgraph/",)),
+    ("model client (openai, httpx, httpcore)", ("openai/", "httpx/", "httpcore/", "h11/")),
+    # py-spy names langgraph's files without the package ("pregel/main.py"): its namespace package
+    ("LangGraph", ("langgraph/", "(pregel/", "(channels/", "(graph/", "(_internal/", "(checkpoint/", "(managed/")),
     ("LangChain (core, openai, agents)", ("langchain_core/", "langchain_openai/", "langchain/")),
     ("pydantic", ("pydantic/", "pydantic_core/")),
     ("web stack (uvicorn, starlette, fastapi)", ("uvicorn/", "starlette/", "fastapi/")),
@@ -43,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("project: service", ("service/",)),
     ("project: knowledge", ("knowledge/",)),
 )
+OTHER = "other (interpreter, threading, json, ...)"
 OWN = ("agent/", "tools/", "billing/", "service/", "knowledge/", "bootstrap/")
 
 
@@ -51,12 +53,14 @@ def layer_of(frames: list[str]) -> str:
         for name, marks in LAYERS:
             if any(mark in frame for mark in marks):
                 return name
-    return "other (interpreter, threading, json, ...)"
+    return OTHER
 
 
-def summarise(raw: Path, top: int = 15) -> tuple[Counter[str], Counter[str], int]:
-    """(samples per layer, samples per project function seen anywhere on the stack, total samples)."""
+def summarise(raw: Path, top: int = 15) -> tuple[Counter[str], Counter[str], Counter[str], int]:
+    """(samples per layer of the innermost frame, samples with the layer anywhere on the stack, samples per
+    project function seen anywhere on the stack, total samples)."""
     layers: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
     for line in raw.read_text().splitlines():
@@ -67,9 +71,12 @@ def summarise(raw: Path, top: int = 15) -> tuple[Counter[str], Counter[str], int
         frames = stack.split(";")
         total += n
         layers[layer_of(frames)] += n
+        for name, marks in LAYERS:
+            if any(mark in frame for frame in frames for mark in marks):
+                anywhere[name] += n
         for frame in {f for f in frames if any(f"({p}" in f or f" {p}" in f for p in OWN)}:
             own[frame] += n
-    return layers, Counter(dict(own.most_common(top))), total
+    return layers, anywhere, Counter(dict(own.most_common(top))), total
 
 
 async def _read(client: httpx.AsyncClient, state: dict[str, object]) -> None:
@@ -150,11 +157,12 @@ def main() -> None:
     args = parser.parse_args()
     raw = args.raw or Path(tempfile.gettempdir()) / f"profile-{args.kind}.txt"
     turns = run(args.kind, args.seconds, args.conversations, raw)
-    layers, own, total = summarise(raw)
+    layers, anywhere, own, total = summarise(raw)
     print(f"\n{args.kind}: {turns} turns in {args.seconds:.0f} s, {total} samples of busy threads at 250 Hz")
-    print("\n| layer (innermost frame) | share of samples |\n|---|---:|")
-    for name, n in layers.most_common():
-        print(f"| {name} | {n / total:.1%} |")
+    print("\n| layer | innermost frame | anywhere on the stack |\n|---|---:|---:|")
+    names = [name for name, _ in LAYERS] + [OTHER]
+    for name in sorted(names, key=lambda k: -layers[k]):
+        print(f"| {name} | {layers[name] / total:.1%} | {anywhere[name] / total:.1%} |")
     print("\n| project function (anywhere on the stack) | share of samples |\n|---|---:|")
     for frame, n in own.most_common():
         print(f"| `{frame}` | {n / total:.1%} |")
