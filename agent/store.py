@@ -196,10 +196,10 @@ class ConversationStore:
         transaction less per turn than looking it up first); anyone else's, or none, is `NotFound`."""
         owner = uuid.uuid4().hex
         deadline = time.monotonic() + wait
-        checked = user_email is None
+        checked = False
         while not self._acquire(conversation_id, owner, lease, user_email):
-            if not checked:  # not acquired: someone else's turn holds it, or it is not this user's at all
-                if self.get(conversation_id, user_email or "") is None:
+            if user_email is not None and not checked:  # someone else's turn holds it, or it is not theirs
+                if self.get(conversation_id, user_email) is None:
                     raise NotFound("conversation", conversation_id)
                 checked = True
             if time.monotonic() > deadline:
