@@ -337,22 +337,10 @@ class Runner:
     ) -> Generator[TurnEvent, None, list[BaseMessage]]:
         """The loop's events (a remote model's words pass the sentence gate first); returns the messages of the
         turn, inputs included."""
-        gate = guard.SentenceGate(TOOL_NAMES) if guarded else None
         run = self._loop(model).run(inputs, ctx, stream_tokens=stream_tokens)
-        while True:
-            try:
-                event = next(run)
-            except StopIteration as done:
-                messages: list[BaseMessage] = done.value
-                break
-            if isinstance(event, TokenEvent) and gate is not None:
-                if shown := gate.feed(event.text):
-                    yield TokenEvent(shown)
-            else:
-                yield event
-        if gate is not None and (rest := gate.close()):
-            yield TokenEvent(rest)
-        return messages
+        if not guarded:
+            return (yield from run)
+        return (yield from _gated(run, guard.SentenceGate(TOOL_NAMES)))
 
     def _finish(
         self,
@@ -398,6 +386,25 @@ class Runner:
             guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
         )
         yield DoneEvent(result)
+
+
+def _gated(
+    run: Generator[TurnEvent, None, list[BaseMessage]], gate: guard.SentenceGate
+) -> Generator[TurnEvent, None, list[BaseMessage]]:
+    """The loop's events with every token passed through the sentence gate; returns what the loop returns."""
+    while True:
+        try:
+            event = next(run)
+        except StopIteration as done:
+            messages: list[BaseMessage] = done.value
+            break
+        if not isinstance(event, TokenEvent):
+            yield event
+        elif shown := gate.feed(event.text):
+            yield TokenEvent(shown)
+    if rest := gate.close():
+        yield TokenEvent(rest)
+    return messages
 
 
 def _cites(new: list[BaseMessage]) -> bool:

@@ -155,24 +155,28 @@ def _last_sentence(text: str) -> str:
     return pieces[-1] if pieces else text
 
 
+def _after_background(text: str) -> str | None:
+    """The last sentence of a message of several (what comes before it is background), else None."""
+    pieces = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
+    return pieces[-1] if len(pieces) >= 2 else None
+
+
 def _final_question(text: str) -> Part | None:
     """The last sentence, when the message ends with a confident question about the portal."""
-    pieces = [p for p in _SENTENCE.split(text) if p.strip()]
-    if len(pieces) < 2:
-        return None
-    last = _part(pieces[-1].strip(), "none")
-    if _ASKS_ASSISTANT.search(pieces[-1]):
+    last_text = _after_background(text)
+    if last_text is None or _ASKS_ASSISTANT.search(last_text):
         return None  # "... can you loop in our account exec?": a request, put politely
+    last = _part(last_text, "none")
     return last if last.act == Act.PORTAL_QUESTION and last.act_p >= 0.9 else None
 
 
 def _final_request(text: str) -> Part | None:
     """ "This is ridiculous, we've been suspended for weeks. Pay INV-2001 and INV-2002 right now.": background,
     then a plain request in its own sentence (not a question): the request is what the message asks."""
-    pieces = [p.strip() for p in _SENTENCE.split(text) if p.strip()]
-    if len(pieces) < 2 or pieces[-1].endswith("?"):
+    last_text = _after_background(text)
+    if last_text is None or last_text.endswith("?"):
         return None
-    last = _part(pieces[-1], "none")
+    last = _part(last_text, "none")
     return last if last.act == Act.REQUEST and last.act_p >= 0.9 else None
 
 
