@@ -51,7 +51,8 @@ WAIT = frozenset(
 hold on|hang on|wait|wait a sec|wait a second|wait a minute|one sec|one second|one moment|one minute|just a sec|
 just a second|just a moment|a moment|a sec|hmm|hmmm|hm|um|umm|uh|uhh|let me think|let me think about it|
 let me check|let me check first|let me ask|give me a sec|give me a second|give me a minute|not sure|i'm not sure|
-im not sure|not sure yet|maybe|i need to check|i need to ask|brb|thinking
+im not sure|not sure yet|maybe|i need to check|i need to ask|brb|thinking|probably|probably not|perhaps|idk|
+i dunno|dunno|i don't know|i dont know|don't know|dont know|i guess|i guess so|guess so|i suppose|i suppose so
 """.replace("\n", "").split("|")
 )
 POLITENESS = frozenset(

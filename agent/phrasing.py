@@ -52,6 +52,9 @@ OFF_TOPIC = (
     "Sorry, I can only help with the Billing Portal: invoices, payments, contracts, billing details, "
     "portal users and how the portal works."
 )
+# A request for something no skill does (mark paid, waive, refund, reveal a card, reset a password):
+# declined in words that say so, never answered with the nearest article as if it were a how-to.
+CANNOT_DO = "Sorry, I can't help with that: it is not something I can do in the Billing Portal."
 OFF_TOPIC_OFFER = "If it is about your account after all, I can open a case with Customer Service for you."
 NOTHING_WAITING = "There's nothing waiting for your confirmation right now. What would you like to do?"
 NOTHING_PARKED = "There's nothing else queued up from your earlier message. What would you like to do next?"
@@ -68,6 +71,22 @@ def money(currency: str, amount: Any) -> str:
 
 def offer_case(queue: str) -> str:
     return f"Would you like me to open a case with {QUEUE_LABEL.get(queue, 'Customer Service')}?"
+
+
+def not_in_articles(words: list[str]) -> str:
+    """The question asked about something the help articles never mention: the answer above is only the nearest."""
+    named = " or ".join(f'"{w}"' for w in words[:3])
+    return f"The help articles don't say anything about {named}, so this may not answer your question."
+
+
+def retype(slot: str, corrected: str) -> str:
+    """A misspelling put right: a change carries only values the user typed, so the whole value is asked for."""
+    what = {"email": "e-mail address", "line1": "street address", "postal_code": "postal code"}.get(
+        slot, slot.replace("_", " ")
+    )
+    return (
+        f'So the {what} should read "{corrected}"? Please type the full {what} as it should be, so I use exactly that.'
+    )
 
 
 def bullets(lines: list[str]) -> str:

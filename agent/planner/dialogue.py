@@ -19,7 +19,7 @@ import re
 from agent import phrasing as R
 from agent.confirm import lexical_reply
 from agent.planner import faq, resolve, slots
-from agent.planner.acts import Act
+from agent.planner.acts import GENERAL, Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
@@ -44,8 +44,21 @@ def respond(w: Work, parts: list[Part]) -> str:
             w.state.parked.append(part.text)
             continue
         texts.append(handle(w, part))
+    for _ in range(len(w.state.parked)):
+        if (text := _next_now(w)) is None:
+            break
+        texts.extend(handle(w, part) for part in read(text, w.before))
     parked = w.state.parked[len(w.before.parked) :] if w.state.parked[: len(w.before.parked)] == w.before.parked else []
     return "\n\n".join(t for t in texts if t) + "".join(R.parked_note(p) for p in parked)
+
+
+def _next_now(w: Work) -> str | None:
+    """A change set aside in this message waits only for the one proposed before it: when that one was
+    refused ("pay INV-1002 and INV-1001", the first already paid) and nothing is asked, it is taken now."""
+    mine = len(w.before.parked)
+    if w.wrote or w.state.frame is not None or w.state.parked[:mine] != w.before.parked:
+        return None
+    return w.state.parked.pop(mine) if len(w.state.parked) > mine else None
 
 
 def handle(w: Work, part: Part) -> str:
@@ -114,6 +127,8 @@ def portal_question(w: Work, part: Part) -> str:
             return off_topic(w, part)  # nothing in the articles, nothing about billing, no task under way
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
         return f"{R.DONT_KNOW} {R.offer_case('customer_service')}"
+    if w.gaps:
+        return answer  # a person is offered already: not also a change
     help_article = any(w.answered_from.endswith("/" + a) for a in BY_NAME["handoff"].articles)
     if (skill is None or not skill.offers) and help_article:
         skill = BY_NAME["handoff"]  # an answer about getting help offers to get it
@@ -137,6 +152,8 @@ def data_question(w: Work, part: Part) -> str:
 
 def request(w: Work, part: Part) -> str:
     skill = skill_for(w, part)
+    if skill is None and part.act == Act.REQUEST and part.intent == GENERAL:
+        return decline(w, part)
     if skill is None:
         return portal_question(w, part)
     if skill.name == "handoff":
@@ -170,7 +187,11 @@ def slot_answer(w: Work, part: Part) -> str:
         w.state.frame = frame
         return f"Sorry, I didn't catch that. {question}"
     filled = dict(frame.slots)
-    filled[frame.asked or ""] = value
+    previous = filled.get(frame.asked or "")
+    # One part of an address or a contact given again keeps the other parts already given.
+    filled[frame.asked or ""] = (
+        {**previous, **value} if isinstance(previous, dict) and isinstance(value, dict) else value
+    )
     for need in skill.needs:  # more values of the same request in the same answer ("Greg Green, greg@…")
         if resolve.missing(filled.get(need.slot)) and not resolve.missing(given.get(need.slot)):
             filled[need.slot] = given[need.slot]
@@ -182,6 +203,19 @@ def correction(w: Work, part: Part) -> str:
     if frame is None or frame.skill not in BY_NAME:
         return request(w, part)
     skill = BY_NAME[frame.skill]
+    fix = slots.respelling(part.text)
+    fixed = _respelled(frame.slots, *fix) if fix is not None else None
+    if fix is not None and fixed is not None and _retyped(frame.slots, fixed, fix[0]):
+        return run(w, skill, fixed, part.text)  # "C-1001 not C-1002": that value instead, as typed
+    if fix is not None and fixed is not None:
+        # "it's globex.example not exmaple": the value put right is not one the user typed as a whole, and a
+        # proposal carries only those (tools/grounding.py): show it and ask for it in full.
+        key = next(k for k in fixed if fixed[k] != frame.slots.get(k))
+        w.state.frame = Frame(skill.name, dict(frame.slots), key)
+        value, before = fixed[key], frame.slots.get(key)
+        if isinstance(value, dict) and isinstance(before, dict):  # the e-mail of a contact, the city of an address
+            key, value = next((k, v) for k, v in value.items() if v != before.get(k))
+        return R.retype(key, _shown_value(value))
     given = resolve.collect(skill, part.text, asked="po_number" if skill.name == "update_po" else None)
     changed = {k: v for k, v in given.items() if k in _slot_names(skill) and not resolve.missing(v)}
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
@@ -206,6 +240,38 @@ def correction(w: Work, part: Part) -> str:
         if isinstance(changed.get(key), dict) and isinstance(frame.slots.get(key), dict):
             changed[key] = {**frame.slots[key], **changed[key]}
     return run(w, skill, {**frame.slots, **changed}, part.text)
+
+
+def _respelled(given: Slots, new: str, old: str) -> Slots | None:
+    """The request's values with the misspelt part put right, or None when no value contains it."""
+
+    def fix(value: object) -> object:
+        if isinstance(value, str):
+            return slots.respell(value, new, old) or value
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        return value
+
+    fixed = {k: fix(v) for k, v in given.items()}
+    return fixed if fixed != given else None
+
+
+def _retyped(given: Slots, fixed: Slots, new: str) -> bool:
+    """Whether every value put right is the whole new value ("C-1001 not C-1002"), not a part of one."""
+
+    def leaves(value: object) -> list[object]:
+        if isinstance(value, list):
+            return list(value)
+        return list(value.values()) if isinstance(value, dict) else [value]
+
+    changed = [b for k in fixed for a, b in zip(leaves(given.get(k)), leaves(fixed[k]), strict=False) if a != b]
+    return bool(changed) and all(str(v).lower() == new.lower() for v in changed)
+
+
+def _shown_value(value: object) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 # Words that say nothing of what to do: "ok, C-1001 then", "no I meant C-1002 instead".
@@ -286,6 +352,14 @@ def smalltalk(w: Work, part: Part) -> str:
     if _GREETING.search(text):
         return "Hello! I'm the Portal Agent. " + R.CAPABILITIES + " What can I do for you?"
     return "How can I help you with the Billing Portal?"
+
+
+def decline(w: Work, part: Part) -> str:
+    """A request for something no skill does: said plainly, with what the assistant can do and a person
+    who might help (a waived fee or a refund is theirs to decide, not the assistant's)."""
+    queue = slots.queue(part.text) or _queue_from_state(w) or "customer_service"
+    w.state.offer = Offer("handoff", {"queue": queue})
+    return f"{R.CANNOT_DO} {R.CAPABILITIES} {R.offer_case(queue)}"
 
 
 def off_topic(w: Work, part: Part) -> str:
@@ -394,6 +468,8 @@ def _resolve(w: Work, skill: Skill, slot: str, filled: Slots, text: str) -> obje
         return resolve.contract_ids(w, skill, filled, text)
     if slot == "user" and (picked := resolve.pick_shown(w, "users", slots.reference(text))):
         return picked
+    if slot == "user" and (person := resolve.person_in_focus(w, text)):
+        return person
     return Ask(_question(skill, slot, filled))
 
 
@@ -670,6 +746,10 @@ def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
     text = (faq.answer(query, passages, skill.articles if skill else ()) or None) if passages else None
     if text and (m := re.search(r"\[(\d+)\]", text)):
         w.answered_from = next((str(p.get("source", "")) for p in passages if str(p.get("n")) == m.group(1)), "")
+    w.gaps = faq.gaps(query, passages) if text else []
+    if w.gaps:  # "is there a late fee?": the nearest passage, said to be only that, and a person offered
+        w.state.offer = Offer("handoff", {"queue": "customer_service"})
+        return f"{text}\n\n{R.not_in_articles(w.gaps)} {R.offer_case('customer_service')}"
     return text
 
 
@@ -757,6 +837,9 @@ def _note_focus(w: Work, filled: Slots, result: dict[str, object]) -> None:
     invoice = filled.get("invoice_id")
     contract = filled.get("contract_id") or (filled.get("contract_ids") or [None])[0] or result.get("contract_id")
     _focus(w, invoice_id=str(invoice) if invoice else "", contract_id=str(contract) if contract else "")
+    person = str(filled.get("user") or filled.get("email") or "")
+    if "@" in person:
+        w.state.focus["user"] = person
 
 
 def _focus(w: Work, *, invoice_id: str = "", contract_id: str = "") -> None:

@@ -70,7 +70,10 @@ copy grab wrong right work works working help happen happened happens yesterday 
 okay sure already ever never always maybe actually simply quite better best good great different possible
 possibly instead without within across keep show shows tell told gave send sent wants wanted look looks looking
 seem seems tried asking asked stuck mean means exactly enough number numbers part whole full away lets
-""".split()
+let went go goes come coming thank sec bit lot lots own owe owed fix fixes fixed read option options bunch
+cant dont wont isnt doesnt didnt wasnt arent havent hasnt couldnt shouldnt wouldnt im ive youre thats whats
+hey guys pls plz thx btw fyi asap tho lol ok ask nice nicely someone's per via etc deal trouble honestly onto
+sudden suddenly forwarded lead""".split()
 )
 # Words every article shares: they say nothing about whether a passage covers the question.
 _GENERIC = {"bill", "port", "invo", "cont", "acco", "cust", "comp", "user"}
@@ -265,6 +268,41 @@ def relevance(
     return sorted((s for s, _ in scored), key=lambda s: (-s.score, s.order))
 
 
+def unmentioned(question: str, passages: list[dict[str, Any]]) -> list[str]:
+    """The question's words that no help article uses (nor a one-letter misspelling of one), ids and
+    everyday words left out: what the articles cannot be saying anything about."""
+    from agent.planner.slots import without_entities
+
+    text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
+    vocabulary = _vocabulary() | set(_words(text))
+    stems = {w[:4] for w in vocabulary if len(w) >= 4}
+    return [
+        w
+        for w in dict.fromkeys(_words(without_entities(question)))
+        if len(w) >= 3
+        and w not in _STOP
+        and w not in _COMMON
+        and w not in vocabulary
+        and not (len(w) >= 4 and w[:4] in stems)
+        and not (len(w) >= 5 and _misspelt(w, vocabulary))
+        and not _inflected(w, vocabulary)
+    ]
+
+
+def _inflected(word: str, vocabulary: set[str]) -> bool:
+    """ "copies", "pays", "owing": a known word with an ending ("copy", "pay", "owe")."""
+    for ending, base in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(ending) and len(word) - len(ending) >= 3 and word[: -len(ending)] + base in vocabulary:
+            return True
+    return False
+
+
+def gaps(question: str, passages: list[dict[str, Any]]) -> list[str]:
+    """What the question asks about that the articles never mention, when it is about billing or the
+    portal at all (a "surcharge", "VAT", "SSO"; not "Dublin"): the answer says so and offers a person."""
+    return [w for w in unmentioned(question, passages) if _concept(w) >= GAP]
+
+
 def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> bool:
     """Whether the best section is about what was asked, not just the nearest thing the articles have.
 
@@ -278,19 +316,41 @@ def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> 
         return False
     if closeness >= CLOSE_ENOUGH:
         return True
-    text = " ".join(f"{p.get('title', '')} {p.get('heading', '')} {p.get('text', '')}" for p in passages)
-    known = _stems(text) | _stems(_all_articles())
-    unknown = [
-        w
-        for w in dict.fromkeys(_words(question))
-        if len(w) >= 4 and w not in _STOP and w not in _COMMON and w[:4] not in known
-    ]
-    return not any(_billing_concept(w) for w in unknown)
+    return not any(_billing_concept(w) for w in unmentioned(question, passages))
 
 
 CLOSE_FLOOR = 0.4  # under this nothing retrieved is about the question
 CLOSE_ENOUGH = 0.62  # over this the section answers whatever words the question uses
 CONCEPT = 0.2  # a word this close to the articles' centroid is a billing concept
+GAP = 0.15  # a word this close is at least about billing or software: its absence is worth saying
+
+
+def _vocabulary() -> set[str]:
+    if not _VOCABULARY:
+        _VOCABULARY.update(_words(_all_articles()))
+    return _VOCABULARY
+
+
+_VOCABULARY: set[str] = set()
+
+
+def _misspelt(word: str, vocabulary: set[str]) -> bool:
+    """Whether the word is one edit (a letter added, dropped, changed or two swapped) from a known word."""
+    for known in vocabulary:
+        if abs(len(known) - len(word)) > 1 or known[0] != word[0] or len(known) < 4:
+            continue
+        if _one_edit(word, known):
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 def warm_up() -> None:
@@ -321,9 +381,14 @@ def names_billing_concept(question: str) -> bool:
 
 
 def _billing_concept(word: str) -> bool:
+    return _concept(word) >= CONCEPT
+
+
+def _concept(word: str) -> float:
+    """How close a word is in meaning to the help articles as a whole."""
     from agent.planner.features import embed
 
-    return float(embed(word) @ _centroid()) >= CONCEPT
+    return float(embed(word) @ _centroid())
 
 
 _CENTROID: list[Any] = []

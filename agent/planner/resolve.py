@@ -263,6 +263,8 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     if not person and (picked := pick_shown(w, "users", ref)) is not None:
         return picked
+    if not person and (mentioned := person_in_focus(w, text)) is not None:
+        return mentioned
     if not person:
         return Ask("Which user? Please give their e-mail address.")
     pool = list(s.get("contract_ids") or [])
@@ -277,6 +279,15 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
     if person == ME:
         return Ask("You are not a user of those contracts. Which user do you mean? Please give their e-mail address.")
     return Ask(f'I couldn\'t find a portal user called "{person}" on your contracts. What is their e-mail address?')
+
+
+_PERSON = re.compile(r"\b(?:him|her|them|he|she|they)\b", re.I)
+
+
+def person_in_focus(w: Work, text: str) -> str | None:
+    """ "Give him C-1002 as well", "remove her again": the e-mail of the person the conversation is about."""
+    person = w.state.focus.get("user", "")
+    return person if "@" in person and _PERSON.search(text) else None
 
 
 def _is_person(person: str, user: dict[str, Any]) -> bool:

@@ -861,3 +861,35 @@ def found(text: str) -> Found:
         reference(text),
         bool(CARD_MASK.search(text)),
     )
+
+
+_RESPELL = (
+    re.compile(r"(?:^|[\s,:;])(?P<new>[\w.@'+-]{3,})\s*,?\s+not\s+(?P<old>[\w.@'+-]{3,})\W*$", re.I),
+    re.compile(r"\bnot\s+(?P<old>[\w.@'+-]{3,})\s*,?\s+(?:but\s+)?(?P<new>[\w.@'+-]{3,})\W*$", re.I),
+    re.compile(r"(?P<old>[\w.@'+-]{3,})\s+(?:should (?:be|read|say)|->|→|=>)\s+(?P<new>[\w.@'+-]{3,})\W*$", re.I),
+)
+_NOT_VALUES = frozenset("that this one it the them him her me you".split())
+
+
+def respelling(text: str) -> tuple[str, str] | None:
+    """(new, old) when the message fixes a misspelt part of a value: "it's globex.example not exmaple",
+    "Smyth should be Smith". Applied only to a value of the request in progress that contains `old`."""
+    for pattern in _RESPELL:
+        if (m := pattern.search(text.strip())) is not None:
+            new, old = m.group("new").strip(".,"), m.group("old").strip(".,")
+            if new.lower() != old.lower() and not {new.lower(), old.lower()} & _NOT_VALUES:
+                return new, old
+    return None
+
+
+def respell(value: str, new: str, old: str) -> str | None:
+    """`value` with `old` put right as `new`, which may repeat the text around it ("globex.example" for
+    "exmaple" in "carol@globex.exmaple" is "carol@globex.example"); None when `old` is not in it."""
+    low = value.lower()
+    i = low.find(old.lower())
+    if i < 0:
+        return None
+    before = next(k for k in range(min(i, len(new)), -1, -1) if low[i - k : i] == new[:k].lower())
+    after_text, rest = low[i + len(old) :], len(new) - before
+    after = next(j for j in range(min(len(after_text), rest), -1, -1) if after_text[:j] == new[len(new) - j :].lower())
+    return value[: i - before] + new + value[i + len(old) + after :]

@@ -51,7 +51,7 @@ class DialogueState:
     last: Frame | None = None  # the last skill carried out or proposed (corrections, "the other one too")
     offer: Offer | None = None
     shown: Shown | None = None
-    focus: dict[str, str] = field(default_factory=dict)  # invoice_id / contract_id the conversation is about
+    focus: dict[str, str] = field(default_factory=dict)  # invoice_id / contract_id / user it is about
     focus_turn: int = 0  # the turn that last set the focus ("turn off auto renew" right after showing C-1001)
     parked: list[str] = field(default_factory=list)  # the second request of a message, for "next"
     turn: int = 0
@@ -145,4 +145,6 @@ def _apply_marker(
         if args.get(key):
             state.focus[key] = str(args[key])
             state.focus_turn = state.turn
+    if "@" in str(args.get("email") or ""):  # "give him C-1002 as well": the person just invited or granted
+        state.focus["user"] = str(args["email"])
     state.frame, state.offer = None, None

@@ -36,6 +36,7 @@ _CONDITION = re.compile(
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
 INTENT_CONFIDENCE = 0.4
+DECLINE_FLOOR = 0.4  # a request this surely about no skill is declined, not mapped to the nearest one
 CONSISTENT_FLOOR = 0.2
 
 
@@ -140,6 +141,8 @@ def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple
     }.get(act)
     if allowed is None or intent in allowed:
         return intent, probabilities.get(intent, 1.0)
+    if act == Act.REQUEST and intent == GENERAL and probabilities.get(GENERAL, 0.0) >= DECLINE_FLOOR:
+        return intent, probabilities[GENERAL]  # "mark INV-1003 as paid": a change no skill makes, declined
     best = max(allowed, key=lambda n: probabilities.get(n, 0.0))
     if probabilities.get(best, 0.0) >= CONSISTENT_FLOOR or act == Act.HANDOFF:
         return best, probabilities.get(best, 0.0)

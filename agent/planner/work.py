@@ -52,6 +52,7 @@ class Work:
     cursor: int = 0
     wrote: bool = False  # a write was proposed in this turn (one proposal per turn)
     answered_from: str = ""  # the help article the last answer came from
+    gaps: list[str] = field(default_factory=list)  # what the last question asked that no article mentions
 
     def __post_init__(self) -> None:
         self.state = copy.deepcopy(self.before)

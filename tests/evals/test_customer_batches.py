@@ -19,10 +19,11 @@ FLOORS = {
     "batch-1.yaml": 0.91,
     "batch-2.yaml": 0.91,
     "batch-3.yaml": 0.94,
-    "batch-4.yaml": 0.88,
-    "batch-5.yaml": 0.9,
-    "batch-6.yaml": 0.87,
-    "batch-7.yaml": 0.89,
+    "batch-4.yaml": 0.89,
+    "batch-5.yaml": 0.92,
+    "batch-6.yaml": 0.88,
+    "batch-7.yaml": 0.91,
+    "batch-8.yaml": 0.92,
 }
 
 

@@ -381,3 +381,57 @@ def test_a_question_naming_an_item_is_answered_from_the_articles_without_it(worl
     (turn,) = _say(world, ALICE, "how do I get access to C-1001?")
     assert turn.pending_action is None and turn.citations[0]["source"].endswith("portal-access.md"), turn.reply
     assert "Manage Users" in turn.reply
+
+
+# -- round 8: declines, restated yeses, people in focus, refused first parts, misspellings, gaps ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mark INV-1003 as paid please, we sorted it out offline", "refund what we paid on INV-1002"],
+)
+def test_a_request_no_skill_does_is_declined_with_a_person_offered(world: Any, text: str) -> None:
+    turn, yes = _say(world, ALICE, text, "yes")
+    assert turn.pending_action is None and turn.tool_calls == [] and "can't help with that" in turn.reply
+    assert "open a case" in turn.reply and yes.handoff is not None
+
+
+def test_a_yes_with_the_action_said_again_is_not_a_confirmation_and_a_maybe_keeps_it_waiting(world: Any) -> None:
+    # SPEC invariant 1: only a reply made of affirmatives confirms; "a request and a yes" is not one.
+    _, restated, maybe = _say(world, ALICE, "pay INV-1001", "yes. pay it", "probably? idk")
+    assert restated.decided_action is None and maybe.decided_action is None
+    assert maybe.pending_action is not None and maybe.pending_action["tool"] == "pay_invoice"
+
+
+def test_him_or_her_is_the_person_just_given_access(world: Any) -> None:
+    *_, again = _say(world, ALICE, "give erin@acme.example access to C-1001", "yes", "actually take her off it again")
+    assert again.pending_action["tool"] == "remove_contract_access"
+    assert again.pending_action["args"]["email"] == "erin@acme.example"
+
+
+def test_when_the_first_of_two_changes_is_refused_the_second_is_proposed_now(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "pay INV-1002 and INV-1001")
+    assert "already paid" in turn.reply and turn.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+def test_a_misspelt_part_of_a_value_is_shown_put_right_and_asked_for_in_full(world: Any) -> None:
+    first, fix, typed = _say(
+        world,
+        CAROL,
+        "change the billing contact email of C-2001 to ap@globex.exmple",
+        "oops, globex.example not globex.exmple",
+        "ap@globex.example",
+    )
+    assert first.pending_action["args"]["email"] == "ap@globex.exmple"
+    assert fix.pending_action is None and '"ap@globex.example"' in fix.reply  # a guess the user did not type
+    assert typed.pending_action["args"]["email"] == "ap@globex.example"
+
+
+def test_a_question_about_something_no_article_mentions_says_so_and_offers_a_person(
+    world: Any, knowledge_index: Any
+) -> None:
+    world.with_knowledge(knowledge_index)
+    turn, yes = _say(world, ALICE, "does the portal support single sign-on through okta or azure?", "yes")
+    assert turn.pending_action is None and turn.citations  # the nearest article, said to be only that
+    assert "don't say anything about" in turn.reply and "open a case" in turn.reply
+    assert yes.handoff is not None and yes.handoff["queue"] == "customer_service"
