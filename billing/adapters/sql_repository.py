@@ -97,18 +97,23 @@ class SqlRepository:
         return result.rowcount == 1
 
     def claim_mails(self, now: dt.datetime, lease_until: dt.datetime, claim: str, limit: int) -> list[OutboxMail]:
-        """One UPDATE over the due mails. PostgreSQL picks them with `FOR UPDATE SKIP LOCKED`, so a relay
-        claiming at the same moment takes other rows instead of waiting; SQLite serialises writers. The
-        outer WHERE repeats the condition so a row claimed meanwhile is never claimed twice."""
+        """Pick the due mails, then claim them, in the caller's (short) transaction. PostgreSQL picks with
+        `FOR UPDATE SKIP LOCKED`, so a relay claiming at the same moment takes other rows instead of
+        waiting; SQLite serialises writers. The UPDATE repeats the condition, so a row claimed meanwhile
+        is never claimed twice. (One UPDATE with the pick as an `IN (subquery)` claimed every due row on
+        PostgreSQL in the tests: the planner may rescan the subquery, and its LIMIT then bounds nothing.)"""
         due = (outbox.c.status == MailStatus.QUEUED.value) & or_(
             outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now
         )
-        candidates = select(outbox.c.id).where(due).order_by(outbox.c.created_at, outbox.c.id).limit(limit)
+        pick = select(outbox.c.id).where(due).order_by(outbox.c.created_at, outbox.c.id).limit(limit)
         if self.locks_rows:
-            candidates = candidates.with_for_update(skip_locked=True)
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(pick).scalars())
+        if not ids:
+            return []
         rows = self.conn.execute(
             update(outbox)
-            .where(outbox.c.id.in_(candidates), due)
+            .where(outbox.c.id.in_(ids), due)
             .values(claimed_by=claim, next_attempt_at=lease_until, attempts=outbox.c.attempts + 1)
             .returning(*outbox.c)
         ).mappings()
