@@ -47,12 +47,20 @@ class OutboxRelay:
     batch_size: int = 20
     name: str = field(default_factory=lambda: f"relay-{uuid.uuid4().hex[:8]}")
 
+    def __post_init__(self) -> None:
+        if self.policy.lease <= SEND_MARGIN * 2:  # every claim would be handed back before its first send
+            raise ValueError(f"the relay's lease must be longer than {SEND_MARGIN * 2}")
+
     def run_once(self) -> RelayReport:
-        """Deliver every mail due now, batch by batch, until none is left due."""
+        """Deliver every mail due now, batch by batch, until none is left due (or a batch made no progress:
+        everything in it was handed back, and claiming it again at once would change nothing)."""
         report = RelayReport()
         try:
             while batch := self._claim():
+                handled = report.handled
                 self._deliver(batch[0][0], [mail for _, mail in batch], report)
+                if report.handled == handled:
+                    break
         finally:
             self.transport.close()
         return report
@@ -75,7 +83,7 @@ class OutboxRelay:
                 self.transport.send(mail)
             except MailDeferred as error:
                 self._not_sent(mail, claim, error, report)
-                if error.unreachable:  # the next mails would wait for the same time-out: they back off too
+                if error.affects_all:  # the next mails would meet the same time-out or refusal: they back off too
                     for rest in batch[index + 1 :]:
                         self._not_sent(rest, claim, error, report)
                     return

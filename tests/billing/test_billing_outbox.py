@@ -104,7 +104,7 @@ def test_a_permanent_refusal_fails_at_once_and_the_rest_of_the_batch_goes_on(sto
 
 def test_an_unreachable_server_defers_the_whole_batch_after_one_try(store, clock):
     ids = queue(store, clock, 3)
-    transport = ScriptedTransport(MailDeferred("connection refused", unreachable=True))
+    transport = ScriptedTransport(MailDeferred("connection refused", affects_all=True))
     report = relay(store, clock, transport).run_once()
     assert transport.tried == ids[:1] and report.retrying == ids
     assert {one(store, i).attempts for i in ids} == {1}
@@ -171,3 +171,8 @@ def test_every_due_mail_is_sent_in_one_run_whatever_the_batch_size(store, clock,
     transport = ScriptedTransport()
     assert relay(store, clock, transport, batch_size=batch_size).run_once().sent == ids
     assert [m.id for m in transport.sent] == ids
+
+
+def test_a_lease_too_short_to_send_anything_is_refused(store, clock):
+    with pytest.raises(ValueError, match="lease must be longer"):
+        OutboxRelay(store, clock, ScriptedTransport(), "billing.example", policy=RetryPolicy(lease=SEND_MARGIN))
