@@ -6,8 +6,13 @@ and its record re-sends the same Message-ID, once."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from smtp_kit import DOMAIN, Recorder, free_port, queue, relay, smtp_server, transport
@@ -23,6 +28,8 @@ from bootstrap.db import create_engine_for
 ALICE = Principal("alice@acme.example")
 POLICY = RetryPolicy(max_attempts=4, first_delay=dt.timedelta(minutes=1), max_delay=dt.timedelta(minutes=10))
 CARD_LIKE = re.compile(rb"\d(?:[ -]?\d){12,18}")
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
 
 
 def _mails(backend, **filters) -> list[OutboxMail]:
@@ -208,3 +215,34 @@ def test_two_relays_at_once_deliver_each_mail_once(backend):
     assert sorted(reports[0].sent + reports[1].sent) == ids and all(t.sent for t in transports)
     assert {(m.status, m.attempts) for m in _mails(backend)} == {(MailStatus.SENT, 1)}
     print(f"\nrelay split on {backend.name}: {len(reports[0].sent)} + {len(reports[1].sent)} of {len(ids)}")
+
+
+def test_a_relay_killed_after_the_server_accepted_a_mail_loses_nothing_and_repeats_only_that_one(backend):
+    """kill -9 of a relay process mid-batch: the mails it recorded stay sent, the one it was recording is
+    sent once more with the same Message-ID, the rest of its batch goes out once its lease runs out."""
+    ids = queue(backend.svc.uow_factory, backend.clock, 5)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")])}
+    with smtp_server() as server:
+        args = [
+            sys.executable,
+            str(HERE / "relay_worker.py"),
+            backend.url,
+            server.url,
+            backend.clock.now().isoformat(),
+            "3",
+        ]
+        worker = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert worker.returncode == -signal.SIGKILL, worker.stderr
+        assert server.recorder.message_ids() == [f"<{i}@{DOMAIN}>" for i in ids[:3]]
+        after_kill = {m.id: m.status for m in _mails(backend)}
+        assert after_kill == {**{i: MailStatus.SENT for i in ids[:2]}, **{i: MailStatus.QUEUED for i in ids[2:]}}
+
+        assert relay(backend.svc.uow_factory, backend.clock, server.url).run_once().handled == 0  # its claim holds
+        backend.clock.advance(seconds=RetryPolicy().lease.total_seconds())
+        assert relay(backend.svc.uow_factory, backend.clock, server.url).run_once().sent == ids[2:]
+
+    delivered = server.recorder.message_ids()
+    assert sorted(set(delivered)) == [f"<{i}@{DOMAIN}>" for i in ids]  # nothing lost
+    assert [m for m in delivered if delivered.count(m) > 1] == [f"<{ids[2]}@{DOMAIN}>"] * 2  # one repeat, same id
+    assert {m.status for m in _mails(backend)} == {MailStatus.SENT}
+    print(f"\nrelay kill -9 on {backend.name}: {len(delivered)} deliveries of {len(ids)} mails, 1 repeat")
