@@ -168,12 +168,13 @@ class MailRejected(MailError):
 
 
 class MailDeferred(MailError):
-    """Temporary: try again later (a 4xx reply, a time-out, a dropped connection). `unreachable` when no
-    server could be reached at all: the rest of the batch would fail the same way, so it waits too."""
+    """Temporary: try again later (a 4xx reply, a time-out, a dropped connection). `affects_all` when the
+    server refuses every mail for now (unreachable, login or sender refused): the rest of the batch would
+    fail the same way, so it backs off too without being tried."""
 
-    def __init__(self, reason: str, code: int | None = None, *, unreachable: bool = False) -> None:
+    def __init__(self, reason: str, code: int | None = None, *, affects_all: bool = False) -> None:
         super().__init__(reason, code)
-        self.unreachable = unreachable
+        self.affects_all = affects_all
 
 
 class MailTransport(Protocol):

@@ -108,7 +108,7 @@ class SqlRepository:
         pick = select(outbox.c.id).where(due).order_by(outbox.c.created_at, outbox.c.id).limit(limit)
         if self.locks_rows:
             pick = pick.with_for_update(skip_locked=True)
-        ids = list(self.conn.execute(pick).scalars())
+        ids: list[str] = list(self.conn.execute(pick).scalars())
         if not ids:
             return []
         rows = self.conn.execute(
