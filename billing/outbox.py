@@ -45,20 +45,22 @@ def message_id(mail_id: str, domain: str) -> str:
 
 def claim_due(
     repo: Repository, now: dt.datetime, claim: str, limit: int, policy: RetryPolicy, id_domain: str
-) -> list[OutboxMail]:
-    """Claim the due mails for one relay and fix each one's Message-ID before anything is sent.
+) -> tuple[list[OutboxMail], list[OutboxMail]]:
+    """Claim the due mails for one relay and fix each one's Message-ID before anything is sent. Returns
+    the mails to send and those given up on.
 
     A mail claimed more often than the policy allows (each relay that held it died before recording an
     outcome) is marked failed here instead of being sent again."""
-    ready = []
+    ready, given_up = [], []
     for mail in repo.claim_mails(now, now + policy.lease, claim, limit):
         mail.message_id = mail.message_id or message_id(mail.id, id_domain)
         if mail.attempts > policy.max_attempts:
             _give_up(mail, f"no outcome recorded after {policy.max_attempts} attempts")
+            given_up.append(mail)
         else:
             ready.append(mail)
         repo.update(mail)
-    return ready
+    return ready, given_up
 
 
 def record_sent(mail: OutboxMail, now: dt.datetime) -> None:

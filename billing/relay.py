@@ -27,7 +27,8 @@ class RelayReport:
     retrying: list[str] = field(default_factory=list)  # not accepted this time; due again after a back-off
     failed: list[str] = field(default_factory=list)  # refused for good, or out of attempts
     handed_back: list[str] = field(default_factory=list)  # claimed but not tried: the claim was running out
-    claimed_elsewhere: list[str] = field(default_factory=list)  # sent, but the claim had passed to another relay
+    # Tried, but the outcome was not recorded: the claim had run out and passed to another relay.
+    claimed_elsewhere: list[str] = field(default_factory=list)
 
     @property
     def handled(self) -> int:
@@ -56,21 +57,26 @@ class OutboxRelay:
         everything in it was handed back, and claiming it again at once would change nothing)."""
         report = RelayReport()
         try:
-            while batch := self._claim():
+            while True:
                 handled = report.handled
-                self._deliver(batch[0][0], [mail for _, mail in batch], report)
+                claim, batch = self._claim(report)
+                if batch:
+                    self._deliver(claim, batch, report)
                 if report.handled == handled:
                     break
         finally:
             self.transport.close()
         return report
 
-    def _claim(self) -> list[tuple[str, OutboxMail]]:
+    def _claim(self, report: RelayReport) -> tuple[str, list[OutboxMail]]:
         claim = f"{self.name}:{uuid.uuid4().hex[:12]}"
         with self.uow_factory(write=True) as uow:
-            mails = claim_due(uow.repo, self.clock.now(), claim, self.batch_size, self.policy, self.id_domain)
+            ready, given_up = claim_due(uow.repo, self.clock.now(), claim, self.batch_size, self.policy, self.id_domain)
             uow.commit()
-        return [(claim, mail) for mail in mails]
+        for mail in given_up:
+            report.failed.append(mail.id)
+            log.warning("mail failed for good", extra={"mail_id": mail.id, "kind": mail.kind, "error": mail.last_error})
+        return claim, ready
 
     def _deliver(self, claim: str, batch: list[OutboxMail], report: RelayReport) -> None:
         for index, mail in enumerate(batch):

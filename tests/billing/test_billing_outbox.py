@@ -113,7 +113,7 @@ def test_an_unreachable_server_defers_the_whole_batch_after_one_try(store, clock
 def test_a_relay_that_died_holding_a_claim_sends_again_after_the_lease_with_the_same_message_id(store, clock):
     [mail_id] = queue(store, clock, 1)
     with store(write=True) as uow:  # a relay claims, then dies before recording anything
-        [claimed] = claim_due(uow.repo, clock.now(), "dead:1", 10, POLICY, "billing.example")
+        [claimed], _ = claim_due(uow.repo, clock.now(), "dead:1", 10, POLICY, "billing.example")
         uow.commit()
     assert relay(store, clock, ScriptedTransport()).run_once().handled == 0  # still claimed
 
@@ -132,7 +132,7 @@ def test_a_mail_whose_relays_keep_dying_is_failed_without_another_send(store, cl
             uow.commit()
         clock.advance(seconds=POLICY.lease.total_seconds())
     transport = ScriptedTransport()
-    assert relay(store, clock, transport).run_once().handled == 0 and transport.tried == []
+    assert relay(store, clock, transport).run_once().failed == [mail_id] and transport.tried == []
     stored = one(store, mail_id)
     assert stored.status == MailStatus.FAILED and "no outcome recorded after 3 attempts" in stored.last_error
 
