@@ -238,9 +238,24 @@ class AuditEntry:
     action_id: str = ""
 
 
+class MailStatus(StrEnum):
+    """An outbox mail's delivery: `queued` until the relay hands it to the mail server (`sent`), or
+    gives up after its last attempt (`failed`, kept with the reason for a person to look at)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 @dataclass
 class OutboxMail:
-    """An e-mail queued in the same transaction as the change it reports."""
+    """An e-mail queued in the same transaction as the change it reports, then delivered by the relay.
+
+    A relay claims a queued mail by writing its claim into `claimed_by` and pushing `next_attempt_at`
+    past the claim's lease (a claim whose relay died runs out, and the mail is due again); `attempts`
+    counts claims, so a mail that keeps killing its relay still ends `failed`. `message_id` is fixed
+    at the first claim, so every attempt carries the same Message-ID.
+    """
 
     KEY: ClassVar[str] = "id"
     id: str
@@ -251,6 +266,12 @@ class OutboxMail:
     ref: str
     created_at: dt.datetime
     sent_at: dt.datetime | None = None
+    status: MailStatus = MailStatus.QUEUED
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = None  # None: due now
+    claimed_by: str = ""
+    last_error: str = ""
+    message_id: str = ""
 
 
 class ActionStatus(StrEnum):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from billing.entities import OutboxMail
+
 T = TypeVar("T")
 
 
@@ -37,6 +39,17 @@ class Repository(Protocol):
         self, intent_id: str, from_states: tuple[str, ...], to_state: str, updated_at: dt.datetime
     ) -> bool:
         """Atomically move a payment intent out of one of `from_states`; False if it was in none of them."""
+        ...
+
+    def claim_mails(self, now: dt.datetime, lease_until: dt.datetime, claim: str, limit: int) -> list[OutboxMail]:
+        """Atomically claim up to `limit` queued mails due at `now`, oldest first: each gets `claimed_by=claim`,
+        `next_attempt_at=lease_until` and one more attempt. Of two relays claiming at once, each mail goes
+        to one of them."""
+        ...
+
+    def release_mail(self, mail: OutboxMail, claim: str) -> bool:
+        """Store the mail's delivery fields if `claim` still holds it; False if another claim took it (the
+        lease ran out)."""
         ...
 
 
@@ -139,3 +152,35 @@ class PaymentGateway(Protocol):
 class Clock(Protocol):
     def now(self) -> dt.datetime: ...
     def today(self) -> dt.date: ...
+
+
+class MailError(Exception):
+    """Base of what a mail transport raises: the mail was not accepted. `code` is the server's reply code
+    when it gave one. The reason is stored with the mail; it never carries the mail's body."""
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.code = reason, code
+
+
+class MailRejected(MailError):
+    """Permanent: the server will never accept this mail as it is (a 5xx reply). Not retried."""
+
+
+class MailDeferred(MailError):
+    """Temporary: try again later (a 4xx reply, a time-out, a dropped connection). `affects_all` when the
+    server refuses every mail for now (unreachable, login or sender refused): the rest of the batch would
+    fail the same way, so it backs off too without being tried."""
+
+    def __init__(self, reason: str, code: int | None = None, *, affects_all: bool = False) -> None:
+        super().__init__(reason, code)
+        self.affects_all = affects_all
+
+
+class MailTransport(Protocol):
+    """Hands outbox mail to a mail server (or, in development, to files). `send` returns once the server
+    accepted the mail; it raises `MailRejected` or `MailDeferred` otherwise. A transport may keep its
+    connection open between sends; `close` ends it."""
+
+    def send(self, mail: OutboxMail) -> None: ...
+    def close(self) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
@@ -18,6 +19,7 @@ ENVIRONMENTS = get_args(Environment)
 ModelBackend = Literal["offline", "openai"]
 MIN_SECRET_CHARS = 32
 DEV_PUBLIC_URL = "http://localhost:8000"
+DEV_MAIL_FROM = "Billing Portal <billing@portal.localhost>"
 
 
 class Settings(BaseSettings):
@@ -81,6 +83,11 @@ class Settings(BaseSettings):
     portal_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Embeddings for the knowledge index: the offline MiniLM, or OpenAI's (needs OPENAI_API_KEY).
     portal_embeddings: Literal["local", "openai"] = "local"
+    # The outbox relay (`portal-agent relay`): smtp://[user:password@]host[:port], smtp+starttls://… or
+    # smtps://…; unset (development only) the mail is written to files in the data dir instead.
+    portal_smtp_url: str | None = None
+    portal_mail_from: str = DEV_MAIL_FROM  # the From of every mail; its domain ends every Message-ID
+    portal_relay_interval: float = Field(default=10.0, gt=0)  # seconds between the relay's runs
 
     @field_validator("portal_log_level", mode="before")
     @classmethod
@@ -99,6 +106,27 @@ class Settings(BaseSettings):
         if value not in ENVIRONMENTS:
             raise ValueError(f"PORTAL_ENV must be exactly 'development' or 'production' (got {value!r})")
         return value
+
+    @field_validator("portal_mail_from")
+    @classmethod
+    def _mail_from_is_an_address(cls, value: str) -> str:
+        """Every mail's From and the domain of every Message-ID: a typo would only show at the mail server."""
+        _, address = parseaddr(value)
+        local, _, domain = address.rpartition("@")
+        if not local or "." not in domain or any(c in value for c in "\r\n"):
+            raise ValueError(
+                f"PORTAL_MAIL_FROM must be an e-mail address, e.g. 'Billing <billing@example.com>' (got {value!r})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _production_mail_needs_a_real_sender(self) -> Settings:
+        """Mail from the development sender would be refused or filed as spam by the customers' servers."""
+        if not self.is_development and self.portal_smtp_url and self.portal_mail_from == DEV_MAIL_FROM:
+            raise ValueError(
+                "PORTAL_MAIL_FROM (the portal's own sender address) is required with PORTAL_SMTP_URL in production"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_a_real_secret(self) -> Settings:
@@ -154,6 +182,15 @@ class Settings(BaseSettings):
     @property
     def slack_trusted_teams(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.slack_trusted_team_ids.split(",") if t.strip())
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the relay writes mail when PORTAL_SMTP_URL is unset (development)."""
+        return self.portal_data_dir / "mail"
+
+    @property
+    def mail_domain(self) -> str:
+        return parseaddr(self.portal_mail_from)[1].rpartition("@")[2]
 
     @property
     def is_development(self) -> bool:

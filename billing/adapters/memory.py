@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 from typing import TypeVar, cast
 
+from billing.entities import MailStatus, OutboxMail
 from billing.errors import ChangedMeanwhile
 
 T = TypeVar("T")
@@ -75,6 +76,26 @@ class MemoryRepository:
         if not isinstance(intent, PaymentIntent) or intent.state not in from_states:
             return False
         intent.state, intent.updated_at = type(intent.state)(to_state), updated_at
+        return True
+
+    def claim_mails(self, now: dt.datetime, lease_until: dt.datetime, claim: str, limit: int) -> list[OutboxMail]:
+        due = [
+            m
+            for m in self._table(OutboxMail).values()
+            if isinstance(m, OutboxMail)
+            and m.status == MailStatus.QUEUED
+            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+        ]
+        claimed = sorted(due, key=lambda m: (m.created_at, m.id))[:limit]
+        for mail in claimed:
+            mail.claimed_by, mail.next_attempt_at, mail.attempts = claim, lease_until, mail.attempts + 1
+        return copy.deepcopy(claimed)
+
+    def release_mail(self, mail: OutboxMail, claim: str) -> bool:
+        stored = self._table(OutboxMail).get(mail.id)
+        if not isinstance(stored, OutboxMail) or stored.claimed_by != claim:
+            return False
+        self.update(mail)
         return True
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 import enum
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from billing.adapters.sql_codec import from_row, to_row
-from billing.adapters.sql_tables import TABLES, payment_intents, pending_actions
+from billing.adapters.sql_tables import TABLES, outbox, payment_intents, pending_actions
+from billing.entities import MailStatus, OutboxMail
 from billing.errors import ChangedMeanwhile
 
 T = TypeVar("T")
@@ -92,6 +93,37 @@ class SqlRepository:
             update(payment_intents)
             .where(payment_intents.c.id == intent_id, payment_intents.c.state.in_([_value(s) for s in from_states]))
             .values(state=_value(to_state), updated_at=updated_at)
+        )
+        return result.rowcount == 1
+
+    def claim_mails(self, now: dt.datetime, lease_until: dt.datetime, claim: str, limit: int) -> list[OutboxMail]:
+        """Pick the due mails, then claim them, in the caller's (short) transaction. PostgreSQL picks with
+        `FOR UPDATE SKIP LOCKED`, so a relay claiming at the same moment takes other rows instead of
+        waiting; SQLite serialises writers. The UPDATE repeats the condition, so a row claimed meanwhile
+        is never claimed twice. (One UPDATE with the pick as an `IN (subquery)` claimed every due row on
+        PostgreSQL in the tests: the planner may rescan the subquery, and its LIMIT then bounds nothing.)"""
+        due = (outbox.c.status == MailStatus.QUEUED.value) & or_(
+            outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now
+        )
+        pick = select(outbox.c.id).where(due).order_by(outbox.c.created_at, outbox.c.id).limit(limit)
+        if self.locks_rows:
+            pick = pick.with_for_update(skip_locked=True)
+        ids: list[str] = list(self.conn.execute(pick).scalars())
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(ids), due)
+            .values(claimed_by=claim, next_attempt_at=lease_until, attempts=outbox.c.attempts + 1)
+            .returning(*outbox.c)
+        ).mappings()
+        return sorted((from_row(OutboxMail, dict(row)) for row in rows), key=lambda m: (m.created_at, m.id))
+
+    def release_mail(self, mail: OutboxMail, claim: str) -> bool:
+        """Conditional UPDATE: a relay whose lease ran out does not overwrite what the next claim recorded."""
+        row = to_row(mail)
+        result = self.conn.execute(
+            update(outbox).where(outbox.c.id == row.pop("id"), outbox.c.claimed_by == claim).values(**row)
         )
         return result.rowcount == 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 from billing.adapters.sql_types import Money, UTCDateTime
 from billing.entities import (
@@ -184,6 +184,14 @@ outbox = Table(
     Column("ref", String(254), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("claimed_by", String(64), nullable=False, server_default=""),
+    Column("last_error", String(300), nullable=False, server_default=""),
+    Column("message_id", String(254), nullable=False, server_default=""),
+    # The relay's query: queued mails whose next attempt is due.
+    Index("ix_outbox_due", "status", "next_attempt_at"),
 )
 
 pending_actions = Table(
