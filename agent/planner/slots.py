@@ -458,7 +458,12 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     if lead:
         parts["line2"] = lead.group(1)
     parts["line1"] = " ".join(street.group(0).rstrip(".").split())
-    tail = re.split(r"[,\n;]|\s+-\s+", body[street.end() :])
+    # "..., London EC2N 4AY and the contact name to ...": a second request starts after "and"
+    tail = re.split(
+        r"[,\n;]|\s+-\s+|\s+and\s+(?=(?:the|its|our|my|also|then|change|set|update|make|pay|add|turn)\b)",
+        body[street.end() :],
+        flags=re.I,
+    )
     for raw in tail:
         piece = re.sub(
             r"^\s*(?:and|please|pls)\b|\b(?:please|pls|thanks|thank you)\s*[.!]*\s*$", "", raw, flags=re.I

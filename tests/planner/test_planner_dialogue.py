@@ -435,3 +435,18 @@ def test_a_question_about_something_no_article_mentions_says_so_and_offers_a_per
     assert turn.pending_action is None and turn.citations  # the nearest article, said to be only that
     assert "don't say anything about" in turn.reply and "open a case" in turn.reply
     assert yes.handoff is not None and yes.handoff["queue"] == "customer_service"
+
+
+def test_auto_renew_off_on_two_named_contracts_takes_them_one_at_a_time(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "pls turn off autorenew for C-1002 and C-1001")
+    assert "C-1002 cannot be turned off" in turn.reply  # 20 days left: refused, so the other is proposed now
+    assert turn.pending_action["tool"] == "disable_auto_renew" and turn.pending_action["args"] == {
+        "contract_id": "C-1001"
+    }
+
+
+def test_an_address_then_and_a_second_request_keeps_the_address_whole() -> None:
+    from agent.planner.slots import address
+
+    parts = address("change the address to 10 Bishopsgate, London EC2N 4AY and the contact name to Carol Chen-Smith")
+    assert parts == {"line1": "10 Bishopsgate", "city": "London", "postal_code": "EC2N 4AY"}
