@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prometheus_client import multiprocess, values
-
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 DEFAULT_SUBDIR = "prometheus"
 
@@ -22,6 +20,8 @@ def active_dir() -> Path | None:
 
     prometheus_client chose when it was first imported, from the environment at that moment; ask it
     rather than the environment, so /metrics reads the files exactly when values go to them."""
+    from prometheus_client import values  # not at module level: `serve` must export the directory first
+
     if not getattr(values.ValueClass, "_multiprocess", False):
         return None
     return Path(os.environ[ENV])
@@ -51,6 +51,8 @@ def prepare(directory: Path) -> Path:
 
 def mark_this_process_dead() -> None:
     """On a worker's exit: drop its live gauges (in-flight requests, ...) from the sums; its counters stay."""
+    from prometheus_client import multiprocess
+
     directory = active_dir()
     if directory is not None:
         multiprocess.mark_process_dead(os.getpid(), str(directory))

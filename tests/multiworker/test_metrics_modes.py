@@ -16,13 +16,15 @@ def test_one_worker_keeps_the_embedded_metrics_unless_a_directory_is_set(tmp_pat
 
 
 def test_prepare_empties_only_prometheus_files_and_exports_the_directory(tmp_path: Path, monkeypatch):
-    monkeypatch.delenv(ENV, raising=False)  # restored after the test: this process stays single-process
+    # Recorded, so that the test removes what prepare() exports (delenv of an absent variable records nothing):
+    # a variable left behind would put every later-imported prometheus_client in multiprocess mode.
+    monkeypatch.setenv(ENV, "unset after the test")
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_123.db").write_bytes(b"old")
     (directory / "notes.txt").write_text("not ours")
     assert prepare(directory) == directory.resolve()
-    assert os.environ[ENV] == str(directory.resolve())
+    assert os.environ[ENV] == str(directory.resolve())  # what the workers `serve` starts will inherit
     assert [p.name for p in directory.iterdir()] == ["notes.txt"]
 
 
