@@ -4,6 +4,7 @@ keys hashed, and per-worker buckets (said once in the log) while Redis does not 
 from __future__ import annotations
 
 import logging
+import socket
 import time
 
 import pytest
@@ -11,7 +12,12 @@ import redis
 from limits.errors import StorageError
 from mwkit import free_port
 
-from service.ratelimit_redis import RETRY_REDIS_AFTER_SECONDS, SharedRateLimiter, window_for
+from service.ratelimit_redis import (
+    REDIS_TIMEOUT_SECONDS,
+    RETRY_REDIS_AFTER_SECONDS,
+    SharedRateLimiter,
+    window_for,
+)
 
 
 def test_the_window_keeps_the_buckets_burst_and_long_run_rate():
@@ -44,6 +50,20 @@ def test_redis_down_falls_back_to_this_workers_buckets_and_says_so_once(caplog):
     (warning,) = [r for r in caplog.records if r.name == "portal_agent.ratelimit"]
     assert warning.levelno == logging.WARNING and "fall back to this worker's own buckets" in warning.getMessage()
     assert "s3cret" not in warning.getMessage() and "127.0.0.1" in warning.getMessage()
+
+
+def test_a_redis_that_hangs_holds_one_request_for_the_timeout_only():
+    """A server that accepts connections and never answers (a frozen Redis): the socket timeout, no retries."""
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        limiter = SharedRateLimiter(f"redis://127.0.0.1:{hung.getsockname()[1]}/0", 1, 3, "user")
+        started = time.monotonic()
+        assert limiter.take("alice@acme.example") == 0.0
+        assert time.monotonic() - started < REDIS_TIMEOUT_SECONDS * 3
+        started = time.monotonic()
+        assert [limiter.take("alice@acme.example") > 0 for _ in range(3)] == [False, False, True]
+        assert time.monotonic() - started < 0.05  # decided locally until the retry time
 
 
 def test_shared_again_once_redis_answers(redis_url, redis_prefix, monkeypatch, caplog):
