@@ -20,6 +20,7 @@ ModelBackend = Literal["offline", "openai"]
 MIN_SECRET_CHARS = 32
 DEV_PUBLIC_URL = "http://localhost:8000"
 DEV_MAIL_FROM = "Billing Portal <billing@portal.localhost>"
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")  # what the rate limiter's storage accepts
 
 
 class Settings(BaseSettings):
@@ -76,6 +77,15 @@ class Settings(BaseSettings):
     # Requests that name no user, per client address and kind (bad tokens, links, health, Slack signatures).
     portal_client_rate_limit_per_minute: float = Field(default=60, gt=0)
     portal_client_rate_limit_burst: int = Field(default=30, ge=1)
+    # Scale-out: with a Redis URL the two limits above hold across every worker and host (a moving window
+    # in Redis, service/ratelimit_redis.py); unset, each worker keeps its own buckets. The prefix keeps
+    # deployments (or test runs) that share one Redis apart.
+    portal_redis_url: str | None = None
+    portal_redis_prefix: str = Field(default="portal", min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")
+    # prometheus_client's multiprocess mode: every worker writes its metrics here and /metrics adds them up.
+    # `serve --workers N` (N > 1) uses <data dir>/prometheus when unset. It must be in the process environment
+    # before prometheus_client is imported, which `serve` sees to (service/metrics_multiproc.py).
+    prometheus_multiproc_dir: Path | None = None
     portal_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
     # Turns in flight per worker: a turn holds a thread for its whole model round trip (seconds), so
     # anyio's default of 40 threads (and asyncio's default executor, min(32, cores + 4)) would cap them.
@@ -139,6 +149,16 @@ class Settings(BaseSettings):
                 "(not the development secret) when PORTAL_ENV=production"
             )
         return self
+
+    @field_validator("portal_redis_url", mode="before")
+    @classmethod
+    def _redis_url_is_a_redis_url(cls, value: object) -> object:
+        """A typo must not start a deployment that quietly limits per worker."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith(REDIS_SCHEMES):
+            raise ValueError(f"PORTAL_REDIS_URL must start with one of {', '.join(REDIS_SCHEMES)}")
+        return value
 
     @model_validator(mode="after")
     def _jwks_needs_issuer_and_audience(self) -> Settings:

@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.runner import Runner
 from bootstrap.container import Container, get_container
+from bootstrap.settings import Settings
 from service.api import chat, links, ops, portal, slack_links, web
 from service.api.docs import install_docs
 from service.auth import tokens_for
@@ -29,8 +30,9 @@ from service.edge import EdgeMiddleware
 from service.errors import install_error_handlers
 from service.health import Check
 from service.metrics import Metrics
+from service.metrics_multiproc import mark_this_process_dead
 from service.middleware import RequestContextMiddleware
-from service.ratelimit import TokenBucket
+from service.ratelimit import RateLimiter, TokenBucket
 
 DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 
@@ -67,11 +69,17 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     app.state.container = container
     app.state.tokens = tokens_for(settings)
     app.state.metrics = metrics = Metrics()
-    app.state.rate_limiter = TokenBucket(settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst)
+    app.state.rate_limiter = rate_limiter(
+        settings, metrics, "user", settings.portal_rate_limit_per_minute, settings.portal_rate_limit_burst
+    )
     # Requests that name no user (bad tokens, links, health, the dev token route, unsigned Slack calls) are
     # limited per client address, in buckets of their own: a link holder cannot throttle the link's owner.
-    app.state.client_rate_limiter = TokenBucket(
-        settings.portal_client_rate_limit_per_minute, settings.portal_client_rate_limit_burst
+    app.state.client_rate_limiter = rate_limiter(
+        settings,
+        metrics,
+        "client",
+        settings.portal_client_rate_limit_per_minute,
+        settings.portal_client_rate_limit_burst,
     )
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
@@ -98,14 +106,35 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     return app
 
 
+def rate_limiter(settings: Settings, metrics: Metrics, namespace: str, rate: float, burst: int) -> RateLimiter:
+    """Shared by every worker in Redis when PORTAL_REDIS_URL is set; this process's own buckets otherwise."""
+    if not settings.portal_redis_url:
+        return TokenBucket(rate, burst)
+    from service.ratelimit_redis import SharedRateLimiter  # redis is imported only by deployments that use it
+
+    gauge = metrics.rate_limit_shared.labels(namespace)
+    return SharedRateLimiter(
+        settings.portal_redis_url,
+        rate,
+        burst,
+        namespace,
+        prefix=settings.portal_redis_prefix,
+        on_shared=lambda shared: gauge.set(1 if shared else 0),
+    )
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Size the two thread pools turns run in: sync endpoints (anyio) and SSE turns (the loop's executor)."""
+    """Size the two thread pools turns run in: sync endpoints (anyio) and SSE turns (the loop's executor);
+    on shutdown, take this worker out of the multiprocess gauges."""
     threads = app.state.container.settings.portal_worker_threads
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
     executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="portal-turn")
     asyncio.get_running_loop().set_default_executor(executor)
-    yield
+    try:
+        yield
+    finally:
+        mark_this_process_dead()  # multiprocess metrics: this worker's live gauges leave the sums
 
 
 def create_served_app() -> FastAPI:

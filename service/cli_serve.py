@@ -24,7 +24,10 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(
-        1, "--workers", min=1, help="Worker processes (rate limits and metrics are per worker)."
+        1,
+        "--workers",
+        min=1,
+        help="Worker processes. /metrics adds up all of them; rate limits hold across them with PORTAL_REDIS_URL.",
     ),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
 ) -> None:
@@ -48,6 +51,7 @@ def serve(
         raise typer.Exit(2)
 
     os.environ["PORTAL_LOG_LEVEL"] = log_level.upper()  # worker processes configure their own logging
+    _scale_out(workers)  # before uvicorn imports the app: prometheus_client reads its mode on import
     get_settings.cache_clear()  # a single worker runs in this process: it reads the settings again
     configure_logging(log_level.upper())
     typer.echo(f"Portal Agent listening on http://{host}:{port} (widget at /, API docs at /docs)", err=True)
@@ -63,3 +67,25 @@ def serve(
         proxy_headers=True,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
+
+
+def _scale_out(workers: int) -> None:
+    """Multiprocess metrics for several workers (or a configured directory), and say how limits hold."""
+    from bootstrap.settings import get_settings
+    from service.metrics_multiproc import directory_for, prepare
+
+    settings = get_settings()
+    directory = directory_for(settings.prometheus_multiproc_dir, settings.portal_data_dir, workers)
+    if directory is not None:
+        typer.echo(f"Metrics: /metrics adds up every worker's (multiprocess files in {prepare(directory)})", err=True)
+    if settings.portal_redis_url:
+        from service.ratelimit_redis import redacted
+
+        typer.echo(f"Rate limits: shared by every worker in Redis at {redacted(settings.portal_redis_url)}", err=True)
+    elif workers > 1:
+        typer.secho(
+            f"Rate limits: per worker, so up to {workers} times the configured limits; set PORTAL_REDIS_URL to "
+            "share them",
+            fg="yellow",
+            err=True,
+        )

@@ -1,22 +1,30 @@
 """Prometheus metrics of one app instance (its own registry, so several apps can live in one process).
 
-With several uvicorn workers each has its own counters; scrape each worker or run prometheus-client's
-multiprocess mode (PROMETHEUS_MULTIPROC_DIR) — see the report in the service docs.
+With several workers (`serve --workers N`), prometheus_client's multiprocess mode is on
+(service/metrics_multiproc.py): each worker writes its values to a shared directory and /metrics adds up
+every worker's, whichever worker answers the scrape. Gauges say how to combine workers
+(`multiprocess_mode`); counters and histograms are summed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from service.metrics_multiproc import active_dir
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
 class Metrics:
+    """The service's counters, histograms and gauges, and their Prometheus text (`render`)."""
+
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
+        self.multiprocess_dir = active_dir()
         self.registry = r = CollectorRegistry()
         self.requests = Counter(
             "portal_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=r
@@ -41,6 +49,21 @@ class Metrics:
         )
         self.tokens = Counter("portal_model_tokens_total", "Model tokens", ["model", "direction"], registry=r)
         self.rate_limited = Counter("portal_rate_limited_total", "Requests refused by the rate limiter", registry=r)
+        # livesum: requests being served now by the workers that are alive (an exited worker's are dropped).
+        self.in_flight = Gauge(
+            "portal_http_requests_in_flight",
+            "HTTP requests being served",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        # livemin: 0 as soon as one live worker decides locally because the shared store does not answer.
+        self.rate_limit_shared = Gauge(
+            "portal_rate_limit_shared",
+            "1 while rate limits are decided in the shared store (PORTAL_REDIS_URL), 0 while per worker",
+            ["limiter"],
+            registry=r,
+            multiprocess_mode="livemin",
+        )
         self.guard = Counter(
             "portal_guard_interventions_total",
             "Model replies replaced or proposals refused by the output guard and argument grounding",
@@ -73,4 +96,10 @@ class Metrics:
         self.confirmations.labels(operation, "confirm" if approve else "reject", status, via).inc()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        # Every worker's files, read afresh per scrape: a registry of its own, never the per-app one (whose
+        # collectors would add this worker's values a second time).
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(self.multiprocess_dir))
+        return generate_latest(registry)

@@ -49,6 +49,7 @@ class RequestContextMiddleware:
                 message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
             await send(message)
 
+        self.metrics.in_flight.inc()
         try:
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_body:
@@ -56,6 +57,7 @@ class RequestContextMiddleware:
                 return
             await self.app(scope, self._limited(receive), send_with_id)
         finally:
+            self.metrics.in_flight.dec()
             self._record(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
 

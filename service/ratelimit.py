@@ -1,8 +1,14 @@
-"""Per-user token bucket, in process.
+"""Rate limits at the HTTP edge: the interface, and the embedded per-process token bucket.
 
-Each uvicorn worker has its own buckets, so with N workers a user gets up to N times the rate.
-Acceptable for one host; for scale-out put the buckets in Redis (a Lua script doing the same
-refill-and-take atomically) behind the same `take` interface.
+`RateLimiter.take(key)` answers 0 when a request may go ahead, else the seconds until it would; the edge
+turns that into 429 with Retry-After (service/api/deps.py). Two implementations:
+
+- `TokenBucket` (the embedded default, no service needed): `burst` requests at once, refilled
+  continuously at `rate_per_minute`. Each process has its own buckets, so behind N uvicorn workers a user
+  gets up to N times the rate.
+- `SharedRateLimiter` (service/ratelimit_redis.py), chosen when PORTAL_REDIS_URL is set: one moving window
+  per key in Redis, shared by every worker and host, with the same burst and long-run rate. If Redis
+  does not answer, it falls back to a `TokenBucket` per worker and says so in the log (why: see there).
 """
 
 from __future__ import annotations
@@ -12,10 +18,26 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class RateLimiter(Protocol):
+    """What the edge needs from a rate limiter: a decision per key (a user, or a client address and kind)."""
+
+    def take(self, key: str) -> float:
+        """0 if allowed (and counted), else the seconds to wait before the next request would be."""
+        ...
+
+
+def retry_after(wait: float) -> str:
+    """The Retry-After header's value: whole seconds, at least 1."""
+    return str(max(1, math.ceil(wait)))
 
 
 @dataclass
 class TokenBucket:
+    """Per-key token bucket in this process: `burst` at once, refilled at `rate_per_minute`."""
+
     rate_per_minute: float
     burst: int
     clock: Callable[[], float] = time.monotonic
@@ -36,7 +58,3 @@ class TokenBucket:
             if len(self._state) > 50_000:  # forget idle users: a full bucket is the default anyway
                 self._state = {k: v for k, v in self._state.items() if now - v[1] < 3600}
             return (cost - tokens) / rate
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))

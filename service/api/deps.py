@@ -15,7 +15,7 @@ from bootstrap.container import Container
 from service.auth import InvalidToken, Tokens
 from service.errors import ApiError
 from service.metrics import Metrics
-from service.ratelimit import TokenBucket
+from service.ratelimit import RateLimiter, retry_after
 
 bearer = HTTPBearer(
     auto_error=False, description="HS256 JWT with `sub` = the user's e-mail (`portal-agent token --as EMAIL`)"
@@ -40,14 +40,16 @@ def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-def _take(request: Request, bucket: TokenBucket, key: str) -> None:
-    wait = bucket.take(key)
+def _take(request: Request, limiter: RateLimiter, key: str) -> None:
+    # Sync on purpose: FastAPI runs these dependencies in its threadpool, so a Redis round trip (shared
+    # limits) never blocks the event loop.
+    wait = limiter.take(key)
     if wait:
         request.app.state.metrics.rate_limited.inc()
         raise ApiError(
             429,
             "Too many requests; please slow down and try again shortly.",
-            headers={"Retry-After": bucket.retry_after(wait)},
+            headers={"Retry-After": retry_after(wait)},
             retry_after_seconds=round(wait, 1),
         )
 

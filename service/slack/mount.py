@@ -12,7 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from service.errors import error_response
-from service.ratelimit import TokenBucket
+from service.ratelimit import TokenBucket, retry_after
 from service.slack.bot import SlackBot
 
 if TYPE_CHECKING:
@@ -60,6 +60,8 @@ def mount_slack(app: FastAPI, container: Container, *, client: AsyncWebClient | 
     verifier = SignatureVerifier(settings.slack_signing_secret or "")
     # Only requests that fail the signature check spend this (per client address): Slack's own traffic
     # is never throttled here, however busy the workspace is.
+    # It stays in this process even with PORTAL_REDIS_URL: it is checked on the event loop, where a Redis
+    # round trip would block every other request, and forged signatures are refused either way.
     unsigned = TokenBucket(settings.portal_client_rate_limit_per_minute, settings.portal_client_rate_limit_burst)
 
     async def slack_events(request: Request) -> Response:
@@ -99,5 +101,5 @@ async def _refusal(request: Request, verifier: SignatureVerifier, unsigned: Toke
         return None
     wait = unsigned.take(request.client.host if request.client else "unknown")
     if wait:
-        return error_response(429, "Too many unsigned requests.", headers={"Retry-After": unsigned.retry_after(wait)})
+        return error_response(429, "Too many unsigned requests.", headers={"Retry-After": retry_after(wait)})
     return error_response(401, "The request is not signed by Slack.")
