@@ -148,6 +148,21 @@ def test_index_build_fills_the_server_and_not_the_data_dir(
     collection = client.get_collection(collection_name(get_embedder()))
     assert collection.count() == report.chunks_total
     assert collection.configuration["hnsw"]["space"] == "cosine"  # scores are cosine similarities, as embedded
+    assert _readiness(settings) == "ok"
+    unreachable = settings.model_copy(update={"portal_chroma_url": f"http://127.0.0.1:{free_port()}"})
+    assert _readiness(unreachable).startswith("failed: ChromaUnavailable: no Chroma server answers at")
+
+
+def _readiness(settings: Settings) -> str:
+    """What `/readyz` says of the knowledge index."""
+    from bootstrap.container import build_container
+    from service.health import knowledge_index, run_checks
+
+    container = build_container(settings)
+    try:
+        return run_checks(container, {"knowledge_index": knowledge_index})["knowledge_index"]
+    finally:
+        container.engine.dispose()
 
 
 def test_the_services_retriever_answers_as_the_embedded_index(
