@@ -43,9 +43,9 @@ class LazyKnowledge:
     def search(self, query: str, k: int = 4) -> Sequence[Passage]:
         with self._opening:
             if self._retriever is None:
-                from knowledge.retriever import Retriever
+                from bootstrap.index import open_retriever
 
-                self._retriever = Retriever(self.settings.portal_data_dir, self.settings.portal_chroma_url)
+                self._retriever = open_retriever(self.settings)
         return self._retriever.search(query, k)
 
 

@@ -13,6 +13,8 @@ from typing import Literal, get_args
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.server import DEFAULT_TIMEOUT, server_base
+
 DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
 Environment = Literal["development", "production"]
 ENVIRONMENTS = get_args(Environment)
@@ -33,7 +35,9 @@ class Settings(BaseSettings):
     # The simulated card gateway's own ledger (another system's records: never the portal's database
     # transaction). Default: its own SQLite file in the data dir; a PostgreSQL URL for several hosts.
     portal_gateway_url: str | None = None
+    # A Chroma server (`chroma run`) shared by every worker; unset: the embedded store in the data dir.
     portal_chroma_url: str | None = None
+    portal_chroma_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)  # seconds per request to that server
     portal_llm: ModelBackend = "offline"
     portal_model: str = "gpt-4.1-mini"
     openai_api_key: str | None = None
@@ -108,6 +112,17 @@ class Settings(BaseSettings):
     @classmethod
     def _embeddings_in_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("portal_chroma_url", mode="before")
+    @classmethod
+    def _chroma_url_or_unset(cls, value: object) -> object:
+        """Empty means unset (embedded); anything else must be a server URL, checked now rather than at the first
+        question."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            server_base(value)  # raises ValueError with what a URL looks like
+        return value
 
     @field_validator("portal_env", mode="before")
     @classmethod

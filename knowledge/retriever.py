@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from knowledge.embeddings import Embedder, get_embedder
+from knowledge.server import DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import QueryResult
     from chromadb.base_types import Metadata
 
 # Cosine similarity under which a passage is not considered relevant. Calibrated on
@@ -61,7 +64,8 @@ class Retriever:
     """Dense retrieval over the Chroma knowledge collection.
 
     Either pass an opened ``collection`` or a location (``data_dir`` for the embedded
-    store, ``chroma_url`` for a server); clients and collections are cached per location.
+    store, ``chroma_url`` for a server, whose requests give up after ``chroma_timeout``
+    seconds); clients and collections are cached per location.
     ``term_boost`` adds that much score for a full match of the query's words (0 = off).
     """
 
@@ -74,15 +78,18 @@ class Retriever:
         embedder: Embedder | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         term_boost: float = 0.0,
+        chroma_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.embedder = embedder or get_embedder()
         self.threshold = threshold
         self.term_boost = term_boost
-        self.collection = (
-            collection
-            if collection is not None
-            else _cached_collection(str(data_dir) if data_dir else None, chroma_url, self.embedder)
-        )
+        # A server's store is found by its URL alone; the data dir then plays no part.
+        self._location: _Location | None = None
+        if collection is None:
+            where = None if chroma_url else (str(data_dir) if data_dir else None)
+            self._location = (where, chroma_url, self.embedder.model_id, chroma_timeout)
+            collection = _cached_collection(self._location, self.embedder)
+        self.collection = collection
 
     def search(self, query: str, k: int = 4) -> list[Passage]:
         """Up to ``k`` passages scoring at least the threshold, best first ([] when off-topic)."""
@@ -94,13 +101,26 @@ class Retriever:
     def score_candidates(self, query: str, n: int = _CANDIDATES) -> list[Passage]:
         """The ``n`` nearest chunks with their scores, no threshold (for calibration)."""
         vector = self.embedder.embed([query])
-        found = self.collection.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
+        found = self._query(vector, n)
         terms = _terms(query) if self.term_boost else set()
         metadatas, distances = found["metadatas"], found["distances"]
         if metadatas is None or distances is None:  # only when not included, and both are asked for above
             return []
         passages = [self._passage(m, d, terms) for m, d in zip(metadatas[0], distances[0])]
         return sorted(passages, key=lambda p: p.score, reverse=True)
+
+    def _query(self, vector: np.ndarray, n: int) -> QueryResult:
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.collection.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
+        except NotFoundError:
+            if self._location is None:
+                raise
+            # The collection was dropped and made again (a Chroma server restarted on an empty volume, then
+            # re-indexed): this handle names the old collection's id. Open it by name again, once.
+            self.collection = _cached_collection(self._location, self.embedder, reopen=True)
+            return self.collection.query(query_embeddings=vector, n_results=n, include=["metadatas", "distances"])
 
     def _passage(self, meta: Metadata, distance: float, terms: set[str]) -> Passage:
         score = 1.0 - float(distance)  # cosine distance -> cosine similarity
@@ -117,13 +137,15 @@ class Retriever:
         )
 
 
-_COLLECTIONS: dict[tuple[str | None, str | None, str], Collection] = {}
+# (data dir, server URL, embedding model, request time-out): where a collection lives and how it is reached.
+_Location = tuple[str | None, str | None, str, float]
+_COLLECTIONS: dict[_Location, Collection] = {}
 
 
-def _cached_collection(data_dir: str | None, url: str | None, embedder: Embedder) -> Collection:
+def _cached_collection(location: _Location, embedder: Embedder, *, reopen: bool = False) -> Collection:
     from knowledge.store import open_client, open_collection
 
-    key = (data_dir, url, embedder.model_id)
-    if key not in _COLLECTIONS:
-        _COLLECTIONS[key] = open_collection(open_client(data_dir, url), embedder)
-    return _COLLECTIONS[key]
+    data_dir, url, _, timeout = location
+    if reopen or location not in _COLLECTIONS:
+        _COLLECTIONS[location] = open_collection(open_client(data_dir, url, timeout), embedder)
+    return _COLLECTIONS[location]

@@ -12,12 +12,12 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
-from urllib.parse import urlparse
 
 from chromadb.api.types import Documents, Embeddable, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from knowledge.embeddings import Embedder, get_embedder
+from knowledge.server import DEFAULT_TIMEOUT, http_client
 
 if TYPE_CHECKING:  # pragma: no cover
     from chromadb.api import ClientAPI
@@ -63,18 +63,13 @@ _OPENING = threading.Lock()
 
 
 @lru_cache(maxsize=8)
-def open_client(data_dir: str | None = None, url: str | None = None) -> ClientAPI:
-    """A cached Chroma client: ``HttpClient`` when ``url`` is given, else embedded at ``<data_dir>/chroma``."""
+def open_client(data_dir: str | None = None, url: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> ClientAPI:
+    """A cached Chroma client: a server's when ``url`` is given (requests give up after ``timeout`` seconds,
+    see :mod:`knowledge.server`), else the embedded store at ``<data_dir>/chroma``."""
     import chromadb
 
     if url:
-        parts = urlparse(url)
-        return chromadb.HttpClient(
-            host=parts.hostname or "localhost",
-            port=parts.port or (443 if parts.scheme == "https" else 8000),
-            ssl=parts.scheme == "https",
-            settings=_client_settings(),
-        )
+        return http_client(url, _client_settings(), timeout)
     if not data_dir:
         raise ValueError("either data_dir or url is required")
     path = Path(data_dir) / "chroma"
@@ -86,7 +81,8 @@ def open_client(data_dir: str | None = None, url: str | None = None) -> ClientAP
 def collection_name(embedder: Embedder) -> str:
     """One collection per embedding model, since vectors of two models never mix."""
     slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", embedder.model_id).strip("-.")
-    return f"{COLLECTION_PREFIX}-{slug}"[:60]
+    # Chroma refuses a name that does not end in a letter or digit, so strip again after cutting.
+    return f"{COLLECTION_PREFIX}-{slug}"[:60].rstrip("-._")
 
 
 def open_collection(client: ClientAPI, embedder: Embedder | None = None) -> Collection:

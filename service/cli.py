@@ -28,14 +28,21 @@ register_relay_command(app)
 
 
 def main() -> None:
-    """The console entry point: settings the service refuses to start with are a message, not a traceback."""
+    """The console entry point: settings the service refuses to start with, and a Chroma server that does not
+    answer, are a message, not a traceback."""
     from bootstrap.settings import InvalidSettings
+    from knowledge.server import ChromaUnavailable
 
     try:
         app()
     except InvalidSettings as problem:
         typer.secho(str(problem), fg="red", err=True)
         raise SystemExit(2) from None
+    except ChromaUnavailable as problem:
+        typer.secho(
+            f"{problem}. Start it (`chroma run --path DIR --port N`) or unset PORTAL_CHROMA_URL.", fg="red", err=True
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

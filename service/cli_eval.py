@@ -42,8 +42,9 @@ def retrieval(
     from service.cli_index import resolve_location
 
     data_dir, chroma_url = resolve_location(data_dir, chroma_url)
-    embedder = configured_embedder(get_settings())
-    collection, _ = build_index(data_dir, chroma_url, embedder)
+    settings = get_settings()
+    embedder = configured_embedder(settings)
+    collection, _ = build_index(data_dir, chroma_url, embedder, chroma_timeout=settings.portal_chroma_timeout)
     used = DEFAULT_THRESHOLD if threshold is None else threshold
     retriever = Retriever(collection=collection, embedder=embedder, threshold=used, term_boost=term_boost)
     result = evaluate(retriever, *load_questions())

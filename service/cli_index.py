@@ -21,7 +21,14 @@ CHROMA_URL_HELP = "Chroma server URL (default: PORTAL_CHROMA_URL; unset = embedd
 
 def resolve_location(data_dir: Path | None, chroma_url: str | None) -> tuple[Path, str | None]:
     """CLI options win; otherwise the settings (environment / .env)."""
+    from knowledge.server import server_base
+
     settings = get_settings()
+    if chroma_url:
+        try:
+            server_base(chroma_url)
+        except ValueError as problem:
+            raise typer.BadParameter(str(problem), param_hint="--chroma-url") from None
     return (data_dir or settings.portal_data_dir), (chroma_url or settings.portal_chroma_url)
 
 
@@ -38,7 +45,10 @@ def build_with_progress(data_dir: Path, chroma_url: str | None, docs_dir: Path |
                 task = bar.add_task("Embedding chunks", total=max(total, 1))
             bar.advance(task, chunks)
 
-        _, report = build_index(data_dir, chroma_url, configured_embedder(get_settings()), docs_dir, advance)
+        settings = get_settings()
+        embedder = configured_embedder(settings)
+        timeout = settings.portal_chroma_timeout
+        _, report = build_index(data_dir, chroma_url, embedder, docs_dir, advance, chroma_timeout=timeout)
     return report
 
 
@@ -67,8 +77,9 @@ def search(
     from knowledge.retriever import Retriever
 
     data_dir, chroma_url = resolve_location(data_dir, chroma_url)
+    settings = get_settings()
     passages = Retriever(
-        None if chroma_url else data_dir, chroma_url, embedder=configured_embedder(get_settings())
+        data_dir, chroma_url, embedder=configured_embedder(settings), chroma_timeout=settings.portal_chroma_timeout
     ).search(query, k)
     if not passages:
         typer.echo("No relevant passage (below the relevance threshold).")

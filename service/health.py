@@ -22,9 +22,10 @@ def knowledge_index(container: Container) -> str:
     from knowledge.store import COLLECTION_PREFIX, open_client
 
     settings = container.settings
-    client = open_client(
-        None if settings.portal_chroma_url else str(settings.portal_data_dir), settings.portal_chroma_url
-    )
+    url = settings.portal_chroma_url
+    # A server is asked for its heartbeat first, and every request has a time-out: a hung server fails the
+    # probe instead of holding it.
+    client = open_client(None if url else str(settings.portal_data_dir), url, settings.portal_chroma_timeout)
     for collection in client.list_collections():
         name = getattr(collection, "name", collection)
         if str(name).startswith(COLLECTION_PREFIX) and client.get_collection(str(name)).count() > 0:
