@@ -29,31 +29,48 @@ REFUSAL = "portal.refusal"  # the domain error's type, e.g. InvoiceNotPayable: a
 ERROR_TYPE = "error.type"
 
 
+class Tracer:
+    """The tracer of one instrumentation scope from the provider installed *now*: looked up again when the
+    provider changes (installed at start-up, or by a test), and not on every span (a lookup costs more than a
+    non-recording span)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self._provider: object = None
+        self._tracer: trace.Tracer = trace.NoOpTracer()
+
+    def get(self) -> trace.Tracer:
+        provider = trace.get_tracer_provider()
+        if provider is not self._provider:
+            self._tracer, self._provider = provider.get_tracer(self.scope), provider
+        return self._tracer
+
+
+_tracer = Tracer(TRACER)
+
+
 def traced(fn: Callable[P, T]) -> Callable[P, T]:
     """Run a `BillingService` method inside a `billing.<method>` span (nested under whatever is current: a
     tool call, an HTTP request, a job)."""
-    name = fn.__name__
+    name, span_name = fn.__name__, f"billing.{fn.__name__}"
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        # The tracer is looked up per call, not at import: a provider installed later (at start-up, by a test)
-        # is the one used. Exceptions are recorded by type only (below): their messages may quote input.
-        tracer = trace.get_tracer(TRACER)
-        with tracer.start_as_current_span(
-            f"billing.{name}", kind=SpanKind.INTERNAL, record_exception=False, set_status_on_exception=False
-        ) as span:
-            if span.is_recording():
-                span.set_attribute(OPERATION, name)
-                _command(span, args)
+        span = _tracer.get().start_span(span_name, kind=SpanKind.INTERNAL)
+        if not span.is_recording():  # tracing off (or sampled out): not even a context switch
+            return fn(*args, **kwargs)
+        span.set_attribute(OPERATION, name)
+        _command(span, args)
+        # Exceptions are recorded by type only (`record_failure`): their messages may quote input.
+        with trace.use_span(span, end_on_exit=True, record_exception=False, set_status_on_exception=False):
             try:
                 result = fn(*args, **kwargs)
             except Exception as exc:
                 record_failure(span, exc)
                 raise
-            if span.is_recording():
-                span.set_attribute(OUTCOME, "ok")
-                if isinstance(result, PendingAction):
-                    _action(span, result)
+            span.set_attribute(OUTCOME, "ok")
+            if isinstance(result, PendingAction):
+                _action(span, result)
             return result
 
     return run
