@@ -4,16 +4,13 @@ on 127.0.0.1."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from service_kit import World
-from tracing_kit import global_provider, json_logs
+from tracing_kit import exported, global_provider, json_logs, stub_collector
 
 from billing.principal import Principal
 from service.app import create_app
@@ -93,36 +90,20 @@ async def test_off_by_default_no_provider_no_instrumentation_and_turns_work(app,
     assert not tracing_on()  # the turn installed nothing either
 
 
-class Collector(BaseHTTPRequestHandler):
-    """A stub OTLP/HTTP collector: keeps what is posted to it, answers 200 with an empty response message."""
-
-    received: list[tuple[str, str, bytes]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.received.append((self.path, self.headers.get("Content-Type", ""), body))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
+def test_otlp_settings_export_spans_over_http_to_the_collector(clean_env, world):
+    with stub_collector() as (endpoint, received):
+        _export_one_operation(clean_env, endpoint, world)
+    [(path, content_type, _)] = received
+    assert path == "/v1/traces" and content_type == "application/x-protobuf"
+    [request] = exported(received)
+    [resource_spans] = request.resource_spans
+    service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
+    assert service == "portal-agent"  # OTEL_SERVICE_NAME, when set, names it instead
+    names = [s.name for scope in resource_spans.scope_spans for s in scope.spans]
+    assert names == ["billing.get_invoice"]
 
 
-@pytest.fixture
-def collector() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
-    Collector.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", Collector.received
-    server.shutdown()
-    server.server_close()
-
-
-def test_otlp_settings_export_spans_over_http_to_the_collector(clean_env, collector, world):
-    endpoint, received = collector
+def _export_one_operation(clean_env: pytest.MonkeyPatch, endpoint: str, world: World) -> None:
     clean_env.setenv("OTEL_TRACES_EXPORTER", "otlp")
     clean_env.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
     with global_provider(None):
@@ -133,14 +114,6 @@ def test_otlp_settings_export_spans_over_http_to_the_collector(clean_env, collec
             assert provider.force_flush(5000)
         finally:
             provider.shutdown()
-    [(path, content_type, body)] = received
-    assert path == "/v1/traces" and content_type == "application/x-protobuf"
-    request = ExportTraceServiceRequest.FromString(body)
-    [resource_spans] = request.resource_spans
-    service = {a.key: a.value.string_value for a in resource_spans.resource.attributes}["service.name"]
-    assert service == "portal-agent"  # OTEL_SERVICE_NAME, when set, names it instead
-    names = [s.name for scope in resource_spans.scope_spans for s in scope.spans]
-    assert names == ["billing.get_invoice"]
 
 
 def test_otel_service_name_wins_over_the_default(clean_env):

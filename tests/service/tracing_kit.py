@@ -6,10 +6,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.util._once import Once
 
@@ -87,3 +91,41 @@ def json_logs() -> Iterator[list[dict[str, object]]]:
         logger.removeHandler(handler)
         logger.setLevel(level)
         lines += [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+class _Collector(BaseHTTPRequestHandler):
+    """A stub OTLP/HTTP collector: keeps what is posted to it, answers 200 with an empty response message."""
+
+    received: list[tuple[str, str, bytes]]
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.received.append((self.path, self.headers.get("Content-Type", ""), body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+
+@contextmanager
+def stub_collector() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
+    """An OTLP/HTTP collector on 127.0.0.1 (the only place a test exports to): its base URL, and the (path,
+    content type, body) of each export it received."""
+    received: list[tuple[str, str, bytes]] = []
+    handler = type("Collector", (_Collector,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def exported(received: list[tuple[str, str, bytes]]) -> list[ExportTraceServiceRequest]:
+    """The export requests a collector received, decoded (OTLP protobuf)."""
+    return [ExportTraceServiceRequest.FromString(body) for _, _, body in received]
