@@ -32,9 +32,12 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
+from agent import genai_spans, tracing
+from agent.budget import message_tokens, tools_tokens
 from agent.deadline import time_left
 from agent.errors import EmptyAnswer, TooManySteps
 from agent.events import TokenEvent, ToolEvent, TurnEvent
+from knowledge.tokens import count_tokens
 from tools.context import AgentContext
 
 MAX_MODEL_CALLS = 12  # a turn that has not answered after this many calls is not going to
@@ -52,10 +55,13 @@ class AgentLoop:
     timed: bool = False  # give each model call what is left of the turn's deadline (remote models)
     _bound: Runnable[Any, BaseMessage] = field(init=False, repr=False)
     _by_name: dict[str, BaseTool] = field(init=False, repr=False)
+    _info: genai_spans.ModelInfo = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._bound = self.model.bind_tools(list(self.tools))
         self._by_name = {t.name: t for t in self.tools}
+        self._info = genai_spans.describe(self.model)
+        self._fixed_tokens: int | None = None
 
     def run(
         self, inputs: list[BaseMessage], ctx: AgentContext, *, stream_tokens: bool = False
@@ -78,9 +84,19 @@ class AgentLoop:
     def _ask(
         self, messages: list[BaseMessage], ctx: AgentContext, stream_tokens: bool
     ) -> Generator[TurnEvent, None, AIMessage]:
+        """One model request, in a `chat {model}` span (agent/genai_spans.py)."""
         request = [SystemMessage(self.system_prompt), *messages]
         left = time_left(ctx.deadline) if self.timed else None
         options: dict[str, Any] = {"timeout": left} if left is not None else {}
+        span = genai_spans.start_model_request(self._info)
+        with tracing.ending(span):
+            reply = yield from tracing.run_within(span, self._request(request, options, stream_tokens))
+            genai_spans.record_reply(span, reply, lambda: self._count(messages, reply))
+        return reply
+
+    def _request(
+        self, request: list[BaseMessage], options: dict[str, Any], stream_tokens: bool
+    ) -> Generator[TurnEvent, None, AIMessage]:
         if not stream_tokens:
             return _ai(self._bound.invoke(request, **options))
         total: BaseMessage | None = None
@@ -92,8 +108,26 @@ class AgentLoop:
             total = chunk if total is None else _add(total, chunk)
         return _ai(message_chunk_to_message(total) if isinstance(total, AIMessageChunk) else total)
 
+    def _count(self, messages: list[BaseMessage], reply: AIMessage) -> tuple[int, int]:
+        """Tokens of a request and its reply, for a model that reports none (only when a span records them)."""
+        if self._fixed_tokens is None:  # the prompt and the tool schemas are the same for every request
+            self._fixed_tokens = count_tokens(self.system_prompt) + tools_tokens(self.tools)
+        return self._fixed_tokens + sum(message_tokens(m) for m in messages), message_tokens(reply)
+
     def _tool(self, call: ToolCall, messages: list[BaseMessage], ctx: AgentContext) -> ToolMessage:
-        tool, call_id = self._by_name.get(call["name"]), call.get("id") or ""
+        """One tool call, in an `execute_tool {name}` span; the domain operations it runs nest under it."""
+        tool = self._by_name.get(call["name"])
+        span = genai_spans.start_tool_call(call, (tool.metadata or {}).get("kind") if tool else None)
+        before = len(ctx.turn.tool_calls)
+        with tracing.active(span):
+            result = self._run_tool(tool, call, messages, ctx)
+            genai_spans.record_tool(span, result, ctx.turn.tool_calls[before:])
+        return result
+
+    def _run_tool(
+        self, tool: BaseTool | None, call: ToolCall, messages: list[BaseMessage], ctx: AgentContext
+    ) -> ToolMessage:
+        call_id = call.get("id") or ""
         if tool is None:
             names = ", ".join(self._by_name)
             return ToolMessage(

@@ -16,7 +16,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from agent import guard
+from agent import guard, tracing
 from agent import phrasing as R
 from agent.budget import fit_history, message_tokens, tools_tokens
 from agent.confirm import Reply, reply_to_proposal
@@ -128,7 +128,14 @@ class Runner:
         """The turn's events (agent/events.py), ending with a `DoneEvent` that carries the TurnResult.
 
         `stream_tokens=False` yields only what a caller of `run_turn` uses (no token or tool events
-        from the agent; the model answers in one piece)."""
+        from the agent; the model answers in one piece). The turn is one span (agent/tracing.py)."""
+        yield from tracing.traced_turn(
+            conversation_id, principal.channel, self._turn(principal, conversation_id, text, stream_tokens)
+        )
+
+    def _turn(
+        self, principal: Principal, conversation_id: str, text: str, stream_tokens: bool
+    ) -> Generator[TurnEvent, None, None]:
         text = _clean_text(text)
         with self.store.locked(conversation_id, user_email=principal.email):
             pending = self.billing.pending_actions(principal, conversation_id)
@@ -153,8 +160,12 @@ class Runner:
 
     def decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> ActionResult:
         """The button path: execute or reject the user's pending action (raises if not pending)."""
-        with self.store.locked(conversation_id, user_email=principal.email):
+        with (
+            tracing.traced_decision(conversation_id, action_id, approve) as span,
+            self.store.locked(conversation_id, user_email=principal.email),
+        ):
             action = self._decide(principal, conversation_id, action_id, approve)
+            tracing.record_decision(span, action)
             reply = R.outcome_text(action)
             self.store.append(conversation_id, [_service_message(reply, action)])
         return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply)

@@ -21,6 +21,7 @@ from billing.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
 from billing.principal import Principal
 from billing.reconcile import RECONCILE_AFTER, ReconcileReport, due_intents
 from billing.settlement import SettlementReport, settle_reported
+from billing.tracing import traced
 from billing.views import ContractUserView, ContractView, InvoiceView, MeView, QuoteView
 
 T = TypeVar("T")
@@ -30,7 +31,8 @@ T = TypeVar("T")
 class BillingService:
     """Guarded billing operations: reads, propose/execute/reject, support cases, reconciliation, settlement.
 
-    Transactions are opened here, and the gateway is only ever called between them."""
+    Transactions are opened here, and the gateway is only ever called between them. Each public method is
+    one domain operation and runs in a span of its own (`billing/tracing.py`; a no-op unless tracing is on)."""
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
@@ -49,33 +51,42 @@ class BillingService:
         return Ctx(uow.repo, principal, load_user(uow.repo, principal), self.clock, self.gateway)
 
     # -- reads -----------------------------------------------------------------------------------
+    @traced
     def require_user(self, p: Principal) -> None:
         """Raise `UnknownUser` unless the principal is a portal user (one query; `me` makes three)."""
         self._run(p, lambda ctx: None)
 
+    @traced
     def me(self, p: Principal) -> MeView:
         return self._run(p, reads.me)
 
+    @traced
     def list_contracts(self, p: Principal) -> list[ContractView]:
         return self._run(p, reads.list_contracts)
 
+    @traced
     def get_contract(self, p: Principal, contract_id: str) -> ContractView:
         return self._run(p, lambda ctx: reads.get_contract(ctx, contract_id))
 
+    @traced
     def list_contract_users(self, p: Principal, contract_id: str) -> list[ContractUserView]:
         return self._run(p, lambda ctx: reads.list_contract_users(ctx, contract_id))
 
+    @traced
     def list_invoices(
         self, p: Principal, contract_id: str | None = None, status: str | None = None
     ) -> list[InvoiceView]:
         return self._run(p, lambda ctx: reads.list_invoices(ctx, contract_id, status))
 
+    @traced
     def get_invoice(self, p: Principal, invoice_id: str) -> InvoiceView:
         return self._run(p, lambda ctx: reads.get_invoice(ctx, invoice_id))
 
+    @traced
     def get_signed_quote(self, p: Principal, contract_id: str) -> QuoteView:
         return self._run(p, lambda ctx: reads.get_signed_quote(ctx, contract_id))
 
+    @traced
     def pending_actions(self, p: Principal, conversation_id: str) -> list[PendingAction]:
         """The conversation's actions still awaiting a decision (expired ones are not)."""
 
@@ -90,6 +101,7 @@ class BillingService:
 
         return self._run(p, fn)
 
+    @traced
     def get_action(self, p: Principal, action_id: str) -> PendingAction | None:
         def fn(ctx: Ctx) -> PendingAction | None:
             action = ctx.repo.get(PendingAction, action_id)
@@ -98,10 +110,12 @@ class BillingService:
         return self._run(p, fn)
 
     # -- writes ----------------------------------------------------------------------------------
+    @traced
     def propose(self, p: Principal, conversation_id: str, command: Command) -> PendingAction:
         """Check a command and record it as a pending action; nothing changes until `execute`."""
         return self._run(p, lambda ctx: actions.propose(ctx, conversation_id, command, self.action_ttl), write=True)
 
+    @traced
     def execute(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Execute the user's pending action once. Returns it as executed, or as failed with the reason.
 
@@ -149,6 +163,7 @@ class BillingService:
         assert found is not None
         return found
 
+    @traced
     def reject(self, p: Principal, action_id: str, conversation_id: str | None = None) -> PendingAction:
         """Reject the user's pending action; raises like `execute` when it is not pending any more."""
         with self.uow_factory(write=True) as uow:
@@ -161,12 +176,14 @@ class BillingService:
             uow.commit()
             return action
 
+    @traced
     def create_support_case(
         self, p: Principal, conversation_id: str, queue: str, subject: str, summary: str
     ) -> SupportCase:
         return self._run(p, lambda ctx: support.create_case(ctx, conversation_id, queue, subject, summary), write=True)
 
     # -- jobs ------------------------------------------------------------------------------------
+    @traced
     def reconcile(self, *, older_than: dt.timedelta = RECONCILE_AFTER) -> ReconcileReport:
         """Complete every payment still pending or unknown after `older_than` from the gateway's record.
 
@@ -190,6 +207,7 @@ class BillingService:
                 won.append(intent.invoice_id)
         return report
 
+    @traced
     def settle(self, *, everything: bool = False) -> SettlementReport:
         """Processing payments become paid once the gateway reports their charge settled.
 

@@ -33,6 +33,7 @@ from service.metrics import Metrics
 from service.metrics_multiproc import mark_this_process_dead
 from service.middleware import RequestContextMiddleware
 from service.ratelimit import RateLimiter, TokenBucket
+from service.tracing import instrument
 
 DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 
@@ -103,6 +104,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
         )
     app.add_middleware(EdgeMiddleware, development=dev, max_header_bytes=settings.portal_max_header_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.portal_max_body_bytes)
+    instrument(app)  # HTTP spans, only when a tracer provider is installed (service/tracing.py)
     return app
 
 
@@ -138,12 +140,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_served_app() -> FastAPI:
-    """The factory `portal-agent serve` runs in each worker: JSON logs first, then the app."""
+    """The factory `portal-agent serve` runs in each worker: JSON logs first, tracing if asked, then the app."""
     from bootstrap.settings import get_settings
     from service.logging import configure_logging
     from service.memory import return_large_buffers
+    from service.tracing import configure_tracing
 
     configure_logging(get_settings().portal_log_level)
+    configure_tracing()  # off unless the standard OTEL_* settings ask for it (README: Tracing)
     return_large_buffers()  # before the warm-up's large batches (service/memory.py)
     app = create_app()
     log = logging.getLogger("portal_agent.app")

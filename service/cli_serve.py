@@ -38,6 +38,7 @@ def serve(
 
     from bootstrap.settings import get_settings
     from service.logging import configure_logging
+    from service.tracing import TracingConfigError, exporters_wanted
 
     if get_settings().is_development and not is_loopback_host(host):
         typer.secho(
@@ -50,11 +51,19 @@ def serve(
         )
         raise typer.Exit(2)
 
+    try:  # each worker sets its tracing up from these (service/tracing.py): a setting it cannot honour stops here
+        tracing = exporters_wanted(os.environ)
+    except TracingConfigError as bad:
+        typer.secho(f"Refusing to start: {bad}", fg="red", err=True)
+        raise typer.Exit(2) from None
+
     os.environ["PORTAL_LOG_LEVEL"] = log_level.upper()  # worker processes configure their own logging
     _scale_out(workers)  # before uvicorn imports the app: prometheus_client reads its mode on import
     get_settings.cache_clear()  # a single worker runs in this process: it reads the settings again
     configure_logging(log_level.upper())
     typer.echo(f"Portal Agent listening on http://{host}:{port} (widget at /, API docs at /docs)", err=True)
+    if tracing:
+        typer.echo(f"Tracing on: spans exported with {', '.join(tracing)} (OTEL_* settings)", err=True)
     uvicorn.run(
         "service.app:create_served_app",
         factory=True,

@@ -33,12 +33,14 @@ def slack(
 
     from bootstrap.settings import get_settings
     from service.slack.mount import run_socket_mode
+    from service.tracing import configure_tracing
 
     settings = get_settings()
     if not (settings.slack_bot_token and settings.slack_app_token):
         _fail("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…, scope connections:write).")
     container = _container()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_tracing()  # this process runs turns too: traced when the OTEL_* settings ask, as `serve` is
     try:
         typer.echo("Connecting to Slack over Socket Mode (Ctrl-C to stop)…")
         asyncio.run(run_socket_mode(container))

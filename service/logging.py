@@ -1,4 +1,5 @@
-"""Structured JSON logs: one object per line, with the request id, card numbers and secrets masked.
+"""Structured JSON logs: one object per line, with the request id (and, when tracing is on, the trace and
+span ids), card numbers and secrets masked.
 
 Masking happens in the formatter, so nothing logged anywhere in the process (runner, domain,
 uvicorn) can write a card number, whatever the caller passed.
@@ -13,10 +14,13 @@ import logging
 import sys
 from typing import TextIO
 
+from opentelemetry import trace
+
 from agent.masking import mask
 from tools.links import LINK_TOKEN
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+REQUEST_ID_ATTRIBUTE = "portal.request_id"  # the same id on spans (service/span_processors.py)
 
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
@@ -26,9 +30,14 @@ def redact_path(path: str) -> str:
     return LINK_TOKEN.sub(r"\1<redacted>", path)
 
 
+def scrub(text: str) -> str:
+    """Card numbers and secrets masked, link tokens redacted: what any text written out of the process gets."""
+    return mask(redact_path(text))
+
+
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return mask(redact_path(value))
+        return scrub(value)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -47,6 +56,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # tracing on (service/tracing.py): the line names the trace and span it was written in
+            data["trace_id"], data["span_id"] = trace.format_trace_id(span.trace_id), trace.format_span_id(span.span_id)
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_") and key not in data:
                 data[key] = value

@@ -8,11 +8,12 @@ import re
 import time
 import uuid
 
+from opentelemetry import trace
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import error_body
-from service.logging import redact_path, request_id_var
+from service.logging import REQUEST_ID_ATTRIBUTE, redact_path, request_id_var
 from service.metrics import Metrics
 
 access_log = logging.getLogger("portal_agent.access")
@@ -38,6 +39,8 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
+        # The HTTP span (when tracing is on; a no-op otherwise) starts before the id is known: it gets it here.
+        trace.get_current_span().set_attribute(REQUEST_ID_ATTRIBUTE, rid)
         started, status = time.perf_counter(), 500
         scope.setdefault("state", {})["request_id"] = rid
 
