@@ -15,6 +15,7 @@ from billing.access import load_user
 from billing.commands import Command
 from billing.entities import ActionStatus, IntentState, Payment, PaymentIntent, PendingAction, SupportCase
 from billing.errors import ActionAlreadyDecided, DomainError
+from billing.expiry import due_for_expiry, expire
 from billing.operations import actions, payment_outcome, reads, support
 from billing.operations.base import Ctx
 from billing.ports import Clock, PaymentGateway, UnitOfWork, UnitOfWorkFactory
@@ -29,7 +30,8 @@ T = TypeVar("T")
 
 @dataclass
 class BillingService:
-    """Guarded billing operations: reads, propose/execute/reject, support cases, reconciliation, settlement.
+    """Guarded billing operations: reads, propose/execute/reject, support cases, reconciliation, settlement,
+    expiry.
 
     Transactions are opened here, and the gateway is only ever called between them. Each public method is
     one domain operation and runs in a span of its own (`billing/tracing.py`; a no-op unless tracing is on)."""
@@ -206,6 +208,22 @@ class BillingService:
                 won = report.succeeded if answer.state == IntentState.SUCCEEDED else report.declined
                 won.append(intent.invoice_id)
         return report
+
+    @traced
+    def expire_actions(self) -> list[str]:
+        """Mark expired every pending action past its time; returns their ids.
+
+        One short transaction per action: a user confirming one of them at the same moment waits for one
+        row at most, and whichever commits first decides it (a confirm after that gets `expired`)."""
+        with self.uow_factory() as uow:
+            due = due_for_expiry(uow.repo, self.clock.now())
+        expired = []
+        for action_id in due:
+            with self.uow_factory(write=True) as uow:
+                if expire(uow.repo, action_id, self.clock.now()):
+                    uow.commit()
+                    expired.append(action_id)
+        return expired
 
     @traced
     def settle(self, *, everything: bool = False) -> SettlementReport:

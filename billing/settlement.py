@@ -34,10 +34,15 @@ def settle_reported(
             report.mismatched.append(payment.id)  # money that does not match is left for a person to look at
             continue
         assert record.settled_at is not None
-        _settle(repo, payment, record.settled_at, now)
-        report.settled.append(payment.invoice_id)
-        if unsuspend_if_covered(repo, payment.account_id, today):
-            report.unsuspended.append(payment.account_id)
+        # The find above did not lock: another settlement run (a job on another host, `portal-agent settle`)
+        # may have settled this payment since. Locked and read again, it is settled by one run only.
+        current = repo.get(Payment, payment.id, for_update=True)
+        if current is None or current.status != "processing":
+            continue
+        _settle(repo, current, record.settled_at, now)
+        report.settled.append(current.invoice_id)
+        if unsuspend_if_covered(repo, current.account_id, today):
+            report.unsuspended.append(current.account_id)
     return report
 
 

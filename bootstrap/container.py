@@ -117,7 +117,11 @@ def build_runner(
 def build_gateway(settings: Settings, clock: SystemClock) -> SimulatedGateway:
     """The simulated card gateway over its own ledger (PORTAL_GATEWAY_URL, default `gateway.db` in the
     data dir): what it charged survives a crash of this process, as a real processor's records would."""
-    return SimulatedGateway(SqlLedger(create_engine_for(settings.gateway_url)), clock)
+    return SimulatedGateway(
+        SqlLedger(create_engine_for(settings.gateway_url)),
+        clock,
+        dt.timedelta(seconds=settings.portal_gateway_settlement_delay),
+    )
 
 
 def build_container(settings: Settings, *, migrate: bool = True) -> Container:

@@ -19,6 +19,7 @@ DEV_SECRET = "dev-only-secret-change-me-in-production-0001"
 Environment = Literal["development", "production"]
 ENVIRONMENTS = get_args(Environment)
 ModelBackend = Literal["offline", "openai"]
+JobsMode = Literal["off", "serve"]
 MIN_SECRET_CHARS = 32
 DEV_PUBLIC_URL = "http://localhost:8000"
 DEV_MAIL_FROM = "Billing Portal <billing@portal.localhost>"
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     # The simulated card gateway's own ledger (another system's records: never the portal's database
     # transaction). Default: its own SQLite file in the data dir; a PostgreSQL URL for several hosts.
     portal_gateway_url: str | None = None
+    # When the simulated gateway settles a charge (a real processor: about a day). Shorter in a demo, to watch
+    # the settlement job turn a processing invoice into a paid one.
+    portal_gateway_settlement_delay: float = Field(default=24 * 3600, ge=0)  # seconds
     # A Chroma server (`chroma run`) shared by every worker; unset: the embedded store in the data dir.
     portal_chroma_url: str | None = None
     portal_chroma_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)  # seconds per request to that server
@@ -102,11 +106,24 @@ class Settings(BaseSettings):
     portal_smtp_url: str | None = None
     portal_mail_from: str = DEV_MAIL_FROM  # the From of every mail; its domain ends every Message-ID
     portal_relay_interval: float = Field(default=10.0, gt=0)  # seconds between the relay's runs
+    # Background jobs (service/jobs): `serve` runs them beside the HTTP service (one scheduler per `serve`,
+    # whatever its --workers), `off` leaves them to `portal-agent worker`. On by default so the embedded
+    # `make run` settles payments and delivers mail with nothing else started; any number of schedulers on
+    # one PostgreSQL database still run each tick once.
+    portal_jobs: JobsMode = "serve"
+    portal_settle_interval: float = Field(default=60.0, gt=0)  # seconds between settlement runs
+    portal_expire_interval: float = Field(default=60.0, gt=0)  # ... expiry of pending actions past their time
+    portal_reconcile_interval: float = Field(default=60.0, gt=0)  # ... reconciliation of payments in progress
 
     @field_validator("portal_log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("portal_jobs", mode="before")
+    @classmethod
+    def _jobs_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("portal_embeddings", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from service.cli_planner import planner_app
 from service.cli_relay import register_relay_command
 from service.cli_serve import register_serve_command
 from service.cli_slack import register_slack_commands
+from service.cli_worker import register_worker_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Portal Agent: billing portal assistant.")
 app.add_typer(db_app, name="db", help="Database: schema and demo world.")
@@ -25,6 +26,7 @@ register_agent_commands(app)
 register_serve_command(app)
 register_slack_commands(app)
 register_relay_command(app)
+register_worker_command(app)
 
 
 def main() -> None:

@@ -7,9 +7,14 @@ requests from other hosts in development (service/middleware.py), however it is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from service.net import is_loopback_host
+
+if TYPE_CHECKING:
+    from service.jobs.scheduler import Scheduler
 
 # uvicorn (h11) buffers at most this many bytes of an incomplete request (the request line and headers);
 # larger headers are refused before the app sees them. The app checks the parsed headers too.
@@ -61,21 +66,26 @@ def serve(
     _scale_out(workers)  # before uvicorn imports the app: prometheus_client reads its mode on import
     get_settings.cache_clear()  # a single worker runs in this process: it reads the settings again
     configure_logging(log_level.upper())
+    scheduler = _start_jobs()
     typer.echo(f"Portal Agent listening on http://{host}:{port} (widget at /, API docs at /docs)", err=True)
     if tracing:
         typer.echo(f"Tracing on: spans exported with {', '.join(tracing)} (OTEL_* settings)", err=True)
-    uvicorn.run(
-        "service.app:create_served_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-        log_level=log_level.lower(),
-        proxy_headers=True,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-    )
+    try:
+        uvicorn.run(
+            "service.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            log_level=log_level.lower(),
+            proxy_headers=True,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _scale_out(workers: int) -> None:
@@ -98,3 +108,20 @@ def _scale_out(workers: int) -> None:
             fg="yellow",
             err=True,
         )
+
+
+def _start_jobs() -> Scheduler | None:
+    """PORTAL_JOBS=serve: the background jobs run in this process, beside uvicorn. With --workers N this is
+    uvicorn's supervisor, so N workers still make one scheduler, and a worker uvicorn restarts does not
+    start another; with one worker it is the serving process itself."""
+    from bootstrap.container import get_container
+    from bootstrap.settings import get_settings
+    from service.jobs.background import start_in_serve
+
+    if get_settings().portal_jobs != "serve":
+        typer.echo("Background jobs are off here (PORTAL_JOBS=off): run portal-agent worker.", err=True)
+        return None
+    scheduler, notes = start_in_serve(get_container())
+    for note in notes:
+        typer.echo(note, err=True)
+    return scheduler

@@ -6,10 +6,11 @@ from alembic import context
 
 from agent.store_tables import conversation_metadata
 from billing.adapters.sql_tables import metadata
+from bootstrap.job_tables import job_metadata
 from bootstrap.slack_tables import slack_metadata
 
 config = context.config
-target_metadata = [metadata, conversation_metadata, slack_metadata]
+target_metadata = [metadata, conversation_metadata, slack_metadata, job_metadata]
 
 
 def run_migrations_online() -> None:
