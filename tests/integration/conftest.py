@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from integration_kit import SlowGateway, ledger_at
@@ -93,3 +94,41 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         if "ledger" in locals():
             ledger.engine.dispose()
         next(urls, None)  # drop the PostgreSQL schemas
+
+
+@pytest.fixture
+def demo_cli_env() -> dict[str, str]:
+    """Settings a module's CLI tests need from the start (override it in the module)."""
+    return {}
+
+
+@pytest.fixture
+def demo_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clear_service_caches: None, demo_cli_env: dict[str, str]
+) -> Iterator[Any]:
+    """`portal-agent` through typer's runner on a fresh demo world in a temporary data dir (SQLite), with no
+    PORTAL_* setting from the environment or a stray .env; `invoke(*args)` returns (result, all output)."""
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    monkeypatch.chdir(tmp_path)  # no stray .env from the working directory
+    for name in list(os.environ):
+        if name.startswith("PORTAL_") and not name.startswith("PORTAL_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    for name, value in demo_cli_env.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> tuple[Any, str]:
+        result = runner.invoke(app, list(args))
+        return result, result.output + (getattr(result, "stderr", "") if result.stderr_bytes is not None else "")
+
+    result, out = invoke("db", "init", "--demo")
+    assert result.exit_code == 0, out
+    assert "Demo world created." in out and (tmp_path / "data" / "portal.db").exists()
+    yield invoke
+    from bootstrap.container import get_container
+
+    get_container().engine.dispose()

@@ -5,31 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from typer.testing import CliRunner
 
 from billing.operations.registry import command
-from service.cli import app
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, clear_service_caches):
-    monkeypatch.chdir(tmp_path)  # no stray .env from the working directory
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_TODAY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, list(args))
-        return result, result.output + (getattr(result, "stderr", "") if result.stderr_bytes is not None else "")
-
-    result, out = invoke("db", "init", "--demo")
-    assert result.exit_code == 0, out
-    assert "Demo world created." in out and (tmp_path / "data" / "portal.db").exists()
-    yield invoke
-    from bootstrap.container import get_container
-
-    get_container().engine.dispose()
+def cli(demo_cli):
+    return demo_cli
 
 
 def _ids(pattern: str, text: str) -> list[str]:

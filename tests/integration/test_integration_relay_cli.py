@@ -11,34 +11,17 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.smtp import AuthResult
 from smtp_kit import smtp_server, transport
-from typer.testing import CliRunner
 
 from billing.entities import MailStatus, OutboxMail
 from billing.operations.registry import command
 from billing.principal import Principal
-from service.cli import app
 
 ALICE = Principal("alice@acme.example")
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, clear_service_caches):
-    monkeypatch.chdir(tmp_path)  # no stray .env from the working directory
-    for name in ("PORTAL_DATABASE_URL", "PORTAL_TODAY", "PORTAL_SMTP_URL", "PORTAL_MAIL_FROM", "PORTAL_ENV"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        result = runner.invoke(app, list(args))
-        return result, result.output + (getattr(result, "stderr", "") if result.stderr_bytes is not None else "")
-
-    result, out = invoke("db", "init", "--demo")
-    assert result.exit_code == 0, out
-    yield invoke
-    from bootstrap.container import get_container
-
-    get_container().engine.dispose()
+def cli(demo_cli):
+    return demo_cli
 
 
 def _pay_inv_1001() -> OutboxMail:

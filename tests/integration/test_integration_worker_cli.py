@@ -13,12 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from billing.entities import AuditEntry, Invoice, InvoiceStatus, MailStatus, OutboxMail, PendingAction
 from billing.operations.registry import command
 from billing.principal import Principal
-from service.cli import app
 
 ALICE = Principal("alice@acme.example")
 BOB = Principal("bob@acme.example")
@@ -26,25 +24,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch, clear_service_caches):
-    monkeypatch.chdir(tmp_path)  # no stray .env from the working directory
-    for name in list(os.environ):
-        if name.startswith("PORTAL_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("PORTAL_GATEWAY_SETTLEMENT_DELAY", "0")  # charges settle at once: settlement has work
-    runner = CliRunner()
+def demo_cli_env():
+    return {"PORTAL_GATEWAY_SETTLEMENT_DELAY": "0"}  # charges settle at once: settlement has work
 
-    def invoke(*args: str):
-        result = runner.invoke(app, list(args))
-        return result, result.output + (getattr(result, "stderr", "") if result.stderr_bytes is not None else "")
 
-    result, out = invoke("db", "init", "--demo")
-    assert result.exit_code == 0, out
-    yield invoke
-    from bootstrap.container import get_container
-
-    get_container().engine.dispose()
+@pytest.fixture
+def cli(demo_cli):
+    return demo_cli
 
 
 def _svc():
