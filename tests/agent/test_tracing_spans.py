@@ -10,8 +10,6 @@ import httpx
 import openai
 import pytest
 from langchain_core.messages import AIMessage
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -20,19 +18,15 @@ from agent.models import ModelConfig, openai_model
 from agent.planner import OfflinePlanner
 from agent.scripted import ScriptedChatModel, call
 from tests.agent.conftest import ALICE
-from tests.service.tracing_kit import Tree, global_provider
+from tests.service.tracing_kit import Tree, memory_spans
 
 TURN = "invoke_agent portal-agent"
 
 
 @pytest.fixture
 def exporter() -> Iterator[InMemorySpanExporter]:
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    with global_provider(provider):
+    with memory_spans() as memory:
         yield memory
-    provider.shutdown()
 
 
 def test_a_failed_remote_model_and_its_fallback(world: Any, exporter: InMemorySpanExporter) -> None:
@@ -89,10 +83,7 @@ def test_a_remote_model_is_a_client_span_naming_its_server() -> None:
         "gen_ai.request.max_tokens": 600,
         "gen_ai.request.temperature": 0.0,
     }
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    with global_provider(provider):
+    with memory_spans() as memory:
         start_model_request(info).end()
     [span] = memory.get_finished_spans()
     assert span.name == "chat qwen2.5-coder-1.5b-instruct" and span.kind is SpanKind.CLIENT

@@ -6,26 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
 from billing.errors import InvalidInput
 from billing.tracing import traced
-from tests.service.tracing_kit import global_provider
+from tests.service.tracing_kit import global_provider, memory_spans
 
 CARD = "4111111111111111"
 
 
 @pytest.fixture
 def exporter() -> Iterator[InMemorySpanExporter]:
-    memory = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    with global_provider(provider):
+    with memory_spans() as memory:
         yield memory
-    provider.shutdown()
 
 
 @traced

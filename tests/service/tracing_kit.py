@@ -14,7 +14,9 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.util._once import Once
 
 from service.logging import JsonFormatter
@@ -129,3 +131,14 @@ def stub_collector() -> Iterator[tuple[str, list[tuple[str, str, bytes]]]]:
 def exported(received: list[tuple[str, str, bytes]]) -> list[ExportTraceServiceRequest]:
     """The export requests a collector received, decoded (OTLP protobuf)."""
     return [ExportTraceServiceRequest.FromString(body) for _, _, body in received]
+
+
+@contextmanager
+def memory_spans() -> Iterator[InMemorySpanExporter]:
+    """A plain SDK provider exporting to memory, installed as the global one for the block."""
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    with global_provider(provider):
+        yield memory
+    provider.shutdown()
