@@ -183,8 +183,11 @@ def test_two_workers_on_postgres_redis_chroma_and_smtp(redis_url, redis_prefix, 
                 codes = [client.get(f"{api}/v1/me", headers=auth("dave")).status_code for _ in range(3 * BURST)]
             assert Counter(codes) == {200: BURST, 429: 2 * BURST}, Counter(codes)
             served = per_process(tmp_path / "data" / "prometheus", "portal_http_requests_total", route="/v1/me")
-            assert sum(served.values()) == 3 * BURST and len(served) == 2, served  # both workers answered
-            print(f"\n/v1/me served per worker pid: {served}")
+            assert sum(served.values()) == 3 * BURST, served
+            # Which worker accepts a connection is the kernel's choice: both did in every run so far, but one may
+            # take them all on a loaded host. Then this run shows only the total; test_workers.py pins the
+            # limit across two workers deterministically (one port each).
+            print(f"\n/v1/me served per worker pid: {served}" + ("" if len(served) == 2 else " (one worker took all)"))
         finally:
             err = stop(proc)
             engine.dispose()
