@@ -160,12 +160,14 @@ def request(w: Work, part: Part) -> str:
         return handoff(w, part.text)
     found = resolve.collect(skill, part.text)
     ids = slots.found(part.text).invoice_ids
-    if skill.name in _ONE_MORE:  # "pay INV-2001 and INV-2002", "auto-renew off on C-1001 and C-1002"
-        kind, again = _ONE_MORE[skill.name]
+    if skill.again and skill.needs[0].slot in ("invoice_id", "contract_id"):
+        # "pay INV-2001 and INV-2002", "auto-renew off on C-1001 and C-1002": one change at a time, the
+        # others wait for "next"
+        kind = skill.needs[0].slot
         items = ids if kind == "invoice_id" else slots.found(part.text).contract_ids
-        if len(items) > 1:  # one change at a time: the others wait for "next"
+        if len(items) > 1:
             found = {**found, kind: items[0]}
-            w.state.parked.extend(again.format(i) for i in items[1:])
+            w.state.parked.extend(skill.again.format(i) for i in items[1:])
     if skill.name == "update_po" and len(ids) > 1:  # "PO-5001 on INV-1003 and PO-5002 on INV-1004"
         found = _one_po_now(w, skill, part.text, ids)
     if skill.name == "add_user" and found.get("email") and not found.get("name"):
@@ -175,13 +177,6 @@ def request(w: Work, part: Part) -> str:
         found = {**_carried(w.before.last.slots, skill), **found}  # "do the same for C-1002"
     note = _dropped(w, skill)
     return note + run(w, skill, found, part.text)
-
-
-# The skills a message may ask of several items at once, and how one more of them is asked for.
-_ONE_MORE = {
-    "pay_invoice": ("invoice_id", "pay {}"),
-    "disable_auto_renew": ("contract_id", "turn off auto-renew on {}"),
-}
 
 
 def slot_answer(w: Work, part: Part) -> str:

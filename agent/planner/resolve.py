@@ -194,7 +194,7 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         candidates = [i for i in candidates if i["id"] not in handled]
     if ref.every and skill.name == "pay_invoice" and len(candidates) > 1:
         # "pay both": one change at a time; the others wait for "next"
-        w.state.parked.extend(f"pay {i['id']}" for i in candidates[1:])
+        w.state.parked.extend(skill.again.format(i["id"]) for i in candidates[1:])
         return str(candidates[0]["id"])
     if len(invoices) == 1 or (len(candidates) == 1 and (ref.every or ref.other)):
         return str(candidates[0]["id"] if candidates else invoices[0]["id"])
@@ -244,7 +244,7 @@ def _one_then_the_others(w: Work, skill: Skill, contracts: list[dict[str, Any]])
     for "next" (where one cannot be turned off, the user hears why then)."""
     renewing = [c for c in contracts if c.get("auto_renew")] or contracts
     first = next((c for c in renewing if skill.candidate is None or skill.candidate(c)), renewing[0])
-    w.state.parked.extend(f"turn off auto-renew on {c['id']}" for c in renewing if c is not first)
+    w.state.parked.extend(skill.again.format(c["id"]) for c in renewing if c is not first)
     return str(first["id"])
 
 

@@ -43,6 +43,8 @@ class Skill:
     shows: bool = False  # a question about it also shows the user's own items ("which contracts can I see?")
     articles: tuple[str, ...] = ()  # its help articles (knowledge/docs): a question about it prefers them
     extra: tuple[str, ...] = field(default_factory=tuple)  # optional slots taken from the message
+    # How the same change is asked for one more item ("pay {}"): a message about several waits for "next".
+    again: str = ""
 
     @property
     def writes(self) -> bool:
@@ -179,6 +181,7 @@ SKILLS: tuple[Skill, ...] = (
         (Need("invoice_id", "Which invoice would you like to pay?"),),
         _id("invoice_id"),
         _proposed,
+        again="pay {}",
         candidate=lambda i: bool(i.get("payable")),
         refusal_queue="collector",
         offers=True,
@@ -256,6 +259,7 @@ SKILLS: tuple[Skill, ...] = (
         (Need("contract_id", "Which contract should stop renewing automatically?"),),
         _id("contract_id"),
         _proposed,
+        again="turn off auto-renew on {}",
         candidate=_renewable,
         refusal_queue="ae",
         offers=True,
