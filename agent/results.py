@@ -67,6 +67,7 @@ class TurnResult:
     degraded: bool = False  # the remote model failed and the offline planner answered
     usage: dict[str, int] = field(default_factory=dict)
     guard: list[str] = field(default_factory=list)  # why the model's reply was replaced, or a proposal refused
+    message_id: int | None = None  # the reply's place in the conversation (`seq`): what a user rates
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)

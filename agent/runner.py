@@ -41,6 +41,7 @@ from agent.planner.understand import classify
 from agent.prompts import policy_prompt
 from agent.results import ActionResult, DecidedView, ToolCallView, TurnResult, action_dict
 from agent.store import Conversation, ConversationStore, TranscriptLine
+from agent.turn_record import TurnRecord, agent_turn_record
 from billing.entities import PendingAction
 from billing.errors import ActionAlreadyDecided, InvalidInput, NotFound
 from billing.principal import Principal
@@ -148,7 +149,7 @@ class Runner:
                     )
                     return
                 if reply is Reply.UNCLEAR:
-                    yield from self._ask_again(conversation_id, text, pending[-1])
+                    yield from self._ask_again(principal, conversation_id, text, pending[-1])
                     return
                 if reply is Reply.QUESTION:  # answered, and the proposal keeps waiting for its decision
                     yield from self._agent_turn(
@@ -179,6 +180,7 @@ class Runner:
     def _typed_decision(
         self, principal: Principal, conversation_id: str, text: str, action: PendingAction, approve: bool
     ) -> Iterator[TurnEvent]:
+        started = time.perf_counter()
         try:
             decided = self._decide(principal, conversation_id, action.id, approve)
             reply = R.outcome_text(decided)
@@ -186,9 +188,10 @@ class Runner:
         except ActionAlreadyDecided as already:
             reply = R.ALREADY_DECIDED
             info = DecidedView(id=action.id, status=already.status, result=already.result or {})
-        self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)])
+        record = _service_record(principal, "decision", text, started)
+        seq = self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)], record)
         yield TokenEvent(reply)
-        yield DoneEvent(TurnResult(conversation_id, reply, decided_action=info, model="service"))
+        yield DoneEvent(TurnResult(conversation_id, reply, decided_action=info, model="service", message_id=seq))
 
     def _still_waiting(self, conversation_id: str, principal: Principal, action: PendingAction) -> str:
         """After answering a question asked while a proposal waits: say it is still waiting."""
@@ -206,10 +209,13 @@ class Runner:
         )
         return reminder
 
-    def _ask_again(self, conversation_id: str, text: str, action: PendingAction) -> Iterator[TurnEvent]:
+    def _ask_again(
+        self, principal: Principal, conversation_id: str, text: str, action: PendingAction
+    ) -> Iterator[TurnEvent]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
+        started = time.perf_counter()
         reply = R.decide_please(action.summary)
-        self.store.append(
+        seq = self.store.append(
             conversation_id,
             [
                 HumanMessage(text),
@@ -217,10 +223,13 @@ class Runner:
                     reply, response_metadata=service_marker("reask", operation=action.operation, args=action.args)
                 ),
             ],
+            _service_record(principal, "reask", text, started),
         )
         yield TokenEvent(reply)
         yield PendingActionEvent(action_dict(action))
-        yield DoneEvent(TurnResult(conversation_id, reply, pending_action=action_dict(action), model="service"))
+        yield DoneEvent(
+            TurnResult(conversation_id, reply, pending_action=action_dict(action), model="service", message_id=seq)
+        )
 
     def _cancel_for_new_message(self, principal: Principal, conversation_id: str, action: PendingAction) -> str:
         """A new message while an action awaits a decision cancels it first (it was not confirmed)."""
@@ -290,8 +299,20 @@ class Runner:
             new, reasons = self._honest(principal, conversation_id, text, ctx, new)
             if reasons:
                 yield ReplaceEvent(_final_text(new), reasons)
-        self.store.append(conversation_id, new)
-        yield from self._finish(conversation_id, ctx, new, prefix, note, time.perf_counter() - started, keep, reasons)
+        seconds = time.perf_counter() - started
+        record = agent_turn_record(
+            principal.email,
+            principal.channel,
+            text,
+            ctx.turn,
+            answered=_cites(new) and bool(ctx.turn.citations) and not _gap(new),
+            seconds=seconds,
+            model=_model_name(self.fallback if note else self.model),
+            degraded=bool(note),
+            guard=list(reasons) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
+        )
+        seq = self.store.append(conversation_id, new, record)
+        yield from self._finish(conversation_id, ctx, new, prefix, note, seconds, keep, reasons, seq)
 
     def _remote(self, model: BaseChatModel) -> bool:
         """A model whose words are checked before they are shown: any but the built-in planner."""
@@ -363,6 +384,7 @@ class Runner:
         seconds: float,
         keep: PendingAction | None = None,
         guarded: tuple[str, ...] = (),
+        message_id: int | None = None,
     ) -> Iterator[TurnEvent]:
         """`note`: what the reply starts with when the built-in assistant answered instead of the model."""
         turn = ctx.turn
@@ -395,6 +417,7 @@ class Runner:
             degraded=degraded,
             usage=_usage(new) | {"ms": int(seconds * 1000)},
             guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
+            message_id=message_id or None,
         )
         yield DoneEvent(result)
 
@@ -423,6 +446,18 @@ def _cites(new: list[BaseMessage]) -> bool:
     says it answered from none of them ("I don't know", off-topic)."""
     final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
     return final is None or bool(final.response_metadata.get("cites", True))
+
+
+def _gap(new: list[BaseMessage]) -> bool:
+    """Whether the built-in assistant said the question names something no article covers."""
+    final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
+    return final is not None and bool(final.response_metadata.get("gap", False))
+
+
+def _service_record(principal: Principal, kind: str, text: str, started: float) -> TurnRecord:
+    """A turn the service answered without the model (a typed decision, an unclear reply to a proposal)."""
+    latency = int((time.perf_counter() - started) * 1000)
+    return TurnRecord(principal.email, principal.channel, kind, text, latency_ms=latency)
 
 
 def _unsupported(messages: list[BaseMessage] | None, n_inputs: int, text: str) -> bool:

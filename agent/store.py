@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
 from agent.masking import mask, mask_data
-from agent.store_tables import conversations, messages
+from agent.store_tables import conversations, messages, turns
+from agent.turn_record import TurnRecord
 from billing.errors import NotFound
 
 log = logging.getLogger("portal_agent.store")
@@ -127,9 +128,11 @@ class ConversationStore:
             ).first()
         return None if row is None else self.get(row.id, row.user_email)
 
-    def append(self, conversation_id: str, new: list[BaseMessage]) -> None:
+    def append(self, conversation_id: str, new: list[BaseMessage], record: TurnRecord | None = None) -> int:
+        """Store the messages (masked) after the conversation's last; with `record`, the turn they make (in the
+        same transaction). Returns the `seq` of the last message stored (the reply a user may rate)."""
         if not new:
-            return
+            return 0
         now = _now()
         with self._tx(write=True) as conn:
             seq: int = conn.execute(
@@ -147,7 +150,11 @@ class ConversationStore:
                 for i, m in enumerate(_masked(m) for m in new)
             ]
             conn.execute(insert(messages), rows)
+            last = seq + len(rows)
+            if record is not None:
+                conn.execute(insert(turns).values(record.row(conversation_id, last, now)))
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now))
+        return last
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
         with self._tx(write=False) as conn:

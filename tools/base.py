@@ -48,7 +48,7 @@ def run_tool(runtime: Runtime, name: str, args: Mapping[str, object], fn: Callab
     try:
         text = fn()
     except DomainError as error:
-        ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, False))
+        ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, False, error.code))
         return refusal(error)
     ctx.turn.tool_calls.append(ToolCallRecord(name, clean_args, True))
     ctx.seen.append(text)

@@ -63,6 +63,7 @@ class ToolCallRecord:
     name: str
     args: dict[str, object]
     ok: bool
+    error: str = ""  # the domain's error code when it refused the call
 
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "args": self.args, "ok": self.ok}

@@ -74,8 +74,13 @@ class OfflinePlanner(BaseChatModel):
             return AIMessage(
                 content=action.text or "How can I help you with the Billing Portal?",
                 # "cites": whether the reply answers from the articles searched this turn; if not (it does not
-                # know, or it is off-topic), the runner shows no sources beside it.
-                response_metadata={dialogue_state.STATE_KEY: work.state.to_dict(), "cites": bool(work.answered_from)},
+                # know, or it is off-topic), the runner shows no sources beside it. "gap": the question named
+                # something no article covers (a knowledge gap, even when a nearest passage is shown).
+                response_metadata={
+                    dialogue_state.STATE_KEY: work.state.to_dict(),
+                    "cites": bool(work.answered_from),
+                    "gap": bool(work.gaps),
+                },
             )
         digest = hashlib.sha1(
             f"{len(messages)}|{turns[-1].human}|{action.name}|{json.dumps(action.args, sort_keys=True)}".encode()

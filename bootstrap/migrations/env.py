@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from agent.store_tables import conversation_metadata
-from billing.adapters.sql_tables import metadata
-from bootstrap.job_tables import job_metadata
-from bootstrap.slack_tables import slack_metadata
+from bootstrap.migrations.env_metadata import TARGET_METADATA
 
 config = context.config
-target_metadata = [metadata, conversation_metadata, slack_metadata, job_metadata]
+target_metadata = list(TARGET_METADATA)
 
 
 def run_migrations_online() -> None:

@@ -76,6 +76,9 @@ class TurnResultOut(Open):
     pending_action: PendingActionOut | None = None
     handoff: dict[str, Any] | None = None
     links: list[Link] = []
+    message_id: int | None = Field(
+        None, description="The reply's `seq` in the conversation: the message to rate with `.../feedback`"
+    )
 
 
 class ActionResultOut(Open):
