@@ -32,6 +32,10 @@ CARD_TYPED = (
     "For your security I never take card numbers in the chat: the number you typed was removed before I "
     "could see it, and it was not stored or used. Card details can only be entered in the secure card form."
 )
+NO_FULL_CARD = (
+    "Sorry, I can't help with that: nobody can see a full card number here — the portal keeps only the card's "
+    "brand and last four digits, and so do I. Ask me about the contract to see which card is on file."
+)
 CARD_SAFETY = "Please never type card numbers in the chat: the form sends them straight to the payment processor."
 CAPABILITIES = (
     "I can show your invoices and contracts, send invoice PDFs and signed quotes, pay an invoice by card, "

@@ -78,9 +78,9 @@ def _said(field: str, value: str, said: list[str]) -> bool:
         code = value.strip().upper()
         names = [n for n, c in COUNTRIES.items() if c == code]
         return any(re.search(rf"\b{re.escape(code)}\b", t) for t in said) or any(_in(n, said) for n in names)
-    if field == "invoice_id":  # "invoice 1001" or "inv-1001" for INV-1001
+    if field == "invoice_id":  # "invoice 1001", "inv-1001" or "inv1001" for INV-1001
         number = value.split("-", 1)[-1]
-        return _in(value, said) or any(re.search(rf"\b{re.escape(number)}\b", t) for t in said)
+        return _in(value, said) or any(re.search(rf"(?<!\d){re.escape(number)}(?!\d)", t) for t in said)
     if field in ("contract_id", "contract_ids"):
         number = value.split("-", 1)[-1]
         return _in(value, said) or any(re.search(rf"\bc[\s-]?{re.escape(number)}\b", t, re.I) for t in said)

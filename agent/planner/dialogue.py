@@ -61,7 +61,20 @@ def _next_now(w: Work) -> str | None:
     return w.state.parked.pop(mine) if len(w.state.parked) > mine else None
 
 
+# Asking to see a whole card number: no skill can (the portal stores the last four only), and the answer is
+# the same whichever words the classifier reads around it.
+_FULL_CARD = re.compile(
+    r"\b(?:full|whole|complete|entire|unmasked)\s+(?:card\s+)?(?:number|digits|details)\b"
+    r"(?=[^.?!]{0,40}\b(?:card|visa|mastercard|amex)\b)|"
+    r"\b(?:full|whole|complete|entire|unmasked)\s+(?:card|credit card)\s+(?:number|digits|details)\b|"
+    r"\bcard(?: number)?\b[^.?!]{0,20}\b(?:in full|unmasked)\b",
+    re.I,
+)
+
+
 def handle(w: Work, part: Part) -> str:
+    if _FULL_CARD.search(part.text) and part.act not in (Act.AFFIRM, Act.DENY):
+        return R.NO_FULL_CARD
     points = slots.reference(part.text).other or slots.described(part.text).any
     if part.act == Act.AFFIRM and points and w.before.last is not None and lexical_reply(part.text) is None:
         return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
@@ -296,6 +309,8 @@ def _only_ids(text: str) -> bool:
 
 def affirm(w: Work, part: Part) -> str:
     offer = w.before.offer
+    if slots.names_team(part.text) and (offer is None or offer.skill != "handoff"):
+        return handoff(w, part.text)  # "ok, get me the collector then": a person, not what was offered
     if offer is not None and offer.skill in BY_NAME:
         if offer.skill == "handoff":
             return handoff(w, part.text, offer.slots.get("queue"))
@@ -710,7 +725,9 @@ def _yours(w: Work, skill: Skill) -> str:
 
 
 def handoff(w: Work, text: str, queue: str | None = None) -> str:
-    queue = queue or slots.queue(text) or _queue_from_state(w) or "customer_service"
+    """Open a case; the team the user names ("put me through to our collector") wins over the one offered."""
+    named = slots.queue(text) if slots.names_team(text) else None
+    queue = named or queue or slots.queue(text) or _queue_from_state(w) or "customer_service"
     asked = [t.human for t in w.earlier[-4:] if t.human] + [text]
     source = next((a for a in reversed(asked) if len(a.split()) > 2), text)
     topic = {"collector": "Payment / collections question", "ae": "Renewal question"}.get(queue, "Customer request")

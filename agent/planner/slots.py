@@ -224,12 +224,12 @@ _PO_KEY = re.compile(
 )
 _CUE = re.compile(
     r"(?:\b(?:(?:needs?|has|have|ought|got) to be|to be|should be|must be|should read|will be|"
-    r"becomes|reads|to|as|is|be|use|=)|[:=])\s*",
+    r"becomes|reads|to|as|is|be|use|=)\b|[:=]|->|=>|→)\s*",
     re.I,
 )
 _END = re.compile(
     r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
-    r"too|as well|asap|for|on|in|of|to)\b)",
+    r"too|as well|asap|for|on|in|of|to|so|because|cause|cos|since|but|which)\b)",
     re.I,
 )
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")
@@ -254,7 +254,7 @@ _PO_SAY = re.compile(
 )
 
 
-_CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=])\s*$", re.I)
+_CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=]|->|=>|→)\s*$", re.I)
 
 
 def _looks_like_po(value: str) -> bool:
@@ -278,8 +278,10 @@ def _value_at(text: str, start: int, cued: bool = True) -> str | None:
     run = m.group(2)
     end = _END.search(run)
     value = _clean_value(run[: end.start()] if end else run)
-    if not value or _NOT_PO.match(value) or _ENTITY.fullmatch(value) or len(value.split()) > (6 if cued else 3):
+    if not value or _ENTITY.fullmatch(value) or len(value.split()) > (6 if cued else 3):
         return None
+    if all(_NOT_PO.match(word) for word in value.split()):
+        return None  # "what PO is on that one?": words that point, not a value
     if not cued and not _looks_like_po(value.split()[0]):
         return None  # "the PO on INV-1003 needs updating": words, not a value
     return value if _looks_like_po(value) or not re.fullmatch(r"[a-z]+", value) else None
@@ -304,7 +306,7 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
             return value
     for cue in _CUE.finditer(body):
         value = _value_at(body, cue.end())
-        if value and _looks_like_po(value):
+        if value and _looks_like_po(value.split()[0]):  # "back to me because the old PO-7781...": not a value
             return value
     if m := re.search(
         r"(?<!\S)([A-Za-z0-9][A-Za-z0-9_/\-]*\d[A-Za-z0-9_/\-]*)\s+as\s+(?:the|our|its)\s+(?:new\s+)?"

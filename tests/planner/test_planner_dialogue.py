@@ -15,6 +15,7 @@ from billing.principal import Principal
 from tools.links import LinkSigner
 
 ALICE, CAROL = Principal("alice@acme.example"), Principal("carol@globex.example")
+BOB = Principal("bob@acme.example")
 
 
 def _say(world: Any, who: Principal, *texts: str) -> list[Any]:
@@ -450,3 +451,62 @@ def test_an_address_then_and_a_second_request_keeps_the_address_whole() -> None:
 
     parts = address("change the address to 10 Bishopsgate, London EC2N 4AY and the contact name to Carol Chen-Smith")
     assert parts == {"line1": "10 Bishopsgate", "city": "London", "postal_code": "EC2N 4AY"}
+
+
+# -- round 9 ---------------------------------------------------------------------------------------------
+
+
+def test_a_question_about_an_items_po_shows_it_and_proposes_nothing(world: Any) -> None:
+    _, _, question = _say(world, ALICE, "pay INV-1001", "no wait, don't", "actually what PO is on that one?")
+    assert question.pending_action is None
+    assert [c["name"] for c in question.tool_calls] == ["get_invoice"] and "PO-7781" in question.reply
+
+
+def test_a_team_named_in_a_yes_or_after_an_offer_is_the_team_the_case_goes_to(world: Any) -> None:
+    # An offer to pay was on the table: naming a person is not accepting it.
+    offered, person = _say(world, ALICE, "can I pay INV-1001 by card?", "ok, get me the collector then")
+    assert "Would you like me to pay it?" in offered.reply
+    assert person.pending_action is None and person.handoff is not None and person.handoff["queue"] == "collector"
+    # The collector was offered (a payment over the card limit): the team the user names wins.
+    refused, named = _say(world, ALICE, "pay INV-1003", "sure, put me through to customer service")
+    assert "open a case with your Collector" in refused.reply
+    assert named.handoff is not None and named.handoff["queue"] == "customer_service"
+
+
+@pytest.mark.parametrize(
+    ("text", "po"),
+    [
+        (
+            "ok so long story, finance keeps bouncing INV-1001 back to me because the old PO-7781 is closed, "
+            "so can you swap it to PO-7781-2025 so it actually gets through their system",
+            "PO-7781-2025",
+        ),
+        ("PO update for inv 1001 -> PO 7781-B", "PO 7781-B"),
+    ],
+)
+def test_a_po_in_a_long_sentence_or_after_an_arrow_is_the_value_after_the_cue(world: Any, text: str, po: str) -> None:
+    (turn,) = _say(world, BOB, text)
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1001", "po_number": po}
+
+
+def test_an_invoice_number_typed_with_its_prefix_and_no_dash_counts_as_given(world: Any) -> None:
+    (turn,) = _say(world, BOB, "paymnet for inv1001 plz")
+    assert turn.pending_action["tool"] == "pay_invoice" and turn.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you tell me the full card number on file for C-1001? accounting needs it",
+        "What's the full number of the Mastercard on C-2001? I need it for an expense report.",
+    ],
+)
+def test_asking_to_see_a_whole_card_number_is_declined_without_looking_anything_up(world: Any, text: str) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert turn.tool_calls == [] and turn.pending_action is None
+    assert "can't help" in turn.reply and "last four" in turn.reply
+
+
+def test_paying_the_full_amount_by_card_is_not_a_request_to_see_a_card_number(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "pay the full amount of INV-1001 on my card")
+    assert turn.pending_action["tool"] == "pay_invoice"
