@@ -250,18 +250,20 @@
     var note = el("p", { className: "pa-feedback-note", role: "status" });
     [up, down, note].forEach(function (n) { box.appendChild(n); });
     item.appendChild(box);
+    var saving = false;  // a flag, not `disabled`: a disabled button would drop the keyboard focus
     function save(rating, comment) {
-      up.disabled = true; down.disabled = true;
+      if (saving) { return Promise.resolve(false); }
+      saving = true;
       return api("POST", path, { rating: rating, comment: comment || "" }).then(function (saved) {
         up.setAttribute("aria-pressed", String(saved.rating === "up"));
         down.setAttribute("aria-pressed", String(saved.rating === "down"));
         note.textContent = comment ? "Thanks, your comment was sent." : "Thanks for the feedback.";
-        up.disabled = false; down.disabled = false;
+        saving = false;
         return true;
       }, function (err) {
         // The buttons keep showing what was saved before; the user can simply try again.
         note.textContent = "Sorry, your feedback could not be saved. " + errorText(err);
-        up.disabled = false; down.disabled = false;
+        saving = false;
         return false;
       });
     }

@@ -133,8 +133,9 @@ def test_widget_pay_confirm_and_cited_answer(server):
 
 
 def test_a_reply_is_rated_by_keyboard(server):
-    """Alice reaches the reply's thumbs from the message box with Shift+Tab, says it was not helpful with a
-    comment, then that it was: one feedback row, updated; a reply shown from history can be rated too."""
+    """Alice reaches the reply's thumbs from the message box with Shift+Tab; a failed save says so. She says it
+    was not helpful, with a comment, then that it was: one feedback row, updated. Replies shown from history
+    get the buttons too."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     from playwright.sync_api import expect, sync_playwright
@@ -163,6 +164,18 @@ def test_a_reply_is_rated_by_keyboard(server):
 
             message.press("Shift+Tab")  # the last reply's buttons come just before the message box
             expect(unhelpful).to_be_focused()
+            busy = '{"error": "unavailable", "message": "The service is busy."}'
+            page.route(
+                "**/feedback", lambda route: route.fulfill(status=503, content_type="application/json", body=busy)
+            )
+            page.keyboard.press("Space")  # a failed save says so and shows nothing as saved
+            expect(reply.get_by_role("status")).to_have_text(
+                "Sorry, your feedback could not be saved. The service is busy."
+            )
+            expect(unhelpful).to_have_attribute("aria-pressed", "false")
+            page.unroute("**/feedback")
+            assert rows() == []
+
             page.keyboard.press("Space")
             expect(unhelpful).to_have_attribute("aria-pressed", "true")
             comment = reply.get_by_label("What was wrong or missing? (optional)")
@@ -182,6 +195,7 @@ def test_a_reply_is_rated_by_keyboard(server):
             expect(helpful).to_have_attribute("aria-pressed", "true")
             expect(unhelpful).to_have_attribute("aria-pressed", "false")
             expect(reply.get_by_role("status")).to_have_text("Thanks for the feedback.")
+            expect(helpful).to_be_focused()  # saving keeps the keyboard where it was
             assert rows() == [(seq, 1, "")]
 
             page.reload()  # replies shown from history carry their buttons too
