@@ -359,6 +359,8 @@ NOT_YOUR_THREAD = (
 BUSY = "I'm still working on your previous message in this thread; please wait for my answer and try again."
 FAILED = "Sorry, something went wrong on my side and I couldn't answer. Nothing was changed; please try again."
 NOT_FOUND = "I couldn't find that request any more, so nothing was done."
+FEEDBACK_THANKS = "Thanks for the feedback."
+FEEDBACK_NOT_FOUND = "I couldn't find that reply any more, so your rating was not saved."
 
 
 def linked(email: str) -> str:
@@ -371,6 +373,10 @@ def unlinked_done(was_linked: bool) -> str:
 
 def only_requester(requester: str) -> str:
     return f"Only <@{requester}>, who asked for it, can confirm or cancel this request."
+
+
+def only_requester_rates(requester: str) -> str:
+    return f"Only <@{requester}>, who asked, can rate this reply."
 
 
 def already_decided(status: str) -> str:

@@ -29,6 +29,7 @@ from agent.events import (
     TokenEvent,
     TurnEvent,
 )
+from agent.feedback import Feedback, FeedbackStore
 from agent.loop import AgentLoop
 from agent.masking import mask
 from agent.phrasing import DEGRADED_NOTE, UNSUPPORTED_NOTE
@@ -71,9 +72,11 @@ class Runner:
     token_budget: int = 6000
     tools: list[BaseTool] = field(default_factory=lambda: list(ALL_TOOLS))
     turn_deadline: float = 120.0  # seconds a remote model may take for a whole turn before it falls back
+    feedback: FeedbackStore | None = None  # ratings of replies; unless given, on the conversations' engine
 
     def __post_init__(self) -> None:
         self._loops: dict[int, AgentLoop] = {}
+        self._feedback = self.feedback or FeedbackStore(self.store.engine)
         # Only a runner with something to fall back to catches the client's errors (and loads the client's
         # modules for it): the built-in planner alone starts faster without them.
         self._fallback_on = fallback_on() if self.fallback is not None else (ModelFailure,)
@@ -111,6 +114,18 @@ class Runner:
         if conv is None:
             raise NotFound("conversation", conversation_id)
         return conv
+
+    # -- feedback -----------------------------------------------------------------------------------
+    def rate(
+        self, principal: Principal, conversation_id: str, message_id: int, rating: str, comment: str | None = None
+    ) -> Feedback:
+        """The user's rating ("up" or "down", an optional comment) of an assistant reply of their own
+        conversation; rating it again replaces it. Someone else's conversation, or a message that is not an
+        assistant reply of it, is not found."""
+        conv = self.conversation(principal, conversation_id)
+        if not self.store.is_assistant_message(conv.id, message_id):
+            raise NotFound("message", str(message_id))
+        return self._feedback.rate(conv.id, message_id, principal.email, rating, comment)
 
     # -- turns --------------------------------------------------------------------------------------
     def run_turn(self, principal: Principal, conversation_id: str, text: str) -> TurnResult:

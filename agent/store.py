@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -51,6 +51,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """One transaction; on SQLite a writer takes the write lock up front (`BEGIN IMMEDIATE`, see
+    billing/adapters/sql_uow.py) so concurrent turns queue on busy_timeout instead of failing with
+    "database is locked" when a read-then-write transaction cannot upgrade. The flag lives on the
+    pooled connection, so it is set on every checkout (a reader must not inherit a writer's flag)."""
+    with engine.connect() as conn:
+        conn.info["write"] = write
+        with conn.begin():
+            yield conn
+
+
 def _masked(message: BaseMessage) -> BaseMessage:
     """Content and tool-call arguments masked: a model's arguments are stored (and re-sent) too."""
     if isinstance(message.content, str):
@@ -70,16 +82,9 @@ class ConversationStore:
         self.engine = engine
         self._leases = _Leases(self._renew)
 
-    @contextmanager
-    def _tx(self, *, write: bool) -> Iterator[Connection]:
-        """One transaction; on SQLite a writer takes the write lock up front (`BEGIN IMMEDIATE`, see
-        billing/adapters/sql_uow.py) so concurrent turns queue on busy_timeout instead of failing with
-        "database is locked" when a read-then-write transaction cannot upgrade. The flag lives on the
-        pooled connection, so it is set on every checkout (a reader must not inherit a writer's flag)."""
-        with self.engine.connect() as conn:
-            conn.info["write"] = write
-            with conn.begin():
-                yield conn
+    def _tx(self, *, write: bool) -> AbstractContextManager[Connection]:
+        """A transaction on the store's engine (see `transaction`)."""
+        return transaction(self.engine, write=write)
 
     def create(self, user_email: str, channel: str, external_ref: str | None = None) -> Conversation:
         now = _now()
@@ -187,6 +192,17 @@ class ConversationStore:
             for r in rows
             if r["role"] in roles and r["content"]
         ]
+
+    def is_assistant_message(self, conversation_id: str, seq: int) -> bool:
+        """Whether message `seq` of the conversation is an assistant line of its transcript (what a user
+        may rate): not the user's own words, and not a tool call or result people never see."""
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                select(messages.c.role, messages.c.content).where(
+                    messages.c.conversation_id == conversation_id, messages.c.seq == seq
+                )
+            ).first()
+        return row is not None and row.role == "ai" and bool(row.content)
 
     @contextmanager
     def locked(

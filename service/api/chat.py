@@ -11,13 +11,23 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from agent.events import CitationsEvent, DoneEvent, PendingActionEvent, ReplaceEvent, TokenEvent, ToolEvent, TurnEvent
+from agent.feedback import Feedback
 from agent.results import TurnResult, action_dict
 from agent.runner import Runner
 from billing.errors import DomainError
 from billing.principal import Principal
 from bootstrap.container import Container
 from service.api.deps import AppContainer, AppMetrics, CurrentPrincipal
-from service.api.schemas import ActionResultOut, ConversationOut, ErrorBody, MessageIn, NewConversation, TurnResultOut
+from service.api.schemas import (
+    ActionResultOut,
+    ConversationOut,
+    ErrorBody,
+    FeedbackIn,
+    FeedbackOut,
+    MessageIn,
+    NewConversation,
+    TurnResultOut,
+)
 from service.api.sse import ThreadedEvents, frames
 from service.errors import domain_status, error_body
 from service.help_pages import anchor
@@ -203,3 +213,27 @@ def reject_action(
     conversation_id: str, action_id: str, principal: CurrentPrincipal, container: AppContainer, metrics: AppMetrics
 ) -> dict[str, object]:
     return _decide(principal, container, metrics, conversation_id, action_id, False)
+
+
+@router.post(
+    "/{conversation_id}/messages/{message_id}/feedback",
+    response_model=FeedbackOut,
+    responses=ERRORS,
+    summary="Rate an assistant reply (up or down, an optional comment); rating it again replaces the rating",
+)
+def rate_message(
+    conversation_id: str, message_id: int, body: FeedbackIn, principal: CurrentPrincipal, container: AppContainer
+) -> dict[str, object]:
+    """`message_id` is the reply's `seq`: a turn's `message_id`, or an assistant message of the conversation."""
+    return feedback_dict(container.runner.rate(principal, conversation_id, message_id, body.rating, body.comment))
+
+
+def feedback_dict(feedback: Feedback) -> dict[str, object]:
+    return {
+        "conversation_id": feedback.conversation_id,
+        "message_id": feedback.message_seq,
+        "rating": feedback.rating,
+        "comment": feedback.comment,
+        "created_at": feedback.created_at.isoformat(),
+        "updated_at": feedback.updated_at.isoformat(),
+    }

@@ -5,9 +5,11 @@ Response models allow extra fields: the domain may add to its read models withou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from agent.feedback import COMMENT_CHARS
 
 MAX_TEXT = 4000
 
@@ -90,6 +92,23 @@ class ActionResultOut(Open):
     )
     result: dict[str, Any]
     reply: str
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rating: Literal["up", "down"] = Field(description="up: the reply helped; down: it did not")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=COMMENT_CHARS)] = Field(
+        "", description="Optional: what was wrong or right (card numbers are masked before it is stored)"
+    )
+
+
+class FeedbackOut(Open):
+    conversation_id: str
+    message_id: int = Field(description="The rated reply's `seq`")
+    rating: Literal["up", "down"]
+    comment: str = Field(description="As stored: stripped and masked")
+    created_at: str = Field(description="When the user first rated this reply")
+    updated_at: str = Field(description="When the user last rated it")
 
 
 class MessageOut(Open):

@@ -127,10 +127,16 @@ class SlackBot:
             await ack()  # answer Slack first; the decision runs after
             self.spawn(self.decide(body, action))
 
+        async def on_feedback(ack: Any, body: dict, action: dict) -> None:
+            await ack()  # answer Slack first; the rating is stored after
+            self.spawn(self.rate(body, action))
+
         app.event("app_mention")(on_mention)
         app.event("message")(on_message)
         app.action(render.CONFIRM_ID)(on_button)
         app.action(render.CANCEL_ID)(on_button)
+        app.action(render.FEEDBACK_UP_ID)(on_feedback)
+        app.action(render.FEEDBACK_DOWN_ID)(on_feedback)
 
     # -- background work ----------------------------------------------------------------------------
     def spawn(self, work: Coroutine[object, object, None]) -> None:
@@ -223,14 +229,16 @@ class SlackBot:
 
     async def _answer(self, m: Incoming, result: TurnResult) -> None:
         """A DM gets one message; a channel gets the reply, and the requester alone gets the links and
-        the confirmation card (an ephemeral message), which carry bearer links and the action's ids."""
+        the confirmation card (an ephemeral message), which carry bearer links and the action's ids. The reply
+        carries 👍 / 👎, which only the requester may press."""
         base = self.settings.public_url
+        feedback = render.feedback_blocks(result, m.ref, m.user, m.thread_ts)
         if m.is_dm:
-            await self.post(m.channel, m.thread_ts, result.reply, render.turn_blocks(result, base, m.user, m.thread_ts))
+            blocks = render.turn_blocks(result, base, m.user, m.thread_ts) + feedback
+            await self.post(m.channel, m.thread_ts, result.reply, blocks)
             return
-        await self.post(
-            m.channel, m.thread_ts, render.without_signed_links(result.reply), render.public_turn_blocks(result, base)
-        )
+        public = render.public_turn_blocks(result, base) + feedback
+        await self.post(m.channel, m.thread_ts, render.without_signed_links(result.reply), public)
         private = render.private_blocks(result, base, m.user, m.thread_ts)
         if private:
             await self.ephemeral(
@@ -270,12 +278,8 @@ class SlackBot:
         value = render.parse_button_value(action["value"])
         clicker, channel = body["user"]["id"], body["channel"]["id"]
         thread_ts = value["thread_ts"]
-        if clicker != value["requester"]:
-            await self.ephemeral(channel, clicker, say.only_requester(value["requester"]), thread_ts)
-            return
-        email = await self.identify((body.get("team") or {}).get("id") or body["user"].get("team_id", ""), clicker)
+        email = await self._presser(body, value["requester"], thread_ts, say.only_requester)
         if email is None:
-            await self.ephemeral(channel, clicker, say.unlinked(clicker), thread_ts)
             return
         approve = action["action_id"] == render.CONFIRM_ID
         try:
@@ -302,6 +306,47 @@ class SlackBot:
         else:
             await self.update(channel, body["container"]["message_ts"], decided)
         await self.post(channel, thread_ts, outcome.reply, render.outcome_blocks(outcome))
+
+    async def rate(self, body: dict, action: dict) -> None:
+        try:
+            await self._rate(body, action)
+        except Exception:
+            log.exception("Slack feedback failed")
+            await self.ephemeral(body["channel"]["id"], body["user"]["id"], say.FAILED, None)
+
+    async def _rate(self, body: dict, action: dict) -> None:
+        """A 👍 / 👎 press: stored as the requester's rating of the reply, and thanked privately."""
+        button = render.parse_feedback_value(action["value"])
+        clicker, channel = body["user"]["id"], body["channel"]["id"]
+        email = await self._presser(body, button.requester, button.thread_ts, say.only_requester_rates)
+        if email is None:
+            return
+        rating = "up" if action["action_id"] == render.FEEDBACK_UP_ID else "down"
+        try:
+            await asyncio.to_thread(self._rate_reply, Principal(email, "slack"), button, rating)
+        except NotFound:
+            await self.ephemeral(channel, clicker, say.FEEDBACK_NOT_FOUND, button.thread_ts)
+            return
+        await self.ephemeral(channel, clicker, say.FEEDBACK_THANKS, button.thread_ts)
+
+    def _rate_reply(self, principal: Principal, button: render.FeedbackButton, rating: str) -> None:
+        """The runner checks the thread's conversation is this user's and the message one of its replies."""
+        conv = self.container.runner.conversation_by_ref(button.ref)
+        if conv is None:
+            raise NotFound("conversation", button.ref)
+        self.container.runner.rate(principal, conv.id, button.message_id, rating)
+
+    async def _presser(self, body: dict, requester: str, thread_ts: str, refusal: Callable[[str], str]) -> str | None:
+        """The portal e-mail of whoever pressed a button, when it is the requester the button was posted for
+        and they are linked. Anyone else is told privately (`refusal` names the requester), and gets None."""
+        clicker, channel = body["user"]["id"], body["channel"]["id"]
+        if clicker != requester:
+            await self.ephemeral(channel, clicker, refusal(requester), thread_ts)
+            return None
+        email = await self.identify((body.get("team") or {}).get("id") or body["user"].get("team_id", ""), clicker)
+        if email is None:
+            await self.ephemeral(channel, clicker, say.unlinked(clicker), thread_ts)
+        return email
 
     # -- identity and conversations -----------------------------------------------------------------
     async def identify(self, team: str, slack_user: str) -> str | None:

@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from agent.results import ActionResult, ActionView, TurnResult
@@ -23,6 +24,8 @@ from tools.links import LINK_TOKEN
 CONFIRM_ID = "portal_action_confirm"
 CANCEL_ID = "portal_action_cancel"
 CARD_PREFIX = "pending:"
+FEEDBACK_UP_ID = "portal_feedback_up"
+FEEDBACK_DOWN_ID = "portal_feedback_down"
 SECTION_LIMIT = 2900  # Slack allows 3000 characters per section
 PAYMENT_OPERATIONS = {"pay_invoice"}
 Block = dict[str, Any]
@@ -166,6 +169,45 @@ def button_value(action_id: str, conversation_id: str, requester: str, thread_ts
 def parse_button_value(value: str) -> dict[str, str]:
     data = json.loads(value)
     return {"action_id": data["a"], "conversation_id": data["c"], "requester": data["u"], "thread_ts": data["t"]}
+
+
+@dataclass(frozen=True)
+class FeedbackButton:
+    """What a feedback button carries: the thread's conversation by its reference (a reply in a channel
+    carries the buttons, and a channel never sees a conversation id), the reply, and who may press it."""
+
+    ref: str
+    message_id: int
+    requester: str
+    thread_ts: str
+
+
+def feedback_value(button: FeedbackButton) -> str:
+    data = {"r": button.ref, "m": button.message_id, "u": button.requester, "t": button.thread_ts}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def parse_feedback_value(value: str) -> FeedbackButton:
+    data = json.loads(value)
+    return FeedbackButton(str(data["r"]), int(data["m"]), str(data["u"]), str(data["t"]))
+
+
+def feedback_blocks(result: TurnResult, ref: str, requester: str, thread_ts: str) -> list[Block]:
+    """👍 / 👎 under the reply to a turn (not on the confirmation card); none for a reply that was not stored."""
+    if result.message_id is None:
+        return []
+    value = feedback_value(FeedbackButton(ref, result.message_id, requester, thread_ts))
+    buttons = [(FEEDBACK_UP_ID, "👍 Helpful"), (FEEDBACK_DOWN_ID, "👎 Not helpful")]
+    return [
+        {
+            "type": "actions",
+            "block_id": "feedback",
+            "elements": [
+                {"type": "button", "action_id": action_id, "value": value, "text": {"type": "plain_text", "text": text}}
+                for action_id, text in buttons
+            ],
+        }
+    ]
 
 
 def action_card(pending: ActionView, conversation_id: str, requester: str, thread_ts: str) -> list[Block]:

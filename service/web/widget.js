@@ -215,6 +215,7 @@
       view.item.appendChild(el("p", { className: "pa-note" }, "Support case " + result.handoff.case_id +
                                     " opened" + (result.handoff.assignee ? " with " + result.handoff.assignee : "") + "."));
     }
+    renderFeedback(view.item, result.message_id);
     announce(result.reply);
     if (result.pending_action) { renderPending(result.pending_action); }
     markDecided();
@@ -238,6 +239,74 @@
     }).catch(function () { /* the next turn will tell */ });
   }
   function syncSeq() { markDecided(); }
+
+  // -- feedback on a reply: thumbs up / down, and after a thumbs-down an optional comment ------------
+  var feedbackForms = 0;
+  function renderFeedback(item, seq) {
+    if (!seq || !state.conversation) { return; }
+    var path = "/v1/conversations/" + encodeURIComponent(state.conversation) + "/messages/" + seq + "/feedback";
+    var box = el("div", { className: "pa-feedback", role: "group", "aria-label": "Rate this reply" });
+    var up = thumb("Helpful", false), down = thumb("Not helpful", true);
+    var note = el("p", { className: "pa-feedback-note", role: "status" });
+    [up, down, note].forEach(function (n) { box.appendChild(n); });
+    item.appendChild(box);
+    var saving = false;  // a flag, not `disabled`: a disabled button would drop the keyboard focus
+    function save(rating, comment) {
+      if (saving) { return Promise.resolve(false); }
+      saving = true;
+      return api("POST", path, { rating: rating, comment: comment || "" }).then(function (saved) {
+        up.setAttribute("aria-pressed", String(saved.rating === "up"));
+        down.setAttribute("aria-pressed", String(saved.rating === "down"));
+        note.textContent = comment ? "Thanks, your comment was sent." : "Thanks for the feedback.";
+        saving = false;
+        return true;
+      }, function (err) {
+        // The buttons keep showing what was saved before; the user can simply try again.
+        note.textContent = "Sorry, your feedback could not be saved. " + errorText(err);
+        saving = false;
+        return false;
+      });
+    }
+    up.addEventListener("click", function () {
+      save("up").then(function (ok) { if (ok) { dropCommentForm(box); } });
+    });
+    down.addEventListener("click", function () {
+      save("down").then(function (ok) { if (ok) { commentForm(box, save, down); } });
+    });
+  }
+  // Drawn, not an emoji: a page on a machine without an emoji font would show empty boxes.
+  var THUMB = "M5 7 8 1.5c1 0 2 .8 1.6 2.1L9 6h4.5c1 0 1.7 1 1.4 2l-1.4 5.8c-.2.7-.8 1.2-1.5 1.2H5zM1 7h3v8H1z";
+  function thumb(name, down) {
+    var button = el("button", { type: "button", className: "pa-thumb", "aria-label": name, "aria-pressed": "false" });
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+    svg.setAttribute("viewBox", "0 0 16 16"); svg.setAttribute("aria-hidden", "true"); svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", down ? "pa-thumb-icon pa-thumb-down" : "pa-thumb-icon");
+    path.setAttribute("d", THUMB); svg.appendChild(path);
+    button.appendChild(svg); button.appendChild(el("span", {}, name));
+    return button;
+  }
+  function dropCommentForm(box) {
+    var old = box.querySelector(".pa-feedback-form");
+    if (old) { box.removeChild(old); }
+  }
+  function commentForm(box, save, down) {
+    if (box.querySelector(".pa-feedback-form")) { box.querySelector("input").focus(); return; }
+    var id = "pa-fb-comment-" + (++feedbackForms);
+    var form = el("form", { className: "pa-feedback-form" });
+    var field = el("input", { id: id, type: "text", maxlength: "500", autocomplete: "off" });
+    form.appendChild(el("label", { "for": id }, "What was wrong or missing? (optional)"));
+    form.appendChild(field);
+    form.appendChild(el("button", { type: "submit", className: "pa-feedback-send" }, "Send"));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var text = field.value.trim();
+      if (!text) { field.focus(); return; }
+      save("down", text).then(function (ok) { if (ok) { dropCommentForm(box); down.focus(); } });
+    });
+    box.insertBefore(form, box.querySelector(".pa-feedback-note"));
+    field.focus();
+  }
 
   // -- streaming -----------------------------------------------------------------------------------
   function parseFrame(frame) {
@@ -329,7 +398,10 @@
   function loadNew(all) {
     return api("GET", "/v1/conversations/" + encodeURIComponent(state.conversation)).then(function (conv) {
       conv.messages.forEach(function (m) {
-        if (all || m.seq > state.lastSeq) { bubble(m.role === "user" ? "user" : "assistant", m.content); }
+        if (all || m.seq > state.lastSeq) {
+          var shown = bubble(m.role === "user" ? "user" : "assistant", m.content);
+          if (m.role === "assistant") { renderFeedback(shown.item, m.seq); }
+        }
         state.lastSeq = Math.max(state.lastSeq, m.seq);
       });
       conv.pending_actions.forEach(renderPending);

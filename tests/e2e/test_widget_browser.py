@@ -3,7 +3,8 @@
 
 Alice picks herself on the demo page, asks to pay INV-1001, sees the confirmation card, clicks
 Confirm, sees the confirmation number, asks a how-to question and sees a citation link; the
-conversation survives a reload and the panel fits a phone screen. Screenshots go to test-artifacts/.
+conversation survives a reload and the panel fits a phone screen; she rates a reply by keyboard.
+Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -129,6 +130,79 @@ def test_widget_pay_confirm_and_cited_answer(server):
     invoice = httpx.get(f"{base}/v1/invoices/INV-1001", headers=world.auth("alice")).json()
     assert invoice["status"] == "processing"
     assert (ARTIFACTS / "widget-desktop.png").stat().st_size > 10_000
+
+
+def test_a_reply_is_rated_by_keyboard(server):
+    """Alice reaches the reply's thumbs from the message box with Shift+Tab; a failed save says so. She says it
+    was not helpful, with a comment, then that it was: one feedback row, updated. Replies shown from history
+    get the buttons too."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import expect, sync_playwright
+    from sqlalchemy import text
+
+    def rows() -> list[tuple[int, int, str]]:
+        with world.container.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text("SELECT message_seq, rating, comment FROM feedback"))]
+
+    expect.set_options(timeout=30_000)
+    base, world = server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(base + "/")
+            page.get_by_role("button", name=re.compile("Alice Adams")).click()
+            message = page.get_by_label("Your message")
+            message.fill("How do I pay an invoice by card?")
+            message.press("Enter")
+            reply = page.locator(".pa-assistant").last
+            helpful, unhelpful = (reply.get_by_role("button", name=n, exact=True) for n in ("Helpful", "Not helpful"))
+            expect(unhelpful).to_have_attribute("aria-pressed", "false")
+
+            message.press("Shift+Tab")  # the last reply's buttons come just before the message box
+            expect(unhelpful).to_be_focused()
+            busy = '{"error": "unavailable", "message": "The service is busy."}'
+            page.route(
+                "**/feedback", lambda route: route.fulfill(status=503, content_type="application/json", body=busy)
+            )
+            page.keyboard.press("Space")  # a failed save says so and shows nothing as saved
+            expect(reply.get_by_role("status")).to_have_text(
+                "Sorry, your feedback could not be saved. The service is busy."
+            )
+            expect(unhelpful).to_have_attribute("aria-pressed", "false")
+            page.unroute("**/feedback")
+            assert rows() == []
+
+            page.keyboard.press("Space")
+            expect(unhelpful).to_have_attribute("aria-pressed", "true")
+            comment = reply.get_by_label("What was wrong or missing? (optional)")
+            expect(comment).to_be_focused()
+            page.keyboard.type("It did not say which cards are accepted.")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "widget-feedback.png"))
+            page.keyboard.press("Enter")
+            expect(reply.get_by_role("status")).to_have_text("Thanks, your comment was sent.")
+            expect(unhelpful).to_be_focused()
+            [(seq, rating, said)] = rows()
+            assert (rating, said) == (-1, "It did not say which cards are accepted.")
+
+            page.keyboard.press("Shift+Tab")
+            expect(helpful).to_be_focused()
+            page.keyboard.press("Enter")
+            expect(helpful).to_have_attribute("aria-pressed", "true")
+            expect(unhelpful).to_have_attribute("aria-pressed", "false")
+            expect(reply.get_by_role("status")).to_have_text("Thanks for the feedback.")
+            expect(helpful).to_be_focused()  # saving keeps the keyboard where it was
+            assert rows() == [(seq, 1, "")]
+
+            page.reload()  # replies shown from history carry their buttons too
+            expect(page.locator(".pa-assistant").last.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
+            assert errors == []
+        finally:
+            browser.close()
 
 
 # Every text the widget ever puts into an assistant bubble, recorded as it is set (synchronously, so two SSE

@@ -11,6 +11,7 @@ from slack_kit import ALICE, CHANNEL, deliver, event_body, mention
 
 from agent.scripted import call, say
 from billing.principal import Principal
+from service.slack.render import CANCEL_ID, CONFIRM_ID
 
 CARD = "4242 4242 4242 4242"
 
@@ -92,7 +93,7 @@ async def test_slack_channels_never_see_links_or_confirmation_ids(slack):
     conversations = [r for r in (slack.scalar("SELECT group_concat(id) FROM conversations") or "").split(",") if r]
     public = slack.stub.seen_by_channel()
     assert action and action not in public and not any(c in public for c in conversations)
-    assert "/v1/links/" not in public and '"actions"' not in public
+    assert "/v1/links/" not in public and CONFIRM_ID not in public and CANCEL_ID not in public
     private = slack.stub.private
     assert {p.args["user"] for p in private} == {ALICE} and {p.args["channel"] for p in private} == {CHANNEL}
     shown = json.dumps([p.args for p in private])

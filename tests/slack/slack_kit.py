@@ -219,7 +219,9 @@ def click_body(
     blocks = post.args["blocks"]
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    actions = next(b for b in blocks if b["type"] == "actions")
+    actions = next(
+        b for b in blocks if b["type"] == "actions" and any(e["action_id"] == button_action_id for e in b["elements"])
+    )
     button = next(e for e in actions["elements"] if e["action_id"] == button_action_id)
     ephemeral = post.method == "chat.postEphemeral"
     ts = post.response.get("ts") or post.response["message_ts"]
