@@ -8,12 +8,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
@@ -51,6 +51,23 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """One transaction; on SQLite a writer takes the write lock up front (`BEGIN IMMEDIATE`, see
+    billing/adapters/sql_uow.py) so concurrent turns queue on busy_timeout instead of failing with
+    "database is locked" when a read-then-write transaction cannot upgrade. The flag lives on the
+    pooled connection, so it is set on every checkout (a reader must not inherit a writer's flag)."""
+    with engine.connect() as conn:
+        conn.info["write"] = write
+        with conn.begin():
+            yield conn
+
+
+def unlocked(now: dt.datetime) -> ColumnElement[bool]:
+    """No turn holds the conversation at `now`: never locked, released, or its lease ran out (a crashed turn)."""
+    return or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
+
+
 def _masked(message: BaseMessage) -> BaseMessage:
     """Content and tool-call arguments masked: a model's arguments are stored (and re-sent) too."""
     if isinstance(message.content, str):
@@ -70,16 +87,8 @@ class ConversationStore:
         self.engine = engine
         self._leases = _Leases(self._renew)
 
-    @contextmanager
-    def _tx(self, *, write: bool) -> Iterator[Connection]:
-        """One transaction; on SQLite a writer takes the write lock up front (`BEGIN IMMEDIATE`, see
-        billing/adapters/sql_uow.py) so concurrent turns queue on busy_timeout instead of failing with
-        "database is locked" when a read-then-write transaction cannot upgrade. The flag lives on the
-        pooled connection, so it is set on every checkout (a reader must not inherit a writer's flag)."""
-        with self.engine.connect() as conn:
-            conn.info["write"] = write
-            with conn.begin():
-                yield conn
+    def _tx(self, *, write: bool) -> AbstractContextManager[Connection]:
+        return transaction(self.engine, write=write)
 
     def create(self, user_email: str, channel: str, external_ref: str | None = None) -> Conversation:
         now = _now()
@@ -239,12 +248,11 @@ class ConversationStore:
 
     def _acquire(self, conversation_id: str, owner: str, lease: float, user_email: str | None = None) -> bool:
         now = _now()
-        free = or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
         whose = [conversations.c.user_email == user_email] if user_email is not None else []
         with self._tx(write=True) as conn:
             result = conn.execute(
                 update(conversations)
-                .where(conversations.c.id == conversation_id, free, *whose)
+                .where(conversations.c.id == conversation_id, unlocked(now), *whose)
                 .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
             )
         return result.rowcount == 1
