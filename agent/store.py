@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
@@ -61,6 +61,11 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
         conn.info["write"] = write
         with conn.begin():
             yield conn
+
+
+def unlocked(now: dt.datetime) -> ColumnElement[bool]:
+    """No turn holds the conversation at `now`: never locked, released, or its lease ran out (a crashed turn)."""
+    return or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
 
 
 def _masked(message: BaseMessage) -> BaseMessage:
@@ -255,12 +260,11 @@ class ConversationStore:
 
     def _acquire(self, conversation_id: str, owner: str, lease: float, user_email: str | None = None) -> bool:
         now = _now()
-        free = or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
         whose = [conversations.c.user_email == user_email] if user_email is not None else []
         with self._tx(write=True) as conn:
             result = conn.execute(
                 update(conversations)
-                .where(conversations.c.id == conversation_id, free, *whose)
+                .where(conversations.c.id == conversation_id, unlocked(now), *whose)
                 .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
             )
         return result.rowcount == 1

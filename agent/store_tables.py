@@ -16,7 +16,7 @@ conversations = Table(
     Column("channel", String(16), nullable=False),
     Column("external_ref", String(200), nullable=True, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False, index=True),  # the retention purge's cutoff (agent/retention.py)
     Column("lock_owner", String(64), nullable=True),
     Column("locked_until", UTCDateTime, nullable=True),
 )

@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     portal_settle_interval: float = Field(default=60.0, gt=0)  # seconds between settlement runs
     portal_expire_interval: float = Field(default=60.0, gt=0)  # ... expiry of pending actions past their time
     portal_reconcile_interval: float = Field(default=60.0, gt=0)  # ... reconciliation of payments in progress
+    portal_purge_interval: float = Field(default=24 * 3600.0, gt=0)  # ... the retention purge (daily)
+    # Conversations (with their messages, turns and ratings) untouched for this many days are deleted by the
+    # `purge` job (agent/retention.py); audit rows, pending actions and every billing record are kept. There is
+    # no "keep forever" value: 0 reads as "delete everything" to some and "never delete" to others, so it is
+    # refused; 36500 (a century) is as good as forever.
+    portal_retention_days: int = Field(default=365, ge=1, le=36500)
 
     @field_validator("portal_log_level", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from service.cli_eval import eval_app
 from service.cli_index import index_app
 from service.cli_payments import payments_app
 from service.cli_planner import planner_app
+from service.cli_purge import register_purge_command
 from service.cli_relay import register_relay_command
 from service.cli_serve import register_serve_command
 from service.cli_slack import register_slack_commands
@@ -27,6 +28,7 @@ register_serve_command(app)
 register_slack_commands(app)
 register_relay_command(app)
 register_worker_command(app)
+register_purge_command(app)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
-"""`portal-agent worker`: the background jobs (settlement, expiry, reconciliation, the outbox relay) in a loop,
-or each once with --once."""
+"""`portal-agent worker`: the background jobs (settlement, expiry, reconciliation, the outbox relay, the
+retention purge) in a loop, or each once with --once."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ def worker(
     jobs: str = typer.Option(",".join(JOB_NAMES), "--jobs", help="Comma-separated jobs to run."),
 ) -> None:
     """Run the background jobs: settle payments the gateway settled, expire pending actions past their time,
-    reconcile payments whose outcome was lost, deliver the outbox. Intervals: PORTAL_SETTLE_INTERVAL,
-    PORTAL_EXPIRE_INTERVAL, PORTAL_RECONCILE_INTERVAL, PORTAL_RELAY_INTERVAL (seconds). On PostgreSQL run as
-    many workers as you like: each tick of each job runs once. SQLite is one host: run one."""
+    reconcile payments whose outcome was lost, deliver the outbox, purge conversations past
+    PORTAL_RETENTION_DAYS. Intervals: PORTAL_SETTLE_INTERVAL, PORTAL_EXPIRE_INTERVAL, PORTAL_RECONCILE_INTERVAL,
+    PORTAL_RELAY_INTERVAL, PORTAL_PURGE_INTERVAL (seconds). On PostgreSQL run as many workers as you like: each
+    tick of each job runs once. SQLite is one host: run one."""
     import signal
 
     from bootstrap.container import get_container

@@ -45,6 +45,13 @@ def widget_js() -> Response:
     return Response(read_text("widget.js"), media_type="application/javascript; charset=utf-8", headers=STATIC_HEADERS)
 
 
+@router.get("/portal_view.js", response_class=Response, summary="The demo page's contracts and invoices panel")
+def portal_view_js() -> Response:
+    return Response(
+        read_text("portal_view.js"), media_type="application/javascript; charset=utf-8", headers=STATIC_HEADERS
+    )
+
+
 @router.get("/widget.css", response_class=Response, summary="The widget's styles (loaded by widget.js)")
 def widget_css() -> Response:
     return Response(read_text("widget.css"), media_type="text/css; charset=utf-8", headers=STATIC_HEADERS)

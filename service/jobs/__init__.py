@@ -1,5 +1,5 @@
-"""Background jobs (settlement, expiry, reconciliation, the outbox relay) run every few seconds, each tick of
-each job once across every worker and host on the same database.
+"""Background jobs (settlement, expiry, reconciliation, the outbox relay, the daily retention purge) run on a
+schedule, each tick of each job once across every worker and host on the same database.
 
 Two guards, both in the database the workers share:
 - on PostgreSQL a session advisory lock per job (`locks.py`) is held while the job runs: a worker whose tick

@@ -1,11 +1,12 @@
 """The product's jobs, built from the settings: what each runs (the same domain calls as the one-off CLI
-commands `settle`, `payments reconcile` and `relay --once`) and how often."""
+commands `settle`, `payments reconcile`, `relay --once` and `purge`) and how often."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from agent.retention import purge
 from billing.ports import MailTransport
 from billing.reconcile import ReconcileReport
 from billing.relay import OutboxRelay
@@ -33,6 +34,7 @@ def build_jobs(
             "reconcile", settings.portal_reconcile_interval, lambda: _reconciled(billing.reconcile())
         ),
         "relay": lambda: Job("relay", settings.portal_relay_interval, _relay(build_relay(container, transport))),
+        "purge": lambda: Job("purge", settings.portal_purge_interval, _purge(container)),
     }
     return [builders[name]() for name in JOB_NAMES if name in names]
 
@@ -60,6 +62,11 @@ def _reconciled(report: ReconcileReport) -> str:
         f"checked {report.checked} payment(s) in progress: {len(report.succeeded)} went through, "
         f"{len(report.declined)} did not, {len(report.unanswered)} still without an answer"
     )
+
+
+def _purge(container: Container) -> Callable[[], str]:
+    engine, days = container.engine, container.settings.portal_retention_days
+    return lambda: purge(engine, days).summary()
 
 
 def _relay(relay: OutboxRelay) -> Callable[[], str]:

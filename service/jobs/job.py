@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 # The product's jobs (built in `catalog.py`); here so the CLI can name them without importing what they run.
-JOB_NAMES = ("settle", "expire", "reconcile", "relay")
+JOB_NAMES = ("settle", "expire", "reconcile", "relay", "purge")
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,7 @@
       var path = "/v1/conversations/" + encodeURIComponent(state.conversation) + "/actions/" +
                  encodeURIComponent(action.id) + (approve ? "/confirm" : "/reject");
       api("POST", path).then(function (result) {
+        changed(result);
         outcome.textContent = !approve ? "Cancelled." : ({ executed: "Confirmed.", in_progress: "Confirmed; payment being confirmed." }[result.status] || "Not completed.");
         card.classList.add("pa-decided");
         var b = bubble("assistant", result.reply);
@@ -206,7 +207,15 @@
     announce("Confirmation needed: " + action.summary + ". Use the Confirm or Cancel button.");
   }
 
+  // The host page hears when an action ran (a Confirm press, or a typed "yes"), e.g. to refresh what it shows.
+  function changed(decided) {
+    if (!decided || (decided.status !== "executed" && decided.status !== "in_progress")) { return; }
+    window.dispatchEvent(new CustomEvent("portal-agent:changed", { detail: {
+      conversation_id: state.conversation, action_id: decided.action_id || decided.id, status: decided.status } }));
+  }
+
   function finishTurn(view, result) {
+    changed(result.decided_action);
     setRich(view.body, result.reply);
     view.item.removeAttribute("aria-busy");
     renderCitations(view.item, result.citations);

@@ -10,63 +10,15 @@ Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from browser_kit import ARTIFACTS, CHROMIUM, FLAGS, need_chromium
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
-    import uvicorn
-    from service_kit import make_world
-
-    from service.app import create_app
-
-    world = make_world(tmp_path)
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(world.container), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", world
-    srv.should_exit = True
-    thread.join(timeout=10)
-    world.container.engine.dispose()
-
-
 def test_widget_pay_confirm_and_cited_answer(server):
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
-        print(f"SKIP browser test: {reason}")
-        pytest.skip(reason)
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     # Each wait ends as soon as the page is right; 5 s (Playwright's default) is too short a ceiling
@@ -220,8 +172,7 @@ Object.defineProperty(Node.prototype, 'textContent', {configurable: true, get: p
 def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
     """A remote model streams "I've paid INV-1001" after proposing: the widget never shows that sentence
     (the service holds it back and sends the replacement), and ends with the proposal, still unconfirmed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     from agent.planner import OfflinePlanner

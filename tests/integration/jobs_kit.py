@@ -42,17 +42,23 @@ def service_on(url: str, clock: FixedClock, gateway: Any) -> BillingService:
     return BillingService(SqlUnitOfWorkFactory(create_engine_for(url)), clock, gateway)
 
 
-def jobs_for(svc: BillingService, names: list[str], interval: float = 60.0, transport: Any = None) -> list[Job]:
-    """The product's jobs (`service.jobs.catalog`) over `svc`, every `interval` seconds."""
+def jobs_for(
+    svc: BillingService, names: list[str], interval: float = 60.0, transport: Any = None, **settings_values: Any
+) -> list[Job]:
+    """The product's jobs (`service.jobs.catalog`) over `svc` and its database, every `interval` seconds; other
+    settings as `settings_values` (e.g. `portal_retention_days`)."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         portal_settle_interval=interval,
         portal_expire_interval=interval,
         portal_reconcile_interval=interval,
         portal_relay_interval=interval,
+        portal_purge_interval=interval,
         portal_mail_from=SENDER,
+        **settings_values,
     )
-    return build_jobs(SimpleNamespace(settings=settings, billing=svc), names, transport=transport)  # type: ignore[arg-type]
+    container = SimpleNamespace(settings=settings, billing=svc, engine=svc.uow_factory.engine)
+    return build_jobs(container, names, transport=transport)  # type: ignore[arg-type]
 
 
 @dataclass

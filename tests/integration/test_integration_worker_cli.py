@@ -66,12 +66,13 @@ def test_once_runs_every_job_and_says_what_each_did(cli, tmp_path):
     stale = _stale_proposal()
     result, out = cli("worker", "--once")
     assert result.exit_code == 0, out
-    assert "settle every 60 s, expire every 60 s, reconcile every 60 s, relay every 10 s" in out
+    assert "settle every 60 s, expire every 60 s, reconcile every 60 s, relay every 10 s, purge every 86400 s" in out
     assert "SQLite is one host" in out and "PORTAL_SMTP_URL is unset (development)" in out
     assert "settle: ran: settled INV-1001" in out
     assert f"expire: ran: expired 1 pending action(s): {stale}" in out
     assert "reconcile: ran: nothing to do" in out
     assert "relay: ran: Sent 1 mail(s)" in out
+    assert "purge: ran: nothing to do" in out  # every conversation is younger than PORTAL_RETENTION_DAYS
 
     assert _one(Invoice, "INV-1001").status == InvoiceStatus.PAID
     assert _one(PendingAction, stale).status.value == "expired"
@@ -89,7 +90,11 @@ def test_once_runs_every_job_and_says_what_each_did(cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "env", "why"),
     [
-        (["--jobs", "settle,purge"], {}, "unknown job(s) purge; the jobs are settle, expire, reconcile, relay"),
+        (
+            ["--jobs", "settle,vacuum"],
+            {},
+            "unknown job(s) vacuum; the jobs are settle, expire, reconcile, relay, purge",
+        ),
         ([], {"PORTAL_ENV": "production", "PORTAL_SECRET_KEY": "x" * 40}, "PORTAL_SMTP_URL is required"),
     ],
 )

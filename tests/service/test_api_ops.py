@@ -192,3 +192,17 @@ def test_production_refuses_the_development_or_a_short_secret(secret):
     with pytest.raises(ValidationError, match="PORTAL_SECRET_KEY"):
         Settings(_env_file=None, **values)
     assert Settings(_env_file=None, portal_env="production", portal_secret_key="x" * 32).portal_env == "production"
+
+
+async def test_the_demo_page_has_the_portal_panel_served_from_this_origin(client, tmp_path: Path):
+    page = await client.get("/")
+    assert 'id="portal-view"' in page.text and '<script src="/portal_view.js">' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]  # a same-origin file, no inline code
+    js = await client.get("/portal_view.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("application/javascript")
+    assert "portal-agent:changed" in js.text and "innerHTML" not in js.text  # data goes in as text only
+    production = make_world(tmp_path / "prod", portal_env="production")
+    app = create_app(production.container)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as other:
+        assert "portal-view" not in (await other.get("/")).text  # no demo user, nobody to show
+    production.container.engine.dispose()

@@ -81,7 +81,7 @@ def test_serve_with_two_workers_runs_each_job_in_one_scheduler_of_its_own(clean_
         container.engine.dispose()
     assert invoice.status == InvoiceStatus.PAID and len(settlements) == 1
     assert list((tmp_path / "data" / "mail").glob("*.eml")), "the receipt was not delivered"
-    assert set(runs) == {"settle", "expire", "reconcile", "relay"}
+    assert set(runs) == {"settle", "expire", "reconcile", "relay", "purge"}  # purge: its first tick at start
     assert set(runs.values()) == {f"{socket.gethostname()}:{proc.pid}"}, runs  # serve's own process, no worker
     assert "Background jobs: settle every 0.5 s, expire every 0.5 s" in err and "PORTAL_SMTP_URL is unset" in err
 
@@ -101,7 +101,7 @@ def test_in_production_without_smtp_serve_runs_every_job_but_the_relay(clean_env
     container = build_container(settings)
     scheduler, notes = start_in_serve(container)
     try:
-        assert [job.name for job in scheduler.jobs] == ["settle", "expire", "reconcile"]
+        assert [job.name for job in scheduler.jobs] == ["settle", "expire", "reconcile", "purge"]
         assert any("Outbox relay NOT running: PORTAL_SMTP_URL is required" in note for note in notes)
         assert any("the outbox relay does not run in serve" in r.getMessage() for r in caplog.records)
     finally:
