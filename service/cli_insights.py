@@ -46,17 +46,15 @@ def insights(
 
 def _report(since: str, until: str | None) -> Report:
     from bootstrap.container import get_container
-    from service.insights.report import build_report
-    from service.insights.window import InvalidWindow, parse_window
+    from service.insights.report import report_for
+    from service.insights.window import InvalidWindow
 
     container = get_container()
-    now = container.billing.clock.now()
     try:
-        window = parse_window(since, now, until)
+        return report_for(container.engine, since, until, container.billing.clock.now())
     except InvalidWindow as problem:
         typer.secho(str(problem), fg="red", err=True)
         raise typer.Exit(2) from None
-    return build_report(container.engine, window, now)
 
 
 def _write(path: Path, text: str, what: str) -> None:

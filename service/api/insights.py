@@ -22,8 +22,8 @@ from service.edge import csp_for
 from service.errors import ApiError
 from service.insights.export import report_json
 from service.insights.page import report_page, sign_in_page
-from service.insights.report import Report, build_report
-from service.insights.window import SINCE_HELP, InvalidWindow, parse_window
+from service.insights.report import Report, report_for
+from service.insights.window import SINCE_HELP, InvalidWindow
 from service.web import read_text
 
 router = APIRouter(tags=["insights"])
@@ -39,12 +39,10 @@ Until = Annotated[str | None, Query(description="end of the period, excluded (de
 
 
 def _report(container: AppContainer, since: str, until: str | None) -> Report:
-    now = container.billing.clock.now()
     try:
-        window = parse_window(since, now, until)
+        return report_for(container.engine, since, until, container.billing.clock.now())
     except InvalidWindow as problem:
         raise ApiError(422, str(problem), "invalid_input") from None
-    return build_report(container.engine, window, now)
 
 
 @router.get(

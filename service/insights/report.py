@@ -12,7 +12,7 @@ from service.insights import figures as f
 from service.insights.gaps import Embed, KnowledgeGaps, gap_questions, knowledge_gaps
 from service.insights.query import Rows, read_rows
 from service.insights.resolution import Resolution, resolution
-from service.insights.window import Window
+from service.insights.window import Window, parse_window
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,6 +57,11 @@ def build_report(engine: Engine, window: Window, now: dt.datetime, embed: Embed 
     """Read the window's rows and compute the report. Gaps are grouped with the knowledge base's offline
     embedder unless another `embed` is given; the model loads only when there are gaps to group."""
     return compute(read_rows(engine, window), window, now, embed or _offline_embed)
+
+
+def report_for(engine: Engine, since: str, until: str | None, now: dt.datetime) -> Report:
+    """The report of a period as the CLI and the API are asked for it (`7d`, an ISO date); raises InvalidWindow."""
+    return build_report(engine, parse_window(since, now, until), now)
 
 
 def _offline_embed(texts: list[str]) -> np.ndarray:
