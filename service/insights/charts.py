@@ -28,16 +28,16 @@ class Bar:
 def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], empty: str = "None in this period.") -> str:
     """A captioned figure: one row per bar, or the `empty` sentence when there is nothing to draw."""
     if not bars:
-        return f'<figure id="{chart_id}"><figcaption>{_e(title)}</figcaption><p class="note">{_e(empty)}</p></figure>'
+        return f'<figure id="{chart_id}"><figcaption>{html.escape(title)}</figcaption><p class="note">{html.escape(empty)}</p></figure>'
     longest = max(b.value for b in bars) or 1
     rows = "".join(_row(n, bar, longest) for n, bar in enumerate(bars))
     summary = "; ".join(f"{b.label}: {b.text}" for b in bars)
     height = ROW * len(bars) + 4
     return (
-        f'<figure id="{chart_id}"><figcaption id="{chart_id}-title">{_e(title)}</figcaption>'
+        f'<figure id="{chart_id}"><figcaption id="{chart_id}-title">{html.escape(title)}</figcaption>'
         f'<svg role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-        f'<desc id="{chart_id}-desc">{_e(summary)}</desc>{rows}</svg></figure>'
+        f'<desc id="{chart_id}-desc">{html.escape(summary)}</desc>{rows}</svg></figure>'
     )
 
 
@@ -47,12 +47,8 @@ def _row(n: int, bar: Bar, longest: float) -> str:
     label = bar.label if len(bar.label) <= LABEL_CHARS else bar.label[: LABEL_CHARS - 1] + "…"
     tone = f"bar {bar.tone}".strip()
     return (
-        f"<g><title>{_e(bar.label)}: {_e(bar.text)}</title>"
-        f'<text x="0" y="{y + 17}">{_e(label)}</text>'
+        f"<g><title>{html.escape(bar.label)}: {html.escape(bar.text)}</title>"
+        f'<text x="0" y="{y + 17}">{html.escape(label)}</text>'
         f'<rect class="{tone}" x="{LABEL_WIDTH}" y="{y + 5}" width="{length}" height="16" rx="2"></rect>'
-        f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 17}">{_e(bar.text)}</text></g>'
+        f'<text x="{LABEL_WIDTH + length + 6}" y="{y + 17}">{html.escape(bar.text)}</text></g>'
     )
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
