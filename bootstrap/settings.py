@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ JobsMode = Literal["off", "serve"]
 MIN_SECRET_CHARS = 32
 DEV_PUBLIC_URL = "http://localhost:8000"
 DEV_MAIL_FROM = "Billing Portal <billing@portal.localhost>"
+OPERATOR_EMAIL = re.compile(r"[^@\s,]+@[^@\s,]+")  # who may see insights: any address a token can name
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")  # what the rate limiter's storage accepts
 
 
@@ -70,6 +72,9 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_app_token: str | None = None  # xapp-… app-level token, only for Socket Mode
     slack_trusted_team_ids: str = ""  # comma-separated workspaces whose verified e-mails link users
+    # Operators: comma-separated e-mails whose tokens may see the insights (/insights, /v1/insights). An operator
+    # need not be a portal user, and a portal user is no operator unless listed.
+    portal_operator_emails: str = ""
     slack_api_url: str = "https://slack.com/api/"  # Web API base (GovSlack, a proxy, a local stub)
     # Slack turns and button decisions running at once per worker; the rest wait their turn. Every
     # runnable thread takes its share of the GIL, so unbounded bursts starve Slack's acks (BENCHMARKS.md).
@@ -145,6 +150,15 @@ class Settings(BaseSettings):
             return None
         if isinstance(value, str):
             server_base(value)  # raises ValueError with what a URL looks like
+        return value
+
+    @field_validator("portal_operator_emails")
+    @classmethod
+    def _operators_are_addresses(cls, value: str) -> str:
+        """A typo ("ops@", "ops acme.example") would quietly leave the operators out (403 on every visit)."""
+        wrong = [e for e in _split(value) if not OPERATOR_EMAIL.fullmatch(e)]
+        if wrong:
+            raise ValueError(f"PORTAL_OPERATOR_EMAILS must be comma-separated e-mail addresses (not {wrong[0]!r})")
         return value
 
     @field_validator("portal_env", mode="before")
@@ -239,7 +253,12 @@ class Settings(BaseSettings):
 
     @property
     def slack_trusted_teams(self) -> frozenset[str]:
-        return frozenset(t.strip() for t in self.slack_trusted_team_ids.split(",") if t.strip())
+        return frozenset(_split(self.slack_trusted_team_ids))
+
+    @property
+    def operator_emails(self) -> frozenset[str]:
+        """Lower-cased, as tokens' e-mails are (service/auth.py)."""
+        return frozenset(e.lower() for e in _split(self.portal_operator_emails))
 
     @property
     def mail_dir(self) -> Path:
@@ -264,6 +283,11 @@ class Settings(BaseSettings):
         never a valid bearer-token signature (tokens keep PORTAL_SECRET_KEY itself, which the embedding
         portal signs with)."""
         return hmac.new(self.portal_secret_key.encode(), b"portal-agent/signed-links/v1", hashlib.sha256).hexdigest()
+
+
+def _split(items: str) -> list[str]:
+    """The non-empty items of a comma-separated setting, stripped."""
+    return [item.strip() for item in items.split(",") if item.strip()]
 
 
 class InvalidSettings(Exception):

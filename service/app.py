@@ -23,7 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agent.runner import Runner
 from bootstrap.container import Container, get_container
 from bootstrap.settings import Settings
-from service.api import chat, links, ops, portal, slack_links, web
+from service.api import chat, insights, links, ops, portal, slack_links, web
 from service.api.docs import install_docs
 from service.auth import tokens_for
 from service.edge import EdgeMiddleware
@@ -40,8 +40,8 @@ DESCRIPTION = """Billing Portal assistant API (SPEC section 4).
 Authenticate with `Authorization: Bearer <token>`: a JWT whose `sub` is the user's e-mail, HS256
 (`portal-agent token --as EMAIL`) or RS256/ES256 from the portal's identity provider (PORTAL_JWKS_URL).
 Errors are JSON `{"error", "message", ...}`: 401 no/invalid token
-or unknown user, 403 no access to billing data (partners/resellers), 404 unknown or not yours
-(identical answers), 409 pending action already decided or expired, 410 expired download link,
+or unknown user, 403 no access to billing data (partners/resellers) or not an operator (insights),
+404 unknown or not yours (identical answers), 409 pending action already decided or expired, 410 expired download link,
 413 body too large, 422 invalid input or a business rule refusing the request as given,
 429 rate limited (per user; requests naming no user per client address; `Retry-After`),
 431 request headers too large."""
@@ -64,6 +64,7 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
             {"name": "downloads"},
             {"name": "widget"},
             {"name": "operations"},
+            {"name": "insights", "description": "Operators only (PORTAL_OPERATOR_EMAILS)"},
         ]
         + ([{"name": "development only"}] if dev else []),
     )
@@ -84,7 +85,15 @@ def create_app(container: Container | None = None, *, readiness_checks: dict[str
     )
     app.state.readiness_checks = readiness_checks
     install_error_handlers(app)
-    for router in (chat.router, portal.router, links.router, slack_links.router, ops.router, web.router):
+    for router in (
+        chat.router,
+        portal.router,
+        links.router,
+        slack_links.router,
+        ops.router,
+        web.router,
+        insights.router,
+    ):
         app.include_router(router)
     install_docs(app)
     if dev:

@@ -8,6 +8,7 @@ from service.cli_agent import register_agent_commands
 from service.cli_db import db_app, register_data_commands
 from service.cli_eval import eval_app
 from service.cli_index import index_app
+from service.cli_insights import register_insights_command
 from service.cli_payments import payments_app
 from service.cli_planner import planner_app
 from service.cli_purge import register_purge_command
@@ -29,6 +30,7 @@ register_slack_commands(app)
 register_relay_command(app)
 register_worker_command(app)
 register_purge_command(app)
+register_insights_command(app)
 
 
 def main() -> None:

@@ -123,8 +123,10 @@ def settle(
         typer.secho(f"Not settled, the gateway reports another amount: {', '.join(report.mismatched)}.", fg="red")
 
 
-def token(email: str = typer.Option(..., "--as", help="Portal user's e-mail.")) -> None:
-    """Print a bearer token for the API (HS256, signed with PORTAL_SECRET_KEY)."""
+def token(email: str = typer.Option(..., "--as", help="A portal user's e-mail, or an operator's.")) -> None:
+    """Print a bearer token for the API (HS256, signed with PORTAL_SECRET_KEY). An operator's (an e-mail in
+    PORTAL_OPERATOR_EMAILS, portal user or not) opens the insights; the API refuses anyone else's that names no
+    portal user."""
     from service.auth import tokens_for
 
     typer.echo(tokens_for(_settings()).issue(email))

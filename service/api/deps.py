@@ -84,22 +84,29 @@ def _refuse(request: Request, message: str) -> ApiError:
     return ApiError(401, message, headers=UNAUTHENTICATED)
 
 
+def token_email(
+    request: Request,
+    tokens: Annotated[Tokens, Depends(app_tokens)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The e-mail a valid bearer token names (401 otherwise); whether it is anyone is for the caller."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _refuse(request, "Sign in first: send `Authorization: Bearer <token>`.")
+    try:
+        return tokens.verify(credentials.credentials)
+    except InvalidToken:
+        raise _refuse(request, "The token is invalid or expired; get a new one.") from None
+
+
 def current_principal(
     request: Request,
     container: Annotated[Container, Depends(app_container)],
-    tokens: Annotated[Tokens, Depends(app_tokens)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    email: Annotated[str, Depends(token_email)],
 ) -> Principal:
     """The acting user, from the bearer token only; unknown users are refused like bad tokens.
 
     A sync dependency: FastAPI runs it in the threadpool, so the database check never blocks the loop.
     """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _refuse(request, "Sign in first: send `Authorization: Bearer <token>`.")
-    try:
-        email = tokens.verify(credentials.credentials)
-    except InvalidToken:
-        raise _refuse(request, "The token is invalid or expired; get a new one.") from None
     principal = Principal(email, "web")
     try:
         container.billing.require_user(principal)
@@ -110,7 +117,22 @@ def current_principal(
     return principal
 
 
+def current_operator(
+    request: Request,
+    container: Annotated[Container, Depends(app_container)],
+    email: Annotated[str, Depends(token_email)],
+) -> Principal:
+    """An operator (PORTAL_OPERATOR_EMAILS), from the bearer token only: 403 for anyone else, portal users
+    included. An operator need not be a portal user, so the portal's user table is not asked."""
+    request.state.user = email
+    rate_limit(request, email)  # before the answer: a customer probing the operators' pages is throttled too
+    if email not in container.settings.operator_emails:
+        raise ApiError(403, "Only operators can see this: ask for your e-mail to be in PORTAL_OPERATOR_EMAILS.")
+    return Principal(email, "web")
+
+
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+Operator = Annotated[Principal, Depends(current_operator)]
 AppContainer = Annotated[Container, Depends(app_container)]
 AppTokens = Annotated[Tokens, Depends(app_tokens)]
 AppMetrics = Annotated[Metrics, Depends(get_metrics)]
