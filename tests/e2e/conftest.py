@@ -15,14 +15,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, object]]:
+def server_settings() -> dict[str, object]:
+    """Settings the served world starts with; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def server(tmp_path: Path, server_settings: dict[str, object]) -> Iterator[tuple[str, object]]:
     import uvicorn
     from browser_kit import free_port
     from service_kit import make_world
 
     from service.app import create_app
 
-    world = make_world(tmp_path)
+    world = make_world(tmp_path, **server_settings)
     port = free_port()
     srv = uvicorn.Server(
         uvicorn.Config(create_app(world.container), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
