@@ -41,7 +41,11 @@ def _offline_planner_with_articles(world, tmp_path: Path) -> None:
     sync_index(collection)
     c = world.container
     c._runner = Runner(
-        c.billing, ConversationStore(c.engine), c.links, model=OfflinePlanner(), knowledge=Retriever(collection=collection)
+        c.billing,
+        ConversationStore(c.engine),
+        c.links,
+        model=OfflinePlanner(),
+        knowledge=Retriever(collection=collection),
     )
 
 
