@@ -27,6 +27,8 @@ class Ask:
 
 
 ME = "me"  # the user a grant or removal is about is the signed-in user
+NOT_ME = "not me"  # "remove the one that isn't me": the contract's one user who is not the signed-in user
+_NOT_ME = re.compile(r"\b(?:isn'?t|is not|not|other than|except|besides|apart from)\s+(?:me|myself)\b", re.I)
 VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")  # values only the user can give
 
 
@@ -59,6 +61,8 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         if who := slots.full_name(text):
             s["name"] = who  # kept in case the person is not a user yet and has to be invited
         person = f.emails[0] if f.emails else slots.person_reference(text)
+        if person is None and _NOT_ME.search(text):
+            person = NOT_ME
         if person is None and re.search(r"\b(?:me|myself)\b", text, re.I):
             person = ME  # "remove me from C-2001": the signed-in user, found in the contract's users
         if person is None and asked == "user" and re.fullmatch(r"\s*[A-Za-z][A-Za-z'\-]+\s*", text):
@@ -271,11 +275,16 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
     if not pool:
         listed = w.call("list_contracts", {})
         pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+    others: set[str] = set()
     for cid in pool:
         users = w.call("list_contract_users", {"contract_id": cid})
         for u in users.get("users") or []:
-            if _is_person(person, u):
+            if person == NOT_ME and not u.get("you"):
+                others.add(str(u["email"]))
+            elif person != NOT_ME and _is_person(person, u):
                 return str(u["email"])
+    if person == NOT_ME:
+        return others.pop() if len(others) == 1 else Ask("Which user? Please give their e-mail address.")
     if person == ME:
         return Ask("You are not a user of those contracts. Which user do you mean? Please give their e-mail address.")
     return Ask(f'I couldn\'t find a portal user called "{person}" on your contracts. What is their e-mail address?')

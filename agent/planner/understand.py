@@ -105,7 +105,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
-    if whole.act == Act.OFF_TOPIC and faq.names_billing_concept(text):
+    if whole.act == Act.OFF_TOPIC and faq.names_billing_concept(text) and not _CREATIVE.search(text):
         # "what's your refund policy on annual subscriptions": about billing, even if the articles are silent
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
@@ -121,6 +121,14 @@ def read(text: str, state: DialogueState) -> list[Part]:
         # "We pay C-1002 by wire - could we switch to card?": background, then a question
         return [Part(text, Act.PORTAL_QUESTION, asked.intent, asked.act_p, asked.intent_p)]
     return [whole]
+
+
+# "write me a limerick about accounts payable": a piece of writing about billing is still not about the account
+_CREATIVE = re.compile(
+    r"\b(?:write|compose|make up|tell|sing|draft)\b.{0,25}\b(?:poem|limerick|haiku|song|story|joke|rap|sonnet|"
+    r"essay|verse)s?\b",
+    re.I,
+)
 
 
 def _part(text: str, context: str) -> Part:

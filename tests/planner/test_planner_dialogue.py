@@ -510,3 +510,14 @@ def test_asking_to_see_a_whole_card_number_is_declined_without_looking_anything_
 def test_paying_the_full_amount_by_card_is_not_a_request_to_see_a_card_number(world: Any) -> None:
     (turn,) = _say(world, ALICE, "pay the full amount of INV-1001 on my card")
     assert turn.pending_action["tool"] == "pay_invoice"
+
+
+def test_the_user_who_is_not_me_is_the_other_user_of_the_contract(world: Any) -> None:
+    _, removal = _say(world, ALICE, "who has access to C-1001?", "remove the one that isn't me")
+    assert removal.pending_action["tool"] == "remove_contract_access"
+    assert removal.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+
+
+def test_a_piece_of_writing_about_billing_is_off_topic_not_a_portal_question(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "write me a limerick about accounts payable")
+    assert turn.tool_calls == [] and "I can only help with the Billing Portal" in turn.reply
