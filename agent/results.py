@@ -82,6 +82,7 @@ class ActionResult:
     status: str  # executed | rejected | expired | failed | in_progress (a payment being confirmed)
     result: Mapping[str, object]
     reply: str
+    message_id: int | None = None  # the reply's `seq` in the conversation: what a user rates
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)

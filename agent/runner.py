@@ -183,8 +183,8 @@ class Runner:
             action = self._decide(principal, conversation_id, action_id, approve)
             tracing.record_decision(span, action)
             reply = R.outcome_text(action)
-            self.store.append(conversation_id, [_service_message(reply, action)])
-        return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply)
+            seq = self.store.append(conversation_id, [_service_message(reply, action)])
+        return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply, seq)
 
     # -- internals ----------------------------------------------------------------------------------
     def _decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> PendingAction:

@@ -92,6 +92,9 @@ class ActionResultOut(Open):
     )
     result: dict[str, Any]
     reply: str
+    message_id: int | None = Field(
+        None, description="The reply's `seq` in the conversation: the message to rate with `.../feedback`"
+    )
 
 
 class FeedbackIn(BaseModel):

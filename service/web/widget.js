@@ -192,6 +192,7 @@
         card.classList.add("pa-decided");
         var b = bubble("assistant", result.reply);
         b.item.classList.add("pa-result");
+        renderFeedback(b.item, result.message_id);
         announce(result.reply);
         syncSeq();
         input.focus();

@@ -113,6 +113,8 @@ def test_an_operator_sees_what_customers_rated_handed_off_and_could_not_get_answ
             page.get_by_label("Your message").press("Enter")
             page.locator(".pa-action").get_by_role("button", name="Confirm").click()
             expect(row).to_have_text("processing")  # the portal panel follows the confirmed payment
+            # the reply to the Confirm button is an assistant reply like any other: it can be rated at once
+            expect(page.locator(".pa-result").get_by_role("button", name="Helpful", exact=True)).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "operator-e2e-customer.png"), full_page=True)
 
             alice = issue_token("alice@acme.example", world.settings.portal_secret_key)

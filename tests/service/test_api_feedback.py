@@ -120,3 +120,17 @@ async def test_the_route_is_documented(client):
     assert route["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/FeedbackOut")
     comment = spec["components"]["schemas"]["FeedbackIn"]["properties"]["comment"]
     assert comment["maxLength"] == 500
+
+
+async def test_the_reply_to_a_confirm_button_can_be_rated_too(client, world):
+    conv = (await client.post("/v1/conversations", headers=world.auth("alice"))).json()["conversation_id"]
+    turn = await client.post(
+        f"/v1/conversations/{conv}/messages", json={"text": "pay INV-1001"}, headers=world.auth("alice")
+    )
+    action = turn.json()["pending_action"]["id"]
+    done = await client.post(f"/v1/conversations/{conv}/actions/{action}/confirm", headers=world.auth("alice"))
+    assert done.status_code == 200 and done.json()["status"] == "executed"
+    outcome = done.json()["message_id"]
+    assert outcome > turn.json()["message_id"]
+    r = await _rate(client, world, conv, outcome, {"rating": "up"})
+    assert r.status_code == 200 and [(x["message_seq"], x["rating"]) for x in _rows(world)] == [(outcome, 1)]
