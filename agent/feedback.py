@@ -79,6 +79,14 @@ class FeedbackStore:
                 raise
             return _feedback(row)
 
+    def ratings(self, conversation_id: str, user_email: str) -> dict[int, Rating]:
+        """The user's ratings in one conversation, by reply (`seq`): what a reloaded page shows as pressed."""
+        query = select(feedback.c.message_seq, feedback.c.rating).where(
+            feedback.c.conversation_id == conversation_id, feedback.c.user_email == user_email
+        )
+        with transaction(self.engine, write=False) as conn:
+            return {int(seq): _rating(int(value)) for seq, value in conn.execute(query)}
+
     def get(self, conversation_id: str, message_seq: int, user_email: str) -> Feedback | None:
         """The user's rating of the reply, if they gave one."""
         key = {"conversation_id": conversation_id, "message_seq": message_seq, "user_email": user_email}

@@ -107,7 +107,11 @@ class Runner:
     def transcript(self, principal: Principal, conversation_id: str) -> list[TranscriptLine]:
         """The user's conversation as people see it, masked (again: what was stored was masked already)."""
         conv = self.conversation(principal, conversation_id)
-        return [{**m, "content": mask(m["content"])} for m in self.store.transcript(conv.id)]
+        rated = self._feedback.ratings(conv.id, principal.email)
+        return [
+            {**m, "content": mask(m["content"]), **({"rating": rated[m["seq"]]} if m["seq"] in rated else {})}
+            for m in self.store.transcript(conv.id)
+        ]
 
     def conversation(self, principal: Principal, conversation_id: str) -> Conversation:
         conv = self.store.get(conversation_id, principal.email)

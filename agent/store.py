@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
 from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
@@ -36,6 +36,7 @@ class TranscriptLine(TypedDict):
     role: str  # user | assistant
     content: str
     created_at: str
+    rating: NotRequired[str]  # the reader's own rating of an assistant reply, when they gave one
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ class MessageOut(Open):
     role: str = Field(description="user | assistant")
     content: str
     created_at: str
+    rating: str | None = Field(None, description='Your rating of this reply ("up" or "down"), when you gave one')
 
 
 class ConversationOut(Open):

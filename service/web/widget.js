@@ -252,11 +252,13 @@
 
   // -- feedback on a reply: thumbs up / down, and after a thumbs-down an optional comment ------------
   var feedbackForms = 0;
-  function renderFeedback(item, seq) {
+  function renderFeedback(item, seq, rated) {
     if (!seq || !state.conversation) { return; }
     var path = "/v1/conversations/" + encodeURIComponent(state.conversation) + "/messages/" + seq + "/feedback";
     var box = el("div", { className: "pa-feedback", role: "group", "aria-label": "Rate this reply" });
     var up = thumb("Helpful", false), down = thumb("Not helpful", true);
+    up.setAttribute("aria-pressed", String(rated === "up"));  // a reloaded page shows what was saved
+    down.setAttribute("aria-pressed", String(rated === "down"));
     var note = el("p", { className: "pa-feedback-note", role: "status" });
     [up, down, note].forEach(function (n) { box.appendChild(n); });
     item.appendChild(box);
@@ -410,7 +412,7 @@
       conv.messages.forEach(function (m) {
         if (all || m.seq > state.lastSeq) {
           var shown = bubble(m.role === "user" ? "user" : "assistant", m.content);
-          if (m.role === "assistant") { renderFeedback(shown.item, m.seq); }
+          if (m.role === "assistant") { renderFeedback(shown.item, m.seq, m.rating); }
         }
         state.lastSeq = Math.max(state.lastSeq, m.seq);
       });

@@ -150,8 +150,12 @@ def test_a_reply_is_rated_by_keyboard(server):
             expect(helpful).to_be_focused()  # saving keeps the keyboard where it was
             assert rows() == [(seq, 1, "")]
 
-            page.reload()  # replies shown from history carry their buttons too
-            expect(page.locator(".pa-assistant").last.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
+            page.reload()  # replies shown from history carry their buttons too, pressed as saved
+            restored = page.locator(".pa-assistant").last
+            expect(restored.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+            expect(restored.get_by_role("button", name="Not helpful", exact=True)).to_have_attribute(
+                "aria-pressed", "false"
+            )
             assert errors == []
         finally:
             browser.close()

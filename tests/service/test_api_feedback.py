@@ -134,3 +134,10 @@ async def test_the_reply_to_a_confirm_button_can_be_rated_too(client, world):
     assert outcome > turn.json()["message_id"]
     r = await _rate(client, world, conv, outcome, {"rating": "up"})
     assert r.status_code == 200 and [(x["message_seq"], x["rating"]) for x in _rows(world)] == [(outcome, 1)]
+
+
+async def test_the_conversation_shows_each_reply_with_the_readers_own_rating(client, world):
+    conv, reply = await _answered(client, world)
+    await _rate(client, world, conv, reply, {"rating": "down", "comment": "too long"})
+    messages = (await client.get(f"/v1/conversations/{conv}", headers=world.auth("alice"))).json()["messages"]
+    assert [(m["role"], m.get("rating")) for m in messages] == [("user", None), ("assistant", "down")]
