@@ -85,7 +85,8 @@ class FeedbackStore:
             feedback.c.conversation_id == conversation_id, feedback.c.user_email == user_email
         )
         with transaction(self.engine, write=False) as conn:
-            return {int(seq): _rating(int(value)) for seq, value in conn.execute(query)}
+            rows = conn.execute(query).tuples().all()
+        return {seq: _rating(value) for seq, value in rows}
 
     def get(self, conversation_id: str, message_seq: int, user_email: str) -> Feedback | None:
         """The user's rating of the reply, if they gave one."""

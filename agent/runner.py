@@ -105,13 +105,15 @@ class Runner:
         return self.store.find_or_create(principal.email, principal.channel, external_ref)
 
     def transcript(self, principal: Principal, conversation_id: str) -> list[TranscriptLine]:
-        """The user's conversation as people see it, masked (again: what was stored was masked already)."""
+        """The user's conversation as people see it, masked, each reply with the user's own rating of it."""
         conv = self.conversation(principal, conversation_id)
         rated = self._feedback.ratings(conv.id, principal.email)
-        return [
-            {**m, "content": mask(m["content"]), **({"rating": rated[m["seq"]]} if m["seq"] in rated else {})}
-            for m in self.store.transcript(conv.id)
-        ]
+        lines = self.store.transcript(conv.id)
+        for line in lines:
+            line["content"] = mask(line["content"])  # again: what was stored was masked already
+            if line["seq"] in rated:
+                line["rating"] = rated[line["seq"]]
+        return lines
 
     def conversation(self, principal: Principal, conversation_id: str) -> Conversation:
         conv = self.store.get(conversation_id, principal.email)
