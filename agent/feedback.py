@@ -85,7 +85,7 @@ class FeedbackStore:
             feedback.c.conversation_id == conversation_id, feedback.c.user_email == user_email
         )
         with transaction(self.engine, write=False) as conn:
-            rows = conn.execute(query).tuples().all()
+            rows = conn.execute(query).all()
         return {seq: _rating(value) for seq, value in rows}
 
     def get(self, conversation_id: str, message_seq: int, user_email: str) -> Feedback | None:

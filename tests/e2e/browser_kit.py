@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,3 +34,42 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (the test is skipped, saying why, where it is not installed), closed
+    afterwards. Each wait ends as soon as the page is right; 5 s (Playwright's default) is too short a ceiling
+    for a turn on a loaded CI machine, so the ceiling is 30 s."""
+    need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watched_page(browser: Any, **options: Any) -> tuple[Any, list[str]]:
+    """A new page, and the list its uncaught script errors are added to (a test ends asserting it is empty)."""
+    page = browser.new_page(**options)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return page, errors
+
+
+def offline_planner(world: Any, knowledge: Any = None) -> None:
+    """The served world's runner answered by the offline planner, as `make run` has it (the scripted router
+    knows payments only), over `knowledge` (the real articles' index) or the world's fake one."""
+    from agent.planner import OfflinePlanner
+    from agent.runner import Runner
+    from agent.store import ConversationStore
+
+    c = world.container
+    c._runner = Runner(
+        c.billing, ConversationStore(c.engine), c.links, model=OfflinePlanner(), knowledge=knowledge or world.knowledge
+    )

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import ARTIFACTS, CHROMIUM, FLAGS, need_chromium
+from browser_kit import ARTIFACTS, chromium, offline_planner, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -28,25 +28,15 @@ def server_settings() -> dict[str, object]:
     return {"portal_operator_emails": OPERATOR}
 
 
-def _offline_planner_with_articles(world, tmp_path: Path) -> None:
-    """The world's runner answered by the offline planner over the real help articles, as `make run` has it."""
-    from agent.planner import OfflinePlanner
-    from agent.runner import Runner
-    from agent.store import ConversationStore
+def _articles(tmp_path: Path):
+    """The real help articles, indexed into a fresh embedded Chroma store."""
     from knowledge.ingest import sync_index
     from knowledge.retriever import Retriever
     from knowledge.store import open_client, open_collection
 
     collection = open_collection(open_client(str(tmp_path / "kb")))
     sync_index(collection)
-    c = world.container
-    c._runner = Runner(
-        c.billing,
-        ConversationStore(c.engine),
-        c.links,
-        model=OfflinePlanner(),
-        knowledge=Retriever(collection=collection),
-    )
+    return Retriever(collection=collection)
 
 
 def _seed_bob(world) -> None:
@@ -75,70 +65,61 @@ def _ask(page, text: str):
 
 
 def test_an_operator_sees_what_customers_rated_handed_off_and_could_not_get_answered(server, tmp_path) -> None:
-    need_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from service.auth import issue_token
 
-    expect.set_options(timeout=30_000)
     base, world = server
-    _offline_planner_with_articles(world, tmp_path)
+    offline_planner(world, _articles(tmp_path))
     _seed_bob(world)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(base + "/")
-            page.get_by_role("button", name=re.compile("Alice Adams")).click()
+    with chromium() as browser:
+        page, errors = watched_page(browser, viewport={"width": 1280, "height": 900})
+        page.goto(base + "/")
+        page.get_by_role("button", name=re.compile("Alice Adams")).click()
 
-            answered = _ask(page, "how do I pay an invoice by card?")
-            answered.get_by_role("button", name="Helpful", exact=True).click()
-            expect(answered.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+        answered = _ask(page, "how do I pay an invoice by card?")
+        answered.get_by_role("button", name="Helpful", exact=True).click()
+        expect(answered.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
 
-            gap = _ask(page, "do you accept bitcoin for our invoices?")
-            gap.get_by_role("button", name="Not helpful", exact=True).click()
-            gap.get_by_label("What was wrong or missing? (optional)").fill(COMMENT)
-            gap.get_by_label("What was wrong or missing? (optional)").press("Enter")
-            expect(gap.get_by_role("status")).to_have_text("Thanks, your comment was sent.")
+        gap = _ask(page, "do you accept bitcoin for our invoices?")
+        gap.get_by_role("button", name="Not helpful", exact=True).click()
+        gap.get_by_label("What was wrong or missing? (optional)").fill(COMMENT)
+        gap.get_by_label("What was wrong or missing? (optional)").press("Enter")
+        expect(gap.get_by_role("status")).to_have_text("Thanks, your comment was sent.")
 
-            handoff = _ask(page, "I want to talk to someone in collections about a payment plan")
-            expect(handoff).to_contain_text("Collector")
+        handoff = _ask(page, "I want to talk to someone in collections about a payment plan")
+        expect(handoff).to_contain_text("Collector")
 
-            row = page.get_by_role("table", name="Invoices").locator("tr[data-id='INV-1001'] [data-col=status]")
-            expect(row).to_have_text("open")
-            page.get_by_label("Your message").fill("pay INV-1001")
-            page.get_by_label("Your message").press("Enter")
-            page.locator(".pa-action").get_by_role("button", name="Confirm").click()
-            expect(row).to_have_text("processing")  # the portal panel follows the confirmed payment
-            # the reply to the Confirm button is an assistant reply like any other: it can be rated at once
-            expect(page.locator(".pa-result").get_by_role("button", name="Helpful", exact=True)).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "operator-e2e-customer.png"), full_page=True)
+        row = page.get_by_role("table", name="Invoices").locator("tr[data-id='INV-1001'] [data-col=status]")
+        expect(row).to_have_text("open")
+        page.get_by_label("Your message").fill("pay INV-1001")
+        page.get_by_label("Your message").press("Enter")
+        page.locator(".pa-action").get_by_role("button", name="Confirm").click()
+        expect(row).to_have_text("processing")  # the portal panel follows the confirmed payment
+        # the reply to the Confirm button is an assistant reply like any other: it can be rated at once
+        expect(page.locator(".pa-result").get_by_role("button", name="Helpful", exact=True)).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "operator-e2e-customer.png"), full_page=True)
 
-            alice = issue_token("alice@acme.example", world.settings.portal_secret_key)
-            for path in ("/insights", "/v1/insights?since=7d"):
-                refused = page.request.get(base + path, headers={"Authorization": f"Bearer {alice}"})
-                assert refused.status == 403, (path, refused.status)
+        alice = issue_token("alice@acme.example", world.settings.portal_secret_key)
+        for path in ("/insights", "/v1/insights?since=7d"):
+            refused = page.request.get(base + path, headers={"Authorization": f"Bearer {alice}"})
+            assert refused.status == 403, (path, refused.status)
 
-            # The served world's billing clock stands still (tests move it); turns and ratings carry the wall
-            # clock's time, so the operator looks at "now" as the wall clock has it.
-            world.clock.current = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-            ops = browser.new_page(viewport={"width": 1280, "height": 1000})
-            ops.on("pageerror", lambda exc: errors.append(str(exc)))
-            ops.goto(base + "/insights")
-            ops.locator("#operator-token").fill(issue_token(OPERATOR, world.settings.portal_secret_key))
-            ops.get_by_role("button", name="Show insights").click()
-            satisfaction = ops.locator("#satisfaction")
-            expect(satisfaction).to_contain_text(COMMENT)
-            expect(ops.locator("#handoffs")).to_contain_text(re.compile("collector", re.I))
-            expect(ops.locator("#knowledge-gaps")).to_be_visible()
-            # Bob's question and Alice's, worded differently, are one gap asked twice
-            bitcoin = ops.locator("#knowledge-gap-table tbody tr", has_text="bitcoin")
-            expect(bitcoin).to_have_count(1)
-            expect(bitcoin.locator("td").first).to_have_text("2")
-            ops.screenshot(path=str(ARTIFACTS / "operator-insights.png"), full_page=True)
-            assert errors == []
-        finally:
-            browser.close()
+        # The served world's billing clock stands still (tests move it); turns and ratings carry the wall
+        # clock's time, so the operator looks at "now" as the wall clock has it.
+        world.clock.current = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+        ops = browser.new_page(viewport={"width": 1280, "height": 1000})
+        ops.on("pageerror", lambda exc: errors.append(str(exc)))
+        ops.goto(base + "/insights")
+        ops.locator("#operator-token").fill(issue_token(OPERATOR, world.settings.portal_secret_key))
+        ops.get_by_role("button", name="Show insights").click()
+        satisfaction = ops.locator("#satisfaction")
+        expect(satisfaction).to_contain_text(COMMENT)
+        expect(ops.locator("#handoffs")).to_contain_text(re.compile("collector", re.I))
+        expect(ops.locator("#knowledge-gaps")).to_be_visible()
+        # Bob's question and Alice's, worded differently, are one gap asked twice
+        bitcoin = ops.locator("#knowledge-gap-table tbody tr", has_text="bitcoin")
+        expect(bitcoin).to_have_count(1)
+        expect(bitcoin.locator("td").first).to_have_text("2")
+        ops.screenshot(path=str(ARTIFACTS / "operator-insights.png"), full_page=True)
+        assert errors == []
