@@ -86,7 +86,7 @@ class FeedbackStore:
         )
         with transaction(self.engine, write=False) as conn:
             rows = conn.execute(query).all()
-        return {seq: _rating(value) for seq, value in rows}
+        return {row.message_seq: _rating(row.rating) for row in rows}
 
     def get(self, conversation_id: str, message_seq: int, user_email: str) -> Feedback | None:
         """The user's rating of the reply, if they gave one."""
