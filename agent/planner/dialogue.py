@@ -133,6 +133,9 @@ def portal_question(w: Work, part: Part) -> str:
         # "Why on earth not?" right after a refusal: a question about what was just tried, read with it
         answer = knowledge(w, part.text, carried)
         skill = carried if answer is not None else skill
+    if answer is None and (before := _followed_up(w, part.text)) is not None:
+        # "And how long before a change like that goes live?": the question before says what "that" is
+        answer = knowledge(w, f"{before} {part.text}", skill)
     if answer is None and _WHO.search(part.text):
         return smalltalk(w, part)  # "what can you help me with?": what the assistant does
     if answer is None:
@@ -150,6 +153,16 @@ def portal_question(w: Work, part: Part) -> str:
     if skill is not None and skill.shows:
         return answer + _yours(w, skill)
     return answer
+
+
+_FOLLOW_UP = re.compile(r"^\W*(?:and|so|but|also|then|ok(?:ay)?)\b|\b(?:that|this|those|it|then)\b", re.I)
+
+
+def _followed_up(w: Work, text: str) -> str | None:
+    """The user's message before this one, when this question leans on it ("and", "that", "then")."""
+    if not _FOLLOW_UP.search(text) or not w.earlier or not w.earlier[-1].human.strip():
+        return None
+    return " ".join(w.earlier[-1].human.split())
 
 
 def data_question(w: Work, part: Part) -> str:

@@ -521,3 +521,16 @@ def test_the_user_who_is_not_me_is_the_other_user_of_the_contract(world: Any) ->
 def test_a_piece_of_writing_about_billing_is_off_topic_not_a_portal_question(world: Any) -> None:
     (turn,) = _say(world, ALICE, "write me a limerick about accounts payable")
     assert turn.tool_calls == [] and "I can only help with the Billing Portal" in turn.reply
+
+
+def test_a_follow_up_question_that_leans_on_the_one_before_is_answered_with_it(
+    world: Any, knowledge_index: Any
+) -> None:
+    world.with_knowledge(knowledge_index)
+    _, follow_up = _say(
+        world,
+        CAROL,
+        "Where would I change our billing address or contact details?",
+        "And how long before a change like that goes live?",
+    )
+    assert follow_up.citations and "immediately" in follow_up.reply  # not "I can only help with the portal"
