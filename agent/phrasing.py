@@ -160,6 +160,22 @@ def invoice_list(invoices: list[dict[str, Any]], status: str | None, contract_id
     return head + "\n" + bullets([invoice_line(i) for i in invoices])
 
 
+def payable_list(invoices: list[dict[str, Any]], contract_id: str | None) -> str:
+    """The invoices that can be paid by card now (Pay Now), or that none can and why to ask."""
+    where = f" on {contract_id}" if contract_id else ""
+    if not invoices:
+        return (
+            f"None of your invoices{where} can be paid by card in the portal right now. "
+            "Ask me about one of them to hear why."
+        )
+    head = (
+        f"These invoices{where} can be paid by card now:"
+        if len(invoices) > 1
+        else f"This invoice{where} can be paid by card now:"
+    )
+    return head + "\n" + bullets([invoice_line(i) for i in invoices])
+
+
 # -- contracts and users ----------------------------------------------------------------------------
 
 

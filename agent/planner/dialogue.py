@@ -433,7 +433,7 @@ def skill_for(w: Work, part: Part) -> Skill | None:
 def run(w: Work, skill: Skill, given: Slots, text: str) -> str:
     """Fill the skill's slots (or ask for the first missing one), call its tool, phrase the outcome."""
     if skill.name == "list_invoices":
-        return list_invoices(w, given)
+        return list_invoices(w, given, payable_only=bool(_PAYABLE.search(text)))
     if skill.name == "list_contracts":
         return list_contracts(w)
     if (several := _several(w, skill, text)) is not None:
@@ -578,8 +578,16 @@ def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str
 # -- reads --------------------------------------------------------------------------------------------
 
 
-def list_invoices(w: Work, given: Slots) -> str:
-    args = {k: given[k] for k in ("contract_id", "status") if given.get(k)}
+# "which of those can I actually pay online?": the invoices Pay Now takes, not every invoice again
+_PAYABLE = re.compile(
+    r"\b(?:payable|can (?:i|we) (?:actually |still |even )?pay|can be paid|able to pay|pay(?:ing)? (?:online|by card))\b",
+    re.I,
+)
+
+
+def list_invoices(w: Work, given: Slots, payable_only: bool = False) -> str:
+    keep = ("contract_id",) if payable_only else ("contract_id", "status")
+    args = {k: given[k] for k in keep if given.get(k)}
     r = w.call("list_invoices", args)
     w.state.last = Frame("list_invoices", dict(args))
     if r.get("ok") is False:
@@ -591,9 +599,13 @@ def list_invoices(w: Work, given: Slots) -> str:
     invoices = r.get("invoices") or []
     if not invoices and not args:
         return R.NO_CONTRACTS
+    if payable_only:
+        invoices = [i for i in invoices if i.get("payable")]
     w.state.shown = Shown("invoices", [i["id"] for i in invoices], w.state.turn)
     if args.get("contract_id"):
         _focus(w, contract_id=args["contract_id"])
+    if payable_only:
+        return R.payable_list(invoices, args.get("contract_id"))
     return R.invoice_list(invoices, args.get("status"), args.get("contract_id"))
 
 

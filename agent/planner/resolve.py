@@ -110,6 +110,8 @@ def pick_shown(w: Work, kind: str, ref: slots.Reference, exclude: tuple[str, ...
     if ref.other:
         rest = [x for x in shown.ids if x not in exclude]
         return rest[0] if len(rest) == 1 else None
+    if ref.pronoun and len(shown.ids) == 1 and shown.turn == w.state.turn - 1:
+        return shown.ids[0]  # "pay that one" right after the one invoice that can be paid was shown
     return None
 
 

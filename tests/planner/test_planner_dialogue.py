@@ -534,3 +534,12 @@ def test_a_follow_up_question_that_leans_on_the_one_before_is_answered_with_it(
         "And how long before a change like that goes live?",
     )
     assert follow_up.citations and "immediately" in follow_up.reply  # not "I can only help with the portal"
+
+
+def test_which_invoices_can_be_paid_shows_only_those_and_that_one_is_then_the_one(world: Any) -> None:
+    listed, payable, pay = _say(
+        world, ALICE, "list my invoices", "which of those can I actually pay online?", "pay that one"
+    )
+    assert "INV-1002" in listed.reply and "INV-1002" not in payable.reply  # paid: not among the payable ones
+    assert "can be paid by card now" in payable.reply
+    assert pay.pending_action["tool"] == "pay_invoice" and pay.pending_action["args"] == {"invoice_id": "INV-1001"}
