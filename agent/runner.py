@@ -330,7 +330,7 @@ class Runner:
             seconds=seconds,
             model=_model_name(self.fallback if note else self.model),
             degraded=bool(note),
-            guard=list(reasons) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
+            guard=_guard_reasons(reasons, ctx),
         )
         seq = self.store.append(conversation_id, new, record)
         yield from self._finish(conversation_id, ctx, new, prefix, note, seconds, keep, reasons, seq)
@@ -437,7 +437,7 @@ class Runner:
             model=_model_name(self.fallback if degraded else self.model),
             degraded=degraded,
             usage=_usage(new) | {"ms": int(seconds * 1000)},
-            guard=list(guarded) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded],
+            guard=_guard_reasons(guarded, ctx),
             message_id=message_id or None,
         )
         yield DoneEvent(result)
@@ -467,6 +467,11 @@ def _cites(new: list[BaseMessage]) -> bool:
     says it answered from none of them ("I don't know", off-topic)."""
     final = next((m for m in reversed(new) if isinstance(m, AIMessage) and not m.tool_calls), None)
     return final is None or bool(final.response_metadata.get("cites", True))
+
+
+def _guard_reasons(replaced: tuple[str, ...], ctx: AgentContext) -> list[str]:
+    """Why the model's reply was replaced, and which proposed fields were refused as not given by the user."""
+    return list(replaced) + [f"ungrounded:{f}" for f in ctx.turn.ungrounded]
 
 
 def _gap(new: list[BaseMessage]) -> bool:
