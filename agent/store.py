@@ -69,6 +69,14 @@ def unlocked(now: dt.datetime) -> ColumnElement[bool]:
     return or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
 
 
+_SHOWN_ROLES = {"human": "user", "ai": "assistant"}  # stored role -> the transcript's; tool messages are not shown
+
+
+def _shown(role: str, content: str) -> bool:
+    """Whether a stored message is a line of the transcript people see (and, from the assistant, may rate)."""
+    return role in _SHOWN_ROLES and bool(content)
+
+
 def _masked(message: BaseMessage) -> BaseMessage:
     """Content and tool-call arguments masked: a model's arguments are stored (and re-sent) too."""
     if isinstance(message.content, str):
@@ -190,13 +198,12 @@ class ConversationStore:
                 .mappings()
                 .all()
             )
-        roles = {"human": "user", "ai": "assistant"}
         return [
             TranscriptLine(
-                seq=r["seq"], role=roles[r["role"]], content=r["content"], created_at=r["created_at"].isoformat()
+                seq=r["seq"], role=_SHOWN_ROLES[r["role"]], content=r["content"], created_at=r["created_at"].isoformat()
             )
             for r in rows
-            if r["role"] in roles and r["content"]
+            if _shown(r["role"], r["content"])
         ]
 
     def is_assistant_message(self, conversation_id: str, seq: int) -> bool:
@@ -208,7 +215,7 @@ class ConversationStore:
                     messages.c.conversation_id == conversation_id, messages.c.seq == seq
                 )
             ).first()
-        return row is not None and row.role == "ai" and bool(row.content)
+        return row is not None and _shown(row.role, row.content) and _SHOWN_ROLES[row.role] == "assistant"
 
     @contextmanager
     def locked(

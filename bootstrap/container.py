@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models.chat_models import BaseChatModel
 from sqlalchemy import Engine
 
-from agent.feedback import FeedbackStore
 from agent.models import ModelConfig, build_models, is_local_endpoint
 from agent.runner import Runner
 from agent.store import ConversationStore
@@ -112,7 +111,6 @@ def build_runner(
         knowledge=knowledge if knowledge is not None else LazyKnowledge(container.settings),
         token_budget=container.settings.portal_token_budget,
         turn_deadline=turn_deadline if turn_deadline is not None else cfg.turn_deadline,
-        feedback=FeedbackStore(container.engine),
     )
 
 

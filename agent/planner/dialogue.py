@@ -155,7 +155,7 @@ def portal_question(w: Work, part: Part) -> str:
     return answer
 
 
-_FOLLOW_UP = re.compile(r"^\W*(?:and|so|but|also|then|ok(?:ay)?)\b|\b(?:that|this|those|it|then)\b", re.I)
+_FOLLOW_UP = re.compile(r"^\W*(?:and|so|but|also|ok(?:ay)?)\b|\b(?:that|this|those|it|then)\b", re.I)
 
 
 def _followed_up(w: Work, text: str) -> str | None:
