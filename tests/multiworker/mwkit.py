@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
@@ -111,3 +111,16 @@ def per_process(directory: Path, name: str, **labels: str) -> dict[int, float]:
                 if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
                     values[pid] = values.get(pid, 0.0) + s.value
     return values
+
+
+def once_counted(read: Callable[[], float], want: float, timeout: float = 10.0) -> float:
+    """A request counter's value once it reaches `want` (or what it holds at the timeout).
+
+    The service counts a request after its response has gone out, so the client can read the counter
+    before the last request is in it; a counter that overshoots still fails the caller's assertion."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value < want and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value

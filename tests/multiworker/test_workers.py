@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mwkit import free_port, per_process, start, start_worker, stop, summed, wait_healthy, worker_env
+from mwkit import free_port, once_counted, per_process, start, start_worker, stop, summed, wait_healthy, worker_env
 from service_kit import World, make_world
 
 BURST = 4
@@ -122,8 +122,12 @@ def test_serve_with_two_workers(world, redis_url, redis_prefix):
         with httpx.Client(limits=httpx.Limits(max_keepalive_connections=0)) as client:  # a connection each
             codes = [client.get(f"http://127.0.0.1:{port}/v1/me", headers=alice).status_code for _ in range(12)]
         assert codes == [200] * BURST + [429] * (12 - BURST)
-        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
-        assert summed(text, "portal_http_requests_total", route="/v1/me") == 12
+
+        def scraped() -> float:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+            return summed(text, "portal_http_requests_total", route="/v1/me")
+
+        assert once_counted(scraped, 12) == 12
         assert not (metrics_dir / "counter_999999.db").exists()
         pids = {int(p.stem.split("_")[-1]) for p in metrics_dir.glob("counter_*.db")}
         assert len(pids) == 2, pids  # both workers write there (whichever served the requests)
