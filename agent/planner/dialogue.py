@@ -794,7 +794,7 @@ def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
     text = (faq.answer(query, passages, skill.articles if skill else ()) or None) if passages else None
     if text and (m := re.search(r"\[(\d+)\]", text)):
         w.answered_from = next((str(p.get("source", "")) for p in passages if str(p.get("n")) == m.group(1)), "")
-    w.gaps = faq.gaps(query, passages) if text else []
+    w.gaps = (faq.gaps(query, passages) + faq.unanswered_kind(query, text)) if text else []
     if w.gaps:  # "is there a late fee?": the nearest passage, said to be only that, and a person offered
         w.state.offer = Offer("handoff", {"queue": "customer_service"})
         return f"{text}\n\n{R.not_in_articles(w.gaps)} {R.offer_case('customer_service')}"

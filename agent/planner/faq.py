@@ -303,6 +303,37 @@ def gaps(question: str, passages: list[dict[str, Any]]) -> list[str]:
     return [w for w in unmentioned(question, passages) if _concept(w) >= GAP]
 
 
+_HOW_LONG = re.compile(r"\bhow (?:long|soon|quickly|fast)\b|\bhow many (?:days|hours|weeks|months|years)\b", re.I)
+_DURATION = re.compile(
+    r"\b(?:\d+|one|two|three|a few|several|a|an)\s*(?:[-–]\s*\d+\s*)?(?:business |working |calendar )?"
+    r"(?:minutes?|hours?|days?|weeks?|months?|years?)\b|\b(?:immediately|instantly|right away|at once|straight away|"
+    r"same day|next day|overnight|until|as soon as)\b",
+    re.I,
+)
+
+
+def _has_duration(section: _Section) -> bool:
+    return any(_DURATION.search(text) for text, _ in section.units)
+
+
+def _timed(question: str, ranked: list[_Section]) -> _Section:
+    """The best section; for a how-long question, a close one that states a duration ("how long do I have
+    to turn off auto-renew?" is answered by the eligibility window, not by the toggle's steps)."""
+    best = ranked[0]
+    if not _HOW_LONG.search(question) or _has_duration(best):
+        return best
+    timed = (s for s in ranked[1:] if s.score >= best.score - TIMED_MARGIN and _has_duration(s))
+    return next(timed, best)
+
+
+def unanswered_kind(question: str, answer_text: str) -> list[str]:
+    """What kind of answer the question wants that the chosen passage does not give: "how long is invoice
+    history kept?" answered by a passage with no duration in it is the nearest passage, not an answer."""
+    if _HOW_LONG.search(question) and not _DURATION.search(answer_text):
+        return ["how long"]
+    return []
+
+
 def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> bool:
     """Whether the best section is about what was asked, not just the nearest thing the articles have.
 
@@ -319,6 +350,7 @@ def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> 
     return not any(_billing_concept(w) for w in unmentioned(question, passages))
 
 
+TIMED_MARGIN = 0.12  # how much closer the best section may be than one that states the duration asked for
 CLOSE_FLOOR = 0.4  # under this nothing retrieved is about the question
 CLOSE_ENOUGH = 0.62  # over this the section answers whatever words the question uses
 CONCEPT = 0.2  # a word this close to the articles' centroid is a billing concept
@@ -371,10 +403,16 @@ def warm_up() -> None:
     _centroid()
 
 
+# Words for the portal itself as software: "is there a mobile app?" asks about the product, however far
+# "app" is in meaning from the articles on invoices and payments.
+_PRODUCT = frozenset({"app", "apps", "application", "mobile", "website", "browser", "android", "iphone", "ipad"})
+
+
 def names_billing_concept(question: str) -> bool:
-    """Whether any word of the question is about billing (close to the articles as a whole)."""
+    """Whether any word of the question is about billing (close to the articles as a whole) or names the
+    portal as software."""
     return any(
-        _billing_concept(w)
+        w in _PRODUCT or _billing_concept(w)
         for w in dict.fromkeys(_words(question))
         if len(w) >= 3 and w not in _STOP and w not in _COMMON
     )
@@ -456,7 +494,7 @@ def answer(question: str, passages: list[dict[str, Any]], articles: tuple[str, .
     ranked = relevance(question, passages, articles=articles)
     if not ranked:
         return ""
-    best = ranked[0]
+    best = _timed(question, ranked)
     if not addresses(question, best, passages):
         return ""
     procedure = bool(PROCEDURE.match(question))

@@ -94,10 +94,12 @@ def _proposed(r: Result, s: Slots) -> str:
 
 def _address_args(s: Slots) -> dict[str, Any]:
     """A whole new address (a street and a city) replaces the old one: parts it leaves out are cleared,
-    so no second line or region of the old address is merged into the new one."""
+    so no second line or region of the old address is merged into the new one. A new street alone keeps
+    the city but not the old suite or floor, which belonged to the old building."""
     address = dict(s["address"])
-    if "line1" in address and "city" in address:
+    if "line1" in address:
         address.setdefault("line2", "")
+    if "line1" in address and "city" in address:
         address.setdefault("region", "")
     return {"contract_id": s["contract_id"], **address}
 
