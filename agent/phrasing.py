@@ -36,6 +36,11 @@ NO_FULL_CARD = (
     "Sorry, I can't help with that: nobody can see a full card number here — the portal keeps only the card's "
     "brand and last four digits, and so do I. Ask me about the contract to see which card is on file."
 )
+NO_CARD_CODE = (
+    "Sorry, I can't help with that: nobody can see a card's security code (CVV) or full number here — the "
+    "portal keeps only the card's brand and last four digits, and so do I. Please never type card details in the "
+    "chat: to replace the card, ask me for the secure card form."
+)
 CARD_SAFETY = "Please never type card numbers in the chat: the form sends them straight to the payment processor."
 CAPABILITIES = (
     "I can show your invoices and contracts, send invoice PDFs and signed quotes, pay an invoice by card, "

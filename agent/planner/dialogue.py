@@ -71,10 +71,24 @@ _FULL_CARD = re.compile(
     re.I,
 )
 
+_CARD_CODE = re.compile(r"\b(?:cvv2?|cvc2?|cv2|card security code|security code of the card)\b", re.I)
+# Marking an invoice paid (or settled) without a payment: no skill does, whatever a classifier reads in it
+# ("mark INV-1003 as paid, we'll send the wire later" reads much like a payment request).
+_MARK_PAID = re.compile(
+    r"\b(?:mark|set|flag|record)\b(?:\s+(?:it|this|that|them|these|those|invoice|INV-?\d+)[,\s]*)*"
+    r"\s+(?:as\s+|to\s+)?(?:paid|settled|closed)\b",
+    re.I,
+)
+
 
 def handle(w: Work, part: Part) -> str:
-    if _FULL_CARD.search(part.text) and part.act not in (Act.AFFIRM, Act.DENY):
-        return R.NO_FULL_CARD
+    if part.act not in (Act.AFFIRM, Act.DENY):
+        if _CARD_CODE.search(part.text) and part.intent != "update_card" and not slots.CARD_MASK.search(part.text):
+            return R.NO_CARD_CODE  # asked to see it; a code typed with a new card gets the card form below
+        if _FULL_CARD.search(part.text):
+            return R.NO_FULL_CARD
+        if _MARK_PAID.search(part.text):
+            return decline(w, part)
     points = slots.reference(part.text).other or slots.described(part.text).any
     if part.act == Act.AFFIRM and points and w.before.last is not None and lexical_reply(part.text) is None:
         return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
@@ -696,7 +710,17 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
             "Would you like me to turn it off?"
         )
+    if (
+        skill.name in ("update_address", "update_contact")
+        and (cid := given.get("contract_id"))
+        and not _HOW_OR_CAN.search(part.text)
+    ):
+        return run(w, BY_NAME["get_contract"], {"contract_id": cid}, part.text)  # "billing address on C-1002?"
     return portal_question(w, part)
+
+
+# A question about whether or how something can be done, not about what a detail is now
+_HOW_OR_CAN = re.compile(r"\b(?:how|can|could|may|might|possible|allowed|able|where|why)\b", re.I)
 
 
 def offer_for(w: Work, skill: Skill, text: str) -> str:

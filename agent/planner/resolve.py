@@ -83,7 +83,7 @@ def _contact(text: str, asked: bool) -> dict[str, str]:
         out["email"] = found[0]
     if phone := slots.phone(text):
         out["phone"] = phone
-    m = re.search(r"\bname\b.*?\b(?:to|is|should be|:)\s+([A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+){0,2})", text)
+    m = re.search(r"\bname\b.*?\b(?:to|is|should be|:)\s+([A-Z][\w'\-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][\w'\-]+){0,2})", text)
     who = m.group(1) if m else slots.full_name(text)
     if who is None and asked and not out:
         who = slots.name_answer(text)

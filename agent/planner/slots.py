@@ -406,7 +406,8 @@ def address(text: str) -> dict[str, str]:
     for name, pattern in _NAMED_PART.items():
         if name == "postal_code" and name not in parts and (m := pattern.search(body)):
             code = next((c for p in _POSTAL[:4] for c in [p.search(body, m.end())] if c), None)
-            if code and not street:  # "the postcode is wrong, it should be EC1M 3HE not EC1M 3EH"
+            # "the postcode is wrong, it should be EC1M 3HE not EC1M 3EH"; "postcode LS1 4AP" beside a street
+            if code and (not street or not body[m.end() : code.start()].strip(" :")):
                 parts[name] = code.group(0)
                 continue
         if name not in parts:
@@ -429,6 +430,14 @@ def address(text: str) -> dict[str, str]:
         re.I,
     ):
         found = country_code(m.group(1))
+        if found:
+            parts["country"] = found
+    if "country" not in parts and (
+        m := re.search(
+            r"\bcountry\b.*?\bto\s+(?:the\s+)?([A-Za-z .]+?)\s*(?:\bplease\b|\bpls\b)?\s*[.!?]*\s*$", body, re.I
+        )
+    ):
+        found = country_code(m.group(1))  # "change the country on our billing address from UK to Germany"
         if found:
             parts["country"] = found
     if "line2" not in parts and (
@@ -459,11 +468,15 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
     )
     if lead:
         parts["line2"] = lead.group(1)
-    parts["line1"] = " ".join(street.group(0).rstrip(".").split())
+    line1, end = street.group(0), street.end()
+    if saint := re.match(r"\s+[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+){0,2}(?=\s*(?:,|\n|$))", body[end:]):
+        if re.fullmatch(r"\d+[A-Za-z]?\s+St\.?", line1.strip()):
+            line1, end = line1 + saint.group(0), end + saint.end()  # "30 St Mary Axe": St is Saint here
+    parts["line1"] = " ".join(line1.rstrip(".").split())
     # "..., London EC2N 4AY and the contact name to ...": a second request starts after "and"
     tail = re.split(
         r"[,\n;]|\s+-\s+|\s+and\s+(?=(?:the|its|our|my|also|then|change|set|update|make|pay|add|turn)\b)",
-        body[street.end() :],
+        body[end:],
         flags=re.I,
     )
     for raw in tail:
@@ -514,8 +527,9 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
     if not m:
         return None
     v = re.match(
-        r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:to|is|should be|will be|becomes|reads)"
-        r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|\bplease\b|\bpls\b|"
+        r"\s*(?:on|of|for)?\s*(?:(?:the\s+)?contract\s+)?(?:(?:has\s+)?(?:changed|moved|updated)\s+)?"
+        r"(?:(?:to|is|should be|will be|becomes|reads)"
+        r"(?:\s+now)?|=|:|as|now)\s+['\"]?([^,;'\"\n]+?)['\"]?\s*(?:[.;!?](?=\s|$)|,|$|(?=\n)|\bplease\b|\bpls\b|"
         r"\band\b|\binstead\b)",
         text[m.end() :],
         re.I,
@@ -528,7 +542,10 @@ def _value_after(text: str, keyword: re.Pattern[str]) -> str | None:
 
 # -- names and people -----------------------------------------------------------------------------
 _NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Z]?[a-zà-ÿ]+)?"
-_FULL_NAME = re.compile(rf"\b({_NAME_WORD}(?:\s+(?:van|von|de|del|da|le|la|di|O')?\s*{_NAME_WORD}){{1,2}})\b")
+# "Alice A. Adams-Smith": a middle initial may sit between the names
+_FULL_NAME = re.compile(
+    rf"\b({_NAME_WORD}(?:\s+[A-Z]\.)?(?:\s+(?:van|von|de|del|da|le|la|di|O')?\s*{_NAME_WORD}){{1,2}})\b"
+)
 _NOT_NAMES = {
     "Hi",
     "Hello",

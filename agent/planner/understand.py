@@ -36,6 +36,7 @@ _CONDITION = re.compile(
 _SECOND_OK = frozenset({Act.PORTAL_QUESTION, Act.DATA_QUESTION, Act.REQUEST, Act.HANDOFF})
 PART_CONFIDENCE = 0.6
 INTENT_CONFIDENCE = 0.4
+SURE_TOPIC = 0.9  # an intent this sure outweighs an act head that calls the message off-topic
 DECLINE_FLOOR = 0.4  # a request this surely about no skill is declined, not mapped to the nearest one
 CONSISTENT_FLOOR = 0.2
 
@@ -97,6 +98,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
         and _ASKS_ASSISTANT.search(_last_sentence(text))
     ):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
+    if whole.act != Act.HANDOFF and slots.names_team(text) and _WANTS_PERSON.search(text):
+        # "and for C-1002 I need the AE", "pls raise it with customer service": a team named and asked for
+        return [Part(text, Act.HANDOFF, "handoff", whole.act_p, 1.0)]
     if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if whole.act == Act.PORTAL_QUESTION and state.shown is not None and slots.reference(text).ordinal is not None:
@@ -108,6 +112,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.OFF_TOPIC and faq.names_billing_concept(text) and not _CREATIVE.search(text):
         # "what's your refund policy on annual subscriptions": about billing, even if the articles are silent
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
+    if whole.act == Act.OFF_TOPIC and (topical := _on_a_skill(whole)) is not None:
+        return [topical]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
     if (asked := _main_clause(text)) is not None:
@@ -115,6 +121,10 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act in QUESTIONS and (told := _final_request(text)) is not None:
         return [told]
     parts = _two_parts(text, state)
+    if parts and any(p.act == Act.HANDOFF for p in parts) and all(p.act != Act.REQUEST for p in parts):
+        # "Our renewal for C-1002 is coming up and I want to negotiate. connect me with the right person":
+        # the rest is what the person is needed for (and says which team), not a second thing to do
+        return [Part(text, Act.HANDOFF, "handoff", whole.act_p, 1.0)]
     if parts:
         return parts
     if whole.act == Act.REQUEST and text.rstrip().endswith("?") and (asked := _final_question(text)) is not None:
@@ -129,6 +139,33 @@ _CREATIVE = re.compile(
     r"essay|verse)s?\b",
     re.I,
 )
+
+
+_WANTS_PERSON = re.compile(
+    r"\b(?:i|we)\s*(?:really\s+|just\s+)?(?:need|want|would like|'d like)\b(?!\s+to\s+(?:pay|know|see|change|update))|"
+    r"\b(?:connect|transfer|put|pass|hand|escalate|raise|forward|refer)\b(?:\s+(?:me|us|it|this|that|them|on))*\s+"
+    r"(?:through|to|with|over)\b|\b(?:talk|speak|chat)\s+(?:to|with)\b|\bget me\b|\bloop in\b",
+    re.I,
+)
+_QUESTION_SHAPE = re.compile(
+    r"\?\s*$|^\W*(?:how|hw|what|whats|where|when|why|who|which|is|are|can i|can we|do|does)\b", re.I
+)
+
+
+def _on_a_skill(whole: Part) -> Part | None:
+    """An "off-topic" message the intent head is sure names one skill ("hw do i downlod a sigend quote",
+    "city changed to Oakland, CA 94612, street is 1 Broadway"): typos and terse values throw the act head,
+    not the topic. A question about it, or a request when the skill changes something."""
+    from agent.planner.skills import BY_NAME
+
+    skill = BY_NAME.get(whole.intent)
+    if skill is None or skill.name == "handoff" or whole.intent_p < SURE_TOPIC or _CREATIVE.search(whole.text):
+        return None
+    if _QUESTION_SHAPE.search(whole.text):
+        act = Act.PORTAL_QUESTION
+    else:
+        act = Act.REQUEST if skill.writes or skill.kind == "form" else Act.DATA_QUESTION
+    return Part(whole.text, act, whole.intent, whole.act_p, whole.intent_p)
 
 
 def _part(text: str, context: str) -> Part:

@@ -543,3 +543,100 @@ def test_which_invoices_can_be_paid_shows_only_those_and_that_one_is_then_the_on
     assert "INV-1002" in listed.reply and "INV-1002" not in payable.reply  # paid: not among the payable ones
     assert "can be paid by card now" in payable.reply
     assert pay.pending_action["tool"] == "pay_invoice" and pay.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+# -- round 10 --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mark INV-1003 as paid, we'll send the wire later",
+        "mark INV-1001 paid, we posted a cheque yesterday",
+        "can you set INV-1001 to paid please",
+    ],
+)
+def test_marking_an_invoice_paid_is_declined_not_taken_for_a_payment(world: Any, text: str) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert turn.pending_action is None and "can't help with that" in turn.reply
+
+
+def test_asking_why_an_invoice_shows_as_paid_is_not_a_request_to_mark_it(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "why does INV-1002 show as paid?")
+    assert "can't help" not in turn.reply and "INV-1002" in turn.reply
+
+
+def test_a_cards_security_code_is_never_given(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "what's the CVV of the visa on C-1001")
+    assert turn.tool_calls == [] and "security code" in turn.reply
+
+
+def test_a_misspelt_question_about_one_skill_is_not_off_topic(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "hw do i downlod a sigend quote")
+    assert turn.citations and "Signed Quote" in turn.reply
+
+
+def test_a_team_named_and_asked_for_is_a_hand_off_to_that_team(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "and for C-1002 I need the AE")
+    assert turn.handoff is not None and turn.handoff["queue"] == "ae"
+    (turn,) = _say(
+        world, ALICE, "Our renewal for C-1002 is coming up and I want to negotiate. connect me with the right person"
+    )
+    assert turn.handoff is not None and turn.handoff["queue"] == "ae" and "get_contract" not in str(turn.tool_calls)
+
+
+def test_a_billing_detail_asked_about_by_contract_is_shown(world: Any) -> None:
+    shown, how = _say(world, ALICE, "billing address on C-1002?", "can I change the billing address on C-1002?")
+    assert [c["name"] for c in shown.tool_calls] == ["get_contract"] and "100 Market Street" in shown.reply
+    assert "get_contract" not in [c["name"] for c in how.tool_calls]
+
+
+def test_a_country_change_said_in_words_is_refused_as_a_country_change(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "change the country on our billing address from UK to Germany pls")
+    assert turn.pending_action is None and "cannot be changed in the portal" in turn.reply
+
+
+def test_a_contact_name_with_a_middle_initial_is_kept_whole(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "change billing contact name on C-1001 to Alice A. Adams-Smith")
+    assert turn.pending_action["args"]["name"] == "Alice A. Adams-Smith"
+
+
+def test_a_new_street_alone_clears_the_old_suite(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "change the billing street for C-1001 to 12 Harbour Road")
+    assert turn.pending_action["args"]["line1"] == "12 Harbour Road" and turn.pending_action["args"]["line2"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        (
+            "our office moved, new address is: 30 St Mary Axe, London, EC3A 8BF",
+            {"line1": "30 St Mary Axe", "city": "London", "postal_code": "EC3A 8BF"},
+        ),
+        (
+            "pls update address, city is now Leeds, postcode LS1 4AP, street 12 Park Row",
+            {"line1": "12 Park Row", "city": "Leeds", "postal_code": "LS1 4AP"},
+        ),
+        (
+            "street: 77 Harbor Blvd\ncity: Boston\nstate: MA\nzip: 02110",
+            {"line1": "77 Harbor Blvd", "city": "Boston", "region": "MA", "postal_code": "02110"},
+        ),
+        (
+            "5 St James Square, London SW1Y 4JU",
+            {"line1": "5 St James Square", "city": "London", "postal_code": "SW1Y 4JU"},
+        ),
+    ],
+)
+def test_addresses_written_in_other_ways(text: str, parts: dict[str, str]) -> None:
+    from agent.planner import slots
+
+    assert slots.address(text) == parts
+
+
+def test_a_portal_question_the_articles_do_not_cover_offers_a_person(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (app,) = _say(world, ALICE, "is there a mobile app?")
+    assert "open a case with Customer Service" in app.reply and "I can only help" not in app.reply
+    (timed,) = _say(world, ALICE, "how long do I have to turn off auto renew")
+    assert "180 days" in timed.reply  # the eligibility window, not the toggle's steps
