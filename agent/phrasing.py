@@ -82,6 +82,17 @@ def offer_case(queue: str) -> str:
     return f"Would you like me to open a case with {QUEUE_LABEL.get(queue, 'Customer Service')}?"
 
 
+def not_yours(contract_ids: list[str], *, granting: bool) -> str:
+    """The signed-in user asked to be given (or to lose) access to contracts they are not a user of."""
+    ids = ", ".join(contract_ids) or "those contracts"
+    if not granting:
+        return f"You don't have access to {ids}, so there is no access of yours to remove."
+    return (
+        f"You don't have access to {ids} yourself, so I can't give it to you: access to a contract is given by "
+        "one of its billing contacts (in Manage Users) or by Customer Service. " + offer_case("customer_service")
+    )
+
+
 def not_in_articles(words: list[str]) -> str:
     """The question asked about something the help articles never mention: the answer above is only the nearest."""
     named = " or ".join(f'"{w}"' for w in words[:3])

@@ -488,7 +488,12 @@ def _ask_or_fill(w: Work, skill: Skill, given: Slots, text: str) -> str:
                 return value.text
             filled[need.slot] = value
     if skill.name in ("grant_access", "remove_access"):
-        email = resolve.user_email(w, filled, text)
+        email = resolve.user_email(w, filled, text, granting=skill.name == "grant_access")
+        if isinstance(email, Ask) and email.final:
+            blocked = _cannot(w, skill, "user")  # a partner or a user without contracts: that is the reason
+            if blocked is None and skill.name == "grant_access":
+                w.state.offer = Offer("handoff", {"queue": "customer_service"})
+            return blocked or email.text
         if isinstance(email, Ask):
             w.state.frame = Frame(skill.name, {k: v for k, v in filled.items() if k != "user"}, "user")
             return email.text

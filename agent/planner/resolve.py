@@ -24,6 +24,7 @@ class Ask:
     """The question that asks for a slot (the list of candidates is part of it)."""
 
     text: str
+    final: bool = False  # nothing the user could answer makes the change possible: said, not asked
 
 
 ME = "me"  # the user a grant or removal is about is the signed-in user
@@ -261,7 +262,7 @@ def contract_ids(w: Work, skill: Skill, s: Slots, text: str) -> list[str] | Ask:
     return found.split(",")
 
 
-def user_email(w: Work, s: Slots, text: str) -> str | Ask:
+def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str | Ask:
     """The e-mail of the user a grant or removal is about: typed, picked from a list, or found by name."""
     person = str(s.get("user") or "")
     if "@" in person:
@@ -273,7 +274,8 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
         return mentioned
     if not person:
         return Ask("Which user? Please give their e-mail address.")
-    pool = list(s.get("contract_ids") or [])
+    # Someone to be given access is looked for on every contract the user sees (not yet on the ones named)
+    pool = [] if granting and person != ME else list(s.get("contract_ids") or [])
     if not pool:
         listed = w.call("list_contracts", {})
         pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
@@ -288,7 +290,10 @@ def user_email(w: Work, s: Slots, text: str) -> str | Ask:
     if person == NOT_ME:
         return others.pop() if len(others) == 1 else Ask("Which user? Please give their e-mail address.")
     if person == ME:
-        return Ask("You are not a user of those contracts. Which user do you mean? Please give their e-mail address.")
+        return Ask(R.not_yours(pool, granting=granting), final=True)
+    if person.startswith(slots.ROLE_PREFIX):
+        role = R.ROLE.get(person.removeprefix(slots.ROLE_PREFIX), "")
+        return Ask(f"I couldn't find the {role} among the users of your contracts. What is their e-mail address?")
     return Ask(f'I couldn\'t find a portal user called "{person}" on your contracts. What is their e-mail address?')
 
 
@@ -304,6 +309,8 @@ def person_in_focus(w: Work, text: str) -> str | None:
 def _is_person(person: str, user: dict[str, Any]) -> bool:
     if person == ME:
         return bool(user.get("you"))
+    if person.startswith(slots.ROLE_PREFIX):
+        return person.removeprefix(slots.ROLE_PREFIX) in (user.get("roles") or [])
     name = (user.get("name") or "").lower()
     first = name.split()[0] if name else ""
     return person.lower() in {first, name, str(user.get("email", "")).split("@")[0].lower()}

@@ -699,6 +699,12 @@ _PERSON_REF = re.compile(
     re.I,
 )
 _PERSON_STOP = {
+    "myself",
+    "ourselves",
+    "yourself",
+    "himself",
+    "herself",
+    "themselves",
     "access",
     "user",
     "users",
@@ -795,9 +801,30 @@ _PERSON_STOP = {
 }
 
 
+# A person named by the role they hold on the contract ("remove the card holder"): the role, for the resolver
+ROLE_PREFIX = "role:"
+_ROLE_REF = (
+    ("card_holder", re.compile(r"\b(?:credit[\s-]?)?card[\s-]?holder\b", re.I)),
+    ("primary_billing_contact", re.compile(r"\bprimary(?:\s+billing)?\s+contact\b", re.I)),
+)
+# "bob shouldn't be on C-1001 anymore": a first name that opens the message, then what should change for them
+_SUBJECT = re.compile(
+    r"^\W*([a-z]+)\s+(?:shouldn'?t|should not|no longer|doesn'?t need|does not need|has left|left|"
+    r"isn'?t with us|is leaving|needs|should)\b",
+    re.I,
+)
+
+
 def person_reference(text: str) -> str | None:
-    """A person named by a first name or an e-mail's local part: "remove bob from C-1001" -> "bob"."""
+    """A person named by a first name, an e-mail's local part or a role: "remove bob from C-1001" -> "bob",
+    "remove the card holder" -> "role:card_holder"."""
+    for role, pattern in _ROLE_REF:
+        if pattern.search(text):
+            return ROLE_PREFIX + role
     scrubbed = EMAIL.sub(" ", _ENTITY.sub(" ", text))
+    if (subject := _SUBJECT.search(scrubbed)) and (word := subject.group(1).lower()) not in _PERSON_STOP:
+        if word not in {"i", "we", "he", "she", "they", "it", "this", "that", "someone", "nobody"}:
+            return word
     for m in _PERSON_REF.finditer(scrubbed):
         word = m.group(1).lower()
         if word not in _PERSON_STOP and not re.fullmatch(r"c-?\d+", word):

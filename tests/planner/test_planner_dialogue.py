@@ -640,3 +640,29 @@ def test_a_portal_question_the_articles_do_not_cover_offers_a_person(world: Any,
     assert "open a case with Customer Service" in app.reply and "I can only help" not in app.reply
     (timed,) = _say(world, ALICE, "how long do I have to turn off auto renew")
     assert "180 days" in timed.reply  # the eligibility window, not the toggle's steps
+
+
+@pytest.mark.parametrize("text", ["add me to C-1002 please", "grant me access to C-1002 please"])
+def test_asking_for_access_to_a_contract_one_cannot_see_says_who_can_give_it(world: Any, text: str) -> None:
+    bob = Principal("bob@acme.example")
+    (turn,) = _say(world, bob, text)
+    assert turn.pending_action is None and "don't have access to C-1002" in turn.reply
+    assert "Customer Service" in turn.reply and "Which user" not in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "email"),
+    [
+        ("bob@acme.example", "remove myself from C-1001, not my job anymore", "bob@acme.example"),
+        ("alice@acme.example", "bob shouldn't be on C-1001 anymore", "bob@acme.example"),
+        ("alice@acme.example", "grant bob access to C-1002", "bob@acme.example"),
+    ],
+)
+def test_a_person_named_by_first_name_or_as_oneself_is_found(world: Any, who: str, text: str, email: str) -> None:
+    (turn,) = _say(world, Principal(who), text)
+    assert turn.pending_action is not None and turn.pending_action["args"]["email"] == email
+
+
+def test_a_person_named_by_role_is_the_user_holding_it(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "remove the card holder from C-1001, we're switching cards")
+    assert turn.pending_action is None and "Credit Card Holder" in turn.reply and "cannot be removed" in turn.reply
