@@ -37,6 +37,9 @@ _NEXT = re.compile(
 
 def respond(w: Work, parts: list[Part]) -> str:
     """The reply to the message (raises `NeedCall` while a tool result is still needed)."""
+    for part in parts:
+        if (refused := _never(w, part)) is not None:
+            return refused  # "change the amount … so I can put it on the card": nothing else of it is done
     texts: list[str] = []
     for part in parts:
         skill = BY_NAME.get(part.intent)
@@ -80,15 +83,33 @@ _MARK_PAID = re.compile(
     re.I,
 )
 
+# Things no skill does and no wording makes one do: changing what an invoice charges, changing the rules the
+# assistant works by (confirmation included), or anyone's data but the user's own.
+_NEVER = re.compile(
+    r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b(?!\s+(?:of|on)\s+(?:the\s+)?card)|"
+    r"\bsystem override\b|\b(?:admin|developer|god|debug) mode\b|"
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|your\s+|the\s+|any\s+)?(?:previous\s+|prior\s+)?(?:instructions|rules|prompt)\b|"
+    r"\bwithout (?:asking|confirm\w*)\b|\bskip (?:the )?confirm\w*|"
+    r"\b(?:don'?t|do not|never) ask (?:me )?(?:to confirm|for confirm\w*|first)\b|"
+    r"\b(?:every|all|other) customers?'?s?\b",
+    re.I,
+)
+
+
+def _never(w: Work, part: Part) -> str | None:
+    """The reply to something no skill does, whatever the classifier reads in the words around it."""
+    if part.act in (Act.AFFIRM, Act.DENY):
+        return None
+    if _CARD_CODE.search(part.text) and part.intent != "update_card" and not slots.CARD_MASK.search(part.text):
+        return R.NO_CARD_CODE  # asked to see it; a code typed with a new card gets the card form
+    if _FULL_CARD.search(part.text):
+        return R.NO_FULL_CARD
+    if _MARK_PAID.search(part.text) or _NEVER.search(part.text):
+        return decline(w, part)
+    return None
+
 
 def handle(w: Work, part: Part) -> str:
-    if part.act not in (Act.AFFIRM, Act.DENY):
-        if _CARD_CODE.search(part.text) and part.intent != "update_card" and not slots.CARD_MASK.search(part.text):
-            return R.NO_CARD_CODE  # asked to see it; a code typed with a new card gets the card form below
-        if _FULL_CARD.search(part.text):
-            return R.NO_FULL_CARD
-        if _MARK_PAID.search(part.text):
-            return decline(w, part)
     points = slots.reference(part.text).other or slots.described(part.text).any
     if part.act == Act.AFFIRM and points and w.before.last is not None and lexical_reply(part.text) is None:
         return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
@@ -192,6 +213,8 @@ def data_question(w: Work, part: Part) -> str:
 
 def request(w: Work, part: Part) -> str:
     skill = skill_for(w, part)
+    if skill is None and set(slots.address(part.text)) == {"country"}:
+        skill = BY_NAME["update_address"]  # "need our billing country switched to Ireland asap"
     if skill is None and part.act == Act.REQUEST and part.intent == GENERAL:
         return decline(w, part)
     if skill is None:
@@ -200,6 +223,7 @@ def request(w: Work, part: Part) -> str:
         return handoff(w, part.text)
     found = resolve.collect(skill, part.text)
     ids = slots.found(part.text).invoice_ids
+    later: list[str] = []
     if skill.again and skill.needs[0].slot in ("invoice_id", "contract_id"):
         # "pay INV-2001 and INV-2002", "auto-renew off on C-1001 and C-1002": one change at a time, the
         # others wait for "next"
@@ -207,7 +231,11 @@ def request(w: Work, part: Part) -> str:
         items = ids if kind == "invoice_id" else slots.found(part.text).contract_ids
         if len(items) > 1:
             found = {**found, kind: items[0]}
-            w.state.parked.extend(skill.again.format(i) for i in items[1:])
+            for item in items[1:]:
+                if (why := _not_possible(w, skill, item)) is None:
+                    w.state.parked.append(skill.again.format(item))
+                else:
+                    later.append(why)  # "pay INV-1001 and INV-1003": INV-1003's refusal now, not after "next"
     if skill.name == "update_po" and len(ids) > 1:  # "PO-5001 on INV-1003 and PO-5002 on INV-1004"
         found = _one_po_now(w, skill, part.text, ids)
     if skill.name == "add_user" and found.get("email") and not found.get("name"):
@@ -216,7 +244,22 @@ def request(w: Work, part: Part) -> str:
     if w.before.last is not None and w.before.last.skill == skill.name and _ALSO.search(part.text):
         found = {**_carried(w.before.last.slots, skill), **found}  # "do the same for C-1002"
     note = _dropped(w, skill)
-    return note + run(w, skill, found, part.text)
+    return note + run(w, skill, found, part.text) + "".join(f"\n\n{why}" for why in later)
+
+
+def _not_possible(w: Work, skill: Skill, item: str) -> str | None:
+    """Why a second item named with the first cannot be changed at all (so it is not set aside for "next")."""
+    if skill.name == "pay_invoice":
+        i = w.call("get_invoice", {"invoice_id": item})
+        if i.get("ok") is False:
+            return R.refusal(i)
+        return None if i.get("payable") else R.not_payable(i)
+    if skill.name == "disable_auto_renew":
+        c = w.call("get_contract", {"contract_id": item})
+        if c.get("ok") is False:
+            return R.refusal(c)
+        return str(c.get("auto_renew_off_detail") or "") or None if c.get("auto_renew_off_reason") else None
+    return None
 
 
 def slot_answer(w: Work, part: Part) -> str:

@@ -56,6 +56,8 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         if f.emails:
             s["email"] = f.emails[0]
         who = slots.name_answer(text) if asked == "name" else slots.full_name(text)
+        if who is None and f.emails:
+            who = _typed_name_of(f.emails[0], text)
         if who:
             s["name"] = who
     if name in ("grant_access", "remove_access"):
@@ -91,6 +93,18 @@ def _contact(text: str, asked: bool) -> dict[str, str]:
     if who:
         out["name"] = who
     return out
+
+
+def _typed_name_of(email: str, text: str) -> str | None:
+    """ "add greg green greg.green@acme.example": a name typed in lower case is a name when it is the
+    e-mail's own first.last words (a guess from the address alone would not be)."""
+    words = [w for w in re.split(r"[._\-]", email.split("@")[0]) if w]
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return None
+    typed = slots.EMAIL.sub(" ", text)
+    if re.search(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b", typed, re.I):
+        return " ".join(w.capitalize() for w in words)
+    return None
 
 
 def missing(value: Any) -> bool:

@@ -229,7 +229,7 @@ _CUE = re.compile(
 )
 _END = re.compile(
     r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
-    r"too|as well|asap|for|on|in|of|to|so|because|cause|cos|since|but|which)\b)",
+    r"too|as well|asap|ty|tyvm|cheers|for|on|in|of|to|so|because|cause|cos|since|but|which)\b)",
     re.I,
 )
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")
@@ -315,7 +315,8 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
         re.I,
     ):
         return m.group(1)  # "ACME-FIN_0099 as the PO on INV-1004"
-    if m := re.search(r"(?<![\w/])(PO[-_/][A-Za-z0-9][A-Za-z0-9 _/\-]*)", body, re.I):
+    # "PO-4471-X", "GB-PO-313" (a prefix before "PO" is part of the number)
+    if m := re.search(r"(?<![\w/\-])((?:[A-Za-z0-9]+[-_/])?PO[-_/][A-Za-z0-9][A-Za-z0-9 _/\-]*)", body, re.I):
         return _clean_value(m.group(1).split(" ")[0])
     return po_answer(text) if asked else None
 
@@ -485,8 +486,17 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
         ).strip(" .!?")
         if not piece or any(_value_after(piece, p) for p in _NAMED_PART.values()):
             continue  # "... and the postal code is 94107": a named part, taken below
+        if labelled := _LABELLED.match(piece):  # "city New York", "zip 10118": the label says which part
+            name = next(n for n, p in _NAMED_PART.items() if p.match(labelled.group(1)))
+            parts.setdefault(name, labelled.group(2).strip())
+            continue
         _place(piece, parts)
     return parts
+
+
+_LABELLED = re.compile(
+    r"^(city|town|state|region|province|county|zip(?:\s*code)?|post(?:al)?\s*code|postcode)\s*:?\s+(\S.*)$", re.I
+)
 
 
 def _place(piece: str, parts: dict[str, str]) -> None:

@@ -89,6 +89,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
         and len(text.split()) <= 6
         and _gives(text, state.frame.asked)
         and whole.act != Act.SLOT_ANSWER
+        and not (whole.act in QUESTIONS and _QUESTION_SHAPE.search(text))  # "what's the balance of INV-1001"
     ):
         # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
