@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
@@ -71,6 +71,29 @@ def unlocked(now: dt.datetime) -> ColumnElement[bool]:
     """No turn holds the conversation at `now`: never locked, released, or its lease ran out (a crashed turn)."""
     return or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
 
+
+# The statements of every turn, built once: building a statement (and its cache key) cost more CPU than
+# SQLAlchemy's compiled-statement cache saved, about a tenth of a read turn's database time (BENCHMARKS.md).
+# Bound values are named `b_*` so they never clash with the columns an UPDATE sets.
+_ACQUIRE = (
+    update(conversations)
+    .where(
+        conversations.c.id == bindparam("b_id"),
+        or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < bindparam("b_now")),
+    )
+    .values(lock_owner=bindparam("b_owner"), locked_until=bindparam("b_until"))
+)
+_ACQUIRE_OWN = _ACQUIRE.where(conversations.c.user_email == bindparam("b_email"))
+_HELD = (conversations.c.id == bindparam("b_id")) & (conversations.c.lock_owner == bindparam("b_owner"))
+_RELEASE = update(conversations).where(_HELD).values(lock_owner=None, locked_until=None)
+_RENEW = update(conversations).where(_HELD).values(locked_until=bindparam("b_until"))
+_LAST_SEQ = select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == bindparam("b_id"))
+_TOUCH = update(conversations).where(conversations.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
+_SINCE = (
+    select(messages.c.seq, messages.c.data)
+    .where(messages.c.conversation_id == bindparam("b_id"), messages.c.seq > bindparam("b_after"))
+    .order_by(messages.c.seq)
+)
 
 _SHOWN_ROLES = {"human": "user", "ai": "assistant"}  # stored role -> the transcript's; tool messages are not shown
 
@@ -158,9 +181,7 @@ class ConversationStore:
             return 0
         now = _now()
         with self._tx(write=True) as conn:
-            seq: int = conn.execute(
-                select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == conversation_id)
-            ).scalar_one()
+            seq: int = conn.execute(_LAST_SEQ, {"b_id": conversation_id}).scalar_one()
             rows = [
                 {
                     "conversation_id": conversation_id,
@@ -175,8 +196,8 @@ class ConversationStore:
             conn.execute(insert(messages), rows)
             last = seq + len(rows)
             if record is not None:
-                conn.execute(insert(turns).values(record.row(conversation_id, last, now)))
-            conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now))
+                conn.execute(insert(turns), record.row(conversation_id, last, now))
+            conn.execute(_TOUCH, {"b_id": conversation_id, "b_now": now})
         return last
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
@@ -185,11 +206,7 @@ class ConversationStore:
         their conversation), and rebuilding LangChain messages from JSON was 5 % of a read turn's CPU."""
         last, known = self._parsed.get(conversation_id)
         with self._tx(write=False) as conn:
-            rows = conn.execute(
-                select(messages.c.seq, messages.c.data)
-                .where(messages.c.conversation_id == conversation_id, messages.c.seq > last)
-                .order_by(messages.c.seq)
-            ).all()
+            rows = conn.execute(_SINCE, {"b_id": conversation_id, "b_after": last}).all()
         if not rows:
             return list(known)
         parsed = known + tuple(messages_from_dict([row.data for row in rows]))
@@ -255,34 +272,26 @@ class ConversationStore:
         finally:
             self._leases.drop(conversation_id, owner)
             with self._tx(write=True) as conn:
-                conn.execute(
-                    update(conversations)
-                    .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
-                    .values(lock_owner=None, locked_until=None)
-                )
+                conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": owner})
 
     def _renew(self, held: list[tuple[str, str, float]]) -> None:
         """Extend the leases this process holds (one transaction for all of them)."""
         try:
             with self._tx(write=True) as conn:
                 for conversation_id, owner, lease in held:
-                    conn.execute(
-                        update(conversations)
-                        .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
-                        .values(locked_until=_now() + dt.timedelta(seconds=lease))
-                    )
+                    until = _now() + dt.timedelta(seconds=lease)
+                    conn.execute(_RENEW, {"b_id": conversation_id, "b_owner": owner, "b_until": until})
         except Exception:  # noqa: BLE001 - a missed renewal only lets the leases run out sooner
             log.warning("could not renew the locks of %d conversations", len(held), exc_info=True)
 
     def _acquire(self, conversation_id: str, owner: str, lease: float, user_email: str | None = None) -> bool:
         now = _now()
-        whose = [conversations.c.user_email == user_email] if user_email is not None else []
+        values = {"b_id": conversation_id, "b_now": now, "b_owner": owner, "b_until": now + dt.timedelta(seconds=lease)}
         with self._tx(write=True) as conn:
-            result = conn.execute(
-                update(conversations)
-                .where(conversations.c.id == conversation_id, unlocked(now), *whose)
-                .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
-            )
+            if user_email is None:
+                result = conn.execute(_ACQUIRE, values)
+            else:
+                result = conn.execute(_ACQUIRE_OWN, {**values, "b_email": user_email})
         return result.rowcount == 1
 
 
