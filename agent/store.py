@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
@@ -40,6 +40,16 @@ class TranscriptLine(TypedDict):
     content: str
     created_at: str
     rating: NotRequired[str]  # the reader's own rating of an assistant reply, when they gave one
+
+
+@dataclass
+class Held:
+    """A conversation's lock while a turn holds it (what `ConversationStore.locked` yields). The turn's last
+    write may give it back in its own transaction (`append(..., release=held)`) instead of one more."""
+
+    conversation_id: str
+    owner: str
+    released: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,11 @@ _RELEASE = update(conversations).where(_HELD).values(lock_owner=None, locked_unt
 _RENEW = update(conversations).where(_HELD).values(locked_until=bindparam("b_until"))
 _LAST_SEQ = select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == bindparam("b_id"))
 _TOUCH = update(conversations).where(conversations.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
+_MINE = conversations.c.lock_owner == bindparam("b_owner")
+_TOUCH_AND_RELEASE = _TOUCH.values(
+    lock_owner=case((_MINE, None), else_=conversations.c.lock_owner),
+    locked_until=case((_MINE, None), else_=conversations.c.locked_until),
+)
 _SINCE = (
     select(messages.c.seq, messages.c.data)
     .where(messages.c.conversation_id == bindparam("b_id"), messages.c.seq > bindparam("b_after"))
@@ -174,11 +189,21 @@ class ConversationStore:
             ).first()
         return None if row is None else self.get(row.id, row.user_email)
 
-    def append(self, conversation_id: str, new: list[BaseMessage], record: TurnRecord | None = None) -> int:
+    def append(
+        self,
+        conversation_id: str,
+        new: list[BaseMessage],
+        record: TurnRecord | None = None,
+        *,
+        release: Held | None = None,
+    ) -> int:
         """Store the messages (masked) after the conversation's last; with `record`, the turn they make (in the
-        same transaction). Returns the `seq` of the last message stored (the reply a user may rate)."""
+        same transaction). Returns the `seq` of the last message stored (the reply a user may rate).
+
+        With `release` (the turn's last write), the lock is given back in the same transaction."""
         if not new:
             return 0
+        assert release is None or release.conversation_id == conversation_id
         now = _now()
         with self._tx(write=True) as conn:
             seq: int = conn.execute(_LAST_SEQ, {"b_id": conversation_id}).scalar_one()
@@ -197,7 +222,13 @@ class ConversationStore:
             last = seq + len(rows)
             if record is not None:
                 conn.execute(insert(turns), record.row(conversation_id, last, now))
-            conn.execute(_TOUCH, {"b_id": conversation_id, "b_now": now})
+            if release is None:
+                conn.execute(_TOUCH, {"b_id": conversation_id, "b_now": now})
+            else:
+                conn.execute(_TOUCH_AND_RELEASE, {"b_id": conversation_id, "b_now": now, "b_owner": release.owner})
+        if release is not None:
+            release.released = True
+            self._leases.drop(conversation_id, release.owner)
         return last
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
@@ -250,7 +281,7 @@ class ConversationStore:
         user_email: str | None = None,
         lease: float = LOCK_LEASE_SECONDS,
         wait: float = 90.0,
-    ) -> Iterator[None]:
+    ) -> Iterator[Held]:
         """Serialise turns of one conversation across threads and processes (a renewed lease row lock).
 
         With `user_email`, only that user's conversation is locked, in the same statement (one
@@ -267,12 +298,14 @@ class ConversationStore:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
         self._leases.hold(conversation_id, owner, lease)
+        held = Held(conversation_id, owner)
         try:
-            yield
+            yield held
         finally:
-            self._leases.drop(conversation_id, owner)
-            with self._tx(write=True) as conn:
-                conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": owner})
+            if not held.released:  # else the turn's last append gave it back
+                self._leases.drop(conversation_id, owner)
+                with self._tx(write=True) as conn:
+                    conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": owner})
 
     def _renew(self, held: list[tuple[str, str, float]]) -> None:
         """Extend the leases this process holds (one transaction for all of them)."""
