@@ -41,7 +41,7 @@ from agent.planner.state import service_marker
 from agent.planner.understand import classify
 from agent.prompts import policy_prompt
 from agent.results import ActionResult, DecidedView, ToolCallView, TurnResult, action_dict
-from agent.store import Conversation, ConversationStore, TranscriptLine
+from agent.store import Conversation, ConversationStore, Held, TranscriptLine
 from agent.turn_record import TurnRecord, agent_turn_record
 from billing.entities import PendingAction
 from billing.errors import ActionAlreadyDecided, InvalidInput, NotFound
@@ -159,37 +159,37 @@ class Runner:
         self, principal: Principal, conversation_id: str, text: str, stream_tokens: bool
     ) -> Generator[TurnEvent, None, None]:
         text = _clean_text(text)
-        with self.store.locked(conversation_id, user_email=principal.email):
+        with self.store.locked(conversation_id, user_email=principal.email) as held:
             pending = self.billing.pending_actions(principal, conversation_id)
             prefix = ""
             if pending:
                 reply = reply_to_proposal(text, SKILL_OF_OPERATION.get(pending[-1].operation))
                 if reply in (Reply.AFFIRM, Reply.DENY):
                     yield from self._typed_decision(
-                        principal, conversation_id, text, pending[-1], reply is Reply.AFFIRM
+                        principal, conversation_id, text, pending[-1], reply is Reply.AFFIRM, held
                     )
                     return
                 if reply is Reply.UNCLEAR:
-                    yield from self._ask_again(principal, conversation_id, text, pending[-1])
+                    yield from self._ask_again(principal, conversation_id, text, pending[-1], held)
                     return
                 if reply is Reply.QUESTION:  # answered, and the proposal keeps waiting for its decision
                     yield from self._agent_turn(
-                        principal, conversation_id, text, prefix, stream_tokens, keep=pending[-1]
+                        principal, conversation_id, text, prefix, stream_tokens, keep=pending[-1], held=held
                     )
                     return
                 prefix = self._cancel_for_new_message(principal, conversation_id, pending[-1])
-            yield from self._agent_turn(principal, conversation_id, text, prefix, stream_tokens)
+            yield from self._agent_turn(principal, conversation_id, text, prefix, stream_tokens, held=held)
 
     def decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> ActionResult:
         """The button path: execute or reject the user's pending action (raises if not pending)."""
         with (
             tracing.traced_decision(conversation_id, action_id, approve) as span,
-            self.store.locked(conversation_id, user_email=principal.email),
+            self.store.locked(conversation_id, user_email=principal.email) as held,
         ):
             action = self._decide(principal, conversation_id, action_id, approve)
             tracing.record_decision(span, action)
             reply = R.outcome_text(action)
-            seq = self.store.append(conversation_id, [_service_message(reply, action)])
+            seq = self.store.append(conversation_id, [_service_message(reply, action)], release=held)
         return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply, seq)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -199,7 +199,13 @@ class Runner:
         return self.billing.reject(principal, action_id, conversation_id)
 
     def _typed_decision(
-        self, principal: Principal, conversation_id: str, text: str, action: PendingAction, approve: bool
+        self,
+        principal: Principal,
+        conversation_id: str,
+        text: str,
+        action: PendingAction,
+        approve: bool,
+        held: Held | None = None,
     ) -> Iterator[TurnEvent]:
         started = time.perf_counter()
         try:
@@ -210,7 +216,8 @@ class Runner:
             reply = R.ALREADY_DECIDED
             info = DecidedView(id=action.id, status=already.status, result=already.result or {})
         record = _service_record(principal, "decision", text, started)
-        seq = self.store.append(conversation_id, [HumanMessage(text), _service_message(reply, action)], record)
+        messages = [HumanMessage(text), _service_message(reply, action)]
+        seq = self.store.append(conversation_id, messages, record, release=held)
         yield TokenEvent(reply)
         yield DoneEvent(TurnResult(conversation_id, reply, decided_action=info, model="service", message_id=seq))
 
@@ -231,7 +238,7 @@ class Runner:
         return reminder
 
     def _ask_again(
-        self, principal: Principal, conversation_id: str, text: str, action: PendingAction
+        self, principal: Principal, conversation_id: str, text: str, action: PendingAction, held: Held | None = None
     ) -> Iterator[TurnEvent]:
         """An unclear reply to a proposal keeps it and asks for a clear decision (the model is not called)."""
         started = time.perf_counter()
@@ -245,6 +252,7 @@ class Runner:
                 ),
             ],
             _service_record(principal, "reask", text, started),
+            release=held,
         )
         yield TokenEvent(reply)
         yield PendingActionEvent(action_dict(action))
@@ -277,6 +285,7 @@ class Runner:
         prefix: str,
         stream_tokens: bool = True,
         keep: PendingAction | None = None,
+        held: Held | None = None,
     ) -> Iterator[TurnEvent]:
         human = HumanMessage(text)
         budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
@@ -332,7 +341,10 @@ class Runner:
             degraded=bool(note),
             guard=_guard_reasons(reasons, ctx),
         )
-        seq = self.store.append(conversation_id, new, record)
+        # The lock goes back with the turn's messages unless `_finish` still reads or writes under it (a
+        # proposal to report, or a reminder of the one that waits).
+        last = keep is None and ctx.turn.pending is None
+        seq = self.store.append(conversation_id, new, record, release=held if last else None)
         yield from self._finish(conversation_id, ctx, new, prefix, note, seconds, keep, reasons, seq)
 
     def _remote(self, model: BaseChatModel) -> bool:

@@ -7,13 +7,14 @@ import logging
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage, messages_from_dict, messages_to_dict
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agent.errors import ConversationBusy
@@ -27,6 +28,8 @@ log = logging.getLogger("portal_agent.store")
 # stops renewing, so its conversation is free again this soon after the crash (not after the longest
 # possible turn).
 LOCK_LEASE_SECONDS = 15.0
+# Parsed messages kept per process, at most this many in all (least recently used conversations go first).
+PARSED_MESSAGES_KEPT = 4096
 
 
 class TranscriptLine(TypedDict):
@@ -37,6 +40,16 @@ class TranscriptLine(TypedDict):
     content: str
     created_at: str
     rating: NotRequired[str]  # the reader's own rating of an assistant reply, when they gave one
+
+
+@dataclass
+class Held:
+    """A conversation's lock while a turn holds it (what `ConversationStore.locked` yields). The turn's last
+    write may give it back in its own transaction (`append(..., release=held)`) instead of one more."""
+
+    conversation_id: str
+    owner: str
+    released: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,34 @@ def unlocked(now: dt.datetime) -> ColumnElement[bool]:
     return or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < now)
 
 
+# The statements of every turn, built once: building a statement (and its cache key) cost more CPU than
+# SQLAlchemy's compiled-statement cache saved, about a tenth of a read turn's database time (BENCHMARKS.md).
+# Bound values are named `b_*` so they never clash with the columns an UPDATE sets.
+_ACQUIRE = (
+    update(conversations)
+    .where(
+        conversations.c.id == bindparam("b_id"),
+        or_(conversations.c.locked_until.is_(None), conversations.c.locked_until < bindparam("b_now")),
+    )
+    .values(lock_owner=bindparam("b_owner"), locked_until=bindparam("b_until"))
+)
+_ACQUIRE_OWN = _ACQUIRE.where(conversations.c.user_email == bindparam("b_email"))
+_HELD = (conversations.c.id == bindparam("b_id")) & (conversations.c.lock_owner == bindparam("b_owner"))
+_RELEASE = update(conversations).where(_HELD).values(lock_owner=None, locked_until=None)
+_RENEW = update(conversations).where(_HELD).values(locked_until=bindparam("b_until"))
+_LAST_SEQ = select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == bindparam("b_id"))
+_TOUCH = update(conversations).where(conversations.c.id == bindparam("b_id")).values(updated_at=bindparam("b_now"))
+_MINE = conversations.c.lock_owner == bindparam("b_owner")
+_TOUCH_AND_RELEASE = _TOUCH.values(
+    lock_owner=case((_MINE, None), else_=conversations.c.lock_owner),
+    locked_until=case((_MINE, None), else_=conversations.c.locked_until),
+)
+_SINCE = (
+    select(messages.c.seq, messages.c.data)
+    .where(messages.c.conversation_id == bindparam("b_id"), messages.c.seq > bindparam("b_after"))
+    .order_by(messages.c.seq)
+)
+
 _SHOWN_ROLES = {"human": "user", "ai": "assistant"}  # stored role -> the transcript's; tool messages are not shown
 
 
@@ -95,6 +136,7 @@ class ConversationStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._leases = _Leases(self._renew)
+        self._parsed = _ParsedHistories(PARSED_MESSAGES_KEPT)
 
     def _tx(self, *, write: bool) -> AbstractContextManager[Connection]:
         """A transaction on the store's engine (see `transaction`)."""
@@ -147,16 +189,24 @@ class ConversationStore:
             ).first()
         return None if row is None else self.get(row.id, row.user_email)
 
-    def append(self, conversation_id: str, new: list[BaseMessage], record: TurnRecord | None = None) -> int:
+    def append(
+        self,
+        conversation_id: str,
+        new: list[BaseMessage],
+        record: TurnRecord | None = None,
+        *,
+        release: Held | None = None,
+    ) -> int:
         """Store the messages (masked) after the conversation's last; with `record`, the turn they make (in the
-        same transaction). Returns the `seq` of the last message stored (the reply a user may rate)."""
+        same transaction). Returns the `seq` of the last message stored (the reply a user may rate).
+
+        With `release` (the turn's last write), the lock is given back in the same transaction."""
         if not new:
             return 0
+        assert release is None or release.conversation_id == conversation_id
         now = _now()
         with self._tx(write=True) as conn:
-            seq: int = conn.execute(
-                select(func.coalesce(func.max(messages.c.seq), 0)).where(messages.c.conversation_id == conversation_id)
-            ).scalar_one()
+            seq: int = conn.execute(_LAST_SEQ, {"b_id": conversation_id}).scalar_one()
             rows = [
                 {
                     "conversation_id": conversation_id,
@@ -171,22 +221,28 @@ class ConversationStore:
             conn.execute(insert(messages), rows)
             last = seq + len(rows)
             if record is not None:
-                conn.execute(insert(turns).values(record.row(conversation_id, last, now)))
-            conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated_at=now))
+                conn.execute(insert(turns), record.row(conversation_id, last, now))
+            if release is None:
+                conn.execute(_TOUCH, {"b_id": conversation_id, "b_now": now})
+            else:
+                conn.execute(_TOUCH_AND_RELEASE, {"b_id": conversation_id, "b_now": now, "b_owner": release.owner})
+        if release is not None:
+            release.released = True
+            self._leases.drop(conversation_id, release.owner)
         return last
 
     def history(self, conversation_id: str) -> list[BaseMessage]:
+        """The conversation's messages, oldest first. Only those stored since this process last read it are
+        fetched and parsed: stored messages never change (appended with the next `seq`, deleted only with
+        their conversation), and rebuilding LangChain messages from JSON was 5 % of a read turn's CPU."""
+        last, known = self._parsed.get(conversation_id)
         with self._tx(write=False) as conn:
-            rows: list[dict[str, object]] = list(
-                conn.execute(
-                    select(messages.c.data)
-                    .where(messages.c.conversation_id == conversation_id)
-                    .order_by(messages.c.seq)
-                )
-                .scalars()
-                .all()
-            )
-        return messages_from_dict(list(rows))
+            rows = conn.execute(_SINCE, {"b_id": conversation_id, "b_after": last}).all()
+        if not rows:
+            return list(known)
+        parsed = known + tuple(messages_from_dict([row.data for row in rows]))
+        self._parsed.put(conversation_id, rows[-1].seq, parsed)
+        return list(parsed)
 
     def transcript(self, conversation_id: str) -> list[TranscriptLine]:
         """Messages as people see them: user and assistant text, with tool activity by name."""
@@ -225,7 +281,7 @@ class ConversationStore:
         user_email: str | None = None,
         lease: float = LOCK_LEASE_SECONDS,
         wait: float = 90.0,
-    ) -> Iterator[None]:
+    ) -> Iterator[Held]:
         """Serialise turns of one conversation across threads and processes (a renewed lease row lock).
 
         With `user_email`, only that user's conversation is locked, in the same statement (one
@@ -242,39 +298,33 @@ class ConversationStore:
                 raise ConversationBusy(conversation_id)
             time.sleep(0.02)
         self._leases.hold(conversation_id, owner, lease)
+        held = Held(conversation_id, owner)
         try:
-            yield
+            yield held
         finally:
-            self._leases.drop(conversation_id, owner)
-            with self._tx(write=True) as conn:
-                conn.execute(
-                    update(conversations)
-                    .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
-                    .values(lock_owner=None, locked_until=None)
-                )
+            if not held.released:  # else the turn's last append gave it back
+                self._leases.drop(conversation_id, owner)
+                with self._tx(write=True) as conn:
+                    conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": owner})
 
     def _renew(self, held: list[tuple[str, str, float]]) -> None:
         """Extend the leases this process holds (one transaction for all of them)."""
         try:
             with self._tx(write=True) as conn:
                 for conversation_id, owner, lease in held:
-                    conn.execute(
-                        update(conversations)
-                        .where(conversations.c.id == conversation_id, conversations.c.lock_owner == owner)
-                        .values(locked_until=_now() + dt.timedelta(seconds=lease))
-                    )
+                    until = _now() + dt.timedelta(seconds=lease)
+                    conn.execute(_RENEW, {"b_id": conversation_id, "b_owner": owner, "b_until": until})
         except Exception:  # noqa: BLE001 - a missed renewal only lets the leases run out sooner
             log.warning("could not renew the locks of %d conversations", len(held), exc_info=True)
 
     def _acquire(self, conversation_id: str, owner: str, lease: float, user_email: str | None = None) -> bool:
         now = _now()
-        whose = [conversations.c.user_email == user_email] if user_email is not None else []
+        values = {"b_id": conversation_id, "b_now": now, "b_owner": owner, "b_until": now + dt.timedelta(seconds=lease)}
         with self._tx(write=True) as conn:
-            result = conn.execute(
-                update(conversations)
-                .where(conversations.c.id == conversation_id, unlocked(now), *whose)
-                .values(lock_owner=owner, locked_until=now + dt.timedelta(seconds=lease))
-            )
+            if user_email is None:
+                result = conn.execute(_ACQUIRE, values)
+            else:
+                result = conn.execute(_ACQUIRE_OWN, {**values, "b_email": user_email})
         return result.rowcount == 1
 
 
@@ -319,3 +369,38 @@ class _Leases:
                 held = [(c, o, lease) for (c, o), lease in self._held.items()]
             self._renew(held)
             last = time.monotonic()
+
+
+class _ParsedHistories:
+    """Conversations' parsed messages (each entry the `seq` of its last message and the messages up to it),
+    least recently used dropped first once more than `limit` messages are kept.
+
+    An entry is replaced whole, never changed, so a reader always sees a prefix that matches its `seq`;
+    callers get a new list (the message objects are shared, and nothing changes a stored message)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._entries: OrderedDict[str, tuple[int, tuple[BaseMessage, ...]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, conversation_id: str) -> tuple[int, tuple[BaseMessage, ...]]:
+        with self._lock:
+            entry = self._entries.get(conversation_id)
+            if entry is None:
+                return 0, ()
+            self._entries.move_to_end(conversation_id)
+            return entry
+
+    def put(self, conversation_id: str, last: int, parsed: tuple[BaseMessage, ...]) -> None:
+        with self._lock:
+            old = self._entries.pop(conversation_id, None)
+            if old is not None:
+                self._size -= len(old[1])
+                if old[0] > last:  # a later read of the same conversation got here first: keep the longer one
+                    parsed, last = old[1], old[0]
+            self._entries[conversation_id] = (last, parsed)
+            self._size += len(parsed)
+            while self._size > self._limit and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= len(dropped)

@@ -67,6 +67,11 @@ class Container:
             self._runner = build_runner(self)
         return self._runner
 
+    @property
+    def runner_built(self) -> bool:
+        """Whether `runner` is ready without building anything (an async caller need not leave its loop)."""
+        return self._runner is not None
+
 
 def model_config(settings: Settings) -> ModelConfig:
     local = is_local_endpoint(settings.openai_base_url)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from functools import lru_cache
 from typing import TypeVar
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, Select, Table, Update, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from billing.adapters.sql_codec import from_row, to_row
@@ -21,6 +22,30 @@ def _value(v: object) -> object:
     return v.value if isinstance(v, enum.Enum) else v
 
 
+# Statements are built once per shape and reused with bound parameters (`b_*`, never a column's name): building
+# one per call, with its cache key, cost more CPU than running it (BENCHMARKS.md, issue 16).
+@lru_cache(maxsize=128)
+def _by_key(table: Table, key: str, for_update: bool) -> Select[tuple[object, ...]]:
+    query = select(table).where(table.c[key] == bindparam("b_key"))
+    return query.with_for_update() if for_update else query
+
+
+@lru_cache(maxsize=256)
+def _filtered(table: Table, filters: tuple[tuple[str, bool], ...]) -> Select[tuple[object, ...]]:
+    """`filters`: (column, whether the value is a collection) pairs; a collection is an expanding IN."""
+    query = select(table)
+    for name, many in filters:
+        wanted: BindParameter[object] = bindparam("b_" + name, expanding=many)
+        query = query.where(table.c[name].in_(wanted) if many else table.c[name] == wanted)
+    return query
+
+
+@lru_cache(maxsize=128)
+def _update_by_key(table: Table, key: str) -> Update:
+    """The SET clause comes from the parameters each execution passes."""
+    return update(table).where(table.c[key] == bindparam("b_key"))
+
+
 class SqlRepository:
     """Implements `billing.ports.Repository` on one open connection (the unit of work's transaction)."""
 
@@ -29,30 +54,26 @@ class SqlRepository:
         self.locks_rows = conn.dialect.name != "sqlite"  # SQLite locks the whole database instead
 
     def get(self, cls: type[T], key: str, *, for_update: bool = False) -> T | None:
-        table = TABLES[cls]
-        query = select(table).where(table.c[cls.KEY] == key)  # type: ignore[attr-defined]
-        if for_update and self.locks_rows:
-            query = query.with_for_update()
-        row = self.conn.execute(query).mappings().first()
+        query = _by_key(TABLES[cls], cls.KEY, for_update and self.locks_rows)  # type: ignore[attr-defined]
+        row = self.conn.execute(query, {"b_key": key}).mappings().first()
         return None if row is None else from_row(cls, dict(row))
 
     def find(self, cls: type[T], **filters: object) -> list[T]:
-        table = TABLES[cls]
-        query = select(table)
+        shape, values = [], {}
         for name, wanted in filters.items():
-            if isinstance(wanted, (list, tuple, set, frozenset)):
-                if not wanted:
-                    return []
-                query = query.where(table.c[name].in_([_value(w) for w in wanted]))
-            else:
-                query = query.where(table.c[name] == _value(wanted))
-        return [from_row(cls, dict(row)) for row in self.conn.execute(query).mappings()]
+            many = isinstance(wanted, (list, tuple, set, frozenset))
+            if many and not wanted:
+                return []
+            shape.append((name, many))
+            values["b_" + name] = [_value(w) for w in wanted] if many else _value(wanted)  # type: ignore[attr-defined]
+        query = _filtered(TABLES[cls], tuple(shape))
+        return [from_row(cls, dict(row)) for row in self.conn.execute(query, values).mappings()]
 
     def add(self, entity: object) -> None:
         """Insert; a unique key taken by a transaction that committed meanwhile is `ChangedMeanwhile`."""
         table = TABLES[type(entity)]
         try:
-            self.conn.execute(insert(table).values(**to_row(entity)))
+            self.conn.execute(insert(table), to_row(entity))
         except IntegrityError as exc:
             if _unique_violation(exc):
                 raise ChangedMeanwhile(table.name) from exc
@@ -68,9 +89,9 @@ class SqlRepository:
                 self.conn.execute(insert(table), rows[cls])
 
     def update(self, entity: object) -> None:
-        table, key = TABLES[type(entity)], entity.KEY  # type: ignore[attr-defined]
+        key = entity.KEY  # type: ignore[attr-defined]
         row = to_row(entity)
-        self.conn.execute(update(table).where(table.c[key] == row.pop(key)).values(**row))
+        self.conn.execute(_update_by_key(TABLES[type(entity)], key), {**row, "b_key": row.pop(key)})
 
     def delete(self, entity: object) -> None:
         table, key = TABLES[type(entity)], entity.KEY  # type: ignore[attr-defined]

@@ -85,7 +85,11 @@ def turn_dict(result: TurnResult) -> dict[str, object]:
 
 
 async def _runner(container: Container) -> Runner:
-    return await run_in_threadpool(lambda: container.runner)  # built lazily: may load a model
+    """The container's runner; the first request builds it in the threadpool (it may load a model), later ones
+    take it without a hop to a worker thread and back (a wake-up of each side per turn)."""
+    if container.runner_built:
+        return container.runner
+    return await run_in_threadpool(lambda: container.runner)
 
 
 @router.post("", status_code=201, response_model=NewConversation, responses=ERRORS, summary="Start a conversation")
