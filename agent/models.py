@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -26,6 +27,8 @@ class ModelConfig:
     max_tokens: int = 600
     temperature: float = 0.0
     turn_deadline: float = 60.0
+    # Where the offline planner keeps the help articles' embedded sentences between starts (None: not kept)
+    cache_dir: Path | None = None
 
 
 def is_local_endpoint(base_url: str | None) -> bool:
@@ -130,16 +133,16 @@ def openai_model(cfg: ModelConfig) -> BaseChatModel:
     return _checked_chat_openai().model_validate(options)
 
 
-def offline_model() -> BaseChatModel:
+def offline_model(cache_dir: Path | None = None) -> BaseChatModel:
     from agent.planner import OfflinePlanner
 
-    return OfflinePlanner()
+    return OfflinePlanner(cache_dir=cache_dir)
 
 
 def build_models(cfg: ModelConfig) -> tuple[BaseChatModel, BaseChatModel | None]:
     """(primary, fallback): the offline planner is the fallback of every remote model."""
     if cfg.llm == "openai":
-        return openai_model(cfg), offline_model()
+        return openai_model(cfg), offline_model(cfg.cache_dir)
     if cfg.llm == "offline":
-        return offline_model(), None
+        return offline_model(cfg.cache_dir), None
     raise ValueError(f"PORTAL_LLM must be 'offline' or 'openai', not {cfg.llm!r}")

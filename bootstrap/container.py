@@ -85,6 +85,7 @@ def model_config(settings: Settings) -> ModelConfig:
         max_tokens=settings.portal_model_max_tokens,
         temperature=settings.portal_model_temperature,
         turn_deadline=settings.portal_turn_deadline or (240.0 if local else 60.0),
+        cache_dir=settings.cache_dir,
     )
 
 

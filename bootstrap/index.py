@@ -62,7 +62,9 @@ def build_index(
     """Sync the knowledge collection with the docs; returns (collection, report).
 
     With ``chroma_url`` the index is built into that Chroma server (its requests give up after
-    ``chroma_timeout`` seconds), else into ``<data_dir>/chroma``.
+    ``chroma_timeout`` seconds), else into ``<data_dir>/chroma``. From the packaged articles (no
+    ``docs_dir``), the offline planner's vectors of them are made too, in ``<data_dir>/cache``: every
+    worker `serve` starts reads them instead of embedding the articles again (BENCHMARKS.md).
     """
     from knowledge.chunking import MAX_CHUNK_TOKENS
     from knowledge.documents import DOCS_DIR, load_documents
@@ -71,6 +73,7 @@ def build_index(
 
     client = open_client(None if chroma_url else str(data_dir), chroma_url, chroma_timeout)
     collection: Collection = open_collection(client, embedder)
+    packaged = docs_dir is None
     docs_dir = docs_dir or DOCS_DIR
     pending = count_pending(load_documents(docs_dir), collection, MAX_CHUNK_TOKENS, embedder.model_id)
 
@@ -79,4 +82,9 @@ def build_index(
             progress(chunks, pending)
 
     report = sync_index(collection, docs_dir, embedder=embedder, progress=advance)
+    if packaged:
+        from agent.planner import faq
+        from bootstrap.settings import cache_dir_of
+
+        faq.warm_up(cache_dir_of(data_dir))
     return collection, report

@@ -248,6 +248,11 @@ class Settings(BaseSettings):
         return self.portal_data_dir / "chroma"
 
     @property
+    def cache_dir(self) -> Path:
+        """What is computed once and kept between starts (the offline planner's article vectors)."""
+        return cache_dir_of(self.portal_data_dir)
+
+    @property
     def cors_origins(self) -> list[str]:
         return [o.strip() for o in self.portal_cors_origins.split(",") if o.strip()]
 
@@ -310,3 +315,8 @@ def get_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         raise InvalidSettings(readable(error)) from None
+
+
+def cache_dir_of(data_dir: Path) -> Path:
+    """The cache directory of a data directory (`index build --data-dir` names one without settings)."""
+    return data_dir / "cache"

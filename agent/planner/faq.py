@@ -13,9 +13,16 @@ Sentence vectors are memoised: the same passages come back for similar questions
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("portal_agent.planner")
 
 MAX_UNITS = 12  # sentences or list items of the best section: a whole section, steps in order
 MAX_ITEMS = 10  # list items of a procedure or a list of conditions
@@ -385,9 +392,35 @@ def _one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1 :]
 
 
-def warm_up() -> None:
+def warm_up(cache_dir: Path | None = None) -> None:
     """Embed every sentence, section and heading of the help articles now (service start), as the
-    answers will: a first question then pays only for its own words."""
+    answers will: a first question then pays only for its own words. With `cache_dir`, the vectors are
+    read from there when the articles and the model are the ones they were made from, and written there
+    otherwise (every worker and every restart after the first skips a few seconds of CPU)."""
+    wanted = _article_units()
+    if cache_dir is not None and _read_cached(cache_dir, wanted):
+        return
+    vectors = _embed(wanted)
+    centroid = _centroid()
+    if cache_dir is not None:
+        _write_cached(cache_dir, wanted, [*vectors, centroid])
+
+
+def read_cache(cache_dir: Path) -> bool:
+    """The vectors `warm_up` kept in `cache_dir`, when they are of these articles and this model; nothing
+    is embedded (a one-off `ask` answers a FAQ without the articles' centroid costing it seconds)."""
+    if cache_dir in _READ:
+        return True
+    if found := _read_cached(cache_dir, _article_units()):
+        _READ.add(cache_dir)
+    return found
+
+
+_READ: set[Path] = set()
+
+
+def _article_units() -> list[str]:
+    """Every sentence, section and heading of the help articles, as the answers embed them."""
     from knowledge.chunking import chunk_document
     from knowledge.documents import load_documents
 
@@ -399,8 +432,47 @@ def warm_up() -> None:
     sections = _sections(passages)
     texts = [u for s in sections for u, _ in s.units]
     wholes = [(f"{s.heading}\n" if s.heading else "") + " ".join(u for u, _ in s.units) for s in sections]
-    _embed(texts + wholes + [s.heading or s.title for s in sections])
-    _centroid()
+    return list(dict.fromkeys(texts + wholes + [s.heading or s.title for s in sections]))
+
+
+def _cache_file(cache_dir: Path, texts: list[str]) -> Path:
+    """Named by what the vectors are of (the model, every text in order, the articles whole): a change of any
+    is a new file. It holds a row per text, then the articles' centroid."""
+    from knowledge.embeddings import MODEL_SHA256
+
+    key = "\0".join([MODEL_SHA256, *texts, "\0articles\0", *_article_texts()])
+    return cache_dir / f"planner-articles-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npy"
+
+
+def _read_cached(cache_dir: Path, texts: list[str]) -> bool:
+    import numpy as np
+
+    path = _cache_file(cache_dir, texts)
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return False  # not made yet, or unreadable: embedded again and rewritten
+    if vectors.ndim != 2 or vectors.shape[0] != len(texts) + 1:
+        return False
+    for text, vector in zip(texts, vectors):
+        _vectors[text] = vector
+    if not _CENTROID:
+        _CENTROID.append(vectors[-1])
+    return True
+
+
+def _write_cached(cache_dir: Path, texts: list[str], vectors: list[Any]) -> None:
+    import numpy as np
+
+    path = _cache_file(cache_dir, texts)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        # Written aside, then renamed: a worker reading it at the same moment sees the old state or the whole file.
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy", delete=False) as f:
+            np.save(f, np.asarray(vectors, dtype=np.float32))
+        os.replace(f.name, path)
+    except OSError as exc:  # a read-only data dir: every start embeds them, nothing else changes
+        log.warning("could not keep the planner's article vectors in %s: %s", cache_dir, exc)
 
 
 # Words for the portal itself as software: "is there a mobile app?" asks about the product, however far
@@ -436,24 +508,24 @@ _ARTICLES: list[str] = []
 def _all_articles() -> str:
     """Every help article's text: a word any article uses is known to the knowledge base."""
     if not _ARTICLES:
-        from pathlib import Path
-
-        from knowledge.documents import DOCS_DIR
-
-        _ARTICLES.append("\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))))
+        _ARTICLES.append("\n".join(_article_texts()))
     return _ARTICLES[0]
+
+
+def _article_texts() -> list[str]:
+    """Every help article whole, in file order (what the centroid is the mean of)."""
+    from knowledge.documents import DOCS_DIR
+
+    return [p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))]
 
 
 def _centroid() -> Any:
     if not _CENTROID:
-        from pathlib import Path
-
         import numpy as np
 
-        from knowledge.documents import DOCS_DIR
         from knowledge.embeddings import get_embedder
 
-        vectors = get_embedder().embed([p.read_text(encoding="utf-8") for p in sorted(Path(DOCS_DIR).glob("*.md"))])
+        vectors = get_embedder().embed(_article_texts())
         mean = vectors.mean(axis=0)
         _CENTROID.append(mean / np.linalg.norm(mean))
     return _CENTROID[0]

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -15,7 +16,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field
 
 from agent import phrasing as R
-from agent.planner import dialogue
+from agent.planner import dialogue, faq
 from agent.planner import state as dialogue_state
 from agent.planner.history import read_turns
 from agent.planner.skills import SKILL_OF_OPERATION, slots_of
@@ -30,6 +31,7 @@ class OfflinePlanner(BaseChatModel):
 
     model_name: str = "offline-planner"
     tool_names: list[str] = Field(default_factory=list)
+    cache_dir: Path | None = None  # the help articles' embedded sentences, kept between starts (faq.warm_up)
 
     @property
     def _llm_type(self) -> str:
@@ -46,13 +48,13 @@ class OfflinePlanner(BaseChatModel):
         """Load the classifier and the embedding model now (service start) rather than on the first message."""
         import threading
 
-        from agent.planner import classifier, faq, features
+        from agent.planner import classifier, features
 
         classifier.load()
         features.embed("hello")
         # The help articles' sentences are embedded in the background: readiness does not wait for them,
         # and a first question that comes sooner embeds what it needs itself.
-        threading.Thread(target=faq.warm_up, name="faq-warm-up", daemon=True).start()
+        threading.Thread(target=faq.warm_up, args=(self.cache_dir,), name="faq-warm-up", daemon=True).start()
 
     def plan(self, messages: list[BaseMessage]) -> AIMessage:
         """The next assistant message for this conversation."""
@@ -60,6 +62,8 @@ class OfflinePlanner(BaseChatModel):
         turns = read_turns(kept)
         if not turns or not turns[-1].human.strip():
             return AIMessage(content="How can I help you with the Billing Portal?")
+        if self.cache_dir is not None:
+            faq.read_cache(self.cache_dir)  # once per process: what `index build` or a warm-up kept
         before = dialogue_state.load(kept, SKILL_OF_OPERATION, slots_of)
         work = Work(turns[-1].steps, before, turns[:-1])
         try:
