@@ -19,7 +19,7 @@ import re
 from agent import phrasing as R
 from agent.confirm import lexical_reply
 from agent.planner import faq, resolve, slots
-from agent.planner.acts import GENERAL, Act
+from agent.planner.acts import GENERAL, QUESTIONS, Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
@@ -86,12 +86,18 @@ _MARK_PAID = re.compile(
 # Things no skill does and no wording makes one do: changing what an invoice charges, changing the rules the
 # assistant works by (confirmation included), or anyone's data but the user's own.
 _NEVER = re.compile(
-    r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b(?!\s+(?:of|on)\s+(?:the\s+)?card)|"
     r"\bsystem override\b|\b(?:admin|developer|god|debug) mode\b|"
     r"\b(?:ignore|disregard|forget)\s+(?:all\s+|your\s+|the\s+|any\s+)?(?:previous\s+|prior\s+)?(?:instructions|rules|prompt)\b|"
     r"\bwithout (?:asking|confirm\w*)\b|\bskip (?:the )?confirm\w*|"
     r"\b(?:don'?t|do not|never) ask (?:me )?(?:to confirm|for confirm\w*|first)\b|"
-    r"\b(?:every|all|other) customers?'?s?\b",
+    r"\b(?:every|all|other|another) customers?(?:'s|s')?\s+(?:stored\s+)?(?:data|invoices?|cards?|card details|"
+    r"details|accounts?|contracts?|billing)\b",
+    re.I,
+)
+# Asked of the assistant, not asked about ("can I pay a different amount?" is a portal question)
+_CHANGE_AMOUNT = re.compile(
+    r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b"
+    r"(?!\s+(?:of|on)\s+(?:the\s+)?card)",
     re.I,
 )
 
@@ -105,6 +111,8 @@ def _never(w: Work, part: Part) -> str | None:
     if _FULL_CARD.search(part.text):
         return R.NO_FULL_CARD
     if _MARK_PAID.search(part.text) or _NEVER.search(part.text):
+        return decline(w, part)
+    if part.act not in QUESTIONS and _CHANGE_AMOUNT.search(part.text):
         return decline(w, part)
     return None
 
@@ -258,7 +266,8 @@ def _not_possible(w: Work, skill: Skill, item: str) -> str | None:
         c = w.call("get_contract", {"contract_id": item})
         if c.get("ok") is False:
             return R.refusal(c)
-        return str(c.get("auto_renew_off_detail") or "") or None if c.get("auto_renew_off_reason") else None
+        if c.get("auto_renew_off_reason"):
+            return str(c.get("auto_renew_off_detail") or "") or None
     return None
 
 

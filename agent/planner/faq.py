@@ -408,15 +408,15 @@ def warm_up(cache_dir: Path | None = None) -> None:
 
 def read_cache(cache_dir: Path) -> bool:
     """The vectors `warm_up` kept in `cache_dir`, when they are of these articles and this model; nothing
-    is embedded (a one-off `ask` answers a FAQ without the articles' centroid costing it seconds)."""
-    if cache_dir in _READ:
-        return True
-    if found := _read_cached(cache_dir, _article_units()):
-        _READ.add(cache_dir)
-    return found
+    is embedded (a one-off `ask` answers a FAQ without the articles' centroid costing it seconds). Tried
+    once per directory and process: a turn never pays for looking again."""
+    if cache_dir in _TRIED:
+        return False
+    _TRIED.add(cache_dir)
+    return _read_cached(cache_dir, _article_units())
 
 
-_READ: set[Path] = set()
+_TRIED: set[Path] = set()
 
 
 def _article_units() -> list[str]:

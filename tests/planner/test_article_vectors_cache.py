@@ -82,8 +82,9 @@ def test_the_service_keeps_them_in_its_data_directory(tmp_path: Path) -> None:
 def test_a_planner_reads_what_was_kept_before_its_first_answer(counting: _Counting, tmp_path: Path) -> None:
     faq.warm_up(tmp_path)
     faq._vectors.clear()
-    faq._READ.discard(tmp_path)
+    faq._TRIED.discard(tmp_path)
     before = counting.texts
     assert faq.read_cache(tmp_path) and len(faq._vectors) > 100 and counting.texts == before
+    assert not faq.read_cache(tmp_path)  # tried once per process
     assert not faq.read_cache(tmp_path / "elsewhere")  # nothing kept there: nothing read, nothing embedded
     assert counting.texts == before

@@ -731,3 +731,11 @@ def test_labelled_parts_after_the_street_go_to_their_parts() -> None:
         "region": "NY",
         "postal_code": "10118",
     }
+
+
+@pytest.mark.parametrize(
+    "text", ["can all customers pay by card in the portal?", "can I pay a different amount than the balance?"]
+)
+def test_questions_about_customers_or_amounts_are_not_declined(world: Any, text: str) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert "can't help with that" not in turn.reply
