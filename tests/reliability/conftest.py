@@ -11,10 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # rkit, corpora
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.service.service_kit
 
-from rkit import make_world, pg_available  # noqa: E402
-
-PG_SKIP = pg_available()
-needs_postgres = pytest.mark.skipif(PG_SKIP is not None, reason=PG_SKIP or "")
+from rkit import make_world  # noqa: E402
 
 
 @pytest.fixture

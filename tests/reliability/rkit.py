@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Engine, MetaData, select
 
 from agent.runner import Runner
@@ -129,6 +130,12 @@ def card_hits(text: str) -> list[str]:
 # -- PostgreSQL ------------------------------------------------------------------------------------
 def pg_available() -> str | None:
     return postgres_unavailable(PG_BASE)
+
+
+# Here, not in conftest.py: `from conftest import ...` resolves to whichever conftest module pytest
+# imported first under that name, so running tests/reliability beside tests/integration failed.
+PG_SKIP = pg_available()
+needs_postgres = pytest.mark.skipif(PG_SKIP is not None, reason=PG_SKIP or "")
 
 
 def pg_schema(prefix: str = "rel") -> Any:

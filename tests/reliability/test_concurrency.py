@@ -14,8 +14,7 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from conftest import needs_postgres
-from rkit import Server, auth, init_database, pg_schema, report, server_env
+from rkit import Server, auth, init_database, needs_postgres, pg_schema, report, server_env
 from sqlalchemy import text
 
 from bench.mock_model import MockConfig, MockModelServer

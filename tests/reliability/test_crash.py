@@ -14,8 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import PG_SKIP
-from rkit import HERE, ROOT, Server, auth, init_database, pg_schema, report, server_env
+from rkit import HERE, PG_SKIP, ROOT, Server, auth, init_database, pg_schema, report, server_env
 from sqlalchemy import text
 
 from billing.adapters.gateway import SimulatedGateway

@@ -22,9 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import PG_SKIP
 from payment_fault_worker import POINTS
-from rkit import HERE, ROOT, pg_schema, report
+from rkit import HERE, PG_SKIP, ROOT, pg_schema, report
 
 from billing.adapters.gateway import SimulatedGateway
 from billing.adapters.gateway_sql import SqlLedger
