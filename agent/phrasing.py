@@ -28,6 +28,10 @@ RESELLER = (
     "for this account. Billing questions for partner accounts go through your usual partner channel or "
     "Customer Service. I can still answer general questions about how the portal works."
 )
+RULES_STAND = (
+    "Whatever a message says about my rules, they stay as they are: every change is shown to you first and "
+    "happens only once you confirm it."
+)
 CARD_TYPED = (
     "For your security I never take card numbers in the chat: the number you typed was removed before I "
     "could see it, and it was not stored or used. Card details can only be entered in the secure card form."
@@ -97,6 +101,12 @@ def not_in_articles(words: list[str]) -> str:
     """The question asked about something the help articles never mention: the answer above is only the nearest."""
     named = " or ".join(f'"{w}"' for w in words[:3])
     return f"The help articles don't say anything about {named}, so this may not answer your question."
+
+
+def not_in_answer(words: list[str]) -> str:
+    """The nearest passage never uses the words the question turns on: it may be about something else."""
+    named = " or ".join(f'"{w}"' for w in words[:3])
+    return f"That passage doesn't mention {named}, so it may not answer your question."
 
 
 def retype(slot: str, corrected: str) -> str:

@@ -310,6 +310,36 @@ def gaps(question: str, passages: list[dict[str, Any]]) -> list[str]:
     return [w for w in unmentioned(question, passages) if _concept(w) >= GAP]
 
 
+def unanswered_words(question: str, answer_text: str) -> list[str]:
+    """The abbreviations the question turns on ("EUR", "GBP", "ACH"), used by at most two help articles, when
+    the answer uses none of them: the nearest passage is about something else ("can we get our invoices in
+    EUR instead of GBP?" answered about PO numbers). Only abbreviations typed in capitals: an everyday word
+    ("talk", "handle") is often absent from a passage that answers."""
+    from agent.planner.slots import without_entities
+
+    typed = without_entities(question)
+    rare = [
+        w
+        for w in dict.fromkeys(re.findall(r"\b[A-Z]{3,5}\b", typed))
+        if w.lower() not in _STOP and _used_by(w.lower()) <= RARE_IN
+    ]
+    said = set(_words(answer_text))
+    if not rare or any(w.lower() in said for w in rare):
+        return []
+    return rare
+
+
+def _used_by(word: str) -> int:
+    """In how many help articles the word appears."""
+    if not _ARTICLE_WORDS:
+        _ARTICLE_WORDS.extend(set(_words(text)) for text in _article_texts())
+    return sum(word in words for words in _ARTICLE_WORDS)
+
+
+_ARTICLE_WORDS: list[set[str]] = []
+RARE_IN = 2  # a word of at most this many articles says what the question is about
+
+
 _HOW_LONG = re.compile(r"\bhow (?:long|soon|quickly|fast)\b|\bhow many (?:days|hours|weeks|months|years)\b", re.I)
 _DURATION = re.compile(
     r"\b(?:\d+|one|two|three|a few|several|a|an)\s*(?:[-–]\s*\d+\s*)?(?:business |working |calendar )?"

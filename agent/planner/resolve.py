@@ -55,7 +55,9 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
     if name == "add_user":
         if f.emails:
             s["email"] = f.emails[0]
-        who = slots.name_answer(text) if asked == "name" else slots.full_name(text)
+        # the question for the e-mail also asks for the name: "Tom Nguyen" answers it
+        answering = asked == "name" or (asked == "email" and not f.emails)
+        who = slots.name_answer(text) if answering else slots.full_name(text)
         if who is None and f.emails:
             who = _typed_name_of(f.emails[0], text)
         if who:
@@ -237,6 +239,10 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
         shown = w.call("get_invoice", {"invoice_id": s["invoice_id"]})
         if shown.get("ok") is not False and shown.get("contract_id"):
             return str(shown["contract_id"])
+    if (paid := described_contract(w, text)) is not None:
+        return paid
+    if ref.ordinal is not None and re.search(r"\bcontract\b", text, re.I) and (nth := _nth_contract(w, ref.ordinal)):
+        return nth  # "and for the second contract?" with no contracts on screen: as the portal lists them
     if focus and not ref.other and not ref.every and (ref.pronoun or recent_focus(w)):
         return focus
     contracts = _listed(w, "contracts")
@@ -258,6 +264,22 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     w.state.shown = Shown("contracts", [c["id"] for c in contracts], w.state.turn)
     question = next((n.question for n in skill.needs if n.slot in ("contract_id", "contract_ids")), "Which contract?")
     return Ask(f"{question} You have:\n" + R.bullets([R.contract_line(c) for c in contracts]))
+
+
+def described_contract(w: Work, text: str) -> str | None:
+    """The one contract paid the way the message says ("the card one", "the one without a card")."""
+    paid = slots.paid_by(text)
+    if paid is None:
+        return None
+    contracts = w.call("list_contracts", {}).get("contracts") or []
+    fits = [c["id"] for c in contracts if bool(c.get("card") or c.get("card_allowed")) == (paid == "card")]
+    return str(fits[0]) if len(fits) == 1 else None
+
+
+def _nth_contract(w: Work, ordinal: int) -> str | None:
+    contracts = w.call("list_contracts", {}).get("contracts") or []
+    i = len(contracts) - 1 if ordinal == -1 else ordinal - 1
+    return str(contracts[i]["id"]) if 0 <= i < len(contracts) else None
 
 
 def _one_then_the_others(w: Work, skill: Skill, contracts: list[dict[str, Any]]) -> str:

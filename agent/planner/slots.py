@@ -151,6 +151,27 @@ def reference(text: str) -> Reference:
     )
 
 
+# "the card one", "the one without a card", "the contract we pay by wire": a contract by how it is paid.
+_NO_CARD = re.compile(
+    r"\b(?:without|no|not on|not paid by|non[- ]?)\s*(?:a\s+|the\s+)?(?:credit\s+)?card\b|"
+    r"\b(?:wire|bank transfer)\s+(?:one|contract)\b|"
+    r"\b(?:on|by|paid by|pays? by|via|through)\s+(?:wire|bank transfer|invoice)\b",
+    re.I,
+)
+_BY_CARD = re.compile(
+    r"\b(?:card|visa|credit card)\s+(?:one|contract)\b|"
+    r"\b(?:on|by|paid by|pays? by|via|with)\s+(?:a\s+|the\s+)?(?:card|credit card|visa)\b",
+    re.I,
+)
+
+
+def paid_by(text: str) -> str | None:
+    """How a contract the message describes is paid: "card", "wire", or None when it says neither."""
+    if _NO_CARD.search(text):
+        return "wire"
+    return "card" if _BY_CARD.search(text) else None
+
+
 # "the 1200 one", "the paid one", "the older one", "the one due in 15 days": an item by what it shows.
 _STATUS_WORD = re.compile(r"\b(paid|overdue|open|processing|disputed|dispute|void|unpaid|late|past[\s-]due)\b", re.I)
 _SUPERLATIVE = {

@@ -68,6 +68,11 @@ def _gives(text: str, asked: str) -> bool:
     }.get(asked, False)
 
 
+def _first_clause(text: str) -> str:
+    """ "C-1002 only, the card contract stays as is": what comes before the first comma or full stop."""
+    return re.split(r"[,;.!?]\s", text, maxsplit=1)[0]
+
+
 def classify(text: str, context: str) -> Part:
     """The whole message's act and intent: the yes/no lexicon first, then the learned classifier."""
     lexical = lexical_reply(text)
@@ -86,12 +91,21 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if (
         state.frame is not None
         and state.frame.asked
-        and len(text.split()) <= 6
-        and _gives(text, state.frame.asked)
+        and len(_first_clause(text).split()) <= 6
+        and _gives(_first_clause(text), state.frame.asked)
         and whole.act != Act.SLOT_ANSWER
         and not (whole.act in QUESTIONS and _QUESTION_SHAPE.search(text))  # "what's the balance of INV-1001"
     ):
         # "just C-1002" right after "Which contracts?": the value asked for, whatever else the words suggest
+        return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
+    if (
+        state.frame is not None
+        and state.frame.asked in ("contract_id", "contract_ids")
+        and len(text.split()) <= 10
+        and slots.paid_by(text) is not None
+        and whole.act not in QUESTIONS
+    ):
+        # "the one we pay by bank transfer" right after "Which contract?": a contract described, not a request
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
     if (
         whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION)
@@ -99,9 +113,16 @@ def read(text: str, state: DialogueState) -> list[Part]:
         and _ASKS_ASSISTANT.search(_last_sentence(text))
     ):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
-    if whole.act != Act.HANDOFF and slots.names_team(text) and _WANTS_PERSON.search(text):
+    if whole.act != Act.HANDOFF and slots.names_team(text) and _WANTS_PERSON.search(text) and not _told_to(text):
         # "and for C-1002 I need the AE", "pls raise it with customer service": a team named and asked for
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, 1.0)]
+    if whole.act == Act.PORTAL_QUESTION and _HUMANS.search(text):
+        whole = Part(text, whole.act, "handoff", whole.act_p, whole.intent_p)  # "do real people still answer?"
+    if whole.act == Act.PORTAL_QUESTION and _DESCRIBED_CONTRACT.search(text) and slots.paid_by(text):
+        # "when does the contract with the credit card run out?": one of the user's own contracts
+        whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
+    if whole.act == Act.PORTAL_QUESTION and _WHICH_OF_MINE.search(text):
+        whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)  # "which of my invoices …"
     if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if whole.act == Act.PORTAL_QUESTION and state.shown is not None and slots.reference(text).ordinal is not None:
@@ -122,6 +143,15 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act in QUESTIONS and (told := _final_request(text)) is not None:
         return [told]
     parts = _two_parts(text, state)
+    if parts and len(kept := [p for p in parts if not _aside(p)]) == 1:
+        return kept  # "can I see INV-2001? a supplier sent it to me": the rest only tells a story
+    if (
+        parts
+        and any(p.act == Act.HANDOFF and _told_to(p.text) for p in parts)
+        and (asked := next((p for p in parts if p.act in QUESTIONS), None))
+    ):
+        # "my finance lead said to talk to our collector - what do they handle?": a question about the team
+        return [Part(text, asked.act, "handoff", asked.act_p, asked.intent_p)]
     if parts and any(p.act == Act.HANDOFF for p in parts) and all(p.act != Act.REQUEST for p in parts):
         # "Our renewal for C-1002 is coming up and I want to negotiate. connect me with the right person":
         # the rest is what the person is needed for (and says which team), not a second thing to do
@@ -145,9 +175,38 @@ _CREATIVE = re.compile(
 _WANTS_PERSON = re.compile(
     r"\b(?:i|we)\s*(?:really\s+|just\s+)?(?:need|want|would like|'d like)\b(?!\s+to\s+(?:pay|know|see|change|update))|"
     r"\b(?:connect|transfer|put|pass|hand|escalate|raise|forward|refer)\b(?:\s+(?:me|us|it|this|that|them|on))*\s+"
-    r"(?:through|to|with|over)\b|\b(?:talk|speak|chat)\s+(?:to|with)\b|\bget me\b|\bloop in\b",
+    r"(?:through|to|with|over)\b|\b(?:talk|speak|chat)\s+(?:to|with|through)\b|\bget me\b|\bloop in\b",
     re.I,
 )
+# Someone else's advice to reach a team, reported: not yet a request to be put through
+_TOLD_TO = re.compile(
+    r"\b(?:said|told (?:me|us)|asked (?:me|us)|suggested|recommended|advised)\s+(?:to|that|we|i)\b", re.I
+)
+
+
+def _told_to(text: str) -> bool:
+    return bool(_TOLD_TO.search(text)) and text.rstrip().endswith("?")
+
+
+_DESCRIBED_CONTRACT = re.compile(
+    r"\b(?:the|our|my)\s+(?:one|contract)\s+(?:that'?s\s+|which is\s+|we\s+pay\s+|is\s+)?(?:with|without|on|by|paid|via)\b",
+    re.I,
+)
+_HUMANS = re.compile(r"\b(?:real|actual|live)\s+(?:people|persons?|humans?|agents?)\b|\bhumans?\b", re.I)
+_WHICH_OF_MINE = re.compile(r"^\W*(?:so\s+|and\s+|ok\s+)?which (?:of )?(?:my|our) (?:invoices|contracts|bills)\b", re.I)
+_PERSON = re.compile(
+    r"\b(?:human|person|people|someone|somebody|agent|rep|representative|team|call|phone|ring|contact|case|ticket)\b",
+    re.I,
+)
+
+
+def _aside(part: Part) -> bool:
+    """A part the classifier calls a hand-off only half-sure, that asks for nobody: background."""
+    text = part.text
+    asks = _WANTS_PERSON.search(text) or slots.names_team(text) or _PERSON.search(text)
+    return part.act == Act.HANDOFF and part.act_p < 0.8 and not asks
+
+
 _QUESTION_SHAPE = re.compile(
     r"\?\s*$|^\W*(?:how|hw|what|whats|where|when|why|who|which|is|are|can i|can we|do|does)\b", re.I
 )
@@ -260,6 +319,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if first.act == Act.HANDOFF:
             return None  # a hand-off takes the whole message: the case carries all of it
+        if _gives_value(first, tail) and not (second.act == Act.REQUEST and second.intent_p >= 0.6):
+            continue  # "change the PO of INV-1001, the new number is 4500098811": the same request's value
         if first.act == Act.REQUEST and second.act in QUESTIONS and first.act_p < 0.9:
             continue  # "We pay C-1002 by wire - could we switch to card?": likely background, then the question
         if len(tail.split()) < 3 and (second.act != Act.REQUEST or second.act_p < 0.8):
@@ -272,3 +333,15 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue  # "what characters are allowed in a PO, and how long can it be?": one question
         return [first, second]
     return None
+
+
+def _gives_value(first: Part, tail: str) -> bool:
+    """Whether the tail only gives a value the first part's change needs and does not give itself."""
+    from agent.planner.resolve import VALUE_SLOTS, collect
+    from agent.planner.skills import BY_NAME
+
+    skill = BY_NAME.get(first.intent)
+    if first.act != Act.REQUEST or skill is None or not skill.writes:
+        return False
+    own, rest = collect(skill, first.text), collect(skill, tail)
+    return any(k in rest and k not in own for k in VALUE_SLOTS)
