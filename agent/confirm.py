@@ -171,7 +171,8 @@ def reply_to_proposal(text: str, skill: str | None) -> Reply:
         return Reply.UNCLEAR
     found = slots.found(text)
     mentions = found.invoice_ids or found.contract_ids or found.emails
-    if act == Act.DATA_QUESTION and not mentions and p.intent in {skill, "general", "none"}:
+    about_it = p.intent in {skill, "general", "none"} or slots.reference(text).pronoun  # "which card is that on?"
+    if act == Act.DATA_QUESTION and not mentions and about_it:
         return Reply.UNCLEAR  # "which card will it use?": the proposal's summary says
     if act == Act.PORTAL_QUESTION and not mentions:
         return Reply.QUESTION
