@@ -23,19 +23,22 @@ bearer = HTTPBearer(
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
-def app_container(request: Request) -> Container:
+# The three accessors below only read the app's state: `async` so FastAPI calls them on the event loop. A plain
+# `def` dependency is run in the threadpool, a hop there and back (~60 µs of CPU, a wake-up of each side) for
+# each of them on every request (BENCHMARKS.md, session 6).
+async def app_container(request: Request) -> Container:
     """The container the app was created with (`create_app`)."""
     container: Container = request.app.state.container
     return container
 
 
-def app_tokens(request: Request) -> Tokens:
+async def app_tokens(request: Request) -> Tokens:
     """The deployment's bearer-token policy, built from the settings when the app was created."""
     tokens: Tokens = request.app.state.tokens
     return tokens
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
