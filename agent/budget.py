@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
@@ -12,13 +13,17 @@ from knowledge.tokens import count_tokens
 
 PER_MESSAGE_OVERHEAD = 4  # role and separators in the chat format
 KEEP_FULL_TURNS = 2  # the last turns keep their tool calls and results
+# A conversation's whole history is counted again on every turn (and, when traced, on every model request),
+# yet its messages never change: each text is tokenized once while it is among the most recent ones.
+# 2,048 texts of at most a few KB each (tool results are capped) bound what the cache holds.
+_text_tokens = lru_cache(maxsize=2048)(count_tokens)
 
 
 def message_tokens(message: BaseMessage) -> int:
     content = message.content if isinstance(message.content, str) else json.dumps(message.content)
     calls = getattr(message, "tool_calls", None)
-    extra = count_tokens(json.dumps(calls)) if calls else 0
-    return count_tokens(content) + extra + PER_MESSAGE_OVERHEAD
+    extra = _text_tokens(json.dumps(calls)) if calls else 0
+    return _text_tokens(content) + extra + PER_MESSAGE_OVERHEAD
 
 
 def tools_tokens(tools: Sequence[BaseTool]) -> int:

@@ -83,6 +83,7 @@ class ActionResult:
     result: Mapping[str, object]
     reply: str
     message_id: int | None = None  # the reply's `seq` in the conversation: what a user rates
+    operation: str = ""  # the decided action's operation, for the channel's metrics; not in `to_dict`
 
     def to_dict(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "operation"}

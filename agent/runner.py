@@ -190,7 +190,9 @@ class Runner:
             tracing.record_decision(span, action)
             reply = R.outcome_text(action)
             seq = self.store.append(conversation_id, [_service_message(reply, action)], release=held)
-        return ActionResult(conversation_id, action.id, action.status.value, action.result or {}, reply, seq)
+        return ActionResult(
+            conversation_id, action.id, action.status.value, action.result or {}, reply, seq, action.operation
+        )
 
     # -- internals ----------------------------------------------------------------------------------
     def _decide(self, principal: Principal, conversation_id: str, action_id: str, approve: bool) -> PendingAction:

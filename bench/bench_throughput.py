@@ -27,6 +27,7 @@ from bench.common import (
     ROOT,
     Row,
     append_section,
+    build_kb_index,
     env_for,
     free_port,
     limit_row,
@@ -155,6 +156,10 @@ def run_on(args: argparse.Namespace, data_dir: Path, database_url: str) -> tuple
     container = build_container(settings)
     seed_world(container, 0)
     container.engine.dispose()
+    # A deployment runs `index build` before `serve` (README); it also keeps the built-in planner's article
+    # vectors, which a worker started without them embeds again in its warm-up: ~8 s of CPU per worker, inside
+    # the measured window on this 2-core machine (BENCHMARKS.md, session 6).
+    build_kb_index(data_dir)
     env = env_for(settings)
     py = str(ROOT / ".venv" / "bin" / "python")
     with subprocess_server(

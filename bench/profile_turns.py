@@ -24,7 +24,17 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import ALICE, ROOT, env_for, free_port, seed_world, settings_for, subprocess_server, token_for
+from bench.common import (
+    ALICE,
+    ROOT,
+    build_kb_index,
+    env_for,
+    free_port,
+    seed_world,
+    settings_for,
+    subprocess_server,
+    token_for,
+)
 
 # Innermost match wins: a sample in SQLAlchemy called from the store counts as the database's.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -127,6 +137,7 @@ def run(kind: str, seconds: float, conversations: int, raw: Path) -> int:
         container = build_container(settings)
         seed_world(container, 3000)
         container.engine.dispose()
+        build_kb_index(data_dir)  # as `index build` does: else the workers' warm-up embeds the articles meanwhile
         env = env_for(settings)
         py = str(ROOT / ".venv" / "bin" / "python")
         mock_cmd = [py, "-m", "bench.mock_model", "--port", str(mock_port), "--latency-ms", "20"]

@@ -23,19 +23,22 @@ bearer = HTTPBearer(
 UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
-def app_container(request: Request) -> Container:
+# The three accessors below only read the app's state: `async` so FastAPI calls them on the event loop. A plain
+# `def` dependency is run in the threadpool, a hop there and back (~60 µs of CPU, a wake-up of each side) for
+# each of them on every request (BENCHMARKS.md, session 6).
+async def app_container(request: Request) -> Container:
     """The container the app was created with (`create_app`)."""
     container: Container = request.app.state.container
     return container
 
 
-def app_tokens(request: Request) -> Tokens:
+async def app_tokens(request: Request) -> Tokens:
     """The deployment's bearer-token policy, built from the settings when the app was created."""
     tokens: Tokens = request.app.state.tokens
     return tokens
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -101,13 +104,16 @@ def token_email(
 def current_principal(
     request: Request,
     container: Annotated[Container, Depends(app_container)],
-    email: Annotated[str, Depends(token_email)],
+    tokens: Annotated[Tokens, Depends(app_tokens)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The acting user, from the bearer token only; unknown users are refused like bad tokens.
 
-    A sync dependency: FastAPI runs it in the threadpool, so the database check never blocks the loop.
+    A sync dependency: FastAPI runs it in the threadpool, so the database check (and a JWKS fetch) never
+    blocks the loop. The token is checked in the same call, not as a dependency of its own: one hop to the
+    threadpool per request instead of two.
     """
-    principal = Principal(email, "web")
+    principal = Principal(token_email(request, tokens, credentials), "web")
     try:
         container.billing.require_user(principal)
     except UnknownUser:  # a validly signed token naming no portal user: the same answer as a bad token
@@ -120,10 +126,12 @@ def current_principal(
 def current_operator(
     request: Request,
     container: Annotated[Container, Depends(app_container)],
-    email: Annotated[str, Depends(token_email)],
+    tokens: Annotated[Tokens, Depends(app_tokens)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """An operator (PORTAL_OPERATOR_EMAILS), from the bearer token only: 403 for anyone else, portal users
     included. An operator need not be a portal user, so the portal's user table is not asked."""
+    email = token_email(request, tokens, credentials)  # in this call, as for `current_principal`
     request.state.user = email
     rate_limit(request, email)  # before the answer: a customer probing the operators' pages is throttled too
     if email not in container.settings.operator_emails:

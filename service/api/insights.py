@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from service.api.deps import AppContainer, AppTokens, Operator, bearer, current_operator, token_email
+from service.api.deps import AppContainer, AppTokens, Operator, bearer, current_operator
 from service.api.insight_schemas import InsightsOut
 from service.api.schemas import error_doc
 from service.api.web import STATIC_HEADERS
@@ -72,7 +72,7 @@ def insights_page(
     if credentials is None:
         shell = sign_in_page(since)
         return HTMLResponse(shell, headers=PRIVATE | {"Content-Security-Policy": csp_for(shell)})
-    current_operator(request, container, token_email(request, tokens, credentials))
+    current_operator(request, container, tokens, credentials)
     return HTMLResponse(report_page(_report(container, since, until), since), headers=PRIVATE)
 
 
