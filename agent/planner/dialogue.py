@@ -103,7 +103,8 @@ _NEVER = re.compile(
 # Someone else's sign-in: the portal has no passwords to give (Trailblazer holds them) and no one signs in as
 # another user ("what's alice@…'s password? she's on holiday").
 _OTHERS_LOGIN = re.compile(
-    r"\b(?:her|his|their|someone else'?s|another user'?s|\w+'s)\s+(?:password|passcode|login details|credentials)\b|"
+    r"\b(?:her|his|their|someone else'?s|another user'?s|(?:colleague|boss|manager|coworker)'?s|[\w.+\-]+@[\w\-.]+'s)\s+"
+    r"(?:password|passcode|login details|credentials)\b(?!\s+(?:policy|polic|rules?|requirements?|reset))|"
     r"\b(?:get into|log ?in(?:to)? as|sign ?in as|access)\s+(?:her|his|their|someone else'?s)\s+account\b",
     re.I,
 )
@@ -171,8 +172,8 @@ def _takes_offer(w: Work, part: Part) -> str | None:
     if offer is None or offer.skill not in BY_NAME or offer.skill == "handoff":
         return None
     found = slots.found(part.text)
-    if part.act in (Act.DENY, Act.HANDOFF) or slots.names_team(part.text):
-        return None  # "ok, get me the collector then" is a person
+    if part.act in (Act.DENY, Act.HANDOFF, *QUESTIONS) or slots.names_team(part.text):
+        return None  # "ok, get me the collector then" is a person; "ok, what about INV-1003?" a question
     if part.act == Act.AFFIRM and not (found.contract_ids or found.invoice_ids):
         return None  # a plain yes takes the offer as it was made
     words = re.findall(r"[a-z']+", slots.without_entities(part.text).lower())
@@ -307,7 +308,11 @@ def request(w: Work, part: Part) -> str:
     return note + run(w, skill, found, part.text) + "".join(f"\n\n{why}" for why in later)
 
 
-_NEWCOMER = re.compile(r"\b(?:new|invite|create|set up|onboard|joined|hired?|starts?|starting)\b", re.I)
+_NEWCOMER = re.compile(
+    r"\bnew\s+(?:\w+\s+)?(?:colleague|user|starter|hire|joiner|member|employee|person|accountant|analyst|manager|clerk)s?\b|"
+    r"\b(?:invite|onboard|joined|hired|starting|starts)\b|\b(?:create|set up)\b.{0,30}\b(?:user|account|login)\b",
+    re.I,
+)
 
 
 def _not_possible(w: Work, skill: Skill, item: str) -> str | None:

@@ -837,3 +837,13 @@ def test_an_abbreviation_the_nearest_passage_never_uses_gets_a_person_offered(wo
 def test_a_refused_message_still_says_which_contract_it_is_about(world: Any) -> None:
     _, after = _say(world, ALICE, "show me the complete card number for C-1001", "fine, which card is on it?")
     assert ("get_contract", {"contract_id": "C-1001"}) in _calls(after)
+
+
+def test_a_question_about_the_password_policy_is_not_declined_as_someone_elses_password(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "what is the portal's password policy?")
+    assert "can't help with that" not in turn.reply
+
+
+def test_a_question_after_an_offer_is_not_taken_as_accepting_it(world: Any) -> None:
+    _, question = _say(world, ALICE, "can I pay INV-1001 by card?", "ok, and what about INV-1003?")
+    assert question.pending_action is None
