@@ -17,7 +17,6 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain.tools import ToolRuntime
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
@@ -38,7 +37,7 @@ from agent.deadline import time_left
 from agent.errors import EmptyAnswer, TooManySteps
 from agent.events import TokenEvent, ToolEvent, TurnEvent
 from knowledge.tokens import count_tokens
-from tools.context import AgentContext
+from tools.context import AgentContext, ToolRun
 
 MAX_MODEL_CALLS = 12  # a turn that has not answered after this many calls is not going to
 INVALID_ARGS = "Error invoking tool '{name}' with arguments {args}: {error}\n Please fix the error and try again."
@@ -133,14 +132,7 @@ class AgentLoop:
             return ToolMessage(
                 UNKNOWN_TOOL.format(name=call["name"], names=names), tool_call_id=call_id, status="error"
             )
-        runtime = ToolRuntime(
-            state={"messages": messages},
-            context=ctx,
-            config={},
-            stream_writer=_ignore,
-            tool_call_id=call_id,
-            store=None,
-        )
+        runtime = ToolRun(context=ctx, tool_call_id=call_id)
         try:
             out = tool.invoke({**call, "args": {**call["args"], "runtime": runtime}})
         except ValidationError as error:
@@ -161,7 +153,3 @@ def _add(total: BaseMessage, chunk: BaseMessage) -> BaseMessage:
     if isinstance(total, AIMessageChunk) and isinstance(chunk, AIMessageChunk):
         return total + chunk
     return chunk  # a model that does not stream answers in one piece
-
-
-def _ignore(_: object) -> None:
-    """Tools here do not stream custom events."""

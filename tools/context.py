@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Annotated, Protocol, TypedDict
 
-from langchain.tools import ToolRuntime
+from langchain_core.tools import InjectedToolArg
 
 from billing.entities import PendingAction
 from billing.principal import Principal
@@ -110,11 +110,26 @@ class AgentContext:
     deadline: float | None = None  # time.monotonic() by which a remote model must have finished the turn
 
 
-# Tools take `runtime: Runtime`, whose context is the `AgentContext` the runner passes to the agent.
-# The checker sees that; at run time the context is `object`, because LangChain hands the tool's
-# annotations to pydantic, which would otherwise build a schema for the whole context and validate it
-# (a bare `ToolRuntime` makes it expect no context at all, and warn).
+@dataclass(frozen=True)
+class ToolRun:
+    """What the agent loop hands a tool besides the model's arguments: the turn's `AgentContext`."""
+
+    context: object
+    tool_call_id: str = ""
+
+
+class _TypedToolRun(Protocol):
+    @property
+    def context(self) -> AgentContext: ...
+    @property
+    def tool_call_id(self) -> str: ...
+
+
+# Tools take `runtime: Runtime`: injected by the agent loop (agent/loop.py) and left out of the schema the model
+# sees (`InjectedToolArg`). The checker sees its context as the `AgentContext`; at run time the field is `object`,
+# because LangChain hands the tool's annotations to pydantic, which would otherwise validate (and copy) the whole
+# context. Not LangChain's `ToolRuntime`: that one comes with LangGraph, ~0.8 s of every start (BENCHMARKS.md).
 if TYPE_CHECKING:
-    Runtime = ToolRuntime[AgentContext]
+    Runtime = Annotated[_TypedToolRun, InjectedToolArg]
 else:
-    Runtime = ToolRuntime[object]
+    Runtime = Annotated[ToolRun, InjectedToolArg]
