@@ -121,8 +121,10 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.PORTAL_QUESTION and _DESCRIBED_CONTRACT.search(text) and slots.paid_by(text):
         # "when does the contract with the credit card run out?": one of the user's own contracts
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
-    if whole.act == Act.PORTAL_QUESTION and _WHICH_OF_MINE.search(text):
-        whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)  # "which of my invoices …"
+    if whole.act == Act.PORTAL_QUESTION and (mine := _WHICH_OF_MINE.search(text)):
+        # "which of my invoices can I actually pay online?": the list, filtered as asked
+        listed = "list_contracts" if mine.group(1).lower() == "contracts" else "list_invoices"
+        whole = Part(text, Act.DATA_QUESTION, listed, whole.act_p, whole.intent_p)
     if whole.act == Act.PORTAL_QUESTION and (state.focus or state.shown) and slots.points_to_item(text):
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if whole.act == Act.PORTAL_QUESTION and state.shown is not None and slots.reference(text).ordinal is not None:
@@ -193,7 +195,7 @@ _DESCRIBED_CONTRACT = re.compile(
     re.I,
 )
 _HUMANS = re.compile(r"\b(?:real|actual|live)\s+(?:people|persons?|humans?|agents?)\b|\bhumans?\b", re.I)
-_WHICH_OF_MINE = re.compile(r"^\W*(?:so\s+|and\s+|ok\s+)?which (?:of )?(?:my|our) (?:invoices|contracts|bills)\b", re.I)
+_WHICH_OF_MINE = re.compile(r"^\W*(?:so\s+|and\s+|ok\s+)?which (?:of )?(?:my|our) (invoices|contracts|bills)\b", re.I)
 _PERSON = re.compile(
     r"\b(?:human|person|people|someone|somebody|agent|rep|representative|team|call|phone|ring|contact|case|ticket)\b",
     re.I,
