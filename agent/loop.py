@@ -119,20 +119,18 @@ class AgentLoop:
         span = genai_spans.start_tool_call(call, (tool.metadata or {}).get("kind") if tool else None)
         before = len(ctx.turn.tool_calls)
         with tracing.active(span):
-            result = self._run_tool(tool, call, messages, ctx)
+            result = self._run_tool(tool, call, ctx)
             genai_spans.record_tool(span, result, ctx.turn.tool_calls[before:])
         return result
 
-    def _run_tool(
-        self, tool: BaseTool | None, call: ToolCall, messages: list[BaseMessage], ctx: AgentContext
-    ) -> ToolMessage:
+    def _run_tool(self, tool: BaseTool | None, call: ToolCall, ctx: AgentContext) -> ToolMessage:
         call_id = call.get("id") or ""
         if tool is None:
             names = ", ".join(self._by_name)
             return ToolMessage(
                 UNKNOWN_TOOL.format(name=call["name"], names=names), tool_call_id=call_id, status="error"
             )
-        runtime = ToolRun(context=ctx, tool_call_id=call_id)
+        runtime = ToolRun(context=ctx)
         try:
             out = tool.invoke({**call, "args": {**call["args"], "runtime": runtime}})
         except ValidationError as error:

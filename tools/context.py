@@ -115,14 +115,11 @@ class ToolRun:
     """What the agent loop hands a tool besides the model's arguments: the turn's `AgentContext`."""
 
     context: object
-    tool_call_id: str = ""
 
 
 class _TypedToolRun(Protocol):
     @property
     def context(self) -> AgentContext: ...
-    @property
-    def tool_call_id(self) -> str: ...
 
 
 # Tools take `runtime: Runtime`: injected by the agent loop (agent/loop.py) and left out of the schema the model
