@@ -265,6 +265,10 @@ def refusal(r: Mapping[str, object]) -> str:
         return RESELLER
     if kind == "unauthenticated":
         return message + " I can only help signed-in portal users with billing data."
+    if r.get("reason") == "ungrounded":
+        # the guard's own words address the model ("Ask the user for it"): the user is told what was unclear
+        field = str(r.get("field", "value")).replace("_", " ")
+        return f"I couldn't tell the {field} from your message. Could you give it again?"
     if kind == "invalid":
         return f"That didn't work: {message} Could you check it and send it again?"
     return message

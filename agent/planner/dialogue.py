@@ -23,7 +23,7 @@ from agent.planner.acts import GENERAL, QUESTIONS, Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
-from agent.planner.understand import Part, read
+from agent.planner.understand import Part, classify, read
 from agent.planner.work import Work
 
 _ALSO = re.compile(r"\b(?:too|as well|also|same|again|likewise|the other)\b", re.I)
@@ -104,14 +104,16 @@ _NEVER = re.compile(
 # another user ("what's alice@…'s password? she's on holiday").
 _OTHERS_LOGIN = re.compile(
     r"\b(?:her|his|their|someone else'?s|another user'?s|(?:colleague|boss|manager|coworker)'?s|[\w.+\-]+@[\w\-.]+'s)\s+"
-    r"(?:password|passcode|login details|credentials)\b(?!\s+(?:policy|polic|rules?|requirements?|reset))|"
+    r"(?:(?:portal|trailblazer|login|account|sign-?in)\s+)?(?:password|passcode|login details|credentials)\b"
+    r"(?!\s+(?:policy|polic|rules?|requirements?|reset))|"
     r"\b(?:get into|log ?in(?:to)? as|sign ?in as|access)\s+(?:her|his|their|someone else'?s)\s+account\b",
     re.I,
 )
 # Asked of the assistant, not asked about ("can I pay a different amount?" is a portal question)
 _CHANGE_AMOUNT = re.compile(
     r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b"
-    r"(?!\s+(?:of|on)\s+(?:the\s+)?card)",
+    r"(?!\s+(?:of|on)\s+(?:the\s+)?card)|"
+    r"\b(?:knock|bring|cut|drop)\s+(?:the\s+|its\s+)?(?:amount|total|price|balance|invoice|it)\s+down\b",
     re.I,
 )
 
@@ -149,6 +151,9 @@ def handle(w: Work, part: Part) -> str:
         return request(w, part)  # "ok the smaller one then": not a yes to the offer, the same request for another item
     if part.act == Act.AFFIRM or (_NEXT.search(part.text) and w.before.parked):
         return affirm(w, part)
+    if (parked := _parked_named(w, part)) is not None:
+        w.state.parked = [p for p in w.before.parked if p != parked]
+        return respond(w, read(parked, w.before))  # "ok now the contact email": the change set aside for it
     if (
         part.act in (Act.SMALLTALK, Act.OFF_TOPIC, Act.SLOT_ANSWER)
         and w.before.frame is None
@@ -160,6 +165,16 @@ def handle(w: Work, part: Part) -> str:
         skill, given = same
         return run(w, skill, given, part.text)
     return HANDLERS[part.act](w, part)
+
+
+def _parked_named(w: Work, part: Part) -> str | None:
+    """The change set aside earlier that a message without values of its own names by its topic."""
+    skill = BY_NAME.get(part.intent)
+    if skill is None or not w.before.parked or part.act in (Act.AFFIRM, Act.DENY) or resolve.collect(skill, part.text):
+        return None
+    if part.text in w.before.parked:
+        return None  # the change set aside, being taken up now
+    return next((p for p in w.before.parked if classify(p, "none").intent == skill.name), None)
 
 
 _DO_IT = re.compile(r"\b(?:do it|do that|go ahead|please do|yes(?: please)?|sure|great|ok(?:ay)?|let'?s do)\b", re.I)
@@ -228,6 +243,15 @@ def portal_question(w: Work, part: Part) -> str:
         answer = knowledge(w, f"{before} {part.text}", skill)
     if answer is None and _WHO.search(part.text):
         return smalltalk(w, part)  # "what can you help me with?": what the assistant does
+    if (
+        answer is None
+        and skill is not None
+        and skill.writes
+        and (listed := w.call("list_contracts", {})).get("ok") is False
+    ):
+        return R.refusal(
+            listed
+        )  # "could you give me access to C-1001?" from a partner: the partner rule, not "I don't know"
     if answer is None:
         if skill is None and w.before.last is None and not faq.names_billing_concept(part.text):
             return off_topic(w, part)  # nothing in the articles, nothing about billing, no task under way
@@ -386,6 +410,8 @@ def correction(w: Work, part: Part) -> str:
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
         if not slots.found(part.text).invoice_ids:
             changed["po_number"] = po
+    if not changed and "invoice_id" in _slot_names(skill) and (named := resolve.named_invoice(w, part.text)):
+        changed["invoice_id"] = named  # "oh ok, 1001 then" after "pay inv 1002": the invoice numbered so
     other = BY_NAME.get(part.intent)
     values = {k for k in changed if k in resolve.VALUE_SLOTS}
     if (
@@ -561,8 +587,21 @@ def skill_for(w: Work, part: Part) -> Skill | None:
         if _ALSO.search(part.text) and (part.intent not in BY_NAME or part.intent_p < 0.5):
             return BY_NAME[last.skill]
         if _only_points(part.text):
-            return BY_NAME[last.skill]  # "and for the second contract?": nothing but which item
+            return _for_item(BY_NAME[last.skill], part.text)  # "and for the second contract?": only which item
     return BY_NAME.get(part.intent)
+
+
+def _for_item(last: Skill, text: str) -> Skill:
+    """The last skill again, or, when it only reads and the item named is of the other kind ("what about
+    INV-2001?" after a contract was shown), the reading of that kind of item."""
+    found, slots_of = slots.found(text), {n.slot for n in last.needs}
+    if last.writes or last.kind == "form":
+        return last
+    if found.invoice_ids and "invoice_id" not in slots_of:
+        return BY_NAME["get_invoice"]
+    if found.contract_ids and not slots_of & {"contract_id", "contract_ids"}:
+        return BY_NAME["get_contract"]
+    return last
 
 
 _WHICH_WORDS = frozenset("what about how first second third last latest one ones".split())
@@ -592,6 +631,8 @@ def run(w: Work, skill: Skill, given: Slots, text: str) -> str:
     if (several := _several(w, skill, text)) is not None:
         return "\n\n".join(call_skill(w, skill, {**given, slot: item}) for slot, item in several)
     if skill.name in ("get_invoice", "invoice_pdf") and "invoice_id" not in given and not _points_back(w, text):
+        if (named := resolve.named_invoice(w, text)) is not None:
+            return _ask_or_fill(w, skill, {**given, "invoice_id": named}, text)  # "whats the due date on 1001"
         return list_invoices(w, given) if skill.name == "get_invoice" else _ask_or_fill(w, skill, given, text)
     if skill.name == "get_contract" and "contract_id" not in given and not _points_back(w, text):
         return list_contracts(w)
@@ -662,6 +703,8 @@ def _resolve(w: Work, skill: Skill, slot: str, filled: Slots, text: str) -> obje
         return picked
     if slot == "user" and (person := resolve.person_in_focus(w, text)):
         return person
+    if slot == "user" and (named := resolve.user_named(w, filled, text)):
+        return named
     return Ask(_question(skill, slot, filled))
 
 
@@ -730,7 +773,17 @@ def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str
         )
     if not items:
         return f"I couldn't find {target}. {R.NO_CONTRACTS}"
-    return f"I couldn't find {target} among the {kind} you can access. You have:\n" + R.bullets(items)
+    found = f"I couldn't find {target} among the {kind} you can access. You have:\n" + R.bullets(items)
+    if _WHY_MISSING.search(w.message) and (why := knowledge(w, f"why can't I see a {kind[:-1]} in the portal")):
+        return f"{found}\n\n{why}"  # "why isn't C-1002 in there?": what the portal shows, and why
+    return found
+
+
+_WHY_MISSING = re.compile(
+    r"\b(?:why|how come)\b[^.?!]*\b(?:isn'?t|is not|aren'?t|are not|can'?t|cannot|don'?t|do not|doesn'?t|does not|"
+    r"not)\b[^.?!]*\b(?:see|open|access|find|there|show\w*|visible|listed|appear\w*|in (?:there|the list|my list))\b",
+    re.I,
+)
 
 
 # -- reads --------------------------------------------------------------------------------------------

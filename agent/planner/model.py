@@ -65,7 +65,7 @@ class OfflinePlanner(BaseChatModel):
         if self.cache_dir is not None:
             faq.read_cache(self.cache_dir)  # once per process: what `index build` or a warm-up kept
         before = dialogue_state.load(kept, SKILL_OF_OPERATION, slots_of)
-        work = Work(turns[-1].steps, before, turns[:-1])
+        work = Work(turns[-1].steps, before, turns[:-1], message=turns[-1].human)
         try:
             action: Call | Say = Say(dialogue.respond(work, read(turns[-1].human, before)))
         except NeedCall as need:

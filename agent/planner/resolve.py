@@ -202,6 +202,14 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
     focus = w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
+    if (
+        focus
+        and ref.pronoun
+        and not ref.other
+        and recent_focus(w)
+        and not re.search(r"\d", slots.without_entities(text))
+    ):
+        return focus  # "is it showing paid now?" after paying INV-1001: "paid" asks about it, does not pick another
     # "the older one first": what it shows decides, not the word "first"
     if (named := named_invoice(w, text, handled if ref.other else ())) is not None:
         return named
@@ -215,6 +223,15 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
     if ref.other:
         candidates = [i for i in candidates if i["id"] not in handled]
+    if ref.every and skill.name == "update_po" and s.get("po_number"):
+        # "put PO X on both overdue invoices": the ones described, oldest first; the others wait for "next"
+        status = slots.described(text).status
+        pool = sorted(
+            (i for i in candidates if status is None or i.get("status") == status), key=lambda i: i["due_date"]
+        )
+        if len(pool) > 1:
+            w.state.parked.extend(f"set the PO number of {i['id']} to {s['po_number']}" for i in pool[1:])
+            return str(pool[0]["id"])
     if ref.every and skill.name == "pay_invoice" and len(candidates) > 1:
         # "pay both": one change at a time; the others wait for "next"
         w.state.parked.extend(skill.again.format(i["id"]) for i in candidates[1:])
@@ -267,13 +284,27 @@ def contract_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
 
 
 def described_contract(w: Work, text: str) -> str | None:
-    """The one contract paid the way the message says ("the card one", "the one without a card")."""
-    paid = slots.paid_by(text)
-    if paid is None:
+    """The one contract paid the way the message says ("the card one", "the one without a card") or ending
+    when it says ("the one ending in about 3 months", "the one that runs out first")."""
+    paid, days = slots.paid_by(text), slots.ends_in(text)
+    if paid is None and days is None:
         return None
     contracts = w.call("list_contracts", {}).get("contracts") or []
-    fits = [c["id"] for c in contracts if bool(c.get("card") or c.get("card_allowed")) == (paid == "card")]
-    return str(fits[0]) if len(fits) == 1 else None
+    if paid is not None:
+        fits = [c["id"] for c in contracts if bool(c.get("card") or c.get("card_allowed")) == (paid == "card")]
+        return str(fits[0]) if len(fits) == 1 else None
+    return _ending(contracts, days) if days is not None else None
+
+
+def _ending(contracts: list[dict[str, Any]], days: int) -> str | None:
+    dated = sorted((int(c["days_to_end"]), str(c["id"])) for c in contracts if isinstance(c.get("days_to_end"), int))
+    if len(dated) < 2:
+        return None
+    if days in (0, -1):
+        return dated[0][1] if days == 0 else dated[-1][1]
+    # the nearest, and only when it is clearly nearer than the next (about a third of the distance)
+    near = sorted(dated, key=lambda d: abs(d[0] - days))
+    return near[0][1] if abs(near[0][0] - days) * 3 < abs(near[1][0] - days) + 1 else None
 
 
 def _nth_contract(w: Work, ordinal: int) -> str | None:
@@ -308,6 +339,8 @@ def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str |
         return picked
     if not person and (mentioned := person_in_focus(w, text)) is not None:
         return mentioned
+    if not person and (named := user_named(w, s, text)) is not None:
+        return named
     if not person:
         return Ask("Which user? Please give their e-mail address.")
     # Someone to be given access is looked for on every contract the user sees (not yet on the ones named)
@@ -334,6 +367,31 @@ def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str |
 
 
 _PERSON = re.compile(r"\b(?:him|her|them|he|she|they)\b", re.I)
+
+
+def user_named(w: Work, s: Slots, text: str) -> str | None:
+    """ "bob brown left last friday, remove him from C-1001": a colleague on the user's contracts whose
+    name the message spells out, in any case (the names come from the contracts, never guessed)."""
+    pool = list(s.get("contract_ids") or [])
+    if not pool:
+        listed = w.call("list_contracts", {})
+        pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+    users = {
+        str(u["email"]): u
+        for cid in pool
+        for u in w.call("list_contract_users", {"contract_id": cid}).get("users") or []
+    }
+    for whole in (True, False):  # the full name first: two colleagues may share a first name
+        hits = set()
+        for email, u in users.items():
+            name = str(u.get("name") or "").strip()
+            said = name if whole else (name.split() or [""])[0]
+            flags = re.I if whole else 0  # a first name alone only capitalised: "will", "may" are words too
+            if len(said) >= 3 and not u.get("you") and re.search(rf"\b{re.escape(said)}\b", text, flags):
+                hits.add(email)
+        if len(hits) == 1:
+            return hits.pop()
+    return None
 
 
 def person_in_focus(w: Work, text: str) -> str | None:

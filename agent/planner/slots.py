@@ -172,6 +172,27 @@ def paid_by(text: str) -> str | None:
     return "card" if _BY_CARD.search(text) else None
 
 
+_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12}
+_ENDS_IN = re.compile(
+    r"\b(?:end|ends|ending|expir\w*|runs? out|running out|renew\w*|up)\s+(?:in\s+)?(?:about\s+|around\s+|roughly\s+|"
+    r"approx\w*\s+|~\s*|some\s+)?(\d{1,3}|an?|one|two|three|four|five|six|nine|twelve)\s+(day|week|month)s?\b",
+    re.I,
+)
+_ENDS_FIRST = re.compile(r"\b(?:end|ends|ending|expir\w*|runs? out)\s+(?:soon(?:er|est)?|first|next)\b", re.I)
+_ENDS_LAST = re.compile(r"\b(?:end|ends|ending|expir\w*|runs? out)\s+(?:later|last)\b", re.I)
+
+
+def ends_in(text: str) -> int | None:
+    """How many days from now a contract the message describes ends ("the one ending in about 3 months" -> 90);
+    0 for "the one ending soonest", -1 for "the one that ends later"; None when it says nothing of it."""
+    if m := _ENDS_IN.search(text):
+        n = int(m.group(1)) if m.group(1).isdigit() else _COUNT[m.group(1).lower()]
+        return n * {"day": 1, "week": 7, "month": 30}[m.group(2).lower()]
+    if _ENDS_FIRST.search(text):
+        return 0
+    return -1 if _ENDS_LAST.search(text) else None
+
+
 # "the 1200 one", "the paid one", "the older one", "the one due in 15 days": an item by what it shows.
 _STATUS_WORD = re.compile(r"\b(paid|overdue|open|processing|disputed|dispute|void|unpaid|late|past[\s-]due)\b", re.I)
 _SUPERLATIVE = {
@@ -495,10 +516,12 @@ def _whole_address(body: str, street: re.Match[str]) -> dict[str, str]:
         if re.fullmatch(r"\d+[A-Za-z]?\s+St\.?", line1.strip()):
             line1, end = line1 + saint.group(0), end + saint.end()  # "30 St Mary Axe": St is Saint here
     parts["line1"] = " ".join(line1.rstrip(".").split())
+    # "..., Dublin 2, Ireland. Can you update C-2001 accordingly?": a new sentence is not the address
+    rest = re.split(r"[.!?]\s+(?=[A-Z][a-z]*\s+[a-z])", body[end:], maxsplit=1)[0]
     # "..., London EC2N 4AY and the contact name to ...": a second request starts after "and"
     tail = re.split(
         r"[,\n;]|\s+-\s+|\s+and\s+(?=(?:the|its|our|my|also|then|change|set|update|make|pay|add|turn)\b)",
-        body[end:],
+        rest,
         flags=re.I,
     )
     for raw in tail:
@@ -546,7 +569,9 @@ def _place(piece: str, parts: dict[str, str]) -> None:
     rest = " ".join(tokens).strip(" .")
     if code and rest.lower() in COUNTRIES:
         parts.setdefault("country", code)
-    elif rest and re.fullmatch(r"[A-Za-zÀ-ÿ .'\-]{2,60}", rest):
+    elif rest and (
+        re.fullmatch(r"[A-Za-zÀ-ÿ .'\-]{2,60}", rest) or re.fullmatch(r"[A-Z][A-Za-zÀ-ÿ.'\-]+\s\d{1,2}", rest)
+    ):  # "Dublin 2": a city with its postal district
         if "city" not in parts:
             parts["city"] = rest
         elif "region" not in parts and "postal_code" not in parts:

@@ -102,11 +102,15 @@ def read(text: str, state: DialogueState) -> list[Part]:
         state.frame is not None
         and state.frame.asked in ("contract_id", "contract_ids")
         and len(text.split()) <= 10
-        and slots.paid_by(text) is not None
+        and (slots.paid_by(text) is not None or slots.ends_in(text) is not None)
         and whole.act not in QUESTIONS
     ):
         # "the one we pay by bank transfer" right after "Which contract?": a contract described, not a request
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
+    if whole.act != Act.HANDOFF and _CHASE.search(_last_sentence(text)):
+        return [
+            Part(text, Act.HANDOFF, "handoff", 1.0, 1.0)
+        ]  # "…never heard back. Can you chase that?": asked outright
     if (
         whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION)
         and whole.intent == "handoff"
@@ -121,6 +125,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.PORTAL_QUESTION and _DESCRIBED_CONTRACT.search(text) and slots.paid_by(text):
         # "when does the contract with the credit card run out?": one of the user's own contracts
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
+    if _HOW_MUCH_OPEN.search(text) and not slots.found(text).invoice_ids and whole.act in QUESTIONS:
+        # "how much is still open on contract C-1002": the open invoices (of that contract), not the contract
+        return [Part(text, Act.DATA_QUESTION, "list_invoices", whole.act_p, 1.0)]
     if whole.act == Act.PORTAL_QUESTION and (mine := _WHICH_OF_MINE.search(text)):
         # "which of my invoices can I actually pay online?": the list, filtered as asked
         listed = "list_contracts" if mine.group(1).lower() == "contracts" else "list_invoices"
@@ -130,6 +137,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.PORTAL_QUESTION and state.shown is not None and slots.reference(text).ordinal is not None:
         # "when does the second one end?": a question about an item just shown is about one's own data
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
+    if _ON_THE_CARD.search(text) and not slots.CARD_MASK.search(text):
+        return [Part(text, Act.REQUEST, "pay_invoice", whole.act_p, 1.0)]  # "put it on the card": charge it
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
@@ -138,6 +147,12 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if whole.act == Act.OFF_TOPIC and (topical := _on_a_skill(whole)) is not None:
         return [topical]
+    if whole.act == Act.AFFIRM and (asked := _after_yes(text)) is not None:
+        return [asked]  # "ok fine. what's due next for us": an acknowledgement, then a question
+    if whole.act == Act.HANDOFF and _aside(whole) and (topic := _skill_asked(text, state.context())) is not None:
+        return [topic]  # "send me the signed quote for C-2001, the customer asked me to get it": no person wanted
+    if whole.act == Act.HANDOFF and asks_who_hears(text):
+        return [Part(text, Act.PORTAL_QUESTION, "handoff", whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
     if (asked := _main_clause(text)) is not None:
@@ -166,6 +181,40 @@ def read(text: str, state: DialogueState) -> list[Part]:
     return [whole]
 
 
+# An invoice put on the card is paid with it; a card put on file ("put the new card on C-1001") is the card form.
+_ON_THE_CARD = re.compile(
+    r"\b(?:put|charge|stick|bill|run)\s+(?:it|this|that|them|this one|that one|the (?:invoice|bill|balance|rest|"
+    r"amount))\s+(?:on|to|through)\s+(?:the|our|my|that|a)?\s*(?:card|visa|mastercard|amex|credit card|"
+    r"company card|corporate card)\b",
+    re.I,
+)
+_NOTIFIED = re.compile(
+    r"\b(?:get|gets|got|be|is|are|was|were|been|being)\s+(?:\w+\s+){0,3}(?:told|notified|informed|alerted|copied|cc'?d)\b|"
+    r"\b(?:hear|know|find out)\s+about\b|\baware of\b",
+    re.I,
+)
+_ACK_THEN = re.compile(r"^\s*(.{1,24}?)(?:[.;!]+|\s+[-–—]+)\s+(\S.*)$", re.S)
+
+
+def asks_who_hears(text: str) -> bool:
+    """ "wait, does our AE get told about this?": a question about who hears of something, not a call for them."""
+    return (
+        bool(_NOTIFIED.search(text))
+        and text.rstrip().endswith("?")
+        and not (_WANTS_PERSON.search(text) or _ASKS_ASSISTANT.search(text))
+    )
+
+
+def _after_yes(text: str) -> Part | None:
+    """The question after an acknowledgement ("ok fine. what's due next for us"): a question takes no offer
+    and confirms nothing, so what it asks is the message."""
+    m = _ACK_THEN.match(text)
+    if m is None or lexical_reply(m.group(1)) is not Reply.AFFIRM:
+        return None
+    asked = _part(m.group(2), "none")
+    return Part(text, asked.act, asked.intent, asked.act_p, asked.intent_p) if asked.act in QUESTIONS else None
+
+
 # "write me a limerick about accounts payable": a piece of writing about billing is still not about the account
 _CREATIVE = re.compile(
     r"\b(?:write|compose|make up|tell|sing|draft)\b.{0,25}\b(?:poem|limerick|haiku|song|story|joke|rap|sonnet|"
@@ -192,6 +241,16 @@ def _told_to(text: str) -> bool:
 
 _DESCRIBED_CONTRACT = re.compile(
     r"\b(?:the|our|my)\s+(?:one|contract)\s+(?:that'?s\s+|which is\s+|we\s+pay\s+|is\s+)?(?:with|without|on|by|paid|via)\b",
+    re.I,
+)
+_CHASE = re.compile(
+    r"^\W*(?:(?:ok|so|and|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya|someone|somebody)\s+(?:please\s+)?"
+    r"(?:chase|follow(?:\s+|-)?up|escalate)\b",
+    re.I,
+)
+_HOW_MUCH_OPEN = re.compile(
+    r"\bhow much\b(?![^.?!]*\b(?:limit|max\w*|can (?:i|we|you)|allowed|fee|cost|charge)\b)[^.?!]{0,30}"
+    r"\b(?:open|owe|owing|outstanding|unpaid|left to pay|still to pay|in arrears)\b",
     re.I,
 )
 _HUMANS = re.compile(r"\b(?:real|actual|live)\s+(?:people|persons?|humans?|agents?)\b|\bhumans?\b", re.I)
@@ -228,6 +287,20 @@ def _on_a_skill(whole: Part) -> Part | None:
     else:
         act = Act.REQUEST if skill.writes or skill.kind == "form" else Act.DATA_QUESTION
     return Part(whole.text, act, whole.intent, whole.act_p, whole.intent_p)
+
+
+def _skill_asked(text: str, context: str) -> Part | None:
+    """The skill a message the act head half-calls a hand-off asks for, when the intent head is fairly sure."""
+    from agent.planner.skills import BY_NAME
+
+    p = classifier.load().predict(text, context)
+    ranked = sorted((v, k) for k, v in p.intents.items() if k in BY_NAME and k != "handoff")
+    if not ranked or ranked[-1][0] < 0.5:
+        return None
+    intent_p, intent = ranked[-1]
+    skill = BY_NAME[intent]
+    act = Act.REQUEST if skill.writes or skill.kind == "form" else Act.DATA_QUESTION
+    return Part(text, act, intent, p.act_p, intent_p)
 
 
 def _part(text: str, context: str) -> Part:
@@ -333,8 +406,21 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if first.act == second.act == Act.PORTAL_QUESTION and slots.reference(tail).pronoun:
             continue  # "what characters are allowed in a PO, and how long can it be?": one question
+        if first.act in QUESTIONS and second.act == Act.DATA_QUESTION and _reads_it_again(tail, second):
+            continue  # "and what about INV-2001, what's that one at?": the same item, asked twice
         return [first, second]
     return None
+
+
+_POINTING = frozenset(
+    "what what's whats how how's hows is it it's its that this one at about the now so and then".split()
+)
+
+
+def _reads_it_again(tail: str, second: Part) -> bool:
+    """A tail made only of words that point back at the head's item ("what's that one at?"): no item, no topic."""
+    words = re.findall(r"[a-z']+", tail.lower())
+    return slots.reference(tail).pronoun and bool(words) and all(w in _POINTING for w in words)
 
 
 def _gives_value(first: Part, tail: str) -> bool:

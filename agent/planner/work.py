@@ -53,6 +53,7 @@ class Work:
     wrote: bool = False  # a write was proposed in this turn (one proposal per turn)
     answered_from: str = ""  # the help article the last answer came from
     gaps: list[str] = field(default_factory=list)  # what the last question asked that no article mentions
+    message: str = ""  # the user's message of this turn, whole (a reply may depend on how it was asked)
 
     def __post_init__(self) -> None:
         self.state = copy.deepcopy(self.before)

@@ -4,6 +4,7 @@ message, slot values taken whole, refusals that never invite a second payment, h
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -848,3 +849,130 @@ def test_a_question_about_the_password_policy_is_not_declined_as_someone_elses_p
 def test_a_question_after_an_offer_is_not_taken_as_accepting_it(world: Any) -> None:
     _, question = _say(world, ALICE, "can I pay INV-1001 by card?", "ok, and what about INV-1003?")
     assert question.pending_action is None and "INV-1003 (contract C-1001) is **open**" in question.reply
+
+
+# -- round 13 --------------------------------------------------------------------------------------------
+
+
+def test_an_acknowledgement_then_a_question_takes_no_offer(world: Any) -> None:
+    _, asked = _say(world, BOB, "can you book me a flight to denver", "yes fine. what else is open?")
+    assert asked.handoff is None and [name for name, _ in _calls(asked)] == ["list_invoices"]
+
+
+def test_asking_whether_a_team_is_informed_keeps_the_proposal_and_opens_no_case(world: Any) -> None:
+    proposed, asked = _say(world, ALICE, "pay INV-1001", "will our collector be informed of this payment?")
+    assert asked.handoff is None and asked.pending_action is not None
+    assert asked.pending_action["id"] == proposed.pending_action["id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("hold on, is our AE notified of this?", True),
+        ("will collections be alerted when I pay?", True),
+        ("can you tell our AE about this?", False),
+        ("could you make sure our AE is informed?", False),
+        ("I need the collector to know about this", False),
+        ("who told you that?", False),
+    ],
+)
+def test_a_question_about_who_is_told_is_not_a_call_for_them(text: str, asks: bool) -> None:
+    from agent.planner.understand import asks_who_hears
+
+    assert asks_who_hears(text) is asks
+
+
+def test_an_address_with_a_postal_district_and_a_sentence_after_it_is_read_whole(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "New billing address: 7 Merrion Row, Dublin 4, Ireland. Please change C-2001.")
+    assert turn.pending_action is None and "country" in turn.reply and "GB to IE" in turn.reply
+
+
+def test_a_value_the_guard_finds_ungrounded_is_asked_again_in_the_users_words() -> None:
+    from agent import phrasing
+
+    text = phrasing.refusal({"kind": "invalid", "reason": "ungrounded", "field": "city", "message": "Ask the user"})
+    assert text == "I couldn't tell the city from your message. Could you give it again?"
+
+
+def test_a_bare_invoice_number_after_a_refusal_is_that_invoice(world: Any) -> None:
+    _, fixed = _say(world, ALICE, "pay invoice 1002", "my bad - 1001 I meant")
+    assert fixed.pending_action["tool"] == "pay_invoice"
+    assert fixed.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+def test_an_invoice_asked_about_by_its_number_alone_is_shown(world: Any) -> None:
+    (turn,) = _say(world, BOB, "when is 1003 due and is there a PO on it?")
+    assert ("get_invoice", {"invoice_id": "INV-1003"}) in _calls(turn)
+
+
+def test_a_status_word_asks_about_the_invoice_in_focus(world: Any) -> None:
+    *_, asked = _say(world, BOB, "pay INV-1001", "yes", "has it gone through as paid yet?")
+    assert ("get_invoice", {"invoice_id": "INV-1001"}) in _calls(asked)
+
+
+def test_charging_it_to_the_card_pays_the_invoice_shown(world: Any) -> None:
+    _, charged = _say(world, ALICE, "show me INV-1001", "stick it on the company card")
+    assert charged.pending_action["tool"] == "pay_invoice"
+    assert charged.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+def test_a_colleague_named_in_lower_case_is_found_on_the_contract(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "please revoke bob brown's access to C-1001")
+    assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could you add me to C-1001 so I can settle their invoices?",
+        "get me the signed quote for C-1001, my client wants it",
+    ],
+)
+def test_a_partner_asking_for_data_or_access_hears_the_partner_rule(world: Any, text: str) -> None:
+    (turn,) = _say(world, DAVE, text)
+    assert turn.handoff is None and turn.pending_action is None and "partners and resellers" in turn.reply
+
+
+@pytest.mark.parametrize("text", ["could you bring the balance down to 1000?", "reset his trailblazer password please"])
+def test_lowering_an_invoice_or_resetting_a_colleagues_password_is_declined(world: Any, text: str) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert turn.tool_calls == [] and "can't help with that" in turn.reply
+
+
+def test_how_much_is_open_on_a_contract_lists_its_invoices(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "how much is open on the C-1001 contract")
+    assert [name for name, _ in _calls(turn)] == ["list_invoices"]
+
+
+def test_a_change_set_aside_is_taken_up_when_its_topic_is_named(world: Any) -> None:
+    *_, named = _say(
+        world,
+        ALICE,
+        "change the PO of INV-1001 to PO-4242 and set the contact phone on C-1001 to +1 415 555 0199",
+        "yes",
+        "and now the phone number",
+    )
+    assert named.pending_action["tool"] == "update_billing_contact"
+
+
+def test_an_invoice_named_after_a_contract_was_shown_is_read_as_an_invoice(world: Any) -> None:
+    _, after = _say(world, ALICE, "show C-1001", "and INV-1001?")
+    assert ("get_invoice", {"invoice_id": "INV-1001"}) in _calls(after)
+
+
+def test_a_contract_described_by_when_it_ends_answers_which_contract(world: Any) -> None:
+    listed, described = _say(world, ALICE, "I want auto-renewal off", "the one that runs out later")
+    ends = dict(re.findall(r"(C-\d+): \w+, auto-renew \w+, ends (\d{4}-\d\d-\d\d)", listed.reply))
+    assert len(ends) == 2, listed.reply
+    later = max(ends, key=lambda cid: ends[cid])
+    assert ("get_contract", {"contract_id": later}) in _calls(described) or (
+        described.pending_action and described.pending_action["args"] == {"contract_id": later}
+    )
+
+
+def test_a_po_for_both_invoices_of_a_status_is_one_change_now_and_one_set_aside(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "set PO 4500-77 on both invoices that are overdue")
+    assert turn.pending_action["tool"] == "update_po_number"
+    aside = turn.reply.partition("You also asked")[2]
+    other = ({"INV-2001", "INV-2002"} - {turn.pending_action["args"]["invoice_id"]}).pop()
+    assert other in aside and "4500-77" in aside
