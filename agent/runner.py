@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -80,16 +81,25 @@ class Runner:
         # Only a runner with something to fall back to catches the client's errors (and loads the client's
         # modules for it): the built-in planner alone starts faster without them.
         self._fallback_on = fallback_on() if self.fallback is not None else (ModelFailure,)
-        self._fixed_tokens = count_tokens(policy_prompt()) + tools_tokens(self.tools)
+
+    @cached_property
+    def fixed_tokens(self) -> int:
+        """The policy prompt's and the tool schemas' tokens, the same in every request. Counted on first use, not
+        when the runner is built: loading the tokenizer takes ~0.35 s that a served worker's readiness need not
+        wait for (the warm-up counts them)."""
+        return count_tokens(policy_prompt()) + tools_tokens(self.tools)
 
     def warm_up(self) -> None:
-        """Load what the first message would otherwise wait for: model weights, the knowledge index."""
+        """Load what the first message would otherwise wait for: the knowledge index (with the embedder), the
+        tokenizer, model weights. The index first: a served worker's readiness check opens it too, and shares
+        that work (one import, one client) instead of competing with the rest for the interpreter."""
+        if self.knowledge is not None:
+            self.knowledge.search("how do I pay an invoice", k=1)
+        _ = self.fixed_tokens
         for model in self._models():
             hook = getattr(model, "warm_up", None)
             if callable(hook):
                 hook()
-        if self.knowledge is not None:
-            self.knowledge.search("how do I pay an invoice", k=1)
 
     # -- conversations ------------------------------------------------------------------------------
     def start_conversation(self, principal: Principal, external_ref: str | None = None) -> Conversation:
@@ -290,7 +300,7 @@ class Runner:
         held: Held | None = None,
     ) -> Iterator[TurnEvent]:
         human = HumanMessage(text)
-        budget = self.token_budget - self._fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
+        budget = self.token_budget - self.fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         history = self.store.history(conversation_id)
         inputs = fit_history(history, max(budget, 0)) + [human]
         said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
