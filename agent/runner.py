@@ -85,9 +85,13 @@ class Runner:
     @cached_property
     def fixed_tokens(self) -> int:
         """The policy prompt's and the tool schemas' tokens, the same in every request. Counted on first use, not
-        when the runner is built: loading the tokenizer takes ~0.35 s that a served worker's readiness need not
-        wait for (the warm-up counts them)."""
+        when the runner is built: loading the tokenizer takes ~0.35 s (and 71 MB) that a served worker's
+        readiness and a first message need not wait for (a served worker's warm-up counts them)."""
         return count_tokens(policy_prompt()) + tools_tokens(self.tools)
+
+    def _history_budget(self, human: HumanMessage) -> int:
+        """The tokens left for the history once the prompt, the tools, the passages and the new message fit."""
+        return max(self.token_budget - self.fixed_tokens - PASSAGE_RESERVE - message_tokens(human), 0)
 
     def warm_up(self) -> None:
         """Load what the first message would otherwise wait for: the knowledge index (with the embedder), the
@@ -300,9 +304,9 @@ class Runner:
         held: Held | None = None,
     ) -> Iterator[TurnEvent]:
         human = HumanMessage(text)
-        budget = self.token_budget - self.fixed_tokens - PASSAGE_RESERVE - message_tokens(human)
         history = self.store.history(conversation_id)
-        inputs = fit_history(history, max(budget, 0)) + [human]
+        # A first message has no history to fit, so nothing is counted: a one-off `ask` never loads tiktoken.
+        inputs = (fit_history(history, self._history_budget(human)) if history else []) + [human]
         said = [str(m.content) for m in history if isinstance(m, HumanMessage)] + [text]
         seen = [str(m.content) for m in history if isinstance(m, ToolMessage)]
         started = time.perf_counter()
