@@ -89,3 +89,14 @@ def test_budget_holds_over_a_long_conversation(world):
     last_request = model.requests[-2]  # the request that started the last turn
     assert sum(message_tokens(m) for m in last_request[1:]) <= 3000 - count_tokens(str(last_request[0].content))
     assert len(last_request) < 25 * 2
+
+
+def test_a_first_message_counts_no_tokens_and_the_next_one_fits_its_history(world):
+    # A first message has no history to fit: a one-off `ask` need not load the tokenizer (issue 16).
+    runner, model = world.scripted(say("Hello."), say("Hello again."))
+    conv = runner.start_conversation(ALICE)
+    runner.run_turn(ALICE, conv.id, "hi")
+    assert "fixed_tokens" not in vars(runner)
+    runner.run_turn(ALICE, conv.id, "hi again")
+    assert "fixed_tokens" in vars(runner)
+    assert [m.content for m in model.requests[-1] if isinstance(m, HumanMessage)] == ["hi", "hi again"]

@@ -99,8 +99,10 @@ def test_warm_up_loads_models_and_the_index_before_the_first_message(world):
     knowledge = Knowledge()
     runner, _ = world.scripted(say("hi"), knowledge=knowledge)
     runner.fallback = Warmable()  # any model with a warm_up hook
+    assert "fixed_tokens" not in vars(runner), "the prompt's tokens are counted on first use, not at build"
     runner.warm_up()
     assert Warmable.warmed == 1 and len(knowledge.queries) == 1
+    assert "fixed_tokens" in vars(runner), "the warm-up counts them, so the first message does not load tiktoken"
 
 
 def test_a_channel_thread_has_one_conversation_even_when_two_workers_start_it_at_once(world, monkeypatch):
