@@ -162,7 +162,6 @@ def reply_to_proposal(text: str, skill: str | None) -> Reply:
         return Reply.UNCLEAR
     from agent.planner import classifier, slots
     from agent.planner.acts import Act
-    from agent.planner.understand import asks_who_hears
 
     p = classifier.load().predict(text, "proposal")
     act = Act(p.act)
@@ -170,7 +169,7 @@ def reply_to_proposal(text: str, skill: str | None) -> Reply:
         return Reply.DENY  # "no stop, wrong person": a no with its reason; cancelling changes nothing
     if act in (Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC):
         return Reply.UNCLEAR
-    if act == Act.HANDOFF and asks_who_hears(text):
+    if act == Act.HANDOFF and slots.asks_who_hears(text):
         return Reply.QUESTION  # "does our AE get told about this?" asks for nobody
     found = slots.found(text)
     mentions = found.invoice_ids or found.contract_ids or found.emails

@@ -893,6 +893,31 @@ def person_reference(text: str) -> str | None:
     return None
 
 
+# Asking for a person outright ("I need the AE", "put me through to collections"), asking the assistant itself
+# ("can you …"), and asking who hears of something ("does our AE get told?"): the words of hand-offs.
+WANTS_PERSON = re.compile(
+    r"\b(?:i|we)\s*(?:really\s+|just\s+)?(?:need|want|would like|'d like)\b(?!\s+to\s+(?:pay|know|see|change|update))|"
+    r"\b(?:connect|transfer|put|pass|hand|escalate|raise|forward|refer)\b(?:\s+(?:me|us|it|this|that|them|on))*\s+"
+    r"(?:through|to|with|over)\b|\b(?:talk|speak|chat)\s+(?:to|with|through)\b|\bget me\b|\bloop in\b",
+    re.I,
+)
+ASKS_ASSISTANT = re.compile(r"^\W*(?:(?:ok|so|and|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya)\b", re.I)
+_NOTIFIED = re.compile(
+    r"\b(?:get|gets|got|be|is|are|was|were|been|being)\s+(?:\w+\s+){0,3}(?:told|notified|informed|alerted|copied|cc'?d)\b|"
+    r"\b(?:hear|know|find out)\s+about\b|\baware of\b",
+    re.I,
+)
+
+
+def asks_who_hears(text: str) -> bool:
+    """ "wait, does our AE get told about this?": a question about who hears of something, not a call for them."""
+    return (
+        bool(_NOTIFIED.search(text))
+        and text.rstrip().endswith("?")
+        and not (WANTS_PERSON.search(text) or ASKS_ASSISTANT.search(text))
+    )
+
+
 # -- hand-off queues ------------------------------------------------------------------------------
 _PRIOR = re.compile(
     r"\b(?:e-?mailed|sent (?:an? |them an? )?(?:e-?mail|request|letter|message)|called|phoned|"

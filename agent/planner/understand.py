@@ -114,10 +114,10 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if (
         whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION)
         and whole.intent == "handoff"
-        and _ASKS_ASSISTANT.search(_last_sentence(text))
+        and slots.ASKS_ASSISTANT.search(_last_sentence(text))
     ):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
-    if whole.act != Act.HANDOFF and slots.names_team(text) and _WANTS_PERSON.search(text) and not _told_to(text):
+    if whole.act != Act.HANDOFF and slots.names_team(text) and slots.WANTS_PERSON.search(text) and not _told_to(text):
         # "and for C-1002 I need the AE", "pls raise it with customer service": a team named and asked for
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, 1.0)]
     if whole.act == Act.PORTAL_QUESTION and _HUMANS.search(text):
@@ -151,7 +151,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [asked]  # "ok fine. what's due next for us": an acknowledgement, then a question
     if whole.act == Act.HANDOFF and _aside(whole) and (topic := _skill_asked(text, state.context())) is not None:
         return [topic]  # "send me the signed quote for C-2001, the customer asked me to get it": no person wanted
-    if whole.act == Act.HANDOFF and asks_who_hears(text):
+    if whole.act == Act.HANDOFF and slots.asks_who_hears(text):
         return [Part(text, Act.PORTAL_QUESTION, "handoff", whole.act_p, whole.intent_p)]
     if whole.act in (Act.SLOT_ANSWER, Act.AFFIRM, Act.DENY, Act.SMALLTALK, Act.OFF_TOPIC, Act.CORRECTION):
         return [whole]
@@ -188,21 +188,7 @@ _ON_THE_CARD = re.compile(
     r"company card|corporate card)\b",
     re.I,
 )
-_NOTIFIED = re.compile(
-    r"\b(?:get|gets|got|be|is|are|was|were|been|being)\s+(?:\w+\s+){0,3}(?:told|notified|informed|alerted|copied|cc'?d)\b|"
-    r"\b(?:hear|know|find out)\s+about\b|\baware of\b",
-    re.I,
-)
 _ACK_THEN = re.compile(r"^\s*(.{1,24}?)(?:[.;!]+|\s+[-–—]+)\s+(\S.*)$", re.S)
-
-
-def asks_who_hears(text: str) -> bool:
-    """ "wait, does our AE get told about this?": a question about who hears of something, not a call for them."""
-    return (
-        bool(_NOTIFIED.search(text))
-        and text.rstrip().endswith("?")
-        and not (_WANTS_PERSON.search(text) or _ASKS_ASSISTANT.search(text))
-    )
 
 
 def _after_yes(text: str) -> Part | None:
@@ -223,12 +209,6 @@ _CREATIVE = re.compile(
 )
 
 
-_WANTS_PERSON = re.compile(
-    r"\b(?:i|we)\s*(?:really\s+|just\s+)?(?:need|want|would like|'d like)\b(?!\s+to\s+(?:pay|know|see|change|update))|"
-    r"\b(?:connect|transfer|put|pass|hand|escalate|raise|forward|refer)\b(?:\s+(?:me|us|it|this|that|them|on))*\s+"
-    r"(?:through|to|with|over)\b|\b(?:talk|speak|chat)\s+(?:to|with|through)\b|\bget me\b|\bloop in\b",
-    re.I,
-)
 # Someone else's advice to reach a team, reported: not yet a request to be put through
 _TOLD_TO = re.compile(
     r"\b(?:said|told (?:me|us)|asked (?:me|us)|suggested|recommended|advised)\s+(?:to|that|we|i)\b", re.I
@@ -264,7 +244,7 @@ _PERSON = re.compile(
 def _aside(part: Part) -> bool:
     """A part the classifier calls a hand-off only half-sure, that asks for nobody: background."""
     text = part.text
-    asks = _WANTS_PERSON.search(text) or slots.names_team(text) or _PERSON.search(text)
+    asks = slots.WANTS_PERSON.search(text) or slots.names_team(text) or _PERSON.search(text)
     return part.act == Act.HANDOFF and part.act_p < 0.8 and not asks
 
 
@@ -329,7 +309,6 @@ def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple
     return intent, probabilities.get(intent, 1.0)
 
 
-_ASKS_ASSISTANT = re.compile(r"^\W*(?:(?:ok|so|and|please|pls)\W+)*(?:can|could|would|will)\s+(?:you|u|ya)\b", re.I)
 _SENTENCE = re.compile(r"(?:[.;!]+\s+|\s+[-–—]+\s+)")
 
 
@@ -347,7 +326,7 @@ def _after_background(text: str) -> str | None:
 def _final_question(text: str) -> Part | None:
     """The last sentence, when the message ends with a confident question about the portal."""
     last_text = _after_background(text)
-    if last_text is None or _ASKS_ASSISTANT.search(last_text):
+    if last_text is None or slots.ASKS_ASSISTANT.search(last_text):
         return None  # "... can you loop in our account exec?": a request, put politely
     last = _part(last_text, "none")
     return last if last.act == Act.PORTAL_QUESTION and last.act_p >= 0.9 else None
@@ -394,6 +373,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if first.act == Act.HANDOFF:
             return None  # a hand-off takes the whole message: the case carries all of it
+        if first.intent == "update_address" and slots.country_code(re.split(r"[.,;!?]", tail, maxsplit=1)[0]):
+            continue  # "…, Dublin 4, Ireland. Please change C-2001.": the address goes on with its country
         if _gives_value(first, tail) and not (second.act == Act.REQUEST and second.intent_p >= 0.6):
             continue  # "change the PO of INV-1001, the new number is 4500098811": the same request's value
         if first.act == Act.REQUEST and second.act in QUESTIONS and first.act_p < 0.9:

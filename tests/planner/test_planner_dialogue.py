@@ -877,7 +877,7 @@ def test_asking_whether_a_team_is_informed_keeps_the_proposal_and_opens_no_case(
     ],
 )
 def test_a_question_about_who_is_told_is_not_a_call_for_them(text: str, asks: bool) -> None:
-    from agent.planner.understand import asks_who_hears
+    from agent.planner.slots import asks_who_hears
 
     assert asks_who_hears(text) is asks
 
