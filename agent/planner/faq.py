@@ -425,8 +425,9 @@ def _one_edit(a: str, b: str) -> bool:
 def warm_up(cache_dir: Path | None = None) -> None:
     """Embed every sentence, section and heading of the help articles now (service start), as the
     answers will: a first question then pays only for its own words. With `cache_dir`, the vectors are
-    read from there when the articles and the model are the ones they were made from, and written there
-    otherwise (every worker and every restart after the first skips a few seconds of CPU)."""
+    read from there when the articles, the model and the way the articles are cut are the ones they were
+    made from, and written there otherwise (every worker and every restart after the first skips a few
+    seconds of CPU)."""
     wanted = _article_units()
     if cache_dir is not None and _read_cached(cache_dir, wanted):
         return
@@ -438,12 +439,13 @@ def warm_up(cache_dir: Path | None = None) -> None:
 
 def read_cache(cache_dir: Path) -> bool:
     """The vectors `warm_up` kept in `cache_dir`, when they are of these articles and this model; nothing
-    is embedded (a one-off `ask` answers a FAQ without the articles' centroid costing it seconds). Tried
+    is embedded and nothing is cut into chunks (a one-off `ask` neither embeds the articles nor loads the
+    tokenizer the chunker counts with; a text the file lacks is embedded when an answer needs it). Tried
     once per directory and process: a turn never pays for looking again."""
     if cache_dir in _TRIED:
         return False
     _TRIED.add(cache_dir)
-    return _read_cached(cache_dir, _article_units())
+    return _read_cached(cache_dir, None)
 
 
 _TRIED: set[Path] = set()
@@ -465,25 +467,26 @@ def _article_units() -> list[str]:
     return list(dict.fromkeys(texts + wholes + [s.heading or s.title for s in sections]))
 
 
-def _cache_file(cache_dir: Path, texts: list[str]) -> Path:
-    """Named by what the vectors are of (the model, every text in order, the articles whole): a change of any
-    is a new file. It holds a row per text, then the articles' centroid."""
+def _cache_file(cache_dir: Path) -> Path:
+    """Named by what the vectors are of (the model, the articles whole): a change of either is a new file.
+    It holds the texts, and their vectors with the articles' centroid last."""
     from knowledge.embeddings import MODEL_SHA256
 
-    key = "\0".join([MODEL_SHA256, *texts, "\0articles\0", *_article_texts()])
-    return cache_dir / f"planner-articles-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npy"
+    key = "\0".join([MODEL_SHA256, *_article_texts()])
+    return cache_dir / f"planner-articles-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
 
 
-def _read_cached(cache_dir: Path, texts: list[str]) -> bool:
+def _read_cached(cache_dir: Path, wanted: list[str] | None) -> bool:
+    """Fill the vectors from the kept file: only when its texts are `wanted` (None: whatever it holds)."""
     import numpy as np
 
-    path = _cache_file(cache_dir, texts)
     try:
-        vectors = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
+        with np.load(_cache_file(cache_dir), allow_pickle=False) as data:
+            texts, vectors = [str(t) for t in data["texts"]], data["vectors"]
+    except (OSError, ValueError, KeyError):
         return False  # not made yet, or unreadable: embedded again and rewritten
-    if vectors.ndim != 2 or vectors.shape[0] != len(texts) + 1:
-        return False
+    if vectors.ndim != 2 or vectors.shape[0] != len(texts) + 1 or (wanted is not None and texts != wanted):
+        return False  # the articles are cut otherwise now: embedded again and rewritten by the warm-up
     for text, vector in zip(texts, vectors):
         _vectors[text] = vector
     if not _CENTROID:
@@ -494,12 +497,12 @@ def _read_cached(cache_dir: Path, texts: list[str]) -> bool:
 def _write_cached(cache_dir: Path, texts: list[str], vectors: list[Any]) -> None:
     import numpy as np
 
-    path = _cache_file(cache_dir, texts)
+    path = _cache_file(cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         # Written aside, then renamed: a worker reading it at the same moment sees the old state or the whole file.
-        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npy", delete=False) as f:
-            np.save(f, np.asarray(vectors, dtype=np.float32))
+        with tempfile.NamedTemporaryFile(dir=cache_dir, suffix=".npz", delete=False) as f:
+            np.savez(f, texts=np.array(texts, dtype=str), vectors=np.asarray(vectors, dtype=np.float32))
         os.replace(f.name, path)
     except OSError as exc:  # a read-only data dir: every start embeds them, nothing else changes
         log.warning("could not keep the planner's article vectors in %s: %s", cache_dir, exc)

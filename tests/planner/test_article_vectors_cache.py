@@ -34,7 +34,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> _Counting:
 
 def test_a_second_start_reads_the_vectors_the_first_wrote(counting: _Counting, tmp_path: Path) -> None:
     faq.warm_up(tmp_path)
-    (written,) = tmp_path.glob("planner-articles-*.npy")
+    (written,) = tmp_path.glob("planner-articles-*.npz")
     first, embedded = dict(faq._vectors), counting.texts
     assert embedded >= len(first) > 100
 
@@ -48,16 +48,24 @@ def test_a_second_start_reads_the_vectors_the_first_wrote(counting: _Counting, t
 
 def test_vectors_of_other_articles_or_a_damaged_file_are_not_used(counting: _Counting, tmp_path: Path) -> None:
     faq.warm_up(tmp_path)
-    (written,) = tmp_path.glob("planner-articles-*.npy")
+    (written,) = tmp_path.glob("planner-articles-*.npz")
     texts = list(faq._vectors)
-    assert faq._cache_file(tmp_path, texts[:-1]) != written  # another set of texts: another file
+    with np.load(written) as data:
+        vectors = data["vectors"]
+    np.savez(written, texts=np.array(texts[:-1] + ["a sentence the articles are no longer cut into"]), vectors=vectors)
+    faq._vectors.clear()
+    before = counting.texts
+    faq.warm_up(tmp_path)  # the articles cut otherwise than the kept texts: embedded again
+    assert counting.texts - before >= len(texts)
 
     written.write_bytes(b"not a numpy file")
     faq._vectors.clear()
     before = counting.texts
     faq.warm_up(tmp_path)
     assert counting.texts - before >= len(texts)  # embedded again, and the file rewritten whole
-    assert np.load(written).shape == (len(texts) + 1, 384)  # a row per text, then the centroid
+    with np.load(written) as data:
+        assert data["vectors"].shape == (len(texts) + 1, 384)  # a row per text, then the centroid
+        assert list(data["texts"]) == texts
 
 
 def test_a_read_only_cache_directory_only_costs_the_embedding(
@@ -88,3 +96,18 @@ def test_a_planner_reads_what_was_kept_before_its_first_answer(counting: _Counti
     assert not faq.read_cache(tmp_path)  # tried once per process
     assert not faq.read_cache(tmp_path / "elsewhere")  # nothing kept there: nothing read, nothing embedded
     assert counting.texts == before
+
+
+def test_reading_what_was_kept_cuts_no_articles_into_chunks(
+    counting: _Counting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cutting the articles counts tokens (tiktoken, ~0.35 s and 71 MB): a one-off `ask` reads the kept texts instead.
+    faq.warm_up(tmp_path)
+    faq._vectors.clear()
+    faq._TRIED.discard(tmp_path)
+
+    def cut(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the articles were cut into chunks")
+
+    monkeypatch.setattr("knowledge.chunking.chunk_document", cut)
+    assert faq.read_cache(tmp_path) and len(faq._vectors) > 100
