@@ -243,15 +243,8 @@ def portal_question(w: Work, part: Part) -> str:
         answer = knowledge(w, f"{before} {part.text}", skill)
     if answer is None and _WHO.search(part.text):
         return smalltalk(w, part)  # "what can you help me with?": what the assistant does
-    if (
-        answer is None
-        and skill is not None
-        and skill.writes
-        and (listed := w.call("list_contracts", {})).get("ok") is False
-    ):
-        return R.refusal(
-            listed
-        )  # "could you give me access to C-1001?" from a partner: the partner rule, not "I don't know"
+    if answer is None and skill is not None and skill.writes and (partner := _partner_rule(w)) is not None:
+        return partner  # "could you give me access to C-1001?" from a partner: the rule, not "I don't know"
     if answer is None:
         if skill is None and w.before.last is None and not faq.names_billing_concept(part.text):
             return off_topic(w, part)  # nothing in the articles, nothing about billing, no task under way
@@ -267,6 +260,12 @@ def portal_question(w: Work, part: Part) -> str:
     if skill is not None and skill.shows:
         return answer + _yours(w, skill)
     return answer
+
+
+def _partner_rule(w: Work) -> str | None:
+    """The refusal a partner (or anyone the portal is closed to) hears for anything about their data."""
+    listed = w.call("list_contracts", {})
+    return R.refusal(listed) if listed.get("ok") is False else None
 
 
 _FOLLOW_UP = re.compile(r"^\W*(?:and|so|but|also|ok(?:ay)?)\b|\b(?:that|this|those|it|then)\b", re.I)
@@ -774,11 +773,13 @@ def not_found(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str
     if not items:
         return f"I couldn't find {target}. {R.NO_CONTRACTS}"
     found = f"I couldn't find {target} among the {kind} you can access. You have:\n" + R.bullets(items)
-    if _WHY_MISSING.search(w.message) and (why := knowledge(w, f"why can't I see a {kind[:-1]} in the portal")):
+    if _WHY_MISSING.search(w.message) and (why := knowledge(w, _WHY_NOT_LISTED)):
         return f"{found}\n\n{why}"  # "why isn't C-1002 in there?": what the portal shows, and why
     return found
 
 
+# One question for both kinds: an invoice is seen through its contract
+_WHY_NOT_LISTED = "why don't I see some of our contracts and their invoices in the portal?"
 _WHY_MISSING = re.compile(
     r"\b(?:why|how come)\b[^.?!]*\b(?:isn'?t|is not|aren'?t|are not|can'?t|cannot|don'?t|do not|doesn'?t|does not|"
     r"not)\b[^.?!]*\b(?:see|open|access|find|there|show\w*|visible|listed|appear\w*|in (?:there|the list|my list))\b",

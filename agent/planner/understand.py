@@ -108,9 +108,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
         # "the one we pay by bank transfer" right after "Which contract?": a contract described, not a request
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
     if whole.act != Act.HANDOFF and _CHASE.search(_last_sentence(text)):
-        return [
-            Part(text, Act.HANDOFF, "handoff", 1.0, 1.0)
-        ]  # "…never heard back. Can you chase that?": asked outright
+        # "…never heard back. Can you chase that?": a person asked for outright
+        return [Part(text, Act.HANDOFF, "handoff", 1.0, 1.0)]
     if (
         whole.act in (Act.PORTAL_QUESTION, Act.DATA_QUESTION)
         and whole.intent == "handoff"
@@ -387,7 +386,7 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if first.act == second.act == Act.PORTAL_QUESTION and slots.reference(tail).pronoun:
             continue  # "what characters are allowed in a PO, and how long can it be?": one question
-        if first.act in QUESTIONS and second.act == Act.DATA_QUESTION and _reads_it_again(tail, second):
+        if first.act in QUESTIONS and second.act == Act.DATA_QUESTION and _only_points_back(tail):
             continue  # "and what about INV-2001, what's that one at?": the same item, asked twice
         return [first, second]
     return None
@@ -398,10 +397,10 @@ _POINTING = frozenset(
 )
 
 
-def _reads_it_again(tail: str, second: Part) -> bool:
+def _only_points_back(tail: str) -> bool:
     """A tail made only of words that point back at the head's item ("what's that one at?"): no item, no topic."""
     words = re.findall(r"[a-z']+", tail.lower())
-    return slots.reference(tail).pronoun and bool(words) and all(w in _POINTING for w in words)
+    return bool(slots.reference(tail).pronoun and words and all(w in _POINTING for w in words))
 
 
 def _gives_value(first: Part, tail: str) -> bool:

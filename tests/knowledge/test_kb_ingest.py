@@ -109,7 +109,7 @@ def test_cli_index_build_offline_and_incremental(
     assert f"{len(load_documents())} added, 0 updated, 0 removed, 0 unchanged" in first.output
     assert (tmp_path / "data" / "chroma").is_dir()
     # the offline planner's vectors of the same articles, ready for every worker `serve` starts
-    assert len(list((tmp_path / "data" / "cache").glob("planner-articles-*.npy"))) == 1
+    assert len(list((tmp_path / "data" / "cache").glob("planner-articles-*.npz"))) == 1
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0, second.output
     assert "0 added, 0 updated, 0 removed" in second.output

@@ -976,3 +976,9 @@ def test_a_po_for_both_invoices_of_a_status_is_one_change_now_and_one_set_aside(
     aside = turn.reply.partition("You also asked")[2]
     other = ({"INV-2001", "INV-2002"} - {turn.pending_action["args"]["invoice_id"]}).pop()
     assert other in aside and "4500-77" in aside
+
+
+def test_asking_why_an_item_is_missing_adds_the_access_rule_to_what_is_shown(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, BOB, "how come C-1002 doesn't show up for me?")
+    assert "couldn't find C-1002" in turn.reply and turn.citations and "Manage Users" in turn.reply
