@@ -917,7 +917,7 @@ def test_charging_it_to_the_card_pays_the_invoice_shown(world: Any) -> None:
 
 
 def test_a_colleague_named_in_lower_case_is_found_on_the_contract(world: Any) -> None:
-    (turn,) = _say(world, ALICE, "please revoke bob brown's access to C-1001")
+    (turn,) = _say(world, ALICE, "bob brown has left the company - take his access to C-1001 away")
     assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
 
 
@@ -982,3 +982,41 @@ def test_asking_why_an_item_is_missing_adds_the_access_rule_to_what_is_shown(wor
     world.with_knowledge(knowledge_index)
     (turn,) = _say(world, BOB, "how come C-1002 doesn't show up for me?")
     assert "couldn't find C-1002" in turn.reply and turn.citations and "Manage Users" in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "matches"),
+    [
+        ("_CHANGE_AMOUNT", "knock the total down to 900 and I'll pay it", True),
+        ("_CHANGE_AMOUNT", "can I pay a smaller amount by card?", False),
+        ("_OTHERS_LOGIN", "reset her portal password, she is locked out", True),
+        ("_OTHERS_LOGIN", "what does the portal password policy say?", False),
+    ],
+)
+def test_the_exact_rules_for_what_is_never_done(rule: str, text: str, matches: bool) -> None:
+    from agent.planner import dialogue
+
+    assert bool(getattr(dialogue, rule).search(text)) is matches
+
+
+@pytest.mark.parametrize(
+    ("rule", "text", "matches"),
+    [
+        ("_ON_THE_CARD", "just stick it on the company card", True),
+        ("_ON_THE_CARD", "put the new card on C-1001", False),
+        ("_CHASE", "Nobody answered my e-mail. Could you follow up on it?", False),  # the whole message
+        ("_CHASE", "could you follow up on it?", True),
+        ("_CHASE", "can you tell me what is open?", False),
+    ],
+)
+def test_the_exact_rules_for_paying_by_card_and_chasing(rule: str, text: str, matches: bool) -> None:
+    from agent.planner import understand
+
+    assert bool(getattr(understand, rule).search(text)) is matches
+
+
+def test_a_chased_earlier_request_opens_a_case_at_once(world: Any) -> None:
+    (turn,) = _say(
+        world, ALICE, "We wrote to billing about a wrong address weeks ago and got no reply. Can you chase it?"
+    )
+    assert turn.handoff is not None and turn.handoff["queue"] == "customer_service"
