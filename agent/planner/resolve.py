@@ -344,10 +344,7 @@ def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str |
     if not person:
         return Ask("Which user? Please give their e-mail address.")
     # Someone to be given access is looked for on every contract the user sees (not yet on the ones named)
-    pool = [] if granting and person != ME else list(s.get("contract_ids") or [])
-    if not pool:
-        listed = w.call("list_contracts", {})
-        pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+    pool = _contracts_to_search(w, [] if granting and person != ME else list(s.get("contract_ids") or []))
     others: set[str] = set()
     for cid in pool:
         users = w.call("list_contract_users", {"contract_id": cid})
@@ -369,13 +366,18 @@ def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str |
 _PERSON = re.compile(r"\b(?:him|her|them|he|she|they)\b", re.I)
 
 
+def _contracts_to_search(w: Work, named: list[str]) -> list[str]:
+    """The contracts a person is looked for on: the ones named, else every contract the user sees."""
+    if named:
+        return named
+    listed = w.call("list_contracts", {})
+    return [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+
+
 def user_named(w: Work, s: Slots, text: str) -> str | None:
     """ "bob brown left last friday, remove him from C-1001": a colleague on the user's contracts whose
     name the message spells out, in any case (the names come from the contracts, never guessed)."""
-    pool = list(s.get("contract_ids") or [])
-    if not pool:
-        listed = w.call("list_contracts", {})
-        pool = [c["id"] for c in listed.get("contracts") or []] if listed.get("ok") is not False else []
+    pool = _contracts_to_search(w, list(s.get("contract_ids") or []))
     users = {
         str(u["email"]): u
         for cid in pool

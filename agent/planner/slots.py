@@ -172,10 +172,16 @@ def paid_by(text: str) -> str | None:
     return "card" if _BY_CARD.search(text) else None
 
 
-_COUNT = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12}
+_COUNT = dict(
+    zip(
+        "a an one two three four five six seven eight nine ten eleven twelve".split(),
+        [1, 1, *range(1, 13)],
+        strict=True,
+    )
+)
 _ENDS_IN = re.compile(
     r"\b(?:end|ends|ending|expir\w*|runs? out|running out|renew\w*|up)\s+(?:in\s+)?(?:about\s+|around\s+|roughly\s+|"
-    r"approx\w*\s+|~\s*|some\s+)?(\d{1,3}|an?|one|two|three|four|five|six|nine|twelve)\s+(day|week|month)s?\b",
+    r"approx\w*\s+|~\s*|some\s+)?(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(day|week|month)s?\b",
     re.I,
 )
 _ENDS_FIRST = re.compile(r"\b(?:end|ends|ending|expir\w*|runs? out)\s+(?:soon(?:er|est)?|first|next)\b", re.I)

@@ -1020,3 +1020,19 @@ def test_a_chased_earlier_request_opens_a_case_at_once(world: Any) -> None:
         world, ALICE, "We wrote to billing about a wrong address weeks ago and got no reply. Can you chase it?"
     )
     assert turn.handoff is not None and turn.handoff["queue"] == "customer_service"
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("the one ending in about 3 months", 90),
+        ("it expires in seven weeks", 49),
+        ("the contract that runs out first", 0),
+        ("the one that ends later", -1),
+        ("the card one", None),
+    ],
+)
+def test_when_a_described_contract_ends(text: str, days: int | None) -> None:
+    from agent.planner import slots
+
+    assert slots.ends_in(text) == days
