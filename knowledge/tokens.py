@@ -88,7 +88,18 @@ def encoding(name: str = ENCODING_NAME) -> tiktoken.Encoding:
     env_dir = os.environ.get("TIKTOKEN_CACHE_DIR")
     directory = prepare_cache(name, Path(env_dir) if env_dir else None)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(directory)
-    return tiktoken.get_encoding(name)
+    loaded = tiktoken.get_encoding(name)
+    _drop_pickle_table(loaded)
+    return loaded
+
+
+def _drop_pickle_table(loaded: tiktoken.Encoding) -> None:
+    """Free the Python copy of the BPE ranks (27 MB for o200k, BENCHMARKS.md session 7).
+
+    tiktoken keeps the ranks twice: in its Rust ``CoreBPE``, which does all the encoding, and as a dict
+    of 200k byte strings that only ``__getstate__`` reads, to pickle an encoding. Nothing here pickles
+    an encoding (workers load their own), so a served worker need not carry the dict."""
+    loaded._mergeable_ranks = {}
 
 
 def count_tokens(text: str) -> int:

@@ -77,3 +77,14 @@ def test_works_in_a_fresh_process_without_network(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) > 5
+
+
+def test_the_loaded_encoding_keeps_no_python_copy_of_its_ranks(no_network: None, empty_cache: Path) -> None:
+    """The 27 MB pickling dict is dropped; encoding, decoding and special tokens still work from CoreBPE."""
+    enc = tokens.encoding()
+    assert enc._mergeable_ranks == {}
+    text = "Update the PO of INV-1002 to 4500012345/B, merci"
+    ids = enc.encode(text)
+    assert enc.decode(ids) == text
+    assert enc.encode("<|endoftext|>", allowed_special="all") == [enc.eot_token]
+    assert enc.n_vocab > 200_000
