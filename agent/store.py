@@ -203,7 +203,9 @@ class ConversationStore:
         With `release` (the turn's last write), the lock is given back in the same transaction."""
         if not new:
             return 0
-        assert release is None or release.conversation_id == conversation_id
+        if release is not None and release.conversation_id != conversation_id:
+            # A programming error, but one that would release another conversation's lock: never skipped (-O).
+            raise ValueError(f"lock of {release.conversation_id} given to release with {conversation_id}")
         now = _now()
         with self._tx(write=True) as conn:
             seq: int = conn.execute(_LAST_SEQ, {"b_id": conversation_id}).scalar_one()

@@ -120,3 +120,15 @@ def test_a_channel_thread_has_one_conversation_even_when_two_workers_start_it_at
     other = store.create("bob@acme.example", "slack", "slack:T1:C1:2.0")
     assert store.find_or_create("alice@acme.example", "slack", "slack:T1:C1:2.0") == other
     assert len(looks) == 2  # it looked, its insert hit the unique key, it looked again
+
+
+def test_a_lock_is_never_released_with_another_conversations_messages(world):
+    import pytest
+    from langchain_core.messages import HumanMessage
+
+    first, other = world.store.create(ALICE.email, "web"), world.store.create(ALICE.email, "web")
+    with world.store.locked(first.id, user_email=ALICE.email) as held:
+        with pytest.raises(ValueError, match="lock of"):
+            world.store.append(other.id, [HumanMessage("hello")], release=held)
+        assert not held.released
+    assert world.store.transcript(other.id) == []
