@@ -46,7 +46,10 @@ def respond(w: Work, parts: list[Part]) -> str:
     for part in parts:
         skill = BY_NAME.get(part.intent)
         if w.wrote and part.act == Act.REQUEST and skill is not None and skill.writes:
-            w.state.parked.append(part.text)
+            if (why := _impossible_later(w, skill, part.text)) is not None:
+                texts.append(why)  # "… and pay it" for a disputed invoice: the rule now, not after "next"
+            else:
+                w.state.parked.append(part.text)
             continue
         texts.append(handle(w, part))
     for _ in range(len(w.state.parked)):
@@ -103,7 +106,8 @@ _NEVER = re.compile(
 # Someone else's sign-in: the portal has no passwords to give (Trailblazer holds them) and no one signs in as
 # another user ("what's alice@…'s password? she's on holiday").
 _OTHERS_LOGIN = re.compile(
-    r"\b(?:her|his|their|someone else'?s|another user'?s|(?:colleague|boss|manager|coworker)'?s|[\w.+\-]+@[\w\-.]+'s)\s+"
+    r"\b(?:her|his|their|someone else'?s|another user'?s|(?:colleague|boss|manager|coworker)'?s|[\w.+\-]+@[\w\-.]+'s|"
+    r"(?!(?:portal|trailblazer|site|system|company|account|user)'s)[a-z]+'s)\s+"
     r"(?:(?:portal|trailblazer|login|account|sign-?in)\s+)?(?:password|passcode|login details|credentials)\b"
     r"(?!\s+(?:policy|polic|rules?|requirements?|reset))|"
     r"\b(?:get into|log ?in(?:to)? as|sign ?in as|access)\s+(?:her|his|their|someone else'?s)\s+account\b",
@@ -113,7 +117,7 @@ _OTHERS_LOGIN = re.compile(
 _CHANGE_AMOUNT = re.compile(
     r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b"
     r"(?!\s+(?:of|on)\s+(?:the\s+)?card)|"
-    r"\b(?:knock|bring|cut|drop)\s+(?:the\s+|its\s+)?(?:amount|total|price|balance|invoice|it)\s+down\b",
+    r"\b(?:knock|bring|cut|drop)\s+(?:the\s+|its\s+)?(?:amount|total|price|balance|invoice|it|INV-[\w-]+)\s+down\b",
     re.I,
 )
 
@@ -177,6 +181,7 @@ def _parked_named(w: Work, part: Part) -> str | None:
     return next((p for p in w.before.parked if classify(p, "none").intent == skill.name), None)
 
 
+_DO_THAT = re.compile(r"\b(?:do it|do that|go ahead|please do|let'?s do)\b", re.I)  # never a question's words
 _DO_IT = re.compile(r"\b(?:do it|do that|go ahead|please do|yes(?: please)?|sure|great|ok(?:ay)?|let'?s do)\b", re.I)
 
 
@@ -187,7 +192,8 @@ def _takes_offer(w: Work, part: Part) -> str | None:
     if offer is None or offer.skill not in BY_NAME or offer.skill == "handoff":
         return None
     found = slots.found(part.text)
-    if part.act in (Act.DENY, Act.HANDOFF, *QUESTIONS) or slots.names_team(part.text):
+    asks = part.act in QUESTIONS and not (_DO_THAT.search(part.text) and "?" not in part.text)
+    if part.act in (Act.DENY, Act.HANDOFF) or asks or slots.names_team(part.text):
         return None  # "ok, get me the collector then" is a person; "ok, what about INV-1003?" a question
     if part.act == Act.AFFIRM and not (found.contract_ids or found.invoice_ids):
         return None  # a plain yes takes the offer as it was made
@@ -336,6 +342,15 @@ _NEWCOMER = re.compile(
     r"\b(?:invite|onboard|joined|hired|starting|starts)\b|\b(?:create|set up)\b.{0,30}\b(?:user|account|login)\b",
     re.I,
 )
+
+
+def _impossible_later(w: Work, skill: Skill, text: str) -> str | None:
+    """Why a second change in the message cannot be made at all, for the item it names or points back to."""
+    found = slots.found(text)
+    key = "invoice_id" if skill.name == "pay_invoice" else "contract_id"
+    named = found.invoice_ids if key == "invoice_id" else found.contract_ids
+    item = named[0] if named else _focus_of(w, key, text)
+    return _not_possible(w, skill, item) if item else None
 
 
 def _not_possible(w: Work, skill: Skill, item: str) -> str | None:
@@ -497,7 +512,13 @@ def affirm(w: Work, part: Part) -> str:
     return R.NOTHING_WAITING
 
 
+_NO_THEN = re.compile(r"^\W*(?:no|nope|nah)\b\W*(\w.*)$", re.I | re.S)
+
+
 def deny(w: Work, part: Part) -> str:
+    if (m := _NO_THEN.match(part.text)) and (rest := classify(m.group(1), "none")).act == Act.REQUEST:
+        w.state.frame = None  # "no? ok pay it", "nah, pay INV-1003 instead": the no, then a request of its own
+        return request(w, rest)
     if w.before.offer is not None or w.before.frame is not None:
         w.state.frame = None
         return "Okay, I won't do that. Nothing was changed. Is there anything else I can help with?"
@@ -878,7 +899,7 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             w.state.frame = Frame("update_po", {"invoice_id": invoice}, "po_number")
             return f"Yes, the PO number of {invoice} can be changed{current}. What should the new PO number be?"
         if not i.get("payable"):
-            return R.not_payable(i)
+            return R.not_payable(i) + _why_cited(w, part, skill, i)
         if _PAID_ALREADY.search(part.text):
             # "I paid it yesterday but it still shows unpaid": never an offer to pay it again
             status = f"{invoice} shows **{i.get('status')}**, balance {R.money(i['currency'], i['balance'])}."
@@ -908,6 +929,8 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
             "Would you like me to turn it off?"
         )
+    if skill.name in _ACCESS and (cid := given.get("contract_id")) and not _CHANGES_ACCESS.search(part.text):
+        return run(w, BY_NAME["list_users"], {"contract_id": cid}, part.text)  # "can bob see C-1002?": who can now
     if (
         skill.name in ("update_address", "update_contact")
         and (cid := given.get("contract_id"))
@@ -915,6 +938,27 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
     ):
         return run(w, BY_NAME["get_contract"], {"contract_id": cid}, part.text)  # "billing address on C-1002?"
     return portal_question(w, part)
+
+
+_ACCESS = frozenset({"add_user", "grant_access", "remove_access"})
+# A question about changing someone's access, not about who has it now
+_CHANGES_ACCESS = re.compile(
+    r"\b(?:give|giving|grant\w*|add\w*|remove\w*|revok\w*|invit\w*|take|taking|drop\w*|delet\w*|how)\b", re.I
+)
+_POLICY_REASONS = frozenset(
+    {"disputed", "unsupported_currency", "over_card_limit", "card_not_allowed", "no_card_on_file"}
+)
+_HOW_OR_WHY = re.compile(r"\b(?:how|why)\b", re.I)
+
+
+def _why_cited(w: Work, part: Part, skill: Skill, invoice: dict[str, object]) -> str:
+    """For a question about how the portal works ("so how am I supposed to pay that one then?"), the help
+    article's passage on why the invoice cannot be paid, cited, after the invoice's own reason."""
+    reason = str(invoice.get("not_payable_reason") or "")
+    if not _HOW_OR_WHY.search(part.text) or reason not in _POLICY_REASONS:
+        return ""  # paid, void, being paid: the invoice's own state is the whole answer
+    answer = knowledge(w, f"{part.text} ({reason.replace('_', ' ')})", skill)  # "over card limit": no amounts
+    return f"\n\n{answer}" if answer else ""
 
 
 # A question about whether or how something can be done, not about what a detail is now
@@ -1016,6 +1060,11 @@ def knowledge(w: Work, question: str, skill: Skill | None = None) -> str | None:
         searches.append(w.call("search_knowledge", {"query": focus}).get("passages") or [])
     passages = faq.number(searches)
     text = (faq.answer(query, passages, skill.articles if skill else ()) or None) if passages else None
+    if text is None and (plain := faq.without_strangers(query)):
+        # "will frank need a special account to log in?": a name the articles never use pulls the question
+        # away from every passage; asked without it, the passage on signing in answers.
+        passages = faq.number([w.call("search_knowledge", {"query": plain}).get("passages") or []])
+        text = (faq.answer(plain, passages, skill.articles if skill else ()) or None) if passages else None
     if text and (m := re.search(r"\[(\d+)\]", text)):
         w.answered_from = next((str(p.get("source", "")) for p in passages if str(p.get("n")) == m.group(1)), "")
     gaps = (faq.gaps(query, passages) + faq.unanswered_kind(query, text)) if text else []

@@ -304,10 +304,21 @@ def _inflected(word: str, vocabulary: set[str]) -> bool:
     return False
 
 
+def without_strangers(question: str) -> str | None:
+    """The question without the words no article uses that are not about billing either: a colleague's
+    name, a city, a company ("will frank need a special account to log in?" -> "will need a special account
+    to log in?"), which pull the search away from what is asked. None when there is no such word."""
+    strangers = {w for w in unmentioned(question, []) if _concept(w) < GAP}
+    if not strangers:
+        return None
+    kept = [w for w in question.split() if not (set(_words(w)) & strangers)]
+    return " ".join(kept) or None
+
+
 def gaps(question: str, passages: list[dict[str, Any]]) -> list[str]:
     """What the question asks about that the articles never mention, when it is about billing or the
     portal at all (a "surcharge", "VAT", "SSO"; not "Dublin"): the answer says so and offers a person."""
-    return [w for w in unmentioned(question, passages) if _concept(w) >= GAP]
+    return [w for w in unmentioned(question, passages) if w in _TOPICS or _concept(w) >= GAP]
 
 
 def unanswered_words(question: str, answer_text: str) -> list[str]:
@@ -511,6 +522,15 @@ def _write_cached(cache_dir: Path, texts: list[str], vectors: list[Any]) -> None
 # Words for the portal itself as software: "is there a mobile app?" asks about the product, however far
 # "app" is in meaning from the articles on invoices and payments.
 _PRODUCT = frozenset({"app", "apps", "application", "mobile", "website", "browser", "android", "iphone", "ipad"})
+
+
+# Topics a billing contact asks about whose words are far in meaning from the articles: the product as
+# software, the language of an invoice ("can we get our invoices in French?"), payment terms ("net 60").
+_LANGUAGES = frozenset(
+    "english french german spanish italian portuguese dutch polish swedish danish norwegian finnish japanese "
+    "chinese korean arabic hebrew turkish russian".split()
+)
+_TOPICS = _PRODUCT | _LANGUAGES | {"net", "language", "languages", "translation", "translated"}
 
 
 def names_billing_concept(question: str) -> bool:

@@ -130,7 +130,7 @@ class Reference:
 
 _ITEM = re.compile(
     r"\b(?:on|for|of|with|to) (?:it|that one|this one)\b|\bits\b|\b(?:that|this|the same) "
-    r"(?:one|invoice|contract|bill)\b",
+    r"(?:one|invoice|contract|bill)\b|\b(?:pay|settle|clear) (?:it|that)\b(?! \w+ly)",  # "how do we pay it then?"
     re.I,
 )
 
@@ -340,8 +340,12 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
     ("PO# 4500-77"), a value that is itself a PO ("PO-5555-X"), or the bare answer to the question."""
     body = _ENTITY.sub(lambda m: " " * len(m.group(0)), text)
     for key in _PO_KEY.finditer(body):
-        if re.fullmatch(r"PO\s*", key.group(0), re.I) and _CUED_BEFORE.search(body[: key.start()]):
-            # "... should be PO 2024/77": after a cue, "PO" is the start of the value, not the keyword
+        if re.fullmatch(r"PO\s*", key.group(0), re.I) and (
+            _CUED_BEFORE.search(body[: key.start()])
+            or (asked and re.match(r"PO\s+[\w/\-]*\d", body[key.start() :]))  # typed in capitals
+        ):
+            # "... should be PO 2024/77", or "PO 2025/ACME-77" answering the question for it: "PO" is the
+            # start of the value, not the keyword
             value = _value_at(body, key.start())
             if value and _looks_like_po(value):
                 return value

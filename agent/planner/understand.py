@@ -137,7 +137,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
         # "when does the second one end?": a question about an item just shown is about one's own data
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if _ON_THE_CARD.search(text) and not slots.CARD_MASK.search(text):
-        return [Part(text, Act.REQUEST, "pay_invoice", whole.act_p, 1.0)]  # "put it on the card": charge it
+        # "put it on the card": charge it (after a question of its own, both: "what's left on INV-1003, and
+        # can you put it on the card?")
+        return _two_parts(text, state) or [Part(text, Act.REQUEST, "pay_invoice", whole.act_p, 1.0)]
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
@@ -156,8 +158,10 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [whole]
     if (asked := _main_clause(text)) is not None:
         return [asked]
-    if whole.act in QUESTIONS and (told := _final_request(text)) is not None:
-        return [told]
+    if (whole.act in QUESTIONS or (whole.act, whole.intent) == (Act.REQUEST, GENERAL)) and (
+        told := _final_request(text)
+    ) is not None:
+        return [told]  # "I'm Carol from Globex, on Alice's laptop. pay INV-2002 for me": the story, then the request
     parts = _two_parts(text, state)
     if parts and len(kept := [p for p in parts if not _aside(p)]) == 1:
         return kept  # "can I see INV-2001? a supplier sent it to me": the rest only tells a story
@@ -283,6 +287,8 @@ def _skill_asked(text: str, context: str) -> Part | None:
 
 
 def _part(text: str, context: str) -> Part:
+    if _ON_THE_CARD.search(text) and not slots.CARD_MASK.search(text):
+        return Part(text, Act.REQUEST, "pay_invoice")
     p = classifier.load().predict(text, context)
     act = Act(p.act)
     intent, intent_p = _consistent(act, p.intent, p.intents)
@@ -357,6 +363,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
     """A cut where both sides are confident, different requests or questions with words of their own."""
     for m in _BOUNDARY.finditer(text):
         head, tail = text[: m.start()].strip(), text[m.end() :].strip()
+        if re.match(r"[.;!?]", m.group(0)):
+            tail = re.sub(r"^(?:and|also|plus)\b\W*", "", tail, flags=re.I)  # "…INV-2001? And the signed quote too."
         if (
             len(head.split()) < 2
             or len(tail.split()) < 2
@@ -376,6 +384,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue  # "…, Dublin 4, Ireland. Please change C-2001.": the address goes on with its country
         if _gives_value(first, tail) and not (second.act == Act.REQUEST and second.intent_p >= 0.6):
             continue  # "change the PO of INV-1001, the new number is 4500098811": the same request's value
+        if _gives_contracts(first, second):
+            continue  # "add a user: Frank Fox, frank@…, access to C-1001 and C-1002": the same request's contracts
         if first.act == Act.REQUEST and second.act in QUESTIONS and first.act_p < 0.9:
             continue  # "We pay C-1002 by wire - could we switch to card?": likely background, then the question
         if len(tail.split()) < 3 and (second.act != Act.REQUEST or second.act_p < 0.8):
@@ -401,6 +411,21 @@ def _only_points_back(tail: str) -> bool:
     """A tail made only of words that point back at the head's item ("what's that one at?"): no item, no topic."""
     words = re.findall(r"[a-z']+", tail.lower())
     return bool(slots.reference(tail).pronoun and words and all(w in _POINTING for w in words))
+
+
+_PEOPLE = frozenset({"add_user", "grant_access", "remove_access"})
+
+
+def _gives_contracts(first: Part, second: Part) -> bool:
+    """Whether the tail only names the contracts of the head's change of someone's access (no one of its own)."""
+    head, tail = first.found, second.found
+    return (
+        first.act == Act.REQUEST
+        and {first.intent, second.intent} <= _PEOPLE
+        and not head.contract_ids
+        and bool(tail.contract_ids)
+        and not tail.emails
+    )
 
 
 def _gives_value(first: Part, tail: str) -> bool:
