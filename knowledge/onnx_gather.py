@@ -11,8 +11,8 @@ The rewrite works on the protobuf wire format directly, so that no `onnx` packag
 importing `onnx` costs 0.65 s and 18 MB that would stay in every worker. Only the two levels that
 change are decoded (the model's graph and the graph's nodes); every other field, the initializers'
 bytes among them, is copied as it is. Field numbers are onnx's (onnx/onnx.proto3):
-ModelProto.graph 7; GraphProto.node 1, initializer 5; NodeProto input 1, output 2, name 3, op_type 4,
-attribute 5, domain 7; AttributeProto name 1, i 3, type 20; TensorProto.name 8.
+ModelProto.graph 7; GraphProto.node 1, initializer 5, output 12; NodeProto input 1, output 2, name 3,
+op_type 4, attribute 5, domain 7; AttributeProto name 1, i 3; TensorProto dims 1, name 8; ValueInfoProto.name 1.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ _VARINT, _FIXED64, _BYTES, _FIXED32 = 0, 1, 2, 5  # wire types
 _MODEL_GRAPH = 7
 _GRAPH_NODE, _GRAPH_INITIALIZER, _GRAPH_OUTPUT = 1, 5, 12
 _NODE_INPUT, _NODE_OUTPUT, _NODE_NAME, _NODE_OP_TYPE, _NODE_ATTRIBUTE, _NODE_DOMAIN = 1, 2, 3, 4, 5, 7
-_ATTR_NAME, _ATTR_I, _ATTR_TYPE = 1, 3, 20
-_ATTR_TYPE_INT = 2  # AttributeProto.INT
-_TENSOR_NAME = 8  # TensorProto.name; ValueInfoProto.name is field 1
-_FLOAT = 1  # TensorProto.FLOAT
+_ATTR_NAME, _ATTR_I = 1, 3
+_TENSOR_DIMS, _TENSOR_NAME = 1, 8
+_VALUE_INFO_NAME = 1
 
 
 class OnnxRewriteError(ValueError):
@@ -53,6 +52,7 @@ class _Node:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     axis: int  # Gather's axis attribute (0 when absent); 0 for any other node
+    attributes: bytes  # the attribute fields as encoded (a Cast's target type, copied to the new Cast)
 
 
 def _varint(data: _Bytes, pos: int) -> tuple[int, int]:
@@ -109,10 +109,6 @@ def _bytes_field(number: int, payload: bytes) -> bytes:
     return _encode_varint(number << 3 | _BYTES) + _encode_varint(len(payload)) + payload
 
 
-def _varint_field(number: int, value: int) -> bytes:
-    return _encode_varint(number << 3 | _VARINT) + _encode_varint(value)
-
-
 def _payload(field: _Field) -> _Bytes:
     if isinstance(field.value, int):
         raise OnnxRewriteError(f"field {field.number} is not length-delimited")
@@ -128,8 +124,8 @@ def _text(value: _Bytes | int) -> str:
 def _parse_node(field: _Field) -> _Node:
     fields = _fields(_payload(field))
     strings = {n: [_text(f.value) for f in fields if f.number == n] for n in (_NODE_NAME, _NODE_OP_TYPE, _NODE_DOMAIN)}
-    axis = 0
-    for attribute in (_fields(_payload(f)) for f in fields if f.number == _NODE_ATTRIBUTE):
+    axis, attributes = 0, [f for f in fields if f.number == _NODE_ATTRIBUTE]
+    for attribute in (_fields(_payload(f)) for f in attributes):
         if [_text(f.value) for f in attribute if f.number == _ATTR_NAME] == ["axis"]:
             axis = next((int(f.value) for f in attribute if f.number == _ATTR_I and isinstance(f.value, int)), 0)
     return _Node(
@@ -139,6 +135,7 @@ def _parse_node(field: _Field) -> _Node:
         inputs=tuple(_text(f.value) for f in fields if f.number == _NODE_INPUT),
         outputs=tuple(_text(f.value) for f in fields if f.number == _NODE_OUTPUT),
         axis=axis,
+        attributes=b"".join(bytes(f.raw) for f in attributes),
     )
 
 
@@ -155,33 +152,47 @@ def _encode_node(name: str, op_type: str, inputs: list[str], outputs: list[str],
     return _bytes_field(_GRAPH_NODE, payload)
 
 
-def _cast_to_float_attribute() -> bytes:
-    attribute = (
-        _bytes_field(_ATTR_NAME, b"to") + _varint_field(_ATTR_I, _FLOAT) + _varint_field(_ATTR_TYPE, _ATTR_TYPE_INT)
-    )
-    return _bytes_field(_NODE_ATTRIBUTE, attribute)
+def _dims(fields: list[_Field]) -> tuple[int, ...]:
+    """A TensorProto's dims: packed (as proto3 writes them) or one varint each."""
+    dims: list[int] = []
+    for field in (f for f in fields if f.number == _TENSOR_DIMS):
+        if isinstance(field.value, int):
+            dims.append(field.value)
+            continue
+        pos = 0
+        while pos < len(field.value):
+            dim, pos = _varint(field.value, pos)
+            dims.append(dim)
+    return tuple(dims)
 
 
-def _initializer_names(graph: list[_Field]) -> set[str]:
-    names: set[str] = set()
-    for field in graph:
-        if field.number == _GRAPH_INITIALIZER:
-            names.update(_text(f.value) for f in _fields(_payload(field)) if f.number == _TENSOR_NAME)
-    return names
+def _initializer_shapes(graph: list[_Field]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for field in (f for f in graph if f.number == _GRAPH_INITIALIZER):
+        tensor = _fields(_payload(field))
+        for name in (f for f in tensor if f.number == _TENSOR_NAME):
+            shapes[_text(name.value)] = _dims(tensor)
+    return shapes
 
 
 def _graph_outputs(graph: list[_Field]) -> set[str]:
-    # ValueInfoProto.name is its field 1
-    return {_text(f.value) for g in graph if g.number == _GRAPH_OUTPUT for f in _fields(_payload(g)) if f.number == 1}
+    outputs = (_fields(_payload(f)) for f in graph if f.number == _GRAPH_OUTPUT)
+    return {_text(f.value) for output in outputs for f in output if f.number == _VALUE_INFO_NAME}
+
+
+def _one_scale_per_row(table: tuple[int, ...] | None, scale: tuple[int, ...] | None) -> bool:
+    """A 2-D table and a (rows, 1) scale: gathering both with the same ids gives each row its own scale.
+    (A scale per column or one for all would need a rewrite that does not gather it: none is made.)"""
+    return table is not None and len(table) == 2 and scale == (table[0], 1)
 
 
 def _gathered_tables(
-    nodes: list[_Node], initializers: set[str], graph_outputs: set[str]
+    nodes: list[_Node], initializers: dict[str, tuple[int, ...]], graph_outputs: set[str]
 ) -> dict[str, tuple[_Node, _Node]]:
-    """Gather nodes (by name) whose table is `Mul(Cast(int8 initializer), scale initializer)` used by them alone.
+    """Gather nodes (by name) whose table is `Mul(Cast(initializer), scale initializer)` used by them alone.
 
-    Returns each such Gather's Cast and Mul. Only the default-domain ops on axis 0 qualify: the scale is one per
-    row, so gathering it with the same ids gives each row its own scale."""
+    Returns each such Gather's Cast and Mul. Only default-domain ops, a Gather on axis 0 and a scale per row
+    qualify."""
     producer = {out: node for node in nodes for out in node.outputs}
     uses = Counter(x for node in nodes for x in node.inputs)
     found: dict[str, tuple[_Node, _Node]] = {}
@@ -195,8 +206,8 @@ def _gathered_tables(
         if cast is None or cast.op_type != "Cast" or cast.domain or len(cast.inputs) != 1:
             continue
         private = uses[mul.outputs[0]] == 1 and uses[cast.outputs[0]] == 1
-        constant = cast.inputs[0] in initializers and mul.inputs[1] in initializers
-        if private and constant and not {cast.outputs[0], mul.outputs[0]} & graph_outputs:
+        per_row = _one_scale_per_row(initializers.get(cast.inputs[0]), initializers.get(mul.inputs[1]))
+        if private and per_row and not {cast.outputs[0], mul.outputs[0]} & graph_outputs:
             found[gather.name] = (cast, mul)
     return found
 
@@ -208,9 +219,7 @@ def _gather_first(gather: _Node, cast: _Node, mul: _Node) -> bytes:
         [
             _encode_node(f"{base}/gather_q", "Gather", [cast.inputs[0], ids], [f"{base}/q_rows"]),
             _encode_node(f"{base}/gather_scale", "Gather", [mul.inputs[1], ids], [f"{base}/scale_rows"]),
-            _encode_node(
-                f"{base}/cast", "Cast", [f"{base}/q_rows"], [f"{base}/float_rows"], _cast_to_float_attribute()
-            ),
+            _encode_node(f"{base}/cast", "Cast", [f"{base}/q_rows"], [f"{base}/float_rows"], cast.attributes),
             _encode_node(f"{base}/mul", "Mul", [f"{base}/float_rows", f"{base}/scale_rows"], list(gather.outputs)),
         ]
     )
@@ -223,7 +232,7 @@ def _rewrite_graph(payload: _Bytes) -> tuple[bytes, int]:
     names = [n.name for n in nodes.values()]
     if len(set(names)) != len(names) or "" in names:
         raise OnnxRewriteError("the rewrite needs every node named, uniquely")  # it finds the Gathers by name
-    tables = _gathered_tables(list(nodes.values()), _initializer_names(graph), _graph_outputs(graph))
+    tables = _gathered_tables(list(nodes.values()), _initializer_shapes(graph), _graph_outputs(graph))
     dropped = {node.name for cast, mul in tables.values() for node in (cast, mul)}
     out: list[bytes | _Bytes] = []
     for i, field in enumerate(graph):
@@ -238,7 +247,7 @@ def gather_before_dequantising(model: bytes) -> tuple[bytes, int]:
     """The serialised ModelProto `model` with each dequantised embedding table gathered first.
 
     Returns the new model and how many tables were rewritten (0: the model is returned unchanged).
-    Deterministic: the same input gives the same bytes (the embedder pins their hash)."""
+    Deterministic: the same input gives the same bytes (a test pins the hash of the packaged model's rewrite)."""
     out: list[bytes | _Bytes] = []
     count = 0
     for field in _fields(memoryview(model)):

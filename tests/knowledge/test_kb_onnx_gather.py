@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from knowledge.embeddings import MiniLMEmbedder, _default_model_path, _verify, get_embedder, session_model
-from knowledge.onnx_gather import OnnxRewriteError, _fields, _parse_node, gather_before_dequantising
+from knowledge.onnx_gather import (
+    OnnxRewriteError,
+    _fields,
+    _one_scale_per_row,
+    _parse_node,
+    gather_before_dequantising,
+)
 
 ROOT = Path(__file__).parents[2]
 # The rewrite of the pinned packaged model (MODEL_SHA256). It is deterministic: a change of these bytes is a
@@ -60,6 +66,16 @@ def test_the_tables_are_gathered_as_int8_and_dequantised_after() -> None:
     assert (word, "input_ids") in gathers
     assert ("inner.embeddings.word_embeddings.weight_scale", "input_ids") in gathers
     assert len(after) == len(before) + 2 * (4 - 3)  # two tables: Cast, Mul, Gather each became four nodes
+
+
+def test_only_a_scale_per_row_is_gathered() -> None:
+    assert _one_scale_per_row((30522, 384), (30522, 1))
+    # one scale per column (the MatMul weights' kind), one for all, a table of other rank: left as they are
+    assert not _one_scale_per_row((30522, 384), (1, 384))
+    assert not _one_scale_per_row((30522, 384), ())
+    assert not _one_scale_per_row((30522, 384), (30522,))
+    assert not _one_scale_per_row((2, 30522, 384), (2, 1))
+    assert not _one_scale_per_row(None, (30522, 1))
 
 
 def test_a_second_rewrite_changes_nothing() -> None:
