@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -100,27 +98,3 @@ def test_the_session_keeps_no_copy_of_the_model() -> None:
     session = get_embedder()._loaded()[0]
     # onnxruntime's wrapper keeps the bytes a session was made from (23 MB); a session made from a path keeps none.
     assert getattr(session, "_model_bytes", None) is None
-
-
-def _load_rss_mb(gather_first: bool) -> float:
-    """RSS taken by load() in a fresh interpreter, with glibc set up as in a served worker."""
-    code = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from service.memory import return_large_buffers\n"
-        "return_large_buffers()\n"
-        "import numpy, onnxruntime, tokenizers\n"
-        "from knowledge.embeddings import MiniLMEmbedder\n"
-        "def rss(): return int(Path('/proc/self/status').read_text().split('VmRSS:')[1].split()[0]) / 1024\n"
-        "before = rss(); kept = MiniLMEmbedder(gather_first=sys.argv[1] == '1'); kept.load(); print(rss() - before)\n"
-    )
-    argv = [sys.executable, "-c", code, "1" if gather_first else "0"]
-    out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return float(out.stdout)
-
-
-def test_the_session_holds_no_float_word_table() -> None:
-    """Measured 73-80 MB for load() with the rewrite, 110-114 MB without (BENCHMARKS.md, session 8). The float
-    word table alone is 47 MB, its int8 form 12 MB: a session that folded it again would lose most of the gap."""
-    assert _load_rss_mb(gather_first=True) < _load_rss_mb(gather_first=False) - 25
