@@ -21,7 +21,7 @@ from agent.confirm import lexical_reply
 from agent.planner import faq, resolve, slots
 from agent.planner.acts import GENERAL, QUESTIONS, Act
 from agent.planner.resolve import Ask
-from agent.planner.skills import BY_NAME, INVOICE_SKILLS, Skill, Slots
+from agent.planner.skills import BY_NAME, INVOICE_SKILLS, USER_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
 from agent.planner.understand import Part, classify, read
 from agent.planner.work import Work
@@ -512,13 +512,15 @@ def affirm(w: Work, part: Part) -> str:
     return R.NOTHING_WAITING
 
 
-_NO_THEN = re.compile(r"^\W*(?:no|nope|nah)\b\W*(\w.*)$", re.I | re.S)
+_NO_THEN = re.compile(r"^\W*(?:no|nope|nah)\b(?:\W+(?:thanks|thank you|thx))?\W*(\w.*)$", re.I | re.S)
+_ASKS = frozenset({Act.REQUEST, Act.DATA_QUESTION, Act.PORTAL_QUESTION, Act.HANDOFF})
 
 
 def deny(w: Work, part: Part) -> str:
-    if (m := _NO_THEN.match(part.text)) and (rest := classify(m.group(1), "none")).act == Act.REQUEST:
-        w.state.frame = None  # "no? ok pay it", "nah, pay INV-1003 instead": the no, then a request of its own
-        return request(w, rest)
+    if (m := _NO_THEN.match(part.text)) and (rest := classify(m.group(1), "none")).act in _ASKS:
+        # "no? ok pay it", "no thanks, just show me my contracts": the no, then what the user wants instead
+        w.state.frame = None
+        return handle(w, rest)
     if w.before.offer is not None or w.before.frame is not None:
         w.state.frame = None
         return "Okay, I won't do that. Nothing was changed. Is there anything else I can help with?"
@@ -929,7 +931,7 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             f"Yes — auto-renewal of {cid} can be turned off in the portal now (it ends on {c.get('end_date')}). "
             "Would you like me to turn it off?"
         )
-    if skill.name in _ACCESS and (cid := given.get("contract_id")) and not _CHANGES_ACCESS.search(part.text):
+    if skill.name in USER_SKILLS and (cid := given.get("contract_id")) and not _CHANGES_ACCESS.search(part.text):
         return run(w, BY_NAME["list_users"], {"contract_id": cid}, part.text)  # "can bob see C-1002?": who can now
     if (
         skill.name in ("update_address", "update_contact")
@@ -940,7 +942,6 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
     return portal_question(w, part)
 
 
-_ACCESS = frozenset({"add_user", "grant_access", "remove_access"})
 # A question about changing someone's access, not about who has it now
 _CHANGES_ACCESS = re.compile(
     r"\b(?:give|giving|grant\w*|add\w*|remove\w*|revok\w*|invit\w*|take|taking|drop\w*|delet\w*|how)\b", re.I

@@ -130,7 +130,7 @@ class Reference:
 
 _ITEM = re.compile(
     r"\b(?:on|for|of|with|to) (?:it|that one|this one)\b|\bits\b|\b(?:that|this|the same) "
-    r"(?:one|invoice|contract|bill)\b|\b(?:pay|settle|clear) (?:it|that)\b(?! \w+ly)",  # "how do we pay it then?"
+    r"(?:one|invoice|contract|bill)\b|\b(?:pay|settle|clear) (?:it|that)\b",  # "how do we pay it then?"
     re.I,
 )
 

@@ -413,15 +413,14 @@ def _only_points_back(tail: str) -> bool:
     return bool(slots.reference(tail).pronoun and words and all(w in _POINTING for w in words))
 
 
-_PEOPLE = frozenset({"add_user", "grant_access", "remove_access"})
-
-
 def _gives_contracts(first: Part, second: Part) -> bool:
     """Whether the tail only names the contracts of the head's change of someone's access (no one of its own)."""
+    from agent.planner.skills import USER_SKILLS
+
     head, tail = first.found, second.found
     return (
         first.act == Act.REQUEST
-        and {first.intent, second.intent} <= _PEOPLE
+        and {first.intent, second.intent} <= USER_SKILLS
         and not head.contract_ids
         and bool(tail.contract_ids)
         and not tail.emails

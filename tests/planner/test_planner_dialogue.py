@@ -1151,3 +1151,9 @@ def test_a_second_change_that_cannot_be_made_is_refused_at_once_not_set_aside(wo
     (turn,) = _say(world, ALICE, "set PO-9 on INV-1004 and then pay it")
     assert turn.pending_action["tool"] == "update_po_number"
     assert "under dispute" in turn.reply and "You also asked" not in turn.reply
+
+
+def test_a_no_to_an_offer_followed_by_a_question_answers_the_question(world: Any) -> None:
+    offered, listed = _say(world, ALICE, "is INV-1001 payable by card?", "nope, thanks - list our contracts instead")
+    assert "Would you like me to pay it" in offered.reply
+    assert [name for name, _ in _calls(listed)] == ["list_contracts"]
