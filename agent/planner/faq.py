@@ -377,9 +377,19 @@ def _timed(question: str, ranked: list[_Section]) -> _Section:
 def unanswered_kind(question: str, answer_text: str) -> list[str]:
     """What kind of answer the question wants that the chosen passage does not give: "how long is invoice
     history kept?" answered by a passage with no duration in it is the nearest passage, not an answer."""
-    if _HOW_LONG.search(question) and not _DURATION.search(answer_text):
+    if _HOW_LONG.search(question) and not _timed_about(question, answer_text):
         return ["how long"]
     return []
+
+
+_TIME_WORDS = {"long", "soon", "quic", "fast", "many", "days", "hour", "week", "mont", "year", "take", "have"}
+
+
+def _timed_about(question: str, answer_text: str) -> bool:
+    """Whether the answer states a duration and shares a topic word with the question: "how many days do we
+    have to dispute an invoice?" is not answered by "…does not show as paid after 24 hours" (no "dispute")."""
+    topic = _topic(question) - _TIME_WORDS
+    return bool(_DURATION.search(answer_text)) and (not topic or bool(topic & _stems(answer_text)))
 
 
 def addresses(question: str, best: _Section, passages: list[dict[str, Any]]) -> bool:

@@ -1157,3 +1157,23 @@ def test_a_no_to_an_offer_followed_by_a_question_answers_the_question(world: Any
     offered, listed = _say(world, ALICE, "is INV-1001 payable by card?", "nope, thanks - list our contracts instead")
     assert "Would you like me to pay it" in offered.reply
     assert [name for name, _ in _calls(listed)] == ["list_contracts"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        (
+            "how many days do we get to contest a charge?",
+            "Contact your Collector if it is not paid after 24 hours.",
+            True,
+        ),
+        ("how long is our old billing history retained?", "Processing: the payment settles within 24 hours.", True),
+        ("how long do I have to switch auto-renew off?", "Auto-renew can be switched off until 31 days before.", False),
+        ("how long until a card payment shows as paid?", "A card payment settles in up to 24 hours.", False),
+        ("how long does it take?", "It applies immediately.", False),
+    ],
+)
+def test_a_duration_answers_how_long_only_about_what_was_asked(question: str, answer: str, missing: bool) -> None:
+    from agent.planner import faq
+
+    assert (faq.unanswered_kind(question, answer) == ["how long"]) is missing
