@@ -23,7 +23,7 @@ from agent.planner.acts import GENERAL, QUESTIONS, Act
 from agent.planner.resolve import Ask
 from agent.planner.skills import BY_NAME, INVOICE_SKILLS, USER_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
-from agent.planner.understand import Part, classify, read
+from agent.planner.understand import Part, change_asked, classify, read
 from agent.planner.work import Work
 
 _ALSO = re.compile(r"\b(?:too|as well|also|same|again|likewise|the other)\b", re.I)
@@ -117,7 +117,9 @@ _OTHERS_LOGIN = re.compile(
 _CHANGE_AMOUNT = re.compile(
     r"\b(?:change|lower|reduce|edit|adjust|alter|modify)\b[^.?!]{0,25}\b(?:amount|total|price|balance)\b"
     r"(?!\s+(?:of|on)\s+(?:the\s+)?card)|"
-    r"\b(?:knock|bring|cut|drop)\s+(?:the\s+|its\s+)?(?:amount|total|price|balance|invoice|it|INV-[\w-]+)\s+down\b",
+    r"\b(?:knock|bring|cut|drop)\s+(?:the\s+|its\s+)?(?:amount|total|price|balance|invoice|it|INV-[\w-]+)\s+down\b|"
+    r"\b(?:reduce|lower|discount|cut)\s+(?:it|this|that|INV-[\w-]+|the invoice)\s+(?:down\s+)?to\s+"
+    r"(?:[£$€]|USD|EUR|GBP|CAD|AUD)?\s?\d",  # "Reduce INV-2001 to £300 please"
     re.I,
 )
 
@@ -305,6 +307,8 @@ def request(w: Work, part: Part) -> str:
     if skill is None and set(slots.address(part.text)) == {"country"}:
         skill = BY_NAME["update_address"]  # "need our billing country switched to Ireland asap"
     if skill is None and part.act == Act.REQUEST and part.intent == GENERAL:
+        if (carried := _with_previous(w, part)) is not None:
+            return request(w, carried)  # "what's the PO on INV-1004?" then "set it to ACME-DSP-44"
         return decline(w, part)
     if skill is None:
         return portal_question(w, part)
@@ -335,6 +339,19 @@ def request(w: Work, part: Part) -> str:
         found = {**_carried(w.before.last.slots, skill), **found}  # "do the same for C-1002"
     note = _dropped(w, skill)
     return note + run(w, skill, found, part.text) + "".join(f"\n\n{why}" for why in later)
+
+
+CHANGE_FLOOR = 0.5  # the pair must surely ask for that change ("show me C-1001" + "set it to blue" does not)
+
+
+def _with_previous(w: Work, part: Part) -> Part | None:
+    """A change that says only "it" and a value, read with the user's message before it, when the two together
+    ask for one change; the value and the item still come from this message and the focus."""
+    before = _followed_up(w, part.text)
+    if before is None or not slots.reference(part.text).pronoun:
+        return None
+    intent, p = change_asked(f"{before} {part.text}")  # the pair may read as a question about the thing changed
+    return Part(part.text, Act.REQUEST, intent, part.act_p, p) if p >= CHANGE_FLOOR else None
 
 
 _NEWCOMER = re.compile(

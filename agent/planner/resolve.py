@@ -29,6 +29,8 @@ class Ask:
 
 ME = "me"  # the user a grant or removal is about is the signed-in user
 NOT_ME = "not me"  # "remove the one that isn't me": the contract's one user who is not the signed-in user
+# "remove me from C-2001, someone else will take over": the user named as the change's object comes first
+_ME_OBJECT = re.compile(r"\b(?:remove|take|drop|delete|revoke|kick|add|give|grant)\s+(?:me|myself)\b", re.I)
 _NOT_ME = re.compile(r"\b(?:isn'?t|is not|not|other than|except|besides|apart from)\s+(?:me|myself)\b", re.I)
 VALUE_SLOTS = ("po_number", "address", "contact", "email", "name")  # values only the user can give
 
@@ -65,7 +67,7 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
     if name in ("grant_access", "remove_access"):
         if who := slots.full_name(text):
             s["name"] = who  # kept in case the person is not a user yet and has to be invited
-        person = f.emails[0] if f.emails else slots.person_reference(text)
+        person = f.emails[0] if f.emails else (ME if _ME_OBJECT.search(text) else slots.person_reference(text))
         if person is None and _NOT_ME.search(text):
             person = NOT_ME
         if person is None and re.search(r"\b(?:me|myself)\b", text, re.I):

@@ -277,7 +277,8 @@ _CUE = re.compile(
 )
 _END = re.compile(
     r"\s*(?:[,;]|[.!?](?=\s|$)|$|\s(?:and|then|please|pls|thanks|thank you|thx|instead|first|now|"
-    r"too|as well|asap|ty|tyvm|cheers|for|on|in|of|to|so|because|cause|cos|since|but|which)\b)",
+    r"too|as well|asap|ty|tyvm|cheers|for|on|in|of|to|so|because|cause|cos|since|but|which|"
+    r"before|after|by|until|till|today|tomorrow|tonight|when|once|if)\b)",  # "PO-7781-B before month end"
     re.I,
 )
 _VALUE = re.compile(r"['\"“‘`]([^'\"“”‘’`\n]{1,80})['\"”’`]|([^\s,;'\"“”‘’]+(?:\s+[^\s,;'\"“”‘’]+){0,6})")

@@ -124,6 +124,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.PORTAL_QUESTION and _DESCRIBED_CONTRACT.search(text) and slots.paid_by(text):
         # "when does the contract with the credit card run out?": one of the user's own contracts
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
+    if whole.act == Act.DATA_QUESTION and _ASKS_WHY_MISSING.search(text) and not _names_item(text):
+        # "There are Globex contracts I know exist but they're missing from my list. Why?": how access works
+        return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if _HOW_MUCH_OPEN.search(text) and not slots.found(text).invoice_ids and whole.act in QUESTIONS:
         # "how much is still open on contract C-1002": the open invoices (of that contract), not the contract
         return [Part(text, Act.DATA_QUESTION, "list_invoices", whole.act_p, 1.0)]
@@ -231,6 +234,11 @@ _CHASE = re.compile(
     r"(?:chase|follow(?:\s+|-)?up|escalate)\b",
     re.I,
 )
+_ASKS_WHY_MISSING = re.compile(
+    r"^(?=.*\b(?:why|how come)\b)(?=.*\b(?:missing|not (?:showing|there|listed|visible|appearing)|"
+    r"(?:can'?t|cannot|don'?t|do not) see|(?:doesn'?t|don'?t|does not|do not) (?:show|appear))\b)",
+    re.I | re.S,
+)
 _HOW_MUCH_OPEN = re.compile(
     r"\bhow much\b(?![^.?!]*\b(?:limit|max\w*|can (?:i|we|you)|allowed|fee|cost|charge)\b)[^.?!]{0,30}"
     r"\b(?:open|owe|owing|outstanding|unpaid|left to pay|still to pay|in arrears)\b",
@@ -242,6 +250,11 @@ _PERSON = re.compile(
     r"\b(?:human|person|people|someone|somebody|agent|rep|representative|team|call|phone|ring|contact|case|ticket)\b",
     re.I,
 )
+
+
+def _names_item(text: str) -> bool:
+    found = slots.found(text)
+    return bool(found.invoice_ids or found.contract_ids or found.quote_ids)
 
 
 def _aside(part: Part) -> bool:
@@ -293,6 +306,16 @@ def _part(text: str, context: str) -> Part:
     act = Act(p.act)
     intent, intent_p = _consistent(act, p.intent, p.intents)
     return Part(text, act, intent, p.act_p, intent_p)
+
+
+def change_asked(text: str) -> tuple[str, float]:
+    """The change (a write skill) the text most likely asks for, with its probability, whatever its act."""
+    from agent.planner.skills import BY_NAME
+
+    p = classifier.load().predict(text, "none")
+    writes = [n for n, s in BY_NAME.items() if s.writes]
+    best = max(writes, key=lambda n: p.intents.get(n, 0.0))
+    return best, p.intents.get(best, 0.0)
 
 
 def _consistent(act: Act, intent: str, probabilities: dict[str, float]) -> tuple[str, float]:

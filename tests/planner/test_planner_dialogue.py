@@ -1177,3 +1177,43 @@ def test_a_duration_answers_how_long_only_about_what_was_asked(question: str, an
     from agent.planner import faq
 
     assert (faq.unanswered_kind(question, answer) == ["how long"]) is missing
+
+
+# -- round 15 --------------------------------------------------------------------------------------------
+
+
+def test_a_po_value_stops_before_when_it_is_wanted() -> None:
+    from agent.planner import slots
+
+    assert slots.po_number("our buyer says the PO on INV-1001 should read AB-77-C by friday") == "AB-77-C"
+
+
+def test_removing_me_is_the_signed_in_user_whatever_follows(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "please drop me from C-1002, someone else will take over billing")
+    assert turn.pending_action is None and "Primary Billing Contact" in turn.reply
+
+
+def test_lowering_an_invoice_to_an_amount_is_declined_and_opens_nothing(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "please lower INV-1001 to $900, sales promised us that")
+    assert turn.tool_calls == [] and turn.handoff is None and "can't help with that" in turn.reply
+
+
+def test_a_change_saying_only_it_and_a_value_takes_its_topic_from_the_question_before(world: Any) -> None:
+    _, changed = _say(world, ALICE, "does INV-1001 have a PO number?", "set it to FIN-OPS-17")
+    assert changed.pending_action["tool"] == "update_po_number"
+    assert changed.pending_action["args"] == {"invoice_id": "INV-1001", "po_number": "FIN-OPS-17"}
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("There are Globex contracts I know exist but they're missing from my list. Why?", True),
+        ("how come I don't see our second contract?", True),
+        ("why is INV-1001 overdue?", False),
+        ("the PDF is missing a page", False),
+    ],
+)
+def test_asking_why_something_is_missing_is_a_question_about_access(text: str, matches: bool) -> None:
+    from agent.planner import understand
+
+    assert bool(understand._ASKS_WHY_MISSING.search(text)) is matches
