@@ -30,7 +30,7 @@ FLOORS = {
     "batch-12.yaml": 0.96,
     "batch-13.yaml": 0.95,
     "batch-14.yaml": 0.96,
-    "batch-15.yaml": 0.91,  # its blind score (0.921); raised once tuned on
+    "batch-15.yaml": 0.95,
 }
 
 
