@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# PostgreSQL's advisory lock key for migrating: the first 8 bytes of sha256("portal-agent/migrations"), in the
+# same namespaced style as the jobs' keys (service/jobs/locks.py), so neither collides with another's.
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"portal-agent/migrations").digest()[:8], "big", signed=True)
 
 # A migration file's own lines `revision = '0009'` and `down_revision = '0008'` (or `= None`); a merge's tuple
 # of parents does not match, and then the head is left to Alembic.
@@ -59,6 +64,7 @@ def current_revisions(engine: Engine) -> list[str] | None:
     """The revisions the database records (Alembic's `alembic_version` table), read with plain SQL; None when
     that table cannot be read, as in a brand-new database. A failure to connect is raised as it is."""
     with engine.connect() as conn:
+        conn.info["write"] = False  # a plain read: on SQLite it must not queue behind another's migration
         try:
             return [str(row[0]) for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
         except DBAPIError:  # no such table (a new database): Alembic creates it
@@ -70,15 +76,27 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     A database already at the head is left alone without importing Alembic (0.1 s of imports: mako, its
     DDL machinery) for an upgrade that would do nothing. Any other state (new, older, newer than this code,
-    unreadable) goes to Alembic as before, in one transaction, so it migrates or says what is wrong."""
+    unreadable) goes to Alembic as before, in one transaction, so it migrates or says what is wrong; one
+    process at a time."""
     if revision == "head" and (head := head_revision()) is not None and current_revisions(engine) == [head]:
         return
     from alembic import command
 
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        # Several workers may start at once on a database that needs migrating: the first one takes the lock
+        # and migrates, the others wait for it and then find the schema at the head (Alembic reads the version
+        # again once the lock is theirs). SQLite: the write lock from the start (BEGIN IMMEDIATE, see
+        # sql_uow), waited for up to its busy timeout; PostgreSQL: a transaction-level advisory lock.
+        conn.info["write"] = True
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        finally:
+            conn.info["write"] = False  # the flag stays with the pooled connection: its next user reads
 
 
 def create_engine_for(url: str) -> Engine:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import alembic.command
@@ -129,4 +130,53 @@ def test_postgresql_new_old_and_head(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "ix_conversations_updated_at" in _index_names(engine, "conversations")
         monkeypatch.setattr(alembic.command, "upgrade", lambda *_a, **_k: pytest.fail("Alembic ran at the head"))
         upgrade(engine)
+        engine.dispose()
+
+
+# -- several workers starting at once on a database that needs migrating --------------------------------------
+
+_UPGRADE_AT = """
+import sys, time
+from bootstrap.db import create_engine_for, upgrade
+engine = create_engine_for(sys.argv[1])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # every process starts migrating at the same moment
+upgrade(engine)
+engine.dispose()
+"""
+
+
+def _upgrade_at_once(url: str, processes: int = 4) -> None:
+    """`processes` fresh interpreters upgrade `url` at the same moment; every one of them must succeed."""
+    start_at = time.time() + 3.0  # after every interpreter has imported what it needs
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _UPGRADE_AT, url, str(start_at)], stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    failures = [err for proc in procs if (err := proc.communicate(timeout=120)[1]) and proc.returncode]
+    assert failures == []
+
+
+def test_workers_starting_at_once_on_a_new_sqlite_database_take_turns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    _upgrade_at_once(url)
+    engine = create_engine_for(url)
+    assert current_revisions(engine) == [head_revision()]
+    engine.dispose()
+
+
+def test_workers_starting_at_once_on_an_older_sqlite_database_take_turns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    engine = create_engine_for(url)
+    upgrade(engine, "0008")
+    _upgrade_at_once(url)
+    assert current_revisions(engine) == [head_revision()]
+    engine.dispose()
+
+
+@pytest.mark.skipif(bool(postgres_unavailable(PG_URL)), reason=postgres_unavailable(PG_URL) or "")
+def test_workers_starting_at_once_on_a_new_postgresql_schema_take_turns() -> None:
+    with scratch_schema(PG_URL, "migr") as url:
+        _upgrade_at_once(url)
+        engine = create_engine_for(url)
+        assert current_revisions(engine) == [head_revision()]
         engine.dispose()
