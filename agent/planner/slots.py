@@ -994,6 +994,11 @@ class Found:
     ref: Reference = field(default_factory=Reference)
     card_typed: bool = False
 
+    @property
+    def names_item(self) -> bool:
+        """Whether the message names an invoice or a contract by its id."""
+        return bool(self.invoice_ids or self.contract_ids)
+
 
 def found(text: str) -> Found:
     return Found(

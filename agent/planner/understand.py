@@ -124,7 +124,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
     if whole.act == Act.PORTAL_QUESTION and _DESCRIBED_CONTRACT.search(text) and slots.paid_by(text):
         # "when does the contract with the credit card run out?": one of the user's own contracts
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
-    if whole.act == Act.DATA_QUESTION and _ASKS_WHY_MISSING.search(text) and not _names_item(text):
+    if whole.act == Act.DATA_QUESTION and _ASKS_WHY_MISSING.search(text) and not slots.found(text).names_item:
         # "There are Globex contracts I know exist but they're missing from my list. Why?": how access works
         return [Part(text, Act.PORTAL_QUESTION, GENERAL, whole.act_p, whole.intent_p)]
     if _HOW_MUCH_OPEN.search(text) and not slots.found(text).invoice_ids and whole.act in QUESTIONS:
@@ -250,11 +250,6 @@ _PERSON = re.compile(
     r"\b(?:human|person|people|someone|somebody|agent|rep|representative|team|call|phone|ring|contact|case|ticket)\b",
     re.I,
 )
-
-
-def _names_item(text: str) -> bool:
-    found = slots.found(text)
-    return bool(found.invoice_ids or found.contract_ids or found.quote_ids)
 
 
 def _aside(part: Part) -> bool:

@@ -9,6 +9,9 @@ import textwrap
 import threading
 import time
 
+import pytest
+from langchain_core.messages import HumanMessage
+
 from agent.scripted import say
 from tests.agent.conftest import ALICE
 
@@ -123,9 +126,6 @@ def test_a_channel_thread_has_one_conversation_even_when_two_workers_start_it_at
 
 
 def test_a_lock_is_never_released_with_another_conversations_messages(world):
-    import pytest
-    from langchain_core.messages import HumanMessage
-
     first, other = world.store.create(ALICE.email, "web"), world.store.create(ALICE.email, "web")
     with world.store.locked(first.id, user_email=ALICE.email) as held:
         with pytest.raises(ValueError, match="lock of"):
