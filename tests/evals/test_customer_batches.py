@@ -31,6 +31,7 @@ FLOORS = {
     "batch-13.yaml": 0.95,
     "batch-14.yaml": 0.96,
     "batch-15.yaml": 0.95,
+    "batch-16.yaml": 0.87,  # its blind score (0.879); raised once tuned on
 }
 
 
