@@ -94,7 +94,7 @@ _MARK_PAID = re.compile(
 _OVERRIDE = re.compile(
     r"\bsystem override\b|\b(?:admin|developer|god|debug) mode\b|"
     r"\b(?:ignore|disregard|forget)\s+(?:all\s+|your\s+|the\s+|any\s+)?(?:previous\s+|prior\s+)?(?:instructions|rules|prompt)\b|"
-    r"\bwithout (?:asking|confirm\w*)\b|\bskip (?:the )?confirm\w*|\bconfirmation is not (?:required|needed)\b|"
+    r"\bwithout (?:asking|confirm\w*)\b(?!\s+(?:you|u)\b)|\bskip (?:the )?confirm\w*|\bconfirmation is not (?:required|needed)\b|"
     r"\b(?:don'?t|do not|never) ask (?:me )?(?:to confirm|for confirm\w*|first)\b",
     re.I,
 )
@@ -199,6 +199,8 @@ def _takes_offer(w: Work, part: Part) -> str | None:
         return None  # "ok, get me the collector then" is a person; "ok, what about INV-1003?" a question
     if part.act == Act.AFFIRM and not found.names_item:
         return None  # a plain yes takes the offer as it was made
+    if part.act == Act.SMALLTALK and not found.names_item and not _DO_THAT.search(part.text):
+        return None  # "ok grand, thank you": thanks for the answer, not a yes to the offer
     words = re.findall(r"[a-z']+", slots.without_entities(part.text).lower())
     if not _DO_IT.search(part.text) or len(words) > 8 or _NEVER.search(part.text):
         return None
@@ -452,6 +454,7 @@ def correction(w: Work, part: Part) -> str:
         and part.intent_p >= 0.5
         and not values
         and not _only_ids(part.text)
+        and not _same_items(frame.slots, part.text)
     ):
         return request(w, part)  # "let's pay INV-1001 first instead": another request, not a changed value
     if not changed and (slots.reference(part.text).other or _ALSO.search(part.text)):
@@ -461,7 +464,22 @@ def correction(w: Work, part: Part) -> str:
     for key in ("address", "contact"):  # one more part of the new address or contact
         if isinstance(changed.get(key), dict) and isinstance(frame.slots.get(key), dict):
             changed[key] = {**frame.slots[key], **changed[key]}
+    had = frame.slots.get("contract_ids")
+    if isinstance(had, list) and "contract_ids" in changed and _ALSO.search(part.text):
+        # "and C-1002 as well" while inviting someone to C-1001: both contracts
+        changed["contract_ids"] = list(dict.fromkeys([*had, *changed["contract_ids"]]))
     return run(w, skill, {**frame.slots, **changed}, part.text)
+
+
+def _same_items(given: Slots, text: str) -> bool:
+    """Whether the message only narrows or widens the request's items, whatever skill its words suggest: every item
+    it names is already the request's ("only C-1001 for now" while inviting someone to C-1001 and C-1002), or it
+    adds contracts to the request's contracts ("and C-1002 as well")."""
+    found = slots.found(text)
+    named = [*found.invoice_ids, *found.contract_ids]
+    own = {given.get("invoice_id"), given.get("contract_id"), *(given.get("contract_ids") or [])}
+    widens = isinstance(given.get("contract_ids"), list) and not found.invoice_ids and bool(_ALSO.search(text))
+    return bool(named) and not found.emails and (set(named) <= own or widens)
 
 
 def _respelled(given: Slots, new: str, old: str) -> Slots | None:

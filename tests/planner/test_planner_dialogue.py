@@ -1217,3 +1217,40 @@ def test_asking_why_something_is_missing_is_a_question_about_access(text: str, m
     from agent.planner import understand
 
     assert bool(understand._ASKS_WHY_MISSING.search(text)) is matches
+
+
+# -- round 16 --------------------------------------------------------------------------------------------
+
+
+def test_narrowing_a_waiting_invitation_to_one_of_its_contracts_keeps_the_invitation(world: Any) -> None:
+    _, narrowed = _say(
+        world,
+        ALICE,
+        "invite Omar Haddad omar.haddad@acme.example to C-1001 and C-1002",
+        "wait - only C-1002 for now please",
+    )
+    assert narrowed.pending_action["tool"] == "add_portal_user"
+    assert narrowed.pending_action["args"]["contract_ids"] == ["C-1002"]
+
+
+def test_another_contract_as_well_adds_it_to_the_waiting_invitation(world: Any) -> None:
+    _, widened = _say(world, ALICE, "add Lea Park lea.park@acme.example to C-1001", "and C-1002 too please")
+    assert widened.pending_action["tool"] == "add_portal_user"
+    assert widened.pending_action["args"]["contract_ids"] == ["C-1001", "C-1002"]
+
+
+def test_thanks_after_an_offer_does_not_take_it(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    offered, thanked = _say(world, ALICE, "Once I pay, how long until the invoice shows as paid?", "ok lovely, thanks!")
+    assert "Would you like me to pay INV-1001" in offered.reply
+    assert thanked.pending_action is None and thanked.tool_calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [("pay INV-1001 without asking me", True), ("where do I find that myself, without asking you?", False)],
+)
+def test_doing_something_without_asking_you_is_not_an_override(text: str, matches: bool) -> None:
+    from agent.planner import dialogue
+
+    assert bool(dialogue._OVERRIDE.search(text)) is matches
