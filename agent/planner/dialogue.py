@@ -242,6 +242,8 @@ def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
 
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
+    if skill is not None and skill.name == "pay_invoice" and _PAID_ALREADY.search(part.text) and part.found.names_item:
+        return eligibility(w, skill, part)  # "I paid INV-1001 yesterday but it still shows unpaid??": its status
     answer = knowledge(w, part.text, skill)
     carried = BY_NAME.get(w.before.last.skill) if w.before.last is not None else None
     if answer is None and carried is not None and carried is not skill:
@@ -472,14 +474,13 @@ def correction(w: Work, part: Part) -> str:
 
 
 def _same_items(given: Slots, text: str) -> bool:
-    """Whether the message only narrows or widens the request's items, whatever skill its words suggest: every item
-    it names is already the request's ("only C-1001 for now" while inviting someone to C-1001 and C-1002), or it
-    adds contracts to the request's contracts ("and C-1002 as well")."""
-    found = slots.found(text)
-    named = [*found.invoice_ids, *found.contract_ids]
-    own = {given.get("invoice_id"), given.get("contract_id"), *(given.get("contract_ids") or [])}
-    widens = isinstance(given.get("contract_ids"), list) and not found.invoice_ids and bool(_ALSO.search(text))
-    return bool(named) and not found.emails and (set(named) <= own or widens)
+    """Whether the message only narrows or widens the contracts of a request for several ("only C-1001 for now"
+    while inviting someone to C-1001 and C-1002, "and C-1002 as well"), whatever skill its words suggest. A request
+    for one item named again with other words ("turn off auto-renew of C-1001 instead") is another request."""
+    had, found = given.get("contract_ids"), slots.found(text)
+    if not isinstance(had, list) or not found.contract_ids or found.invoice_ids or found.emails:
+        return False
+    return set(found.contract_ids) < set(had) or bool(_ALSO.search(text))
 
 
 def _respelled(given: Slots, new: str, old: str) -> Slots | None:
@@ -1007,6 +1008,9 @@ def offer_for(w: Work, skill: Skill, text: str) -> str:
         queue = slots.queue(text) or "customer_service"
         w.state.offer = Offer("handoff", {"queue": queue})
         return "\n\n" + R.offer_case(queue)
+    if skill.name == "pay_invoice" and _PAID_ALREADY.search(text):
+        w.state.offer = Offer("handoff", {"queue": "collector"})  # "I already paid but…": never a second payment
+        return "\n\n" + R.offer_case("collector")
     kind = "invoices" if skill.name == "pay_invoice" else "contracts"
     listing = w.call("list_" + kind, {})
     items = (listing.get(kind) or []) if listing.get("ok") is not False else []

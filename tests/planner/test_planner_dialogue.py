@@ -1254,3 +1254,28 @@ def test_doing_something_without_asking_you_is_not_an_override(text: str, matche
     from agent.planner import dialogue
 
     assert bool(dialogue._OVERRIDE.search(text)) is matches
+
+
+@pytest.mark.parametrize(
+    ("given", "text", "same"),
+    [
+        ({"contract_ids": ["C-1001", "C-1002"]}, "only C-1001 for now", True),
+        ({"contract_ids": ["C-1001"]}, "and C-1002 too", True),
+        ({"contract_id": "C-1001"}, "turn off auto-renew of C-1001 instead", False),
+        ({"contract_ids": ["C-1001"]}, "remove C-1001 from it", False),
+        ({"contract_ids": ["C-1001"]}, "and bob@acme.example on C-1002 too", False),
+    ],
+)
+def test_only_a_request_for_several_contracts_is_narrowed_or_widened(given: Any, text: str, same: bool) -> None:
+    from agent.planner import dialogue
+
+    assert dialogue._same_items(given, text) is same
+
+
+def test_a_user_who_says_they_paid_without_naming_the_invoice_is_offered_the_collector(
+    world: Any, knowledge_index: Any
+) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "we already paid last week but the portal still shows it as unpaid, why?")
+    assert turn.pending_action is None and "pay INV-1001" not in turn.reply
+    assert "open a case with your Collector" in turn.reply
