@@ -183,8 +183,9 @@ def _parked_named(w: Work, part: Part) -> str | None:
     return next((p for p in w.before.parked if classify(p, "none").intent == skill.name), None)
 
 
-_DO_THAT = re.compile(r"\b(?:do it|do that|go ahead|please do|let'?s do)\b", re.I)  # never a question's words
-_DO_IT = re.compile(r"\b(?:do it|do that|go ahead|please do|yes(?: please)?|sure|great|ok(?:ay)?|let'?s do)\b", re.I)
+_DO_WORDS = r"do it|do that|go ahead|please do|let'?s do"
+_DO_THAT = re.compile(rf"\b(?:{_DO_WORDS})\b", re.I)  # never a question's words
+_DO_IT = re.compile(rf"\b(?:{_DO_WORDS}|yes(?: please)?|sure|great|ok(?:ay)?)\b", re.I)  # also a yes's
 
 
 def _takes_offer(w: Work, part: Part) -> str | None:

@@ -140,9 +140,9 @@ def read(text: str, state: DialogueState) -> list[Part]:
         # "when does the second one end?": a question about an item just shown is about one's own data
         whole = Part(text, Act.DATA_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if _ON_THE_CARD.search(text) and not slots.CARD_MASK.search(text):
-        # "put it on the card": charge it (after a question of its own, both: "what's left on INV-1003, and
-        # can you put it on the card?")
-        return _two_parts(text, state) or [Part(text, Act.REQUEST, "pay_invoice", whole.act_p, 1.0)]
+        # "put it on the card": charge it (`_part` reads it so); after a question of its own, both: "what's left on
+        # INV-1003, and can you put it on the card?"
+        return _two_parts(text, state) or [whole]
     if slots.CARD_MASK.search(text):
         # A card number is only ever typed to pay with it or to put it on file: neither happens in chat.
         return [Part(text, Act.REQUEST, "update_card", whole.act_p, 1.0)]
