@@ -27,6 +27,11 @@ from agent.planner.understand import Part, change_asked, classify, read
 from agent.planner.work import Work
 
 _ALSO = re.compile(r"\b(?:too|as well|also|same|again|likewise|the other)\b", re.I)
+# "no stop, wrong invoice": the request's item was not the one meant (the message names no other)
+_WRONG_ITEM = re.compile(
+    r"\bwrong (?:one|invoice|bill|contract|item)\b|\bnot (?:that|this) one\b|\bdifferent (?:one|invoice|contract)\b",
+    re.I,
+)
 _NEXT = re.compile(
     r"^\W*(?:ok(?:ay)?\W+)?(?:(?:and|now|then)\s+)?(?:next|continue|go on|carry on|the next one|"
     r"do the next|do the other (?:one|thing|request)|now the (?:next|second) (?:one|request|thing)|"
@@ -446,6 +451,12 @@ def correction(w: Work, part: Part) -> str:
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
         if not slots.found(part.text).invoice_ids:
             changed["po_number"] = po
+    po = changed.get("po_number")
+    if isinstance(po, str) and po.isdigit() and frame.slots.get("po_number") and resolve.named_invoice(w, po):
+        changed = {"invoice_id": f"INV-{po}"}  # "1003" alone, while a PO change waits, is the user's INV-1003
+    if skill.name == "update_contact" and not changed and "name" in (frame.slots.get("contact") or {}):
+        if name := slots.name_answer(slots.restated(part.text)):
+            changed["contact"] = {"name": name}  # "hmm, no - make it Accounts Payable" after a new name
     if not changed and "invoice_id" in _slot_names(skill) and (named := resolve.named_invoice(w, part.text)):
         changed["invoice_id"] = named  # "oh ok, 1001 then" after "pay inv 1002": the invoice numbered so
     other = BY_NAME.get(part.intent)
@@ -460,6 +471,11 @@ def correction(w: Work, part: Part) -> str:
         and not _same_items(frame.slots, part.text)
     ):
         return request(w, part)  # "let's pay INV-1001 first instead": another request, not a changed value
+    item = next((n.slot for n in skill.needs if n.slot in ("invoice_id", "contract_id", "contract_ids")), None)
+    if not changed and item is not None and _WRONG_ITEM.search(part.text):
+        kept = _carried(frame.slots, skill)  # "no stop, wrong invoice": the request's other values, asked which
+        w.state.frame = Frame(skill.name, kept, item)
+        return _question(skill, item, kept)
     if not changed and (slots.reference(part.text).other or _ALSO.search(part.text)):
         return run(w, skill, _carried(frame.slots, skill), part.text)  # "now the other one too"
     if not changed:

@@ -15,7 +15,12 @@ from billing.rules.countries import COUNTRIES
 # -- ids ------------------------------------------------------------------------------------------
 _INVOICE = re.compile(r"\b(?:inv(?:oice|oce|ocie|iose)?s?)\s*(?:number\s+|no\.?\s*|#\s*)?[\s#:\-]*(\d{3,})\b", re.I)
 _INVOICE_BARE = re.compile(r"\bINV-[A-Z0-9][A-Z0-9\-]*[A-Z0-9]\b|\bINV-[A-Z0-9]\b", re.I)
-_CONTRACT = re.compile(r"\bc[\s\-]?(\d{4,})\b|\bcontract\s+(?:number\s+|no\.?\s*|#\s*)?(\d{4,})\b", re.I)
+# "the 1002 contract" too, but not a year ("our 2027 contract")
+_CONTRACT = re.compile(
+    r"\bc[\s\-]?(\d{4,})\b|\bcontract\s+(?:number\s+|no\.?\s*|#\s*)?(\d{4,})\b"
+    r"|\b(?!20[2-4]\d\b)(\d{4,})\s+contract\b",
+    re.I,
+)
 _CONTRACT_BARE = re.compile(r"\bC-[A-Z]{2,}[A-Z0-9\-]*\b", re.I)
 _QUOTE = re.compile(r"\bq[\s\-]?(\d{4,})\b|\bquote\s+(?:number\s+|no\.?\s*|#\s*)?(\d{4,})\b", re.I)
 # What the service leaves of a card number typed in chat (agent.masking): the planner never sees the digits.
@@ -34,7 +39,7 @@ def invoice_ids(text: str) -> list[str]:
 
 def contract_ids(text: str) -> list[str]:
     found = [(m.start(), m.group(0).upper()) for m in _CONTRACT_BARE.finditer(text)]
-    found += [(m.start(), "C-" + (m.group(1) or m.group(2))) for m in _CONTRACT.finditer(EMAIL.sub(" ", text))]
+    found += [(m.start(), "C-" + next(g for g in m.groups() if g)) for m in _CONTRACT.finditer(EMAIL.sub(" ", text))]
     return _unique([c for _, c in sorted(found)])
 
 
@@ -209,6 +214,14 @@ _SUPERLATIVE = {
 }
 
 
+# "the one that's 40 days late", "overdue by 10 days", "due 40 days ago": days_to_due is negative once overdue
+_DAYS_LATE = re.compile(
+    r"\b(\d{1,3})\s+days?\s+(?:late|overdue|past[\s-]?due|behind)\b"
+    r"|\b(?:overdue|late|past[\s-]?due)\s+(?:by\s+)?(\d{1,3})\s+days?\b|\bdue\s+(\d{1,3})\s+days?\s+ago\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Described:
     """What a message says about an item it does not name: an amount, a status, a superlative, days."""
@@ -226,12 +239,13 @@ class Described:
 def described(text: str) -> Described:
     scrubbed = without_entities(text)
     amount = re.search(
-        r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(k\b|dollars?|usd|gbp|eur|pounds?))?"
+        r"(?<![\w.\-/#])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?(?:\s*(k\b|dollars?|usd|gbp|eur|pounds?))?"
         r"(?=\s*(?:one|invoice|bill|\b))",
         scrubbed,
         re.I,
     )
-    days = re.search(r"\b(?:due|in)\s+(?:in\s+)?(\d{1,3})\s+days?\b", scrubbed, re.I)
+    days = re.search(r"\b(?:due|in)\s+(?:in\s+)?(\d{1,3})\s+days?\b(?!\s+ago)", scrubbed, re.I)
+    late = _DAYS_LATE.search(scrubbed)
     status_m = _STATUS_WORD.search(scrubbed)
     status_word = status_m.group(1).lower() if status_m else None
     status_word = (
@@ -243,11 +257,17 @@ def described(text: str) -> Described:
     )
     superlative = next((k for k, p in _SUPERLATIVE.items() if p.search(scrubbed)), None)
     value = None
-    if amount and not days and re.search(r"\bthe\b.*\b(?:one|invoice|bill|charge)\b|\bfor\b", scrubbed, re.I):
+    if (
+        amount
+        and not days
+        and not late
+        and re.search(r"\bthe\b.*\b(?:one|invoice|bill|charge)\b|\bfor\b", scrubbed, re.I)
+    ):
         value = amount.group(1).replace(",", "")
         if (amount.group(2) or "").lower() == "k":  # "the 75k one"
             value = str(int(value) * 1000)
-    return Described(value, status_word, superlative, int(days.group(1)) if days else None)
+    due_in = int(days.group(1)) if days else -int(next(g for g in late.groups() if g)) if late else None
+    return Described(value, status_word, superlative, due_in)
 
 
 # -- phone ----------------------------------------------------------------------------------------
@@ -290,8 +310,7 @@ _NOT_PO = re.compile(
     re.I,
 )
 _PO_LEAD = re.compile(
-    r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[,.!:\-—]*"
-    r"\s*)+",
+    r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[\s,.!:\-—]*)+",
     re.I,
 )
 _PO_SAY = re.compile(
@@ -303,6 +322,13 @@ _PO_SAY = re.compile(
 )
 
 
+# What may stand between the keyword and the value: the item it is on ("PO on the 1001 invoice to X",
+# "PO for 1001 to X"); a bare number is an invoice only when a cue or "invoice" follows it
+_PO_ITEM = re.compile(
+    r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*"
+    r"(?:\d{3,6}\s+(?:invoice|one|bill)\b\s*|\d{3,6}(?=\s+(?:to|should|needs?|must|is)\b|\s*[:=])\s*)?)?\s*",
+    re.I,
+)
 _CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=]|->|=>|→)\s*$", re.I)
 
 
@@ -351,7 +377,7 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
             if value and _looks_like_po(value):
                 return value
         tail = body[key.end() :]
-        lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail, re.I)
+        lead = _PO_ITEM.match(tail)
         after = key.end() + (lead.end() if lead else 0)
         cue = _CUE.match(body, after)
         value = _value_at(body, cue.end() if cue else after, cued=cue is not None)
@@ -374,11 +400,22 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
     return po_answer(text) if asked else None
 
 
-def po_answer(text: str) -> str | None:
-    """A PO given on its own ("it's PO-5555-X", "4500012345/B", "ABC 123 please")."""
+# "no wait, make that Joanna Smith": a no that gives the value again is a correction, not a cancel
+RESTATES = re.compile(r"\b(?:make (?:it|that)|i meant|change (?:it|that) to|(?:it|that) should be)\s+\S", re.I)
+
+
+def restated(text: str) -> str:
+    """A value given again without its lead-in ("hmm, no - make it Accounts Payable" → "Accounts Payable")."""
     value = _PO_SAY.sub("", _PO_LEAD.sub("", text.strip()))
     value = re.sub(r"\s+(?:instead|please|pls|then|thanks|thank you|thx)\b.*$", "", value, flags=re.I)
-    value = _clean_value(value)
+    return _clean_value(value)
+
+
+def po_answer(text: str) -> str | None:
+    """A PO given on its own ("it's PO-5555-X", "4500012345/B", "ABC 123 please")."""
+    value = restated(text)
+    if _ENTITY.search(value):
+        return None  # "sorry i meant inv 1003": an invoice, not a PO
     if value and len(value.split()) > 1 and not _looks_like_po(value.split()[0]):
         # "typo, it's 4500-88/B": the reference is the run of words that look like one
         m = re.search(r"(?:[\w#]*[\d\-_/#][\w\-_/#]*)(?:\s+[\w\-_/#]*[\d\-_/#][\w\-_/#]*)*", value)

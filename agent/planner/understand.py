@@ -88,6 +88,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
     whole = classify(text, state.context())
     if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
         return [whole]
+    if whole.act == Act.DENY and slots.RESTATES.search(text):
+        return [Part(text, Act.CORRECTION, NONE, whole.act_p, whole.intent_p)]  # "no, make that Finance Team"
     if (
         state.frame is not None
         and state.frame.asked

@@ -1279,3 +1279,66 @@ def test_a_user_who_says_they_paid_without_naming_the_invoice_is_offered_the_col
     (turn,) = _say(world, ALICE, "we already paid last week but the portal still shows it as unpaid, why?")
     assert turn.pending_action is None and "pay INV-1001" not in turn.reply
     assert "open a case with your Collector" in turn.reply
+
+
+# -- before round 17's blind score: round 16's misses, worded anew ----------------------------------------
+
+
+def test_a_contract_named_by_its_number_before_the_word_is_that_contract(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "when does the 1002 contract end?")
+    assert turn.tool_calls[-1]["args"] == {"contract_id": "C-1002"}, turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [("the 2001 contract", ["C-2001"]), ("our 2027 contract renewal", []), ("contract 1001", ["C-1001"])],
+)
+def test_a_number_before_contract_is_an_id_unless_it_is_a_year(text: str, ids: list[str]) -> None:
+    from agent.planner import slots
+
+    assert slots.contract_ids(text) == ids
+
+
+def test_an_invoice_described_by_how_late_it_is(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "can i get the pdf for the one thats 40 days overdue")
+    assert turn.tool_calls[-1]["name"] == "invoice_pdf_link", turn.reply
+    assert turn.tool_calls[-1]["args"] == {"invoice_id": "INV-2001"}
+
+
+@pytest.mark.parametrize(
+    ("text", "invoice", "po"),
+    [
+        ("change the PO on the 1003 invoice to 4500-31", "INV-1003", "4500-31"),
+        ("update the po for 1001 to AB-9", "INV-1001", "AB-9"),
+        ("po for 1003: 7700/2", "INV-1003", "7700/2"),
+    ],
+)
+def test_an_invoice_number_between_the_po_and_its_value_is_the_invoice(
+    world: Any, text: str, invoice: str, po: str
+) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert turn.pending_action["args"] == {"invoice_id": invoice, "po_number": po}, turn.reply
+
+
+def test_a_po_value_is_not_read_as_the_amount_of_the_invoice_described(world: Any) -> None:
+    _, turn = _say(world, ALICE, "list my invoices", "stick PO-77 on the disputed one")
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1004", "po_number": "PO-77"}, turn.reply
+
+
+@pytest.mark.parametrize("fix", ["no, make that Finance Team", "no wait, make it Finance Team please"])
+def test_a_new_contact_name_given_again_corrects_the_waiting_change(world: Any, fix: str) -> None:
+    _, fixed = _say(world, ALICE, "rename the billing contact on C-1002 to Jane Roe", fix)
+    assert fixed.pending_action["tool"] == "update_billing_contact", fixed.reply
+    assert fixed.pending_action["args"]["name"] == "Finance Team"
+
+
+def test_wrong_invoice_cancels_and_asks_which_without_acting(world: Any) -> None:
+    _, wrong = _say(world, ALICE, "pay INV-1001", "no stop, wrong invoice")
+    assert wrong.pending_action is None and wrong.tool_calls == [], wrong.reply
+    assert "Which invoice would you like to pay?" in wrong.reply
+
+
+@pytest.mark.parametrize("answer", ["1003", "oops i meant invoice 1003"])
+def test_an_invoice_number_after_a_po_change_moves_the_change_to_that_invoice(world: Any, answer: str) -> None:
+    _, moved = _say(world, ALICE, "set the PO on INV-1001 to PO-5", answer)
+    assert moved.pending_action["args"] == {"invoice_id": "INV-1003", "po_number": "PO-5"}, moved.reply
