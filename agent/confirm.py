@@ -165,7 +165,7 @@ def reply_to_proposal(text: str, skill: str | None) -> Reply:
 
     p = classifier.load().predict(text, "proposal")
     act = Act(p.act)
-    if act == Act.DENY and slots.RESTATES.search(text):
+    if act in (Act.AFFIRM, Act.DENY) and slots.gives_again(text, after_yes=act == Act.AFFIRM):
         return Reply.NEW  # the planner reads it as a correction of the request it cancels
     if act == Act.DENY and _says(text, NEGATIVE) and not _says(text, AFFIRMATIVE):
         return Reply.DENY  # "no stop, wrong person": a no with its reason; cancelling changes nothing

@@ -21,7 +21,7 @@ from agent.confirm import lexical_reply
 from agent.planner import faq, resolve, slots
 from agent.planner.acts import GENERAL, QUESTIONS, Act
 from agent.planner.resolve import Ask
-from agent.planner.skills import BY_NAME, INVOICE_SKILLS, USER_SKILLS, Skill, Slots
+from agent.planner.skills import BY_NAME, CONTRACT_SKILLS, INVOICE_SKILLS, USER_SKILLS, Skill, Slots
 from agent.planner.state import Frame, Offer, Shown
 from agent.planner.understand import Part, change_asked, classify, read
 from agent.planner.work import Work
@@ -38,6 +38,31 @@ _NEXT = re.compile(
     r"proceed with the next|what'?s next)\b",
     re.I,
 )
+
+
+def reply(w: Work, text: str) -> str:
+    """The reply to the user's message (raises `NeedCall` while a tool result is still needed)."""
+    parts = read(text, w.before)
+    kind = _numbered_items(w, parts)
+    if kind is not None and (named := resolve.with_ids(w, text, kind)) is not None:
+        parts = read(named, w.before)  # "pay 1002 and 1001", "who can see 1001": the user's items by number
+    return respond(w, parts)
+
+
+_ON_CONTRACTS = (CONTRACT_SKILLS | USER_SKILLS) - {"update_address"}  # an address is full of numbers
+
+
+def _numbered_items(w: Work, parts: list[Part]) -> str | None:
+    """What a bare number in the message would be: an invoice or a contract, by the skill it is for (the
+    request under way's, for a correction or an answer: "what about 1001 then, same PO")."""
+    frame = w.before.frame or w.before.last
+    for p in parts:
+        name = frame.skill if p.act in (Act.CORRECTION, Act.SLOT_ANSWER) and frame is not None else p.intent
+        if name in INVOICE_SKILLS:
+            return "invoices"
+        if name in _ON_CONTRACTS:
+            return "contracts"
+    return None
 
 
 def respond(w: Work, parts: list[Part]) -> str:
@@ -79,7 +104,7 @@ def _next_now(w: Work) -> str | None:
 # the same whichever words the classifier reads around it.
 _FULL_CARD = re.compile(
     r"\b(?:full|whole|complete|entire|unmasked)\s+(?:card\s+)?(?:number|digits|details)\b"
-    r"(?=[^.?!]{0,40}\b(?:card|visa|mastercard|amex)\b)|"
+    r"(?=[^.?!]{0,40}\b(?:card|visa|mastercard|amex|on file)\b)|"
     r"\b(?:full|whole|complete|entire|unmasked)\s+(?:card|credit card)\s+(?:number|digits|details)\b|"
     r"\bcard(?: number)?\b[^.?!]{0,20}\b(?:in full|unmasked)\b",
     re.I,
@@ -127,6 +152,10 @@ _CHANGE_AMOUNT = re.compile(
     r"(?:[£$€]|USD|EUR|GBP|CAD|AUD)?\s?\d",  # "Reduce INV-2001 to £300 please"
     re.I,
 )
+# Voiding or reissuing an invoice: the vendor's, never the portal's ("void INV-1003 and reissue it at 50k")
+_REISSUE = re.compile(
+    r"\b(?:void|re-?issue|re-?invoice)\s+(?:it|this|that|them|the invoice|invoice|INV-[\w-]+)\b", re.I
+)
 
 
 def _never(w: Work, part: Part) -> str | None:
@@ -141,7 +170,7 @@ def _never(w: Work, part: Part) -> str | None:
         return decline(w, part)
     if _OVERRIDE.search(part.text) and not _overridden_change(part):
         return decline(w, part)
-    if part.act not in QUESTIONS and _CHANGE_AMOUNT.search(part.text):
+    if part.act not in QUESTIONS and (_CHANGE_AMOUNT.search(part.text) or _REISSUE.search(part.text)):
         return decline(w, part)
     return None
 
@@ -451,9 +480,6 @@ def correction(w: Work, part: Part) -> str:
     if skill.name == "update_po" and "po_number" not in changed and (po := slots.po_answer(part.text)):
         if not slots.found(part.text).invoice_ids:
             changed["po_number"] = po
-    po = changed.get("po_number")
-    if isinstance(po, str) and po.isdigit() and frame.slots.get("po_number") and resolve.named_invoice(w, po):
-        changed = {"invoice_id": f"INV-{po}"}  # "1003" alone, while a PO change waits, is the user's INV-1003
     if skill.name == "update_contact" and not changed and "name" in (frame.slots.get("contact") or {}):
         if name := slots.name_answer(slots.restated(part.text)):
             changed["contact"] = {"name": name}  # "hmm, no - make it Accounts Payable" after a new name
@@ -806,6 +832,9 @@ def refused(w: Work, skill: Skill, filled: Slots, r: dict[str, object]) -> str:
             return str(r.get("message"))  # the domain's words: the charge may have gone through
         return R.not_payable({"id": filled.get("invoice_id", ""), "not_payable_reason": reason})
     text = R.refusal(r)
+    bad = next((k for k in resolve.VALUE_SLOTS if k in filled), None) if r.get("kind") == "invalid" else None
+    if bad is not None:  # "billing email … should be ap@globex": asked again, and the answer is that value
+        w.state.frame = Frame(skill.name, {k: v for k, v in filled.items() if k != bad}, bad)
     if reason == "UserAlreadyExists" and filled.get("email"):
         w.state.offer = Offer("grant_access", {"user": filled["email"], "contract_ids": filled.get("contract_ids")})
         return f"{text} Would you like me to give {filled['email']} access to {', '.join(filled['contract_ids'])}?"
@@ -1019,6 +1048,14 @@ def _why_cited(w: Work, part: Part, skill: Skill, invoice: dict[str, object]) ->
 _HOW_OR_CAN = re.compile(r"\b(?:how|can|could|may|might|possible|allowed|able|where|why)\b", re.I)
 
 
+# Asking about undoing a change: turning auto-renewal back on is the AE's, never the portal's
+_UNDO = re.compile(
+    r"\b(?:undo|revers\w*|revert|back on|(?:turn|switch|put|set) (?:it |auto[- ]?renew(?:al)? )?back|re-?enabl\w*|"
+    r"re-?activat\w*|change (?:our|my) minds?)\b",
+    re.I,
+)
+
+
 def offer_for(w: Work, skill: Skill, text: str) -> str:
     """After an answer about something the user can do now, offer it ("Would you like me to pay INV-2001?")."""
     if skill.name == "handoff":
@@ -1028,6 +1065,10 @@ def offer_for(w: Work, skill: Skill, text: str) -> str:
     if skill.name == "pay_invoice" and _PAID_ALREADY.search(text):
         w.state.offer = Offer("handoff", {"queue": "collector"})  # "I already paid but…": never a second payment
         return "\n\n" + R.offer_case("collector")
+    if skill.name == "disable_auto_renew" and _UNDO.search(text):
+        w.state.offer = Offer("handoff", {"queue": "ae"})  # "can I turn it back on later?": only the AE can
+        _focus(w, contract_id=next(iter(slots.found(text).contract_ids), ""))  # "ok, just turn it off then"
+        return "\n\n" + R.offer_case("ae")
     kind = "invoices" if skill.name == "pay_invoice" else "contracts"
     listing = w.call("list_" + kind, {})
     items = (listing.get(kind) or []) if listing.get("ok") is not False else []

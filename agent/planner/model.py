@@ -20,7 +20,6 @@ from agent.planner import dialogue, faq
 from agent.planner import state as dialogue_state
 from agent.planner.history import read_turns
 from agent.planner.skills import SKILL_OF_OPERATION, slots_of
-from agent.planner.understand import read
 from agent.planner.work import Call, NeedCall, Say, TooManySteps, Work
 
 
@@ -67,7 +66,7 @@ class OfflinePlanner(BaseChatModel):
         before = dialogue_state.load(kept, SKILL_OF_OPERATION, slots_of)
         work = Work(turns[-1].steps, before, turns[:-1], message=turns[-1].human)
         try:
-            action: Call | Say = Say(dialogue.respond(work, read(turns[-1].human, before)))
+            action: Call | Say = Say(dialogue.reply(work, turns[-1].human))
         except NeedCall as need:
             action = need.call
         except TooManySteps:

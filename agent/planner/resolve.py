@@ -62,6 +62,8 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         who = slots.name_answer(text) if answering else slots.full_name(text)
         if who is None and f.emails:
             who = _typed_name_of(f.emails[0], text)
+        if who is None:
+            who = slots.invited_name(text)
         if who:
             s["name"] = who
     if name in ("grant_access", "remove_access"):
@@ -85,7 +87,7 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
 
 def _contact(text: str, asked: bool) -> dict[str, str]:
     out: dict[str, str] = {}
-    found = slots.emails(text)
+    found = slots.emails(text) or re.findall(r"[\w.+\-]+@[\w\-.]*\w", text)  # "billing@acme": the domain explains
     if found:
         out["email"] = found[0]
     if phone := slots.phone(text):
@@ -185,6 +187,42 @@ def _listed(w: Work, kind: str) -> list[dict[str, Any]] | Ask:
 def recent_focus(w: Work) -> bool:
     """The focus was set by the last turn or earlier in this one: "and change its PO", "ok, pay"."""
     return w.state.focus_turn >= w.state.turn - 1
+
+
+# A number on its own that may be an invoice's ("pay 1002 and 1001", "and 2002"): not part of another id, an
+# amount, a PO value or a count of days, and not a contract's ("the 1001 contract", "contract 1001")
+_BARE_NUMBER = re.compile(
+    r"(?<![\w\-/#$£€.,@])(?<!\bcontract )(?<!\bcontract no )"
+    r"(\d{3,6})(?![\w\-/%@]|[.,]\d|\s*(?:days?|k|dollars?|usd|gbp|eur|pounds?|contract)\b)",
+    re.I,
+)
+
+
+# a card's last four ("the visa ending 4242") is never an id
+_CARD_DIGITS = r"|\b(?:ending(?: in)?|ends? in|last (?:four|4)(?: digits)?)\s*$"
+_VALUE_BEFORE = re.compile(slots.PO_CUE_BEFORE.pattern + _CARD_DIGITS + r"|\b(?:to|is|be)\s*$|[:=]\s*$", re.I)
+_CONTRACT_VALUE_BEFORE = re.compile(slots.PO_CUE_BEFORE.pattern + _CARD_DIGITS, re.I)
+
+
+def with_ids(w: Work, text: str, kind: str) -> str | None:
+    """The message with each bare number that is one of the user's invoices (or contracts) written as its id
+    ("pay 1002 and 1001" → "pay INV-1002 and INV-1001", "who can see 1001" → "… C-1001"), so the numbers are
+    read as ids are (two invoices, two requests); None when no number is one of them."""
+    value = _CONTRACT_VALUE_BEFORE if kind == "contracts" else _VALUE_BEFORE  # "set the PO on INV-1001 to 1003"
+    taken = slots.taken_spans(text)
+    numbers = [
+        m
+        for m in _BARE_NUMBER.finditer(text)
+        if not value.search(text[: m.start()]) and not any(a <= m.start() < b for a, b in taken)
+    ]
+    if not numbers:
+        return None
+    prefix = "INV-" if kind == "invoices" else "C-"
+    mine = {str(i["id"]) for i in w.call(f"list_{kind}", {}).get(kind) or []}
+    named = [m for m in numbers if f"{prefix}{m.group(1)}" in mine]
+    for m in reversed(named):
+        text = f"{text[: m.start()]}{prefix}{m.group(1)}{text[m.end() :]}"
+    return text if named else None
 
 
 def named_invoice(w: Work, text: str, exclude: tuple[str, ...] = ()) -> str | None:

@@ -51,6 +51,12 @@ def emails(text: str) -> list[str]:
     return _unique([e.lower().rstrip(".") for e in EMAIL.findall(text)])
 
 
+def taken_spans(text: str) -> list[tuple[int, int]]:
+    """Where the message already names something exact: ids in any spelling, e-mails, phones, a masked card."""
+    patterns = (_INVOICE, _INVOICE_BARE, _CONTRACT, _CONTRACT_BARE, _QUOTE, EMAIL, CARD_MASK, _PHONE)
+    return [m.span() for p in patterns for m in p.finditer(text)]
+
+
 def without_entities(text: str) -> str:
     """The message with ids and e-mails blanked (what is left says what is asked)."""
     return " ".join(_ENTITY.sub(" ", EMAIL.sub(" ", CARD_MASK.sub(" ", text))).split())
@@ -322,13 +328,8 @@ _PO_SAY = re.compile(
 )
 
 
-# What may stand between the keyword and the value: the item it is on ("PO on the 1001 invoice to X",
-# "PO for 1001 to X"); a bare number is an invoice only when a cue or "invoice" follows it
-_PO_ITEM = re.compile(
-    r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*"
-    r"(?:\d{3,6}\s+(?:invoice|one|bill)\b\s*|\d{3,6}(?=\s+(?:to|should|needs?|must|is)\b|\s*[:=])\s*)?)?\s*",
-    re.I,
-)
+# What stands before a PO value typed as a bare number ("PO 1003", "po number: 4500")
+PO_CUE_BEFORE = re.compile(r"(?:\bp\.?o\.?|\bpurchase order)(?:\s*(?:number|no\.?|num|#))?\s*[#:]?\s*$", re.I)
 _CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=]|->|=>|→)\s*$", re.I)
 
 
@@ -377,7 +378,7 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
             if value and _looks_like_po(value):
                 return value
         tail = body[key.end() :]
-        lead = _PO_ITEM.match(tail)
+        lead = re.match(r"\s*(?:(?:on|of|for|in)\s+(?:the\s+)?(?:invoice\s+)?\s*)?\s*", tail, re.I)
         after = key.end() + (lead.end() if lead else 0)
         cue = _CUE.match(body, after)
         value = _value_at(body, cue.end() if cue else after, cued=cue is not None)
@@ -401,7 +402,14 @@ def po_number(text: str, *, asked: bool = False) -> str | None:
 
 
 # "no wait, make that Joanna Smith": a no that gives the value again is a correction, not a cancel
-RESTATES = re.compile(r"\b(?:make (?:it|that)|i meant|change (?:it|that) to|(?:it|that) should be)\s+\S", re.I)
+RESTATES = re.compile(r"\b(?:make (?:it|that)|i meant|change (?:it|that) to|(?:it|that) should be)\s+(\S.*)", re.I)
+
+
+def gives_again(text: str, *, after_yes: bool = False) -> bool:
+    """Whether the message gives a value again ("no, make that Finance Team"). After a yes only a value that
+    looks like one counts ("yes but make it 4500-2211-B"), not "yes, make it so"."""
+    m = RESTATES.search(text)
+    return m is not None and (not after_yes or bool(re.search(r"[\d@]|\b[A-Z]", m.group(1))))
 
 
 def restated(text: str) -> str:
@@ -525,7 +533,9 @@ def address(text: str) -> dict[str, str]:
             parts["country"] = found
     if "country" not in parts and (
         m := re.search(
-            r"\bcountry\b.*?\bto\s+(?:the\s+)?([A-Za-z .]+?)\s*(?:\bplease\b|\bpls\b)?\s*[.!?]*\s*$", body, re.I
+            r"\bcountry\b.*?\bto\s+(?:the\s+)?([A-Za-z .]+?)\s*(?:[,;.!?]|\b(?:please|pls|as|because|since|asap)\b|$)",
+            body,
+            re.I,
         )
     ):
         found = country_code(m.group(1))  # "change the country on our billing address from UK to Germany"
@@ -781,6 +791,23 @@ def full_name(text: str) -> str | None:
         if len(words) >= 2 and not _STREET.search(" ".join(words)):
             return " ".join(words)
     return None
+
+
+_INVITED = re.compile(
+    r"\b(?:add|invite|onboard)\s+([a-z][a-z'\-]+)\s+([a-z][a-z'\-]+)\s+(?:to|as|on|for|with|onto)\b", re.I
+)
+_NOT_NAME_WORDS = frozenset(
+    "a an the new user users my our your his her their them him someone somebody person colleague coworker "
+    "access portal me us this that another other one finance billing team member members".split()
+)
+
+
+def invited_name(text: str) -> str | None:
+    """A new user's name typed in lower case after "add"/"invite" ("add priya nair to C-1002")."""
+    m = _INVITED.search(text)
+    if m is None or {m.group(1).lower(), m.group(2).lower()} & _NOT_NAME_WORDS:
+        return None
+    return f"{m.group(1).capitalize()} {m.group(2).capitalize()}"
 
 
 def name_answer(text: str) -> str | None:

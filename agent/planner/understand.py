@@ -19,7 +19,7 @@ from agent.planner.state import DialogueState
 # A clause boundary where a second request may start.
 _BOUNDARY = re.compile(
     r"(?:[.;!?]+\s+|,\s*(?:and|then|also|plus|but)?\s*|\s+[-–—]+\s+|\s+(?:and then|and also|and|"
-    r"then|also|plus|as well as)\s+)",
+    r"then|also|plus|as well as|\+|&)\s+)",
     re.I,
 )
 _CONTINUES = re.compile(
@@ -88,7 +88,7 @@ def read(text: str, state: DialogueState) -> list[Part]:
     whole = classify(text, state.context())
     if whole.act in (Act.AFFIRM, Act.DENY) and lexical_reply(text) is not None:
         return [whole]
-    if whole.act == Act.DENY and slots.RESTATES.search(text):
+    if whole.act in (Act.AFFIRM, Act.DENY) and slots.gives_again(text, after_yes=whole.act == Act.AFFIRM):
         return [Part(text, Act.CORRECTION, NONE, whole.act_p, whole.intent_p)]  # "no, make that Finance Team"
     if (
         state.frame is not None
@@ -109,6 +109,11 @@ def read(text: str, state: DialogueState) -> list[Part]:
     ):
         # "the one we pay by bank transfer" right after "Which contract?": a contract described, not a request
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
+    if _reported_wrong(whole):
+        whole = Part(text, Act.REQUEST, whole.intent, whole.act_p, whole.intent_p)
+    if whole.act == Act.REQUEST and _IF_I.search(text):
+        # "if i switch off auto renew on C-1001 can i undo it later?": what would follow, not the change
+        whole = Part(text, Act.PORTAL_QUESTION, whole.intent, whole.act_p, whole.intent_p)
     if whole.act != Act.HANDOFF and _CHASE.search(_last_sentence(text)):
         # "…never heard back. Can you chase that?": a person asked for outright
         return [Part(text, Act.HANDOFF, "handoff", 1.0, 1.0)]
@@ -261,9 +266,33 @@ def _aside(part: Part) -> bool:
     return part.act == Act.HANDOFF and part.act_p < 0.8 and not asks
 
 
+_WRONG_NOW = re.compile(
+    r"\b(?:is|are|'s)\s+(?:wrong|incorrect|outdated|out of date|not right|old)\b|"
+    r"\bneeds?\s+(?:to be\s+)?(?:chang|updat|correct|fix)\w*",
+    re.I,
+)
+# "if we pay INV-1001 today, will the PDF show it?": a question about what follows from a change
+_IF_I = re.compile(
+    _CONDITION.pattern + r"[^?.!]*?\b(?:can|could|will|would|do|does|is|are)\s+(?:i|we|it|that|they|its|the)\b",
+    re.I,
+)
 _QUESTION_SHAPE = re.compile(
     r"\?\s*$|^\W*(?:how|hw|what|whats|where|when|why|who|which|is|are|can i|can we|do|does)\b", re.I
 )
+
+
+def _reported_wrong(whole: Part) -> bool:
+    """ "hi, the PO on our invoice is wrong": a detail the user can change, reported wrong, is a change asked for."""
+    from agent.planner.skills import BY_NAME
+
+    skill = BY_NAME.get(whole.intent)
+    return (
+        whole.act in QUESTIONS
+        and skill is not None
+        and skill.writes
+        and bool(_WRONG_NOW.search(whole.text))
+        and not _QUESTION_SHAPE.search(whole.text)
+    )
 
 
 def _on_a_skill(whole: Part) -> Part | None:
@@ -393,6 +422,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if _CONTINUES.match(tail):
             continue  # "..., name Jane Roe, to contracts C-1001 and C-1002": the same request goes on
+        if slots.found(tail).names_item and _only_filler(tail):
+            continue  # "pay INV-2002 and INV-2001 for me": the same request for one more item
         if _CONDITION.match(head):
             return None  # "If I pay INV-1001 today, how long before it shows as paid?": a question, whole
         first, second = _part(head, state.context()), _part(tail, "none")
@@ -425,6 +456,17 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
 _POINTING = frozenset(
     "what what's whats how how's hows is it it's its that this one at about the now so and then".split()
 )
+
+
+_TAIL_FILLER = frozenset(
+    "for me us please pls plz too as well also thanks thx ty now asap today then the invoice invoices one "
+    "contract contracts".split()
+)
+
+
+def _only_filler(tail: str) -> bool:
+    """A tail that names items and says nothing else of its own ("INV-2001 for me please")."""
+    return set(re.findall(r"[a-z']+", slots.without_entities(tail).lower())) <= _TAIL_FILLER
 
 
 def _only_points_back(tail: str) -> bool:

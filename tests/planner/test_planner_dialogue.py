@@ -1342,3 +1342,173 @@ def test_wrong_invoice_cancels_and_asks_which_without_acting(world: Any) -> None
 def test_an_invoice_number_after_a_po_change_moves_the_change_to_that_invoice(world: Any, answer: str) -> None:
     _, moved = _say(world, ALICE, "set the PO on INV-1001 to PO-5", answer)
     assert moved.pending_action["args"] == {"invoice_id": "INV-1003", "po_number": "PO-5"}, moved.reply
+
+
+# -- round 17 ----------------------------------------------------------------------------------------------
+
+
+def test_two_invoices_by_their_numbers_are_two_requests(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "settle 2002 and 2001 for me")
+    assert turn.pending_action["args"] == {"invoice_id": "INV-2002"}, turn.reply
+    assert 'You also asked: "pay INV-2001' in turn.reply
+
+
+def test_a_contract_by_its_number_alone(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "switch off auto-renewal on 1001")
+    assert turn.pending_action["args"] == {"contract_id": "C-1001"}, turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("set the PO on INV-1001 to 1003", {"invoice_id": "INV-1001", "po_number": "1003"}),
+        ("PO number 1003 on INV-1001 please", {"invoice_id": "INV-1001", "po_number": "1003"}),
+    ],
+)
+def test_a_number_given_as_a_po_stays_the_po(world: Any, text: str, args: dict[str, str]) -> None:
+    (turn,) = _say(world, ALICE, text)
+    assert turn.pending_action["args"] == args, turn.reply
+
+
+def test_a_card_s_last_four_are_not_looked_up_as_an_id(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "what's the cvc on the card ending 4242")
+    assert turn.tool_calls == [], turn.reply
+
+
+def test_a_number_after_a_refused_po_change_is_that_skill_s_invoice(world: Any) -> None:
+    _, turn = _say(world, ALICE, "put PO AB-12 on INV-1002", "how about 1001 then, same PO")
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1001", "po_number": "AB-12"}, turn.reply
+
+
+def test_a_number_in_a_correction_is_read_for_the_request_under_way() -> None:
+    from types import SimpleNamespace
+
+    from agent.planner import dialogue
+    from agent.planner.acts import Act
+    from agent.planner.state import Frame
+    from agent.planner.understand import Part
+
+    # the classifier may read "and 1001 then" as about a contract: the PO change under way says it is an invoice
+    w: Any = SimpleNamespace(before=SimpleNamespace(frame=None, last=Frame("update_po", {"invoice_id": "INV-1002"})))
+    assert dialogue._numbered_items(w, [Part("and 1001 then", Act.CORRECTION, "disable_auto_renew")]) == "invoices"
+    assert dialogue._numbered_items(w, [Part("and 1001 then", Act.REQUEST, "disable_auto_renew")]) == "contracts"
+
+
+def test_yes_with_a_new_value_corrects_the_waiting_change(world: Any) -> None:
+    _, turn = _say(world, ALICE, "set the PO of INV-1001 to X-100", "yes but make it X-200 please")
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1001", "po_number": "X-200"}, turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "after_yes", "gives"),
+    [("yes, make it so", True, False), ("ok make it happen", True, False), ("no, make it so", False, True)],
+)
+def test_only_a_value_after_a_yes_is_given_again(text: str, after_yes: bool, gives: bool) -> None:
+    from agent.planner import slots
+
+    assert slots.gives_again(text, after_yes=after_yes) is gives
+
+
+def test_asking_whether_a_change_can_be_undone_offers_the_ae(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    asked, then = _say(
+        world,
+        ALICE,
+        "if we switch off auto renewal for C-1001 could we reverse it later",
+        "fine, just switch it off then",
+    )
+    assert asked.pending_action is None and "open a case with your Account Executive" in asked.reply, asked.reply
+    assert then.pending_action["args"] == {"contract_id": "C-1001"}, then.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("the po number on one of our invoices is incorrect", "request"),
+        ("is our billing address wrong?", "data_question"),
+        ("the PO on INV-1001 looks fine to me", "data_question"),
+    ],
+)
+def test_a_detail_reported_wrong_is_a_change_asked_for(text: str, act: str) -> None:
+    from agent.planner import understand
+    from agent.planner.acts import Act
+
+    # read as a question about the data (as a classifier may), the statement is still a change asked for
+    part = understand.Part(text, Act.DATA_QUESTION, "update_po")
+    assert understand._reported_wrong(part) is (act == "request")
+
+
+def test_the_billing_country_named_after_to_is_refused_whatever_follows(world: Any) -> None:
+    (turn,) = _say(world, CAROL, "pls change the country on C-2001 from United Kingdom to Germany, we moved to Berlin")
+    assert turn.pending_action is None and "cannot be changed in the portal" in turn.reply, turn.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["billing country on C-2001 from UK to Ireland, as the office is now in Dublin", "country to France asap pls"],
+)
+def test_the_country_after_to_is_read_whatever_follows(text: str) -> None:
+    from agent.planner import slots
+
+    assert set(slots.address(text).values()) <= {"IE", "FR"} and "country" in slots.address(text)
+
+
+def test_voiding_and_reissuing_an_invoice_is_declined(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "void invoice 1003 and send a new one for half")
+    assert turn.pending_action is None and turn.tool_calls == [] and "can't help" in turn.reply, turn.reply
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("void INV-1003, then reissue it at 40k", True),
+        ("reissue the invoice without the tax", True),
+        ("why void?", False),
+    ],
+)
+def test_voiding_or_reissuing_is_asked_of_the_assistant(text: str, matches: bool) -> None:
+    from agent.planner import dialogue
+
+    assert bool(dialogue._REISSUE.search(text)) is matches
+
+
+def test_the_whole_number_on_file_is_never_read_out(world: Any) -> None:
+    (turn,) = _say(world, ALICE, "can you read me the complete number you have on file")
+    assert turn.tool_calls == [] and "last four digits" in turn.reply, turn.reply
+
+
+def test_a_lower_case_name_after_invite_is_the_new_user_s_name(world: Any) -> None:
+    _, turn = _say(world, ALICE, "invite tom baker to C-1001", "tom.b@acme.example")
+    assert turn.pending_action["args"]["name"] == "Tom Baker", turn.reply
+
+
+def test_a_plus_joins_two_requests(world: Any) -> None:
+    (turn,) = _say(world, BOB, "need the pdf of INV-1001 + signed quote C-1001")
+    assert [c["name"] for c in turn.tool_calls] == ["invoice_pdf_link", "signed_quote_link"], turn.reply
+
+
+def test_an_invalid_value_is_asked_again_and_the_answer_is_that_value(world: Any) -> None:
+    _, _, bad, good = _say(
+        world,
+        ALICE,
+        "billing contact name on C-1002 should be Jo Lee",
+        "yes",
+        "and its email to ap@acme",
+        "oops, ap@acme.example",
+    )
+    assert bad.pending_action is None and "e-mail" in bad.reply, bad.reply
+    assert good.pending_action["args"] == {"contract_id": "C-1002", "email": "ap@acme.example"}, good.reply
+
+
+def test_an_invalid_value_leaves_its_question_open_for_the_answer() -> None:
+    from agent.planner import dialogue
+    from agent.planner.skills import BY_NAME
+    from agent.planner.state import DialogueState, Frame
+    from agent.planner.work import Work
+
+    w = Work([], DialogueState())
+    filled = {"contract_id": "C-1002", "contact": {"email": "ap@acme"}}
+    dialogue.refused(
+        w, BY_NAME["update_contact"], filled, {"ok": False, "kind": "invalid", "message": "Invalid email."}
+    )
+    assert w.state.frame == Frame("update_contact", {"contract_id": "C-1002"}, "contact")
