@@ -277,7 +277,12 @@ def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
 
 def portal_question(w: Work, part: Part) -> str:
     skill = BY_NAME.get(part.intent)
-    if skill is not None and skill.name == "pay_invoice" and _PAID_ALREADY.search(part.text) and part.found.names_item:
+    if (
+        skill is not None
+        and skill.name == "pay_invoice"
+        and slots.PAID_ALREADY.search(part.text)
+        and part.found.names_item
+    ):
         return eligibility(w, skill, part)  # "I paid INV-1001 yesterday but it still shows unpaid??": its status
     answer = knowledge(w, part.text, skill)
     carried = BY_NAME.get(w.before.last.skill) if w.before.last is not None else None
@@ -959,12 +964,6 @@ def bare_value(w: Work, part: Part) -> str:
 
 # -- questions about one's own items ------------------------------------------------------------------
 
-_PAID_ALREADY = re.compile(
-    r"\b(?:i|we)(?:'ve| have| had)?\s+(?:already\s+|just\s+)?paid\b|\balready (?:been )?paid\b|"
-    r"\b(?:paid|settled) (?:it|this|that)? ?(?:already|yesterday|last week|on)\b",
-    re.I,
-)
-
 
 def eligibility(w: Work, skill: Skill, part: Part) -> str:
     """ "Can I pay INV-1001 by card?": check that item and offer the change; nothing is proposed."""
@@ -984,7 +983,7 @@ def eligibility(w: Work, skill: Skill, part: Part) -> str:
             return f"Yes, the PO number of {invoice} can be changed{current}. What should the new PO number be?"
         if not i.get("payable"):
             return R.not_payable(i) + _why_cited(w, part, skill, i)
-        if _PAID_ALREADY.search(part.text):
+        if slots.PAID_ALREADY.search(part.text):
             # "I paid it yesterday but it still shows unpaid": never an offer to pay it again
             status = f"{invoice} shows **{i.get('status')}**, balance {R.money(i['currency'], i['balance'])}."
             answer = knowledge(w, part.text, skill)
@@ -1062,7 +1061,7 @@ def offer_for(w: Work, skill: Skill, text: str) -> str:
         queue = slots.queue(text) or "customer_service"
         w.state.offer = Offer("handoff", {"queue": queue})
         return "\n\n" + R.offer_case(queue)
-    if skill.name == "pay_invoice" and _PAID_ALREADY.search(text):
+    if skill.name == "pay_invoice" and slots.PAID_ALREADY.search(text):
         w.state.offer = Offer("handoff", {"queue": "collector"})  # "I already paid but…": never a second payment
         return "\n\n" + R.offer_case("collector")
     if skill.name == "disable_auto_renew" and _UNDO.search(text):

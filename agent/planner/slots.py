@@ -276,6 +276,14 @@ def described(text: str) -> Described:
     return Described(value, status_word, superlative, due_in)
 
 
+# "we already paid but it still shows unpaid": a payment made, never a reason to offer another one
+PAID_ALREADY = re.compile(
+    r"\b(?:i|we)(?:'ve| have| had)?\s+(?:already\s+|just\s+)?paid\b|\balready (?:been )?paid\b|"
+    r"\b(?:paid|settled) (?:it|this|that)? ?(?:already|yesterday|last week|on)\b",
+    re.I,
+)
+
+
 # -- phone ----------------------------------------------------------------------------------------
 _PHONE = re.compile(r"(?<![\w-])(\+?\(?\d[\d ()./\-]{5,22}\d)(?![\w-])")
 

@@ -111,6 +111,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
         return [Part(text, Act.SLOT_ANSWER, NONE, whole.act_p, 1.0)]
     if _reported_wrong(whole):
         whole = Part(text, Act.REQUEST, whole.intent, whole.act_p, whole.intent_p)
+    if whole.act == Act.PORTAL_QUESTION and whole.intent == GENERAL and slots.PAID_ALREADY.search(text):
+        whole = Part(text, whole.act, "pay_invoice", whole.act_p, whole.intent_p)  # a payment that does not show
     if whole.act == Act.REQUEST and _IF_I.search(text):
         # "if i switch off auto renew on C-1001 can i undo it later?": what would follow, not the change
         whole = Part(text, Act.PORTAL_QUESTION, whole.intent, whole.act_p, whole.intent_p)

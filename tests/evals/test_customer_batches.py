@@ -19,7 +19,7 @@ FLOORS = {
     "batch-1.yaml": 0.91,
     "batch-2.yaml": 0.91,
     "batch-3.yaml": 0.94,
-    "batch-4.yaml": 0.89,
+    "batch-4.yaml": 0.91,
     "batch-5.yaml": 0.92,
     "batch-6.yaml": 0.88,
     "batch-7.yaml": 0.91,
@@ -31,8 +31,8 @@ FLOORS = {
     "batch-13.yaml": 0.95,
     "batch-14.yaml": 0.96,
     "batch-15.yaml": 0.94,
-    "batch-16.yaml": 0.92,
-    "batch-17.yaml": 0.85,
+    "batch-16.yaml": 0.93,
+    "batch-17.yaml": 0.95,
 }
 
 
