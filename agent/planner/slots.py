@@ -992,6 +992,23 @@ _NOTIFIED = re.compile(
 )
 
 
+_MUST_I_CALL = re.compile(
+    r"\b(?:do|does|should|must|would|will)\s+(?:i|we|one)\s+(?:\w+\s+)?(?:have to|need to|got to)?\s*"
+    r"(?:call|contact|ring|phone|e-?mail|write to|speak to|talk to|reach out to|get in touch with|get hold of)\b",
+    re.I,
+)
+
+
+def asks_if_a_person_is_needed(text: str) -> bool:
+    """ "so are we unsuspended now or do I have to call someone?": whether a person is needed, asked, not a call
+    for one (the answer says who, and a case is offered where the articles say so)."""
+    return (
+        bool(_MUST_I_CALL.search(text))
+        and bool(re.search(r"\?\s*$|^\W*(?:so\s+)?(?:do|does|is|are|should)\b", text, re.I))
+        and not ASKS_ASSISTANT.search(text)
+    )
+
+
 def asks_who_hears(text: str) -> bool:
     """ "wait, does our AE get told about this?": a question about who hears of something, not a call for them."""
     return (

@@ -125,7 +125,13 @@ def read(text: str, state: DialogueState) -> list[Part]:
         and slots.ASKS_ASSISTANT.search(_last_sentence(text))
     ):
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, whole.intent_p)]  # "can you get collections to call?"
-    if whole.act != Act.HANDOFF and slots.names_team(text) and slots.WANTS_PERSON.search(text) and not _told_to(text):
+    if (
+        whole.act != Act.HANDOFF
+        and slots.names_team(text)
+        and slots.WANTS_PERSON.search(text)
+        and not _told_to(text)
+        and not slots.asks_if_a_person_is_needed(text)
+    ):
         # "and for C-1002 I need the AE", "pls raise it with customer service": a team named and asked for
         return [Part(text, Act.HANDOFF, "handoff", whole.act_p, 1.0)]
     if whole.act == Act.PORTAL_QUESTION and _HUMANS.search(text):

@@ -1512,3 +1512,25 @@ def test_an_invalid_value_leaves_its_question_open_for_the_answer() -> None:
         w, BY_NAME["update_contact"], filled, {"ok": False, "kind": "invalid", "message": "Invalid email."}
     )
     assert w.state.frame == Frame("update_contact", {"contract_id": "C-1002"}, "contact")
+
+
+def test_asking_whether_to_contact_someone_opens_no_case(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "do we have to reach out to our AE if we want to renew early?")
+    assert turn.handoff is None and "create_support_case" not in [c["name"] for c in turn.tool_calls], turn.reply
+    assert "Account Executive" in turn.reply and turn.citations
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("so is the suspension lifted now, or should I phone someone?", True),
+        ("do we need to e-mail the collector for a payment plan?", True),
+        ("I have to speak to the collector today", False),
+        ("can you get customer service to call me?", False),
+    ],
+)
+def test_whether_a_person_is_needed_is_asked_not_a_call_for_one(text: str, asks: bool) -> None:
+    from agent.planner import slots
+
+    assert slots.asks_if_a_person_is_needed(text) is asks
