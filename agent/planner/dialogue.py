@@ -338,6 +338,15 @@ def data_question(w: Work, part: Part) -> str:
         skill = BY_NAME["get_contract"]  # "which card is on it?": the card on file is the contract's to show
     if skill.kind == "read":
         return run(w, skill, resolve.collect(skill, part.text), part.text)
+    last = w.before.last
+    if (
+        skill.writes
+        and last is not None
+        and last.skill == skill.name
+        and (_only_points(part.text) or _only_ids(part.text))
+    ):
+        # "and INV-2001?" after paying INV-2002: the same again, proposed for it (with the same PO, for a PO change)
+        return run(w, skill, {**_carried(last.slots, skill), **resolve.collect(skill, part.text)}, part.text)
     if any(k in resolve.collect(skill, part.text) for k in resolve.VALUE_SLOTS):
         return request(w, part)  # "the new PO for INV-1001 is 4500/B": a question does not carry new values
     return eligibility(w, skill, part)
@@ -430,11 +439,26 @@ def _not_possible(w: Work, skill: Skill, item: str) -> str | None:
     return None
 
 
+def _one_more_value(w: Work, part: Part) -> str | None:
+    """ "and the phone of him is +44 …" right after a contact change: another value for the same item."""
+    last = w.before.last
+    skill = BY_NAME.get(last.skill) if last is not None else None
+    if last is None or skill is None or not skill.writes:
+        return None
+    given = resolve.collect(skill, part.text)
+    if not any(k in given for k in resolve.VALUE_SLOTS):
+        return None
+    kept = {k: v for k, v in last.slots.items() if k not in resolve.VALUE_SLOTS}
+    return run(w, skill, {**kept, **given}, part.text)
+
+
 def slot_answer(w: Work, part: Part) -> str:
     frame = w.before.frame
     if frame is None or frame.skill not in BY_NAME:
         if part.intent in BY_NAME and part.intent_p >= 0.8:  # "remove the second one": a request that points back
             return request(w, part)
+        if (more := _one_more_value(w, part)) is not None:
+            return more
         return bare_value(w, part)
     skill = BY_NAME[frame.skill]
     given = resolve.collect(skill, part.text, asked=frame.asked)
@@ -500,6 +524,7 @@ def correction(w: Work, part: Part) -> str:
         and not values
         and not _only_ids(part.text)
         and not _same_items(frame.slots, part.text)
+        and not slots.JUST_ONE.match(part.text)  # "just bob then": one of the request's people
     ):
         return request(w, part)  # "let's pay INV-1001 first instead": another request, not a changed value
     item = next((n.slot for n in skill.needs if n.slot in ("invoice_id", "contract_id", "contract_ids")), None)
@@ -694,7 +719,18 @@ def skill_for(w: Work, part: Part) -> Skill | None:
             return BY_NAME[last.skill]
         if _only_points(part.text):
             return _for_item(BY_NAME[last.skill], part.text)  # "and for the second contract?": only which item
+        if _only_ids(part.text) and _takes_item(BY_NAME[last.skill], part.text):
+            return BY_NAME[last.skill]  # "fine, INV-1001" after a refused payment: the same, for that one
     return BY_NAME.get(part.intent)
+
+
+def _takes_item(skill: Skill, text: str) -> bool:
+    """Whether the skill takes the kind of item the message names."""
+    found, needs = slots.found(text), {n.slot for n in skill.needs}
+    return bool(
+        (found.invoice_ids and "invoice_id" in needs)
+        or (found.contract_ids and needs & {"contract_id", "contract_ids"})
+    )
 
 
 def _for_item(last: Skill, text: str) -> Skill:
@@ -715,9 +751,10 @@ _WHICH_WORDS = frozenset("what about how first second third last latest one ones
 
 def _only_points(text: str) -> bool:
     """ "and for the second contract?", "what about the card one?": the words only say which item."""
-    if not re.match(r"^\W*(?:and|what about|how about)\b", text, re.I):
+    lead = re.match(r"^\W*(?:(?:ok|okay|so|right|fine|great|thanks)\W+)*(?=(?:and|what about|how about)\b)", text, re.I)
+    if lead is None:
         return False
-    scrubbed = slots.without_entities(text)
+    scrubbed = slots.without_entities(text[lead.end() :])
     ids = slots.found(text)
     if not (
         slots.reference(scrubbed).ordinal is not None or slots.paid_by(scrubbed) or ids.contract_ids or ids.invoice_ids

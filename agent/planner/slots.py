@@ -954,6 +954,9 @@ _SUBJECT = re.compile(
 )
 
 
+JUST_ONE = re.compile(r"^\W*(?:ok(?:ay)?\W+)?(?:just|only)\s+([A-Za-z][a-z]+)(?:\s+(?:then|please|pls))?\W*$", re.I)
+
+
 def person_reference(text: str) -> str | None:
     """A person named by a first name, an e-mail's local part or a role: "remove bob from C-1001" -> "bob",
     "remove the card holder" -> "role:card_holder"."""
@@ -961,6 +964,8 @@ def person_reference(text: str) -> str | None:
         if pattern.search(text):
             return ROLE_PREFIX + role
     scrubbed = EMAIL.sub(" ", _ENTITY.sub(" ", text))
+    if (only := JUST_ONE.match(text)) and only.group(1).lower() not in _PERSON_STOP:
+        return only.group(1).lower()  # "just bob then", after a request for two people
     if (subject := _SUBJECT.search(scrubbed)) and (word := subject.group(1).lower()) not in _PERSON_STOP:
         if word not in {"i", "we", "he", "she", "they", "it", "this", "that", "someone", "nobody"}:
             return word

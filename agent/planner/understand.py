@@ -113,6 +113,8 @@ def read(text: str, state: DialogueState) -> list[Part]:
         whole = Part(text, Act.REQUEST, whole.intent, whole.act_p, whole.intent_p)
     if whole.act == Act.PORTAL_QUESTION and whole.intent == GENERAL and slots.PAID_ALREADY.search(text):
         whole = Part(text, whole.act, "pay_invoice", whole.act_p, whole.intent_p)  # a payment that does not show
+    if state.last is not None and slots.JUST_ONE.match(text) and slots.person_reference(text):
+        return [Part(text, Act.CORRECTION, NONE, whole.act_p, whole.intent_p)]  # "only bob please", after two people
     if whole.act == Act.REQUEST and _IF_I.search(text):
         # "if i switch off auto renew on C-1001 can i undo it later?": what would follow, not the change
         whole = Part(text, Act.PORTAL_QUESTION, whole.intent, whole.act_p, whole.intent_p)
@@ -422,6 +424,10 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
         head, tail = text[: m.start()].strip(), text[m.end() :].strip()
         if re.match(r"[.;!?]", m.group(0)):
             tail = re.sub(r"^(?:and|also|plus)\b\W*", "", tail, flags=re.I)  # "…INV-2001? And the signed quote too."
+        # "can we still pay while suspended? if yes please pay INV-2002": the request, if the answer allows it
+        tail = re.sub(
+            r"^(?:if (?:yes|so|possible|that'?s (?:ok|fine|possible))|in that case)\b\W*", "", tail, flags=re.I
+        )
         if (
             len(head.split()) < 2
             or len(tail.split()) < 2

@@ -1534,3 +1534,53 @@ def test_whether_a_person_is_needed_is_asked_not_a_call_for_one(text: str, asks:
     from agent.planner import slots
 
     assert slots.asks_if_a_person_is_needed(text) is asks
+
+
+# -- round 18 ----------------------------------------------------------------------------------------------
+
+
+def test_another_invoice_named_alone_after_a_refused_payment_is_paid_instead(world: Any) -> None:
+    _, turn = _say(world, ALICE, "charge INV-1004 to our card", "ok then, INV-1001")
+    assert turn.pending_action["tool"] == "pay_invoice", turn.reply
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1001"}
+
+
+def test_and_another_invoice_after_a_po_change_proposes_the_same_po_for_it(world: Any) -> None:
+    *_, turn = _say(world, ALICE, "PO for INV-1001 should be AC-77", "yes", "great, and INV-1004?")
+    assert turn.pending_action["args"] == {"invoice_id": "INV-1004", "po_number": "AC-77"}, turn.reply
+
+
+def test_just_one_of_two_people_after_a_refusal_removes_that_one(world: Any) -> None:
+    _, turn = _say(world, ALICE, "take alice@acme.example and bob@acme.example off C-1001", "only bob please")
+    assert turn.pending_action["tool"] == "remove_contract_access", turn.reply
+    assert turn.pending_action["args"]["email"] == "bob@acme.example"
+
+
+def test_one_more_value_after_a_contact_change_is_for_the_same_contract(world: Any) -> None:
+    *_, turn = _say(
+        world, CAROL, "billing contact email on C-2001 is now ap@globex.example", "yes", "her phone is +44 20 7946 0101"
+    )
+    assert turn.pending_action["args"] == {"contract_id": "C-2001", "phone": "+44 20 7946 0101"}, turn.reply
+
+
+def test_a_request_on_condition_of_a_question_is_asked_and_done(world: Any, knowledge_index: Any) -> None:
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, CAROL, "is paying allowed while we're suspended? if so pay INV-2001")
+    assert turn.citations and turn.pending_action["args"] == {"invoice_id": "INV-2001"}, turn.reply
+
+
+def test_an_item_named_alone_and_read_as_a_question_continues_the_last_request() -> None:
+    from types import SimpleNamespace
+
+    from agent.planner import dialogue
+    from agent.planner.acts import Act
+    from agent.planner.state import Frame
+    from agent.planner.understand import Part
+
+    # "fine, INV-1001" after a refused payment, read as a question about the invoice: the payment, for it
+    w: Any = SimpleNamespace(before=SimpleNamespace(last=Frame("pay_invoice", {"invoice_id": "INV-1004"})))
+    skill = dialogue.skill_for(w, Part("fine, INV-1001", Act.DATA_QUESTION, "get_invoice"))
+    assert skill is not None and skill.name == "pay_invoice"
+    w.before.last = Frame("disable_auto_renew", {"contract_id": "C-1001"})  # an invoice is not a contract's
+    skill = dialogue.skill_for(w, Part("fine, INV-1001", Act.DATA_QUESTION, "get_invoice"))
+    assert skill is not None and skill.name == "get_invoice"
