@@ -459,6 +459,13 @@ def slot_answer(w: Work, part: Part) -> str:
             return request(w, part)
         if (more := _one_more_value(w, part)) is not None:
             return more
+        asked = BY_NAME.get(part.intent)
+        if (
+            asked is not None
+            and asked.writes
+            and any(k in resolve.collect(asked, part.text) for k in resolve.VALUE_SLOTS)
+        ):
+            return request(w, part)  # "stick PO-77 on the disputed one" with nothing asked: a change, with its value
         return bare_value(w, part)
     skill = BY_NAME[frame.skill]
     given = resolve.collect(skill, part.text, asked=frame.asked)
