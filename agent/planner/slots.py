@@ -323,11 +323,11 @@ _NOT_PO = re.compile(
     r"one|number\?|needed|required)$",
     re.I,
 )
-_PO_LEAD = re.compile(
+_LEAD_IN = re.compile(
     r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|hmm|ok|okay|correction|oh|yes|yeah|right)\b[\s,.!:\-—]*)+",
     re.I,
 )
-_PO_SAY = re.compile(
+_SAYS_VALUE = re.compile(
     r"^(?:(?:i meant|i mean|make (?:it|that)|use|set it to|change it to|put|it'?s|its|it is|"
     r"it should be|should be|that'?s|the (?:new |right |correct )?(?:one|number|value) is|"
     r"the (?:new |right |correct )?po(?: number)? (?:is|should be)|new po(?: is)?|po(?: is)?|to)"
@@ -422,7 +422,7 @@ def gives_again(text: str, *, after_yes: bool = False) -> bool:
 
 def restated(text: str) -> str:
     """A value given again without its lead-in ("hmm, no - make it Accounts Payable" → "Accounts Payable")."""
-    value = _PO_SAY.sub("", _PO_LEAD.sub("", text.strip()))
+    value = _SAYS_VALUE.sub("", _LEAD_IN.sub("", text.strip()))
     value = re.sub(r"\s+(?:instead|please|pls|then|thanks|thank you|thx)\b.*$", "", value, flags=re.I)
     return _clean_value(value)
 
