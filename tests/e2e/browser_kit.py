@@ -62,6 +62,19 @@ def watched_page(browser: Any, **options: Any) -> tuple[Any, list[str]]:
     return page, errors
 
 
+def sign_in(page: Any, name: str) -> Any:
+    """Pick `name` on the demo page and wait until the widget holds their token; return the message box.
+    The panel opens before the token arrives (the page asks /dev/token), so typing sooner is a message from
+    nobody ("Sign in first"), and the token's arrival then clears the log."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=re.compile(name)).click()
+    expect(page.locator("#picker-status")).to_have_text(re.compile(f"^Chatting as {name} "))
+    return page.get_by_label("Your message")
+
+
 def offline_planner(world: Any, knowledge: Any = None) -> None:
     """The served world's runner answered by the offline planner, as `make run` has it (the scripted router
     knows payments only), over `knowledge` (the real articles' index) or the world's fake one."""

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_kit import ARTIFACTS, chromium, offline_planner, watched_page
+from browser_kit import ARTIFACTS, chromium, offline_planner, sign_in, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_an_operator_sees_what_customers_rated_handed_off_and_could_not_get_answ
     with chromium() as browser:
         page, errors = watched_page(browser, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
-        page.get_by_role("button", name=re.compile("Alice Adams")).click()
+        sign_in(page, "Alice Adams")
 
         answered = _ask(page, "how do I pay an invoice by card?")
         answered.get_by_role("button", name="Helpful", exact=True).click()

@@ -13,7 +13,7 @@ import json
 import re
 
 import pytest
-from browser_kit import ARTIFACTS, chromium, offline_planner, watched_page
+from browser_kit import ARTIFACTS, chromium, offline_planner, sign_in, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_the_portal_panel_follows_what_alice_changes_in_the_chat(server):
         panel = page.get_by_role("region", name="Your portal")
         expect(panel).to_be_hidden()  # nobody signed in yet
 
-        page.get_by_role("button", name=re.compile("Alice Adams")).click()
+        sign_in(page, "Alice Adams")
         page.evaluate(
             "window.addEventListener('portal-agent:changed', e => console.log('changed ' + JSON.stringify(e.detail)))"
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_kit import ARTIFACTS, chromium, watched_page
+from browser_kit import ARTIFACTS, chromium, sign_in, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -88,8 +88,7 @@ def test_a_reply_is_rated_by_keyboard(server):
     with chromium() as browser:
         page, errors = watched_page(browser)
         page.goto(base + "/")
-        page.get_by_role("button", name=re.compile("Alice Adams")).click()
-        message = page.get_by_label("Your message")
+        message = sign_in(page, "Alice Adams")
         message.fill("How do I pay an invoice by card?")
         message.press("Enter")
         reply = page.locator(".pa-assistant").last
@@ -175,8 +174,7 @@ def test_a_false_claim_streamed_by_a_remote_model_is_never_displayed(server):
         page = browser.new_page()
         page.add_init_script(RECORD_SHOWN)
         page.goto(base + "/")
-        page.get_by_role("button", name=re.compile("Alice Adams")).click()
-        message = page.get_by_label("Your message")
+        message = sign_in(page, "Alice Adams")
         message.fill("pay INV-1001")
         message.press("Enter")
         expect(page.locator(".pa-action .pa-summary")).to_have_text(
