@@ -439,6 +439,29 @@ def test_a_question_about_something_no_article_mentions_says_so_and_offers_a_per
     assert yes.handoff is not None and yes.handoff["queue"] == "customer_service"
 
 
+def test_a_card_brand_a_way_to_pay_or_a_sign_on_no_article_names_is_said_to_be_unanswered_and_a_person_offered(
+    world: Any, knowledge_index: Any
+) -> None:
+    # Words of the payments and sign-on trade sit far from the articles in meaning ("amex", "cheque", "sso"): without a list of
+    # them, the steps of Pay Now answered "can we pay with amex?" as if they said which cards are taken.
+    world.with_knowledge(knowledge_index)
+    for question in ("can we pay with amex?", "is paying by cheque an option for us?", "do you do SSO with okta?"):
+        (turn,) = _say(world, ALICE, question)
+        assert turn.pending_action is None and "open a case" in turn.reply, question
+        assert "don't say anything about" in turn.reply or "I don't know" in turn.reply, question
+
+
+def test_an_answer_never_ends_a_line_on_a_list_it_does_not_give(world: Any, knowledge_index: Any) -> None:
+    # A close second section adds its nearest sentence; when that is the line introducing a list ("…only when
+    # all of these are true:"), alone it promised conditions and gave none.
+    world.with_knowledge(knowledge_index)
+    (turn,) = _say(world, ALICE, "can the assistant pay invoices for me?")
+    lines = [line for line in turn.reply.splitlines() if line.strip()]
+    for line, after in zip(lines, lines[1:] + [""]):
+        if re.sub(r"\s*\[\d+\]$", "", line).endswith(":"):
+            assert re.match(r"\s*(?:[-*•]|\d+\.)\s", after), turn.reply
+
+
 def test_auto_renew_off_on_two_named_contracts_takes_them_one_at_a_time(world: Any) -> None:
     (turn,) = _say(world, ALICE, "pls turn off autorenew for C-1002 and C-1001")
     assert "C-1002 cannot be turned off" in turn.reply  # 20 days left: refused, so the other is proposed now
