@@ -849,12 +849,8 @@ def _resolve(w: Work, skill: Skill, slot: str, filled: Slots, text: str) -> obje
         return resolve.contract_id(w, skill, filled, text)
     if slot == "contract_ids":
         return resolve.contract_ids(w, skill, filled, text)
-    if slot == "user" and (picked := resolve.pick_shown(w, "users", slots.reference(text))):
-        return picked
-    if slot == "user" and (person := resolve.person_in_focus(w, text)):
-        return person
-    if slot == "user" and (named := resolve.user_named(w, filled, text)):
-        return named
+    if slot == "user" and (known := resolve.user_in_context(w, filled, text)):
+        return known
     return Ask(_question(skill, slot, filled))
 
 

@@ -72,7 +72,7 @@ def collect(skill: Skill, text: str, asked: str | None = None) -> Slots:
         person = f.emails[0] if f.emails else (ME if _ME_OBJECT.search(text) else slots.person_reference(text))
         if person is None and _NOT_ME.search(text):
             person = NOT_ME
-        if person is None and re.search(r"\b(?:me|myself)\b", text, re.I):
+        if person is None and re.search(r"\b(?<!for )(?:me|myself)\b", text, re.I):
             person = ME  # "remove me from C-2001": the signed-in user, found in the contract's users
         if person is None and asked == "user" and re.fullmatch(r"\s*[A-Za-z][A-Za-z'\-]+\s*", text):
             person = text.strip().lower()
@@ -374,15 +374,9 @@ def user_email(w: Work, s: Slots, text: str, *, granting: bool = False) -> str |
     person = str(s.get("user") or "")
     if "@" in person:
         return person
-    ref = slots.reference(text)
-    if not person and (picked := pick_shown(w, "users", ref)) is not None:
-        return picked
-    if not person and (mentioned := person_in_focus(w, text)) is not None:
-        return mentioned
-    if not person and (named := user_named(w, s, text)) is not None:
-        return named
     if not person:
-        return Ask("Which user? Please give their e-mail address.")
+        known = user_in_context(w, s, text)
+        return known if known is not None else Ask("Which user? Please give their e-mail address.")
     # Someone to be given access is looked for on every contract the user sees (not yet on the ones named)
     pool = _contracts_to_search(w, [] if granting and person != ME else list(s.get("contract_ids") or []))
     others: set[str] = set()
@@ -434,6 +428,17 @@ def user_named(w: Work, s: Slots, text: str) -> str | None:
         if len(hits) == 1:
             return hits.pop()
     return None
+
+
+def user_in_context(w: Work, s: Slots, text: str) -> str | None:
+    """The e-mail of the user a message names without typing it: "him" (the person the conversation is about,
+    before any list: "re-add him to that contract" after a list of one), "the second one" (of the users
+    shown), or a colleague's name."""
+    if (mentioned := person_in_focus(w, text)) is not None:
+        return mentioned
+    if (picked := pick_shown(w, "users", slots.reference(text))) is not None:
+        return picked
+    return user_named(w, s, text)
 
 
 def person_in_focus(w: Work, text: str) -> str | None:

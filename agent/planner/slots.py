@@ -117,7 +117,11 @@ _ORDINAL = re.compile(
 )
 _NUMBER_WORD = re.compile(r"\b(?:number|no\.?|#)\s*([1-6])\b(?!\s*\d)", re.I)
 _OTHER = re.compile(r"\b(?:the )?other (?:one|invoice|contract|ones)\b|\bthe other\b|\bremaining one\b", re.I)
-_ALL = re.compile(r"\b(?:all|every|each|both)\b(?! the way)", re.I)
+# Not the idioms: "all the way", "after all", "at all", "all good", "all set", "that's all"
+_ALL = re.compile(
+    r"(?<!after )(?<!at )(?<!that's )(?<!thats )\b(?:all|every|each|both)\b(?! the way| good| set| right)",
+    re.I,
+)
 _PRONOUN = re.compile(
     r"\b(?:it|its|it's|that|this|that one|this one|the same|same one|them|those|these|"
     r"the invoice|this invoice|that invoice|the contract|this contract|that contract|the bill)\b",
@@ -342,7 +346,10 @@ _CUED_BEFORE = re.compile(r"(?:\b(?:be|is|to|use|reads)|[:=]|->|=>|→)\s*$", re
 
 
 def _looks_like_po(value: str) -> bool:
-    """A reference as people write them: a digit, one of - _ / #, or capitals (not an ordinary word)."""
+    """A reference as people write them: a digit, one of - _ / #, or capitals (not an ordinary word, nor one
+    joined by hyphens: "re-referenced", "follow-up")."""
+    if re.fullmatch(r"[a-z]+(?:-[a-z]+)+", value):
+        return False
     return bool(re.search(r"[\d\-_/#]", value)) or (value.isupper() and len(value) > 1)
 
 

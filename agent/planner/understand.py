@@ -227,7 +227,7 @@ def _after_yes(text: str) -> Part | None:
 # "write me a limerick about accounts payable": a piece of writing about billing is still not about the account
 _CREATIVE = re.compile(
     r"\b(?:write|compose|make up|tell|sing|draft)\b.{0,25}\b(?:poem|limerick|haiku|song|story|joke|rap|sonnet|"
-    r"essay|verse)s?\b",
+    r"essay|verse|letter|resume|résumé|cv|speech|recipe|tweet|lyric|blog post)s?\b",
     re.I,
 )
 

@@ -543,8 +543,12 @@ def test_the_user_who_is_not_me_is_the_other_user_of_the_contract(world: Any) ->
 
 
 def test_a_piece_of_writing_about_billing_is_off_topic_not_a_portal_question(world: Any) -> None:
-    (turn,) = _say(world, ALICE, "write me a limerick about accounts payable")
-    assert turn.tool_calls == [] and "I can only help with the Billing Portal" in turn.reply
+    for ask in (
+        "write me a limerick about accounts payable",
+        "could you draft a cover letter for my loan application?",
+    ):
+        (turn,) = _say(world, ALICE, ask)
+        assert turn.tool_calls == [] and "I can only help with the Billing Portal" in turn.reply, ask
 
 
 def test_a_follow_up_question_that_leans_on_the_one_before_is_answered_with_it(
@@ -1610,3 +1614,36 @@ def test_an_item_named_alone_and_read_as_a_question_continues_the_last_request()
     w.before.last = Frame("disable_auto_renew", {"contract_id": "C-1001"})  # an invoice is not a contract's
     skill = dialogue.skill_for(w, Part("fine, INV-1001", Act.DATA_QUESTION, "get_invoice"))
     assert skill is not None and skill.name == "get_invoice"
+
+
+# -- round 19 ----------------------------------------------------------------------------------------------
+
+
+def test_someone_removed_for_me_is_asked_for_not_the_signed_in_user(world: Any) -> None:
+    # "for me" says who wants it done, not who loses access: Alice was about to be "removed" (refused only
+    # because she holds the contract's roles)
+    (turn,) = _say(world, ALICE, "could you take somebody off C-1001 for me")
+    assert turn.pending_action is None and "Which user?" in turn.reply, turn.reply
+
+
+def test_him_after_a_list_of_users_is_the_person_the_conversation_is_about(world: Any) -> None:
+    # the list shown after removing Bob holds Alice alone, and "him" was picked from it
+    *_, turn = _say(
+        world,
+        ALICE,
+        "remove bob@acme.example from C-1001",
+        "yes",
+        "who can see C-1001 now?",
+        "hmm he needs it after all, put him back on that contract",
+    )
+    assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}, turn.reply
+
+
+def test_a_po_in_a_long_message_is_not_a_hyphenated_word_after_to_be() -> None:
+    from agent.planner import slots
+
+    text = (
+        "Hi. New purchase order came in from procurement, PO-9920-K, the old one was cancelled so all our invoices "
+        "have to be re-issued on our side, long story, can you set that PO on INV-1001?"
+    )
+    assert slots.po_number(text) == "PO-9920-K"
