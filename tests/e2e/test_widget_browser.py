@@ -25,9 +25,8 @@ def test_widget_pay_confirm_and_cited_answer(server):
         page, errors = watched_page(browser, viewport={"width": 1280, "height": 900})
         page.goto(base + "/")
 
-        page.get_by_role("button", name=re.compile("Alice Adams")).click()
+        message = sign_in(page, "Alice Adams")
         expect(page.locator("#picker-status")).to_have_text("Chatting as Alice Adams (alice@acme.example).")
-        message = page.get_by_label("Your message")
         expect(message).to_be_focused()
 
         message.fill("Please pay INV-1001")
