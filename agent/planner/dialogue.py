@@ -246,7 +246,7 @@ def _takes_offer(w: Work, part: Part) -> str | None:
 _SAME = re.compile(r"\b(?:the\s+)?same\s+(?:for|on|with|to)\b|\bdo the same\b", re.I)
 
 
-_GLUE = frozenset("and for too also as well the same with on now then ok okay please pls one invoice contract".split())
+_GLUE = frozenset("and for too also as well the same with on now then ok okay please pls one other invoice contract".split())
 
 
 def _bare_also(text: str) -> bool:
@@ -263,11 +263,13 @@ def _same_again(w: Work, part: Part) -> tuple[Skill, Slots] | None:
         return None
     found = slots.found(part.text)
     skill = BY_NAME.get(last.skill)
-    if (
-        skill is None
-        or not (_SAME.search(part.text) or _bare_also(part.text))
-        or not (found.contract_ids or found.invoice_ids or found.ref.other)
-    ):
+    if skill is None or not (_SAME.search(part.text) or _bare_also(part.text)):
+        return None
+    if skill.name in USER_SKILLS and found.emails and not found.contract_ids:
+        # "now erin@acme.example, same contract": another person, the same contracts
+        kept = {k: v for k, v in last.slots.items() if k not in ("user", "email", "name")}
+        return skill, {**kept, **resolve.collect(skill, part.text)}
+    if not (found.contract_ids or found.invoice_ids or found.ref.other):
         return None
     return skill, {**_carried(last.slots, skill), **resolve.collect(skill, part.text)}
 
@@ -521,6 +523,10 @@ def correction(w: Work, part: Part) -> str:
             changed["contact"] = {"name": name}  # "hmm, no - make it Accounts Payable" after a new name
     if not changed and "invoice_id" in _slot_names(skill) and (named := resolve.named_invoice(w, part.text)):
         changed["invoice_id"] = named  # "oh ok, 1001 then" after "pay inv 1002": the invoice numbered so
+    if not changed and _same_items(frame.slots, part.text) and not slots.found(part.text).contract_ids:
+        every = resolve.contract_ids(w, skill, {}, part.text)  # "actually make that both contracts"
+        if isinstance(every, list):
+            changed["contract_ids"] = every
     other = BY_NAME.get(part.intent)
     values = {k for k in changed if k in resolve.VALUE_SLOTS}
     if (
@@ -558,9 +564,11 @@ def _same_items(given: Slots, text: str) -> bool:
     while inviting someone to C-1001 and C-1002, "and C-1002 as well"), whatever skill its words suggest. A request
     for one item named again with other words ("turn off auto-renew of C-1001 instead") is another request."""
     had, found = given.get("contract_ids"), slots.found(text)
-    if not isinstance(had, list) or not found.contract_ids or found.invoice_ids or found.emails:
+    if not isinstance(had, list) or found.invoice_ids or found.emails:
         return False
-    return set(found.contract_ids) < set(had) or bool(_ALSO.search(text))
+    if found.ref.every and not found.contract_ids:
+        return True  # "actually make that both contracts": the same request, widened to every contract
+    return bool(found.contract_ids) and (set(found.contract_ids) < set(had) or bool(_ALSO.search(text)))
 
 
 def _respelled(given: Slots, new: str, old: str) -> Slots | None:

@@ -240,7 +240,9 @@ def named_invoice(w: Work, text: str, exclude: tuple[str, ...] = ()) -> str | No
 
 def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     ref = slots.reference(text)
-    focus = w.state.focus.get("invoice_id")
+    # "the invoice of C-1001": the contract named says which invoices are meant, not the one talked about
+    contracts = slots.found(text).contract_ids
+    focus = None if contracts else w.state.focus.get("invoice_id")
     handled = (focus,) if focus else ()
     if (
         focus
@@ -260,6 +262,8 @@ def invoice_id(w: Work, skill: Skill, s: Slots, text: str) -> str | Ask:
     invoices = _listed(w, "invoices")
     if isinstance(invoices, Ask):
         return invoices
+    if of_named := [i for i in invoices if i.get("contract_id") in contracts]:
+        invoices = of_named  # "the invoice pdf for C-1002": only that contract's invoices are meant
     candidates = [i for i in invoices if skill.candidate is None or skill.candidate(i)]
     if ref.other:
         candidates = [i for i in candidates if i["id"] not in handled]

@@ -119,7 +119,7 @@ _NUMBER_WORD = re.compile(r"\b(?:number|no\.?|#)\s*([1-6])\b(?!\s*\d)", re.I)
 _OTHER = re.compile(r"\b(?:the )?other (?:one|invoice|contract|ones)\b|\bthe other\b|\bremaining one\b", re.I)
 # Not the idioms: "all the way", "after all", "at all", "all good", "all set", "that's all"
 _ALL = re.compile(
-    r"(?<!after )(?<!at )(?<!that's )(?<!thats )\b(?:all|every|each|both)\b(?! the way| good| set| right)",
+    r"(?<!\bafter )(?<!\bat )(?<!\bthat's )(?<!\bthats )\b(?:all|every|each|both)\b(?! the way| good| set| right)",
     re.I,
 )
 _PRONOUN = re.compile(

@@ -436,6 +436,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if _CONTINUES.match(tail):
             continue  # "..., name Jane Roe, to contracts C-1001 and C-1002": the same request goes on
+        if slots.found(head).names_item and _only_filler(head) and not slots.found(tail).names_item:
+            continue  # "INV-1003 pls, what's the balance": the item, then what is asked of it
         if slots.found(tail).names_item and _only_filler(tail):
             continue  # "pay INV-2002 and INV-2001 for me": the same request for one more item
         if _CONDITION.match(head):
@@ -445,8 +447,8 @@ def _two_parts(text: str, state: DialogueState) -> list[Part] | None:
             continue
         if first.act == Act.HANDOFF:
             return None  # a hand-off takes the whole message: the case carries all of it
-        if first.intent == "update_address" and slots.country_code(re.split(r"[.,;!?]", tail, maxsplit=1)[0]):
-            continue  # "…, Dublin 4, Ireland. Please change C-2001.": the address goes on with its country
+        if first.intent == "update_address" and _address_goes_on(head, tail):
+            continue  # "… to 200 Berkeley Street, Boston, MA 02116?": the address goes on after the comma
         if _gives_value(first, tail) and not (second.act == Act.REQUEST and second.intent_p >= 0.6):
             continue  # "change the PO of INV-1001, the new number is 4500098811": the same request's value
         if _gives_contracts(first, second):
@@ -487,6 +489,15 @@ def _only_points_back(tail: str) -> bool:
     """A tail made only of words that point back at the head's item ("what's that one at?"): no item, no topic."""
     words = re.findall(r"[a-z']+", tail.lower())
     return bool(slots.reference(tail).pronoun and words and all(w in _POINTING for w in words))
+
+
+def _address_goes_on(head: str, tail: str) -> bool:
+    """Whether the tail's first sentence holds more of the head's address (its city, code or country)."""
+    sentence = re.split(r"[.;!?](?:\s|$)", tail, maxsplit=1)[0]
+    return bool(
+        {"city", "region", "postal_code", "country"}
+        & (set(slots.address(f"{head}, {sentence}")) - set(slots.address(head)))
+    )
 
 
 def _gives_contracts(first: Part, second: Part) -> bool:

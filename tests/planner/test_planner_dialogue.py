@@ -1647,3 +1647,80 @@ def test_a_po_in_a_long_message_is_not_a_hyphenated_word_after_to_be() -> None:
         "have to be re-issued on our side, long story, can you set that PO on INV-1001?"
     )
     assert slots.po_number(text) == "PO-9920-K"
+
+
+# -- round 20 ----------------------------------------------------------------------------------------------
+
+
+def test_misspelt_verbs_and_nouns_still_ask_for_the_change(world: Any) -> None:
+    # "remvoe" and "acess" were read as a grant ("Nothing to change: they already have access")
+    (turn,) = _say(world, ALICE, "pls remvoe bob@acme.example's acess to C-1001")
+    assert turn.pending_action["tool"] == "remove_contract_access", turn.reply
+    assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}
+
+
+def test_an_address_in_a_long_message_is_not_cut_at_its_commas(world: Any) -> None:
+    # the message was read as two parts at "Street, Boston": the proposal kept the old city, state and code
+    text = (
+        "Good morning. We moved offices last month and our invoices still show the old address. Could you please "
+        "update the billing address on contract C-1001 to 200 Berkeley Street, Boston, MA 02116? Our auditors "
+        "also asked something about PDFs but I'll look into that separately. Thanks, Alice"
+    )
+    (turn,) = _say(world, ALICE, text)
+    address = turn.pending_action["args"]
+    assert (address["line1"], address["city"], address["region"], address["postal_code"]) == (
+        "200 Berkeley Street",
+        "Boston",
+        "MA",
+        "02116",
+    ), turn.reply
+
+
+def test_an_item_then_what_is_asked_of_it_is_one_request_and_a_retyped_id_corrects_it(world: Any) -> None:
+    # "INV-9999 pls, whats the balance" was two parts (the invoice, then every invoice's list), so the
+    # correction that followed corrected the list, not the invoice
+    first, fixed = _say(world, ALICE, "INV-9999 pls, whats the balance", "sorry typo, INV-1003")
+    assert [c["name"] for c in first.tool_calls if c["name"] == "list_invoices"] == ["list_invoices"]
+    assert "Here are your invoices" not in first.reply, first.reply
+    assert ("get_invoice", {"invoice_id": "INV-1003"}) in [(c["name"], c["args"]) for c in fixed.tool_calls]
+
+
+def test_the_invoice_of_a_contract_named_is_that_contracts_one(world: Any) -> None:
+    # C-1002 has one invoice; the agent asked which one and listed all four
+    (turn,) = _say(world, ALICE, "hey can you get me the invoice pdf for C-1002")
+    assert [c["args"] for c in turn.tool_calls if c["name"] == "invoice_pdf_link"] == [{"invoice_id": "INV-1004"}]
+
+
+def test_the_same_for_another_person_keeps_the_contracts(world: Any) -> None:
+    # "same contract, same for her" with a new e-mail was read as a billing contact change on C-1002
+    *_, turn = _say(
+        world,
+        ALICE,
+        "give bob@acme.example access to C-1002 too",
+        "yup",
+        "now erin@acme.example, same contract, same for her",
+    )
+    assert turn.pending_action["tool"] == "grant_contract_access", turn.reply
+    assert turn.pending_action["args"] == {"email": "erin@acme.example", "contract_ids": ["C-1002"]}
+
+
+def test_the_other_one_as_well_after_a_payment_pays_the_other_invoice(world: Any) -> None:
+    # it was read as a PDF question about the invoice just paid ("already being processed")
+    *_, turn = _say(world, CAROL, "pls pay INV-2001 first", "yes please", "and the other one as well")
+    assert turn.pending_action["tool"] == "pay_invoice", turn.reply
+    assert turn.pending_action["args"] == {"invoice_id": "INV-2002"}
+
+
+def test_make_that_both_contracts_widens_the_invitation(world: Any) -> None:
+    # "that both" was not "both" (the "at all" idiom matched the end of "that"), and the request was lost
+    *_, turn = _say(
+        world, ALICE, "add Priya Patel to C-1001", "priya.patel@acme.example", "actually make that both contracts"
+    )
+    assert turn.pending_action["tool"] == "add_portal_user", turn.reply
+    assert turn.pending_action["args"]["contract_ids"] == ["C-1001", "C-1002"]
+
+
+def test_the_invoice_of_another_contract_is_not_the_one_just_talked_about(world: Any) -> None:
+    # the PDF's INV-1004 was still "the invoice", and its dispute refused the payment asked for on C-1001
+    *_, turn = _say(world, ALICE, "hey can you get me the invoice pdf for C-1002", "and pay the invoice of C-1001")
+    assert turn.pending_action is None and "Which invoice" in turn.reply and "INV-1004" not in turn.reply, turn.reply
