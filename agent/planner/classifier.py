@@ -18,6 +18,7 @@ import numpy as np
 
 from agent.planner import features
 from agent.planner.corpus import corpus_hash
+from agent.planner.spelling import KNOWN_COUNT, Speller
 
 MODEL_DIR = Path(__file__).with_name("model")
 WEIGHTS = MODEL_DIR / "understanding.npz"
@@ -55,10 +56,14 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Understanding:
+    """The two heads, and the speller built from the words of the corpus they were trained on."""
+
     act: Head
     intent: Head
+    speller: Speller
 
     def predict(self, text: str, context: str = "none") -> Prediction:
+        text = self.speller.correct(text)
         embedding = features.embed(text)
         x, xi = features.vector(text, context, embedding), features.vector(text, None, embedding)
         pa, pi = self.act.probabilities(x), self.intent.probabilities(xi)
@@ -116,6 +121,8 @@ def save(model: Understanding, trained_on: str, stats: dict[str, object]) -> Non
                 "act_labels": list(model.act.labels),
                 "intent_labels": list(model.intent.labels),
                 **stats,
+                # The words the speller knows and corrects to (a word used once is no more known than unused).
+                "word_counts": {w: n for w, n in sorted(model.speller.counts.items()) if n >= KNOWN_COUNT},
             },
             indent=2,
         )
@@ -141,4 +148,5 @@ def load() -> Understanding:
         return Understanding(
             Head(tuple(meta["act_labels"]), data["act_w"].astype(np.float32), data["act_b"]),
             Head(tuple(meta["intent_labels"]), data["intent_w"].astype(np.float32), data["intent_b"]),
+            Speller(meta["word_counts"]),
         )

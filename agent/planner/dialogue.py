@@ -246,7 +246,9 @@ def _takes_offer(w: Work, part: Part) -> str | None:
 _SAME = re.compile(r"\b(?:the\s+)?same\s+(?:for|on|with|to)\b|\bdo the same\b", re.I)
 
 
-_GLUE = frozenset("and for too also as well the same with on now then ok okay please pls one other invoice contract".split())
+_GLUE = frozenset(
+    "and for too also as well the same with on now then ok okay please pls one other invoice contract".split()
+)
 
 
 def _bare_also(text: str) -> bool:

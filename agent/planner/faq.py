@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.planner.spelling import one_edit
+
 log = logging.getLogger("portal_agent.planner")
 
 MAX_UNITS = 12  # sentences or list items of the best section: a whole section, steps in order
@@ -429,18 +431,9 @@ def _misspelt(word: str, vocabulary: set[str]) -> bool:
     for known in vocabulary:
         if abs(len(known) - len(word)) > 1 or known[0] != word[0] or len(known) < 4:
             continue
-        if _one_edit(word, known):
+        if one_edit(word, known):
             return True
     return False
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
-    return short[i:] == long_[i + 1 :]
 
 
 def warm_up(cache_dir: Path | None = None) -> None:

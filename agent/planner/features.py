@@ -20,7 +20,7 @@ import numpy as np
 from agent.planner import slots
 from agent.planner.acts import CONTEXTS
 
-VERSION = 1  # bump when the features change: the trained model records it
+VERSION = 2  # bump when the features change: the trained model records it (2: read with typos corrected)
 HASH_DIM = 1 << 13
 EMBED_DIM = 384
 _SHAPE = (

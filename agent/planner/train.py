@@ -12,6 +12,7 @@ from agent.planner import classifier, features
 from agent.planner.acts import ACTS, CONTEXTS, GENERAL, NONE
 from agent.planner.corpus import Utterance, corpus_hash, load_corpus, split
 from agent.planner.skills import SKILL_NAMES
+from agent.planner.spelling import Speller, word_counts
 
 INTENTS: tuple[str, ...] = tuple(SKILL_NAMES) + (GENERAL, NONE)
 # The acts whose intent the planner uses; the others take theirs from the conversation ("none").
@@ -37,11 +38,15 @@ def _augmented(items: list[Utterance]) -> list[Utterance]:
     return out
 
 
-def _matrix(items: list[Utterance], with_context: bool = True) -> np.ndarray:
+def _matrix(items: list[Utterance], speller: Speller, with_context: bool = True) -> np.ndarray:
+    """The feature vectors of `items`, read as the classifier reads a message: with its typos corrected."""
     from knowledge.embeddings import get_embedder
 
-    vectors = get_embedder().embed([u.text for u in items])
-    return np.stack([features.vector(u.text, u.context if with_context else None, v) for u, v in zip(items, vectors)])
+    texts = [speller.correct(u.text) for u in items]
+    vectors = get_embedder().embed(texts)
+    return np.stack(
+        [features.vector(t, u.context if with_context else None, v) for t, u, v in zip(texts, items, vectors)]
+    )
 
 
 @dataclass
@@ -71,13 +76,18 @@ def train() -> dict[str, object]:
     """Fit both heads on the training split; save the model with its corpus hash; return the figures."""
     items = load_corpus(tuple(SKILL_NAMES))
     training, held_out = split(items)
+    speller = Speller(word_counts(u.text for u in training))  # the training split's words only
     acts = _augmented(training)
-    act_w, act_b = classifier.fit(_matrix(acts), np.array([ACTS.index(u.act) for u in acts]), len(ACTS))
+    act_w, act_b = classifier.fit(_matrix(acts, speller), np.array([ACTS.index(u.act) for u in acts]), len(ACTS))
     topical = [u for u in training if u.act in TOPICAL]
     intent_w, intent_b = classifier.fit(
-        _matrix(topical, with_context=False), np.array([INTENTS.index(u.intent) for u in topical]), len(INTENTS)
+        _matrix(topical, speller, with_context=False),
+        np.array([INTENTS.index(u.intent) for u in topical]),
+        len(INTENTS),
     )
-    model = classifier.Understanding(classifier.Head(ACTS, act_w, act_b), classifier.Head(INTENTS, intent_w, intent_b))
+    model = classifier.Understanding(
+        classifier.Head(ACTS, act_w, act_b), classifier.Head(INTENTS, intent_w, intent_b), speller
+    )
     act, intent = evaluate(model, held_out)
     stats: dict[str, object] = {
         "utterances": len(items),
@@ -95,8 +105,8 @@ def evaluate(model: classifier.Understanding, items: list[Utterance]) -> tuple[S
     act, intent = Scores(ACTS), Scores(INTENTS)
     if not items:
         return act, intent
-    pa = model.act.probabilities(_matrix(items))
-    pi = model.intent.probabilities(_matrix(items, with_context=False))
+    pa = model.act.probabilities(_matrix(items, model.speller))
+    pi = model.intent.probabilities(_matrix(items, model.speller, with_context=False))
     for u, a, i in zip(items, pa.argmax(axis=1), pi.argmax(axis=1)):
         act.expected.append(u.act)
         act.predicted.append(model.act.labels[int(a)])

@@ -493,11 +493,12 @@ def _only_points_back(tail: str) -> bool:
 
 def _address_goes_on(head: str, tail: str) -> bool:
     """Whether the tail's first sentence holds more of the head's address (its city, code or country)."""
+    started = slots.address(head)
+    if not started:
+        return False  # "how quickly do address changes take effect? also change it to 200 Park Ave, …": two parts
     sentence = re.split(r"[.;!?](?:\s|$)", tail, maxsplit=1)[0]
-    return bool(
-        {"city", "region", "postal_code", "country"}
-        & (set(slots.address(f"{head}, {sentence}")) - set(slots.address(head)))
-    )
+    more = set(slots.address(f"{head}, {sentence}")) - set(started)
+    return bool({"city", "region", "postal_code", "country"} & more)
 
 
 def _gives_contracts(first: Part, second: Part) -> bool:

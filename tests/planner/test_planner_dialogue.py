@@ -1724,3 +1724,13 @@ def test_the_invoice_of_another_contract_is_not_the_one_just_talked_about(world:
     # the PDF's INV-1004 was still "the invoice", and its dispute refused the payment asked for on C-1001
     *_, turn = _say(world, ALICE, "hey can you get me the invoice pdf for C-1002", "and pay the invoice of C-1001")
     assert turn.pending_action is None and "Which invoice" in turn.reply and "INV-1004" not in turn.reply, turn.reply
+
+
+def test_a_question_then_an_address_change_is_still_two_parts(world: Any) -> None:
+    # the rule that keeps an address whole had kept this message whole too, and proposed nothing
+    text = (
+        "how quickly do billing address changes take effect? also pls change C-1002's address to 200 Park Ave, "
+        "Floor 12, New York, NY 10166"
+    )
+    (turn,) = _say(world, ALICE, text)
+    assert turn.pending_action["args"]["city"] == "New York", turn.reply
