@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+
+from knowledge.embeddings import VOCAB_PATH
 
 KNOWN_COUNT = 2  # words used less often are kept with the model only as far as they count
 TARGET_COUNT = 5  # only a word the corpus uses this often is a correction
@@ -29,7 +30,6 @@ SHORT_TARGET_COUNT = 100  # a three-letter word has many neighbours: only a very
 # "auto-renew") is exact.
 _WORD = re.compile(r"(?<![\w@.\-])[A-Za-z][a-z]*(?![\w@\-]|\.\w)")
 _OPENING = re.compile(r"^\W*$")  # nothing but spaces and punctuation before the word
-_VOCAB = Path(__file__).resolve().parents[2] / "knowledge" / "assets" / "minilm-vocab.txt"
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -64,7 +64,7 @@ def _ending_only(word: str, target: str) -> bool:
 @lru_cache(maxsize=1)
 def _embedding_words() -> frozenset[str]:
     """The whole words of the embedding model's vocabulary (not its "##" word pieces)."""
-    lines = _VOCAB.read_text(encoding="utf-8").split()
+    lines = VOCAB_PATH.read_text(encoding="utf-8").split()
     return frozenset(w for w in lines if w.isalpha() and w.islower())
 
 
