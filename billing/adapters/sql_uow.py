@@ -71,13 +71,32 @@ def _sqlite_transactions(engine: Engine) -> None:
     def _connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "synchronous=NORMAL", "foreign_keys=ON"):
+        cur.execute("PRAGMA busy_timeout=30000")
+        _switch_to_wal(cur)
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+
+WAL_TRIES = 100  # x 50 ms: as long as workers starting at once on a new file may hold it
+
+
+def _switch_to_wal(cur: sqlite3.Cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, again while another connection holds the file. Switching needs the file to
+    itself, and SQLite answers "database is locked" at once, without the busy timeout, when the switch would
+    wait on a connection that waits on it: workers opening a new file at the same moment hit that."""
+    for attempt in range(WAL_TRIES):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_TRIES - 1:
+                raise
+            time.sleep(0.05)
 
 
 class SqlUnitOfWork:
