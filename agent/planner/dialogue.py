@@ -386,6 +386,20 @@ def request(w: Work, part: Part) -> str:
                     w.state.parked.append(skill.again.format(item))
                 else:
                     later.append(why)  # "pay INV-1001 and INV-1003": INV-1003's refusal now, not after "next"
+    people = slots.found(part.text).emails
+    if skill.name in ("grant_access", "remove_access") and len(people) > 1:
+        # "remove bob@… and alice@… from C-1001": one person at a time, the others wait for "next"
+        found = {**found, "user": people[0]}
+        contracts = slots.found(part.text).contract_ids
+        for person in people[1:]:
+            if (why := _kept_by_role(w, skill, person, contracts)) is None:
+                on = ", ".join(contracts)
+                again = (
+                    f"give {person} access to {on}" if skill.name == "grant_access" else f"remove {person} from {on}"
+                )
+                w.state.parked.append(again.strip().removesuffix(" from").removesuffix(" access to"))
+            else:
+                later.append(why)
     if skill.name == "update_po" and len(ids) > 1:  # "PO-5001 on INV-1003 and PO-5002 on INV-1004"
         found = _one_po_now(w, skill, part.text, ids)
     if skill.name == "add_user" and found.get("email") and not found.get("name") and not _NEWCOMER.search(part.text):
@@ -441,6 +455,26 @@ def _not_possible(w: Work, skill: Skill, item: str) -> str | None:
         if c.get("auto_renew_off_reason"):
             return str(c.get("auto_renew_off_detail") or "") or None
     return None
+
+
+def _kept_by_role(w: Work, skill: Skill, person: str, contracts: list[str]) -> str | None:
+    """Why a second person named for removal cannot lose access to these contracts (their roles), if so."""
+    if skill.name != "remove_access":
+        return None
+    held = [
+        f"{R.ROLE[role]} of {cid}"
+        for cid in contracts
+        for u in w.call("list_contract_users", {"contract_id": cid}).get("users") or []
+        if u.get("email") == person
+        for role in u.get("roles") or []
+        if role in R.ROLE
+    ]
+    if not held:
+        return None
+    return (
+        f"{person} keeps their access: they are the {' and the '.join(held)}. These roles cannot be removed in the "
+        "portal; Customer Service can change them."
+    )
 
 
 def _one_more_value(w: Work, part: Part) -> str | None:

@@ -1734,3 +1734,15 @@ def test_a_question_then_an_address_change_is_still_two_parts(world: Any) -> Non
     )
     (turn,) = _say(world, ALICE, text)
     assert turn.pending_action["args"]["city"] == "New York", turn.reply
+
+
+def test_two_people_named_for_removal_are_one_at_a_time_and_a_protected_one_is_said_at_once(world: Any) -> None:
+    # Alice was dropped without a word: only Bob's removal was proposed
+    (turn,) = _say(world, ALICE, "remove bob@acme.example and alice@acme.example from C-1001")
+    assert turn.pending_action["args"] == {"email": "bob@acme.example", "contract_ids": ["C-1001"]}, turn.reply
+    assert "alice@acme.example keeps their access" in turn.reply and "Primary Billing Contact" in turn.reply
+
+
+def test_two_people_named_for_a_grant_are_one_at_a_time(world: Any) -> None:
+    *_, nxt = _say(world, ALICE, "give bob@acme.example and erin@acme.example access to C-1002", "yes", "next")
+    assert nxt.pending_action["args"] == {"email": "erin@acme.example", "contract_ids": ["C-1002"]}, nxt.reply
