@@ -386,20 +386,18 @@ def request(w: Work, part: Part) -> str:
                     w.state.parked.append(skill.again.format(item))
                 else:
                     later.append(why)  # "pay INV-1001 and INV-1003": INV-1003's refusal now, not after "next"
-    people = slots.found(part.text).emails
-    if skill.name in ("grant_access", "remove_access") and len(people) > 1:
+    named = slots.found(part.text)
+    if skill.name in ("grant_access", "remove_access") and len(named.emails) > 1:
         # "remove bob@… and alice@… from C-1001": one person at a time, the others wait for "next"
-        found = {**found, "user": people[0]}
-        contracts = slots.found(part.text).contract_ids
-        for person in people[1:]:
-            if (why := _kept_by_role(w, skill, person, contracts)) is None:
-                on = ", ".join(contracts)
-                again = (
-                    f"give {person} access to {on}" if skill.name == "grant_access" else f"remove {person} from {on}"
-                )
-                w.state.parked.append(again.strip().removesuffix(" from").removesuffix(" access to"))
-            else:
+        found = {**found, "user": named.emails[0]}
+        on = ", ".join(named.contract_ids)
+        for person in named.emails[1:]:
+            if (why := _kept_by_role(w, skill, person, named.contract_ids)) is not None:
                 later.append(why)
+            elif skill.name == "grant_access":
+                w.state.parked.append(f"give {person} access to {on}" if on else f"give {person} access")
+            else:
+                w.state.parked.append(f"remove {person} from {on}" if on else f"remove {person}")
     if skill.name == "update_po" and len(ids) > 1:  # "PO-5001 on INV-1003 and PO-5002 on INV-1004"
         found = _one_po_now(w, skill, part.text, ids)
     if skill.name == "add_user" and found.get("email") and not found.get("name") and not _NEWCOMER.search(part.text):
